@@ -1,0 +1,311 @@
+"""Versioned on-disk index: FAISS vectors plus SQLite metadata, switched in atomically.
+
+Layout of ``index_dir``::
+
+    CURRENT             name of the live version (replaced with os.replace)
+    ingest.lock         held (flock) by the one ingest allowed at a time
+    v20261123T050102-1234-ab12/
+        vectors.faiss   one vector per chunk, row i = chunk ordinal i in meta
+        meta.sqlite     documents and chunks
+        manifest.json   counts and the embedding model id, written last
+
+A version directory is complete before CURRENT names it, so a reader never
+sees a half-written index, and a crash at any moment leaves the previous
+version in place.
+
+Example:
+    >>> index = open_index(Path("~/.local/share/survey-rag/index").expanduser())  # doctest: +SKIP
+    >>> index.search(query_vector, k=5)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import secrets
+import shutil
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from ingest.types import Chunk
+
+log = logging.getLogger(__name__)
+
+POINTER = "CURRENT"
+LOCK = "ingest.lock"
+_KEEP_VERSIONS = 2  # the live one and the one before, for readers that are still opening it
+HNSW_THRESHOLD = 50_000  # above this many vectors an approximate index answers faster
+
+
+class IndexStoreError(RuntimeError):
+    """The index is missing, locked or inconsistent; the message says what to do."""
+
+
+class NoIndexError(IndexStoreError):
+    pass
+
+
+class IngestLockedError(IndexStoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    doc_id: str
+    source: str
+    title: str
+    languages: tuple[str, ...]
+    seed: str
+    content_hash: str
+    chunk_count: int
+    ingested_at: float
+
+
+@dataclass(frozen=True)
+class Index:
+    """One opened index version, held in memory and never modified."""
+
+    version: str
+    path: Path
+    documents: dict[str, IndexedDocument]
+    chunks: tuple[Chunk, ...]  # position = vector row
+    vectors: faiss.Index
+    embedding_model: str
+
+    @property
+    def dim(self) -> int:
+        return self.vectors.d
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Rows and cosine scores of the ``k`` nearest chunks to one normalised query vector."""
+        if not self.chunks:
+            return []
+        scores, rows = self.vectors.search(query.reshape(1, -1).astype(np.float32), min(k, len(self.chunks)))
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+
+    def vectors_of(self, rows: list[int]) -> np.ndarray:
+        if not rows:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self.vectors.reconstruct(int(r)) for r in rows])
+
+    def document_of(self, chunk: Chunk) -> IndexedDocument:
+        return self.documents[chunk.doc_id]
+
+
+def current_version(index_dir: Path) -> str | None:
+    try:
+        name = (index_dir / POINTER).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def open_index(index_dir: Path) -> Index:
+    """Open the live version. Raises NoIndexError if nothing was ingested yet."""
+    name = current_version(index_dir)
+    if name is None:
+        raise NoIndexError(f"no index in {index_dir}; run `survey-rag ingest` first")
+    path = index_dir / name
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        vectors = faiss.read_index(str(path / "vectors.faiss"))
+        with sqlite3.connect(f"file:{path / 'meta.sqlite'}?mode=ro", uri=True) as db:
+            documents = {
+                row[0]: IndexedDocument(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5], row[6], row[7])
+                for row in db.execute(
+                    "SELECT doc_id, source, title, languages, seed, content_hash, chunk_count, ingested_at FROM documents"
+                )
+            }
+            chunks = tuple(
+                Chunk(
+                    chunk_id=r[0], doc_id=r[1], text=r[2], start=r[3], end=r[4],
+                    language=r[5], heading=r[6], page=r[7], ordinal=r[8],
+                )
+                for r in db.execute(
+                    "SELECT chunk_id, doc_id, text, start, end, language, heading, page, ordinal FROM chunks ORDER BY row"
+                )
+            )
+    except (OSError, ValueError, sqlite3.Error, RuntimeError) as exc:
+        raise IndexStoreError(f"index version {path} is unreadable ({exc}); run `survey-rag ingest` to rebuild") from exc
+    index = Index(name, path, documents, chunks, vectors, manifest.get("embedding_model", ""))
+    problems = integrity_problems(index, manifest)
+    if problems:
+        raise IndexStoreError(f"index version {path} is inconsistent: {problems[0]}; run `survey-rag ingest --rebuild`")
+    return index
+
+
+def integrity_problems(index: Index, manifest: dict | None = None) -> list[str]:
+    """Every disagreement between vectors, chunks, documents and the manifest (empty = consistent)."""
+    problems = []
+    if index.vectors.ntotal != len(index.chunks):
+        problems.append(f"{index.vectors.ntotal} vectors but {len(index.chunks)} chunks")
+    orphans = {c.doc_id for c in index.chunks} - set(index.documents)
+    if orphans:
+        problems.append(f"{len(orphans)} chunk owners missing from documents")
+    counts: dict[str, int] = {}
+    for c in index.chunks:
+        counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
+    for doc in index.documents.values():
+        if counts.get(doc.doc_id, 0) != doc.chunk_count:
+            problems.append(f"document {doc.source} should have {doc.chunk_count} chunks, has {counts.get(doc.doc_id, 0)}")
+    if manifest is not None:
+        if manifest.get("chunks") != len(index.chunks) or manifest.get("documents") != len(index.documents):
+            problems.append("manifest counts differ from the stored data")
+    return problems
+
+
+def build_vector_index(vectors: np.ndarray, dim: int) -> faiss.Index:
+    """Exact inner-product search; HNSW once the collection is large enough to need it."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if len(vectors) >= HNSW_THRESHOLD:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 96
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(vectors)
+    return index
+
+
+def write_version(
+    index_dir: Path,
+    documents: list[IndexedDocument],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    embedding_model: str,
+) -> str:
+    """Write a complete new version and make it live atomically; returns its name."""
+    if len(chunks) != len(vectors):
+        raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"v{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
+    staging = index_dir / f"tmp-{name}"
+    staging.mkdir()
+    dim = vectors.shape[1] if len(vectors) else 0
+    faiss.write_index(build_vector_index(vectors, dim or 1), str(staging / "vectors.faiss"))
+    _write_meta(staging / "meta.sqlite", documents, chunks)
+    manifest = {
+        "version": name,
+        "created": time.time(),
+        "embedding_model": embedding_model,
+        "dim": dim,
+        "documents": len(documents),
+        "chunks": len(chunks),
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    for f in staging.iterdir():
+        _fsync_file(f)
+    _fsync_dir(staging)
+    os.rename(staging, index_dir / name)
+    _fsync_dir(index_dir)
+    pointer_tmp = index_dir / f"{POINTER}.tmp"
+    with open(pointer_tmp, "w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(pointer_tmp, index_dir / POINTER)
+    _fsync_dir(index_dir)
+    log.info("index version %s is live (%d documents, %d chunks)", name, len(documents), len(chunks))
+    return name
+
+
+def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk]) -> None:
+    db = sqlite3.connect(path)
+    try:
+        with db:
+            db.execute(
+                "CREATE TABLE documents (doc_id TEXT PRIMARY KEY, source TEXT UNIQUE, title TEXT, languages TEXT, "
+                "seed TEXT, content_hash TEXT, chunk_count INTEGER, ingested_at REAL)"
+            )
+            db.execute(
+                "CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT REFERENCES documents, "
+                "text TEXT, start INTEGER, end INTEGER, language TEXT, heading TEXT, page INTEGER, ordinal INTEGER)"
+            )
+            db.executemany(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (d.doc_id, d.source, d.title, json.dumps(list(d.languages)), d.seed, d.content_hash, d.chunk_count, d.ingested_at)
+                    for d in documents
+                ],
+            )
+            db.executemany(
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (row, c.chunk_id, c.doc_id, c.text, c.start, c.end, c.language, c.heading, c.page, c.ordinal)
+                    for row, c in enumerate(chunks)
+                ],
+            )
+    finally:
+        db.close()
+
+
+def collect_garbage(index_dir: Path) -> None:
+    """Delete unfinished staging folders and all but the newest versions. Call with the lock held."""
+    live = current_version(index_dir)
+    versions = sorted(p for p in index_dir.glob("v*") if p.is_dir())
+    keep = {live} | {p.name for p in versions[-_KEEP_VERSIONS:]}
+    for p in index_dir.iterdir():
+        if p.is_dir() and (p.name.startswith("tmp-") or (p.name.startswith("v") and p.name not in keep)):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+class IngestLock:
+    """Exclusive, non-blocking lock on the index directory; the kernel drops it if the holder dies.
+
+    Example:
+        >>> with IngestLock(index_dir):  # doctest: +SKIP
+        ...     write_version(...)
+    """
+
+    def __init__(self, index_dir: Path):
+        self.path = index_dir / LOCK
+        self._fh = None
+
+    def __enter__(self) -> "IngestLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            fh.seek(0)
+            holder = fh.read().strip() or "unknown"
+            fh.close()
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise IngestLockedError(
+                    f"another ingest is running on {self.path.parent} (pid {holder}); wait for it to finish"
+                ) from exc
+            raise
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fh is not None:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

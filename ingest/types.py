@@ -1,0 +1,94 @@
+"""The records that flow through ingestion: a loaded ``Document`` and its ``Chunk``s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file, loaded and cleaned.
+
+    ``pages`` holds the character offset where each PDF page starts (page 1 at
+    offset 0); it is empty for text files.
+    """
+
+    doc_id: str
+    source: str  # resolved path, the document's identity
+    title: str
+    text: str
+    content_hash: str  # SHA-256 of the raw file bytes
+    languages: tuple[str, ...] = ()
+    seed: str = ""  # original seed file name, for the evaluation set
+    pages: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number containing ``offset``, or None for non-paged text."""
+        if not self.pages:
+            return None
+        page = 1
+        for i, start in enumerate(self.pages, start=1):
+            if start <= offset:
+                page = i
+        return page
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of a document, the unit that is embedded and retrieved."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int  # character offsets into Document.text
+    end: int
+    language: str
+    heading: str = ""
+    page: int | None = None
+    ordinal: int = 0  # position within the document
+
+    @property
+    def text_hash(self) -> str:
+        return text_hash(self.text)
+
+
+@dataclass(frozen=True)
+class FileFailure:
+    """A file that could not be ingested, with a one-line reason."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    failed: tuple[FileFailure, ...] = ()
+    chunks: int = 0
+    embedded: int = 0  # chunks whose vectors were computed (not from cache)
+    seconds: float = 0.0
+    version: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        return (
+            f"documents: {len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged, {len(self.failed)} failed; "
+            f"chunks: {self.chunks} ({self.embedded} embedded); {self.seconds:.1f} s"
+        )
+
+
+def text_hash(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

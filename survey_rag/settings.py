@@ -1,0 +1,133 @@
+"""One typed settings object for the whole pipeline.
+
+Values come from the dataclass defaults, then environment variables named
+``SURVEY_RAG_<FIELD>`` (upper case), then explicit overrides such as CLI flags,
+in that order.
+
+Example:
+    >>> s = Settings.load(overrides={"top_k": 3})
+    >>> s.top_k
+    3
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = "SURVEY_RAG_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "survey-rag"
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "survey-rag"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where things live.
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    data_dir: Path = field(default_factory=_default_data_dir)
+    cache_dir: Path = field(default_factory=_default_cache_dir)
+
+    # Models: a registered name (see survey_rag.models) or a local path.
+    embedding_model: str = "embeddinggemma-300m"
+    llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    llm_url: str = ""  # an OpenAI-compatible server; empty = in-process llama.cpp
+    llm_api_key: str = ""
+    llm_server_model: str = "default"
+    llm_timeout_s: float = 120.0
+    n_threads: int = 2
+    n_ctx: int = 4096
+    embed_batch_size: int = 8
+
+    # Ingestion.
+    chunk_max_tokens: int = 200
+    chunk_overlap_sentences: int = 1
+    max_file_mb: float = 20.0
+
+    # Retrieval and answering.
+    top_k: int = 5
+    candidate_k: int = 30
+    prompt_token_budget: int = 1500
+    evidence_sentences: int = 4
+    max_answer_tokens: int = 200
+    refusal_threshold: float = 0.40
+    support_threshold: float = 0.45
+    max_question_chars: int = 2000
+    temperature: float = 0.0
+
+    # Chat page.
+    host: str = "127.0.0.1"
+    port: int = 7860
+    max_upload_mb: float = 20.0
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.cache_dir / "models"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.data_dir / "embedding-cache.sqlite"
+
+    @classmethod
+    def load(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> "Settings":
+        """Defaults, then ``SURVEY_RAG_*`` variables, then ``overrides`` (None values are skipped)."""
+        environ = os.environ if environ is None else environ
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f.name, hints[f.name], raw)
+        for name, value in (overrides or {}).items():
+            if value is None:
+                continue
+            if name not in hints:
+                raise SettingsError(f"unknown setting {name!r}")
+            values[name] = _convert(name, hints[name], value)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _convert(name: str, hint: Any, value: Any) -> Any:
+    if isinstance(hint, types.UnionType):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    try:
+        if hint is Path:
+            return Path(value).expanduser()
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            return str(value).strip().lower() in {"1", "true", "yes", "on"}
+        return hint(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(
+            f"setting {name} = {value!r} is not a valid {hint.__name__}; "
+            f"fix {ENV_PREFIX}{name.upper()} or the matching command-line flag"
+        ) from exc
