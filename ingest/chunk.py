@@ -22,7 +22,7 @@ from ingest.language import detect_language
 from ingest.types import Chunk, Document
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_PARAGRAPH = re.compile(r"\S(?:.*\S)?(?:\n(?!\s*\n).*\S)*")  # runs of non-blank lines
+_PARAGRAPH = re.compile(r"\S(?:.*\S)?")  # one line: these documents mark paragraphs with single newlines
 _NUMBERED_HEADING = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.?|[A-Z]\.)\s+\S")
 _SENTENCE_END = re.compile(r"[.!?。…:;,)\]]$")
 _HEADING_MAX_CHARS = 80
@@ -47,6 +47,18 @@ class Span:
     end: int
 
 
+# A sentence end followed by the start of another sentence. Kiwi splits Korean well but
+# leaves Latin-script prose ("Il apprend vite. C'est ...") as one long "sentence".
+_LATIN_END = re.compile(
+    r"[.!?…]+(?:[\s\u00a0\u202f]?[\"'»”’)\]])*(?=\s+(?:[\"'«“‘(\[][\s\u00a0\u202f]?)?[A-ZÀ-ÖØ-Þ0-9\uac00-\ud7a3])"
+)
+_LAST_WORD = re.compile(r"(\S+)$")
+_INITIALISM = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")  # e.g, i.e, U.S
+_ABBREVIATIONS = frozenset(
+    "al approx cf ch chap dr eq eqs etc ex fig figs mme mr mrs ms no nos p pp réf ref refs resp sec st tab vol vs".split()
+)
+
+
 def split_sentences(text: str, offset: int = 0) -> list[Span]:
     """Sentence spans of ``text`` (offsets shifted by ``offset``)."""
     spans = []
@@ -56,9 +68,28 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end > start:
-            spans.append(Span(offset + start, offset + end))
+        for a, b in _split_latin(text, start, end):
+            spans.append(Span(offset + a, offset + b))
     return spans
+
+
+def _split_latin(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` after sentence-final punctuation that Kiwi did not split at."""
+    pieces = []
+    for m in _LATIN_END.finditer(text, start, end):
+        word = _LAST_WORD.search(text, start, m.start())
+        token = word.group(1).lstrip("([\"'«“").lower() if word else ""
+        if token in _ABBREVIATIONS or _INITIALISM.match(token) or (len(token) == 1 and token.isalpha()):
+            continue
+        if token.isdigit() and len(token) <= 2:  # "1. Introduction", list numbers
+            continue
+        pieces.append((start, m.end()))
+        start = m.end()
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
 
 
 def is_heading(paragraph: str) -> bool:
@@ -74,16 +105,25 @@ def is_heading(paragraph: str) -> bool:
 
 
 def _hard_split(span: Span, text: str, max_tokens: int) -> list[Span]:
-    """Cut an over-long sentence at whitespace so each piece fits ``max_tokens``."""
+    """Cut an over-long sentence, at whitespace where possible, so each piece fits ``max_tokens``."""
     pieces, start = [], span.start
     while start < span.end:
-        end = start
-        while end < span.end and estimate_tokens(text[start:end]) < max_tokens:
-            end = min(span.end, end + 20)
+        # The longest prefix that fits (the estimate never shrinks as text grows).
+        lo, hi = start + 1, span.end
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if estimate_tokens(text[start:mid]) <= max_tokens:
+                lo = mid
+            else:
+                hi = mid - 1
+        end = lo
         if end < span.end:
-            cut = text.rfind(" ", start + 1, end)
+            cut = max(text.rfind(c, start + 1, end + 1) for c in " \n\t")
             end = cut if cut > start else end
-        pieces.append(Span(start, end))
+        piece_end = end
+        while piece_end > start + 1 and text[piece_end - 1].isspace():
+            piece_end -= 1
+        pieces.append(Span(start, piece_end))
         start = end
         while start < span.end and text[start].isspace():
             start += 1
@@ -105,14 +145,14 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap: int = 1) -> li
             else:
                 sections[-1][1].append(span)
 
-    groups: list[tuple[str, list[Span]]] = []
-    for heading, spans in sections:
+    groups: list[tuple[int, str, list[Span]]] = []
+    for section, (heading, spans) in enumerate(sections):
         for group in _pack(spans, text, max_tokens, overlap):
-            groups.append((heading, group))
+            groups.append((section, heading, group))
     groups = _merge_tiny(groups, text, max_tokens)
 
     chunks = []
-    for ordinal, (heading, group) in enumerate(groups):
+    for ordinal, (_, heading, group) in enumerate(groups):
         start, end = group[0].start, group[-1].end
         body = text[start:end]
         chunk_id = hashlib.sha1(f"{doc.doc_id}:{start}:{end}:{body}".encode()).hexdigest()[:16]
@@ -127,6 +167,7 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap: int = 1) -> li
                 heading=heading,
                 page=doc.page_at(start),
                 ordinal=ordinal,
+                sentences=tuple((sp.start - start, sp.end - start) for sp in group),
             )
         )
     return chunks
@@ -154,22 +195,44 @@ def _pack(spans: list[Span], text: str, max_tokens: int, overlap: int) -> list[l
     return groups
 
 
-def _merge_tiny(groups: list[tuple[str, list[Span]]], text: str, max_tokens: int) -> list[tuple[str, list[Span]]]:
-    """Fold a chunk of a few tokens (a lone heading, a stub section) into the chunk after it."""
-    out: list[tuple[str, list[Span]]] = []
-    pending: list[Span] = []
-    for heading, group in groups:
-        group = pending + group
-        pending = []
-        size = estimate_tokens(text[group[0].start : group[-1].end])
-        if size < max_tokens // 5:
-            pending = group
+_Group = tuple[int, str, list[Span]]  # (section number, heading, sentence spans)
+
+
+def _merge_tiny(groups: list[_Group], text: str, max_tokens: int) -> list[_Group]:
+    """Fold a chunk of a few tokens (a lone heading, a section's last sentence) into a neighbour.
+
+    The end of a section goes to the chunk before it, anything else to the chunk after
+    it; either only when the result still fits ``max_tokens``, else the small chunk stays.
+    """
+
+    def size(spans: list[Span]) -> int:
+        return estimate_tokens(text[spans[0].start : spans[-1].end])
+
+    def join(first: list[Span], second: list[Span]) -> list[Span]:
+        return first + [s for s in second if s.start >= first[-1].end]  # drop the overlap copy
+
+    out: list[_Group] = []
+    pending: _Group | None = None
+    for section, heading, spans in groups:
+        if pending is not None:
+            p_section, p_heading, p_spans = pending
+            pending = None
+            prev_ok = bool(out) and size(join(out[-1][2], p_spans)) <= max_tokens
+            if prev_ok and out[-1][0] == p_section:
+                out[-1] = (out[-1][0], out[-1][1], join(out[-1][2], p_spans))
+            elif size(join(p_spans, spans)) <= max_tokens:
+                spans = join(p_spans, spans)
+            elif prev_ok:
+                out[-1] = (out[-1][0], out[-1][1], join(out[-1][2], p_spans))
+            else:
+                out.append((p_section, p_heading, p_spans))
+        if size(spans) < max_tokens // 5:
+            pending = (section, heading, spans)
             continue
-        out.append((heading, group))
-    if pending:
-        if out:
-            heading, last = out[-1]
-            out[-1] = (heading, last + pending)
+        out.append((section, heading, spans))
+    if pending is not None:
+        if out and size(join(out[-1][2], pending[2])) <= max_tokens:
+            out[-1] = (out[-1][0], out[-1][1], join(out[-1][2], pending[2]))
         else:
-            out.append(("", pending))
+            out.append(pending)
     return out

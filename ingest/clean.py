@@ -34,6 +34,32 @@ def clean_text(text: str) -> str:
     return cleaned + "\n" if cleaned else ""
 
 
+def clean_pages(pages: list[str]) -> list[str]:
+    """``clean_text`` for each page of a PDF, then running titles removed across pages.
+
+    A running header or footer appears once per page, so cleaning pages one by one
+    never sees it repeat; this keeps its first copy only, as ``clean_text`` does for
+    a whole text file.
+    """
+    cleaned = [clean_text(page) for page in pages]
+    page_lines = [page.split("\n") for page in cleaned]
+    repeated = _repeated([line for lines in page_lines for line in lines])
+    seen: set[str] = set()
+    out = []
+    for lines in page_lines:
+        kept = []
+        for line in lines:
+            key = line.strip()
+            if key in repeated:
+                if key in seen:
+                    continue
+                seen.add(key)
+            kept.append(line)
+        text = _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip("\n")
+        out.append(text + "\n" if text else "")
+    return out
+
+
 def _is_short(line: str) -> bool:
     return 0 < len(line.strip()) <= _JUNK_LINE_MAX_CHARS
 
@@ -74,8 +100,7 @@ def _drop_consecutive_duplicates(lines: list[str]) -> list[str]:
 
 def _drop_repeated_lines(lines: list[str]) -> list[str]:
     """Keep only the first copy of a longer line that recurs throughout the document."""
-    counts = Counter(line.strip() for line in lines if len(line.strip()) >= _REPEATED_LINE_MIN_CHARS)
-    repeated = {line for line, n in counts.items() if n >= _REPEATED_LINE_MIN}
+    repeated = _repeated(lines)
     seen: set[str] = set()
     out = []
     for line in lines:
@@ -86,3 +111,9 @@ def _drop_repeated_lines(lines: list[str]) -> list[str]:
             seen.add(key)
         out.append(line)
     return out
+
+
+def _repeated(lines: list[str]) -> set[str]:
+    """Longer lines that occur at least ``_REPEATED_LINE_MIN`` times."""
+    counts = Counter(line.strip() for line in lines if len(line.strip()) >= _REPEATED_LINE_MIN_CHARS)
+    return {line for line, n in counts.items() if n >= _REPEATED_LINE_MIN}

@@ -74,7 +74,7 @@ class Embedder:
         self.model = model
         self.model_id = model_id
         self.batch_size = batch_size
-        self.dim = int(model.get_sentence_embedding_dimension())
+        self.dim = int(_dimension(model))
         self._lock = threading.Lock()  # torch modules are not safe to call from two threads at once
 
     @classmethod
@@ -95,7 +95,7 @@ class Embedder:
                 "point SURVEY_RAG_EMBEDDING_MODEL at a sentence-transformers folder"
             ) from exc
         model.max_seq_length = min(model.max_seq_length or 512, 512)
-        log.info("loaded embedding model %s (%d dims)", path, model.get_sentence_embedding_dimension())
+        log.info("loaded embedding model %s (%d dims)", path, _dimension(model))
         return cls(model, model_id=embedding_model_id(settings), batch_size=settings.embed_batch_size)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -103,7 +103,7 @@ class Embedder:
             vecs = self.model.encode_query(list(texts), batch_size=self.batch_size, normalize_embeddings=True)
         return np.asarray(vecs, dtype=np.float32)
 
-    def encode_documents(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         # Sorting by length keeps padding, and so time, low.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -114,8 +114,6 @@ class Embedder:
                     [texts[i] for i in idx], batch_size=self.batch_size, normalize_embeddings=True
                 )
             out[idx] = np.asarray(vecs, dtype=np.float32)
-            if progress:
-                progress(min(start + self.batch_size, len(order)), len(order))
         return out
 
     def encode_documents_cached(
@@ -125,15 +123,23 @@ class Embedder:
         hashes = [text_hash(t) for t in texts]
         cached = cache.get_many(self.model_id, sorted(set(hashes)))
         missing = sorted({h: t for h, t in zip(hashes, texts) if h not in cached}.items())
-        if missing:
-            vecs = self.encode_documents([t for _, t in missing], progress)
-            fresh = {h: v for (h, _), v in zip(missing, vecs)}
+        # Stored block by block, so an interrupted ingest keeps what it already computed.
+        block = 64
+        for start in range(0, len(missing), block):
+            part = missing[start : start + block]
+            vecs = self.encode_documents([t for _, t in part])
+            fresh = {h: v for (h, _), v in zip(part, vecs)}
             cache.put_many(self.model_id, fresh)
             cached.update(fresh)
-        elif progress:
-            progress(0, 0)
+            if progress:
+                progress(start + len(part), len(missing))
         out = np.stack([cached[h] for h in hashes]) if hashes else np.zeros((0, self.dim), np.float32)
         return out, len(missing)
+
+
+def _dimension(model) -> int:
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
 
 
 def embedding_model_id(settings: Settings) -> str:

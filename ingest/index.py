@@ -5,8 +5,9 @@ Layout of ``index_dir``::
     CURRENT             name of the live version (replaced with os.replace)
     ingest.lock         held (flock) by the one ingest allowed at a time
     v20261123T050102-1234-ab12/
-        vectors.faiss   one vector per chunk, row i = chunk ordinal i in meta
-        meta.sqlite     documents and chunks
+        vectors.faiss   one vector per chunk, row i = chunk row i in meta
+        sentences.npy   one vector per chunk sentence, chunk by chunk in row order
+        meta.sqlite     documents and chunks (with their sentence spans)
         manifest.json   counts and the embedding model id, written last
 
 A version directory is complete before CURRENT names it, so a reader never
@@ -79,10 +80,15 @@ class Index:
     chunks: tuple[Chunk, ...]  # position = vector row
     vectors: faiss.Index
     embedding_model: str
+    sentence_vectors: np.ndarray  # (total sentences, dim)
+    sentence_starts: tuple[int, ...]  # chunk row r owns sentence rows [starts[r], starts[r + 1])
 
     @property
     def dim(self) -> int:
         return self.vectors.d
+
+    def sentence_vectors_of(self, row: int) -> np.ndarray:
+        return self.sentence_vectors[self.sentence_starts[row] : self.sentence_starts[row + 1]]
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Rows and cosine scores of the ``k`` nearest chunks to one normalised query vector."""
@@ -117,7 +123,8 @@ def open_index(index_dir: Path) -> Index:
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         vectors = faiss.read_index(str(path / "vectors.faiss"))
-        with sqlite3.connect(f"file:{path / 'meta.sqlite'}?mode=ro", uri=True) as db:
+        sentence_vectors = np.load(path / "sentences.npy")
+        with sqlite3.connect((path / "meta.sqlite").resolve().as_uri() + "?mode=ro", uri=True) as db:
             documents = {
                 row[0]: IndexedDocument(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5], row[6], row[7])
                 for row in db.execute(
@@ -128,14 +135,19 @@ def open_index(index_dir: Path) -> Index:
                 Chunk(
                     chunk_id=r[0], doc_id=r[1], text=r[2], start=r[3], end=r[4],
                     language=r[5], heading=r[6], page=r[7], ordinal=r[8],
+                    sentences=tuple(tuple(span) for span in json.loads(r[9])),
                 )
                 for r in db.execute(
-                    "SELECT chunk_id, doc_id, text, start, end, language, heading, page, ordinal FROM chunks ORDER BY row"
+                    "SELECT chunk_id, doc_id, text, start, end, language, heading, page, ordinal, sentences "
+                    "FROM chunks ORDER BY row"
                 )
             )
     except (OSError, ValueError, sqlite3.Error, RuntimeError) as exc:
         raise IndexStoreError(f"index version {path} is unreadable ({exc}); run `survey-rag ingest` to rebuild") from exc
-    index = Index(name, path, documents, chunks, vectors, manifest.get("embedding_model", ""))
+    index = Index(
+        name, path, documents, chunks, vectors, manifest.get("embedding_model", ""),
+        sentence_vectors, sentence_starts(chunks),
+    )
     problems = integrity_problems(index, manifest)
     if problems:
         raise IndexStoreError(f"index version {path} is inconsistent: {problems[0]}; run `survey-rag ingest --rebuild`")
@@ -156,10 +168,20 @@ def integrity_problems(index: Index, manifest: dict | None = None) -> list[str]:
     for doc in index.documents.values():
         if counts.get(doc.doc_id, 0) != doc.chunk_count:
             problems.append(f"document {doc.source} should have {doc.chunk_count} chunks, has {counts.get(doc.doc_id, 0)}")
+    if len(index.sentence_vectors) != index.sentence_starts[-1]:
+        problems.append(f"{len(index.sentence_vectors)} sentence vectors but {index.sentence_starts[-1]} sentences")
     if manifest is not None:
         if manifest.get("chunks") != len(index.chunks) or manifest.get("documents") != len(index.documents):
             problems.append("manifest counts differ from the stored data")
     return problems
+
+
+def sentence_starts(chunks: tuple[Chunk, ...] | list[Chunk]) -> tuple[int, ...]:
+    """Cumulative sentence counts: chunk row r owns sentence rows [starts[r], starts[r + 1])."""
+    starts = [0]
+    for c in chunks:
+        starts.append(starts[-1] + len(c.sentence_texts()))
+    return tuple(starts)
 
 
 def build_vector_index(vectors: np.ndarray, dim: int) -> faiss.Index:
@@ -182,16 +204,20 @@ def write_version(
     chunks: list[Chunk],
     vectors: np.ndarray,
     embedding_model: str,
+    sentence_vectors: np.ndarray,
 ) -> str:
     """Write a complete new version and make it live atomically; returns its name."""
     if len(chunks) != len(vectors):
         raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+    if sentence_starts(chunks)[-1] != len(sentence_vectors):
+        raise ValueError(f"{sentence_starts(chunks)[-1]} sentences but {len(sentence_vectors)} sentence vectors")
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"v{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
     staging = index_dir / f"tmp-{name}"
     staging.mkdir()
     dim = vectors.shape[1] if len(vectors) else 0
     faiss.write_index(build_vector_index(vectors, dim or 1), str(staging / "vectors.faiss"))
+    np.save(staging / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
     _write_meta(staging / "meta.sqlite", documents, chunks)
     manifest = {
         "version": name,
@@ -228,7 +254,8 @@ def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk
             )
             db.execute(
                 "CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT REFERENCES documents, "
-                "text TEXT, start INTEGER, end INTEGER, language TEXT, heading TEXT, page INTEGER, ordinal INTEGER)"
+                "text TEXT, start INTEGER, end INTEGER, language TEXT, heading TEXT, page INTEGER, ordinal INTEGER, "
+                "sentences TEXT)"
             )
             db.executemany(
                 "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -238,9 +265,10 @@ def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk
                 ],
             )
             db.executemany(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (row, c.chunk_id, c.doc_id, c.text, c.start, c.end, c.language, c.heading, c.page, c.ordinal)
+                    (row, c.chunk_id, c.doc_id, c.text, c.start, c.end, c.language, c.heading, c.page, c.ordinal,
+                     json.dumps([list(span) for span in c.sentences]))
                     for row, c in enumerate(chunks)
                 ],
             )
@@ -251,7 +279,8 @@ def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk
 def collect_garbage(index_dir: Path) -> None:
     """Delete unfinished staging folders and all but the newest versions. Call with the lock held."""
     live = current_version(index_dir)
-    versions = sorted(p for p in index_dir.glob("v*") if p.is_dir())
+    # By completion time: names only order versions to the second.
+    versions = sorted((p for p in index_dir.glob("v*") if p.is_dir()), key=lambda p: (p.stat().st_mtime_ns, p.name))
     keep = {live} | {p.name for p in versions[-_KEEP_VERSIONS:]}
     for p in index_dir.iterdir():
         if p.is_dir() and (p.name.startswith("tmp-") or (p.name.startswith("v") and p.name not in keep)):

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.clean import clean_text
+from ingest.clean import clean_pages, clean_text
 from ingest.types import Document
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,9 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES
 MANIFEST_NAME = "manifest.json"
+# Legacy encodings tried for text that is not UTF-8: Korean (CP949 is a superset of EUC-KR)
+# and Western European (CP1252 is a superset of the printable Latin-1 range).
+LEGACY_ENCODINGS = ("cp949", "cp1252")
 _TITLE_MAX = 120
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
 
@@ -123,7 +126,11 @@ def load_document(path: Path, max_bytes: int, meta: SourceMeta | None = None) ->
 
 
 def decode_text(raw: bytes) -> str:
-    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or a detected legacy encoding."""
+    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or a detected legacy encoding.
+
+    Legacy text is decoded as CP949 (Korean) or CP1252 (French, English), whichever
+    reads as text; anything else is rejected with one line asking for UTF-8.
+    """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return raw.decode("utf-16")
@@ -137,9 +144,15 @@ def decode_text(raw: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(raw[:1_000_000]).best()
+    # Only the legacy encodings of the corpus languages are candidates: unrestricted detection
+    # guesses wrong on short texts (a latin-1 French paragraph came out as Baltic cp1257, a
+    # short one as UTF-16), and a wrong guess silently corrupts every accented letter.
+    best = from_bytes(raw[:1_000_000], cp_isolation=list(LEGACY_ENCODINGS)).best()
     if best is None or best.encoding is None:
-        raise LoadError("not valid UTF-8 and no text encoding could be detected (binary file?)")
+        raise LoadError(
+            "not valid UTF-8, UTF-16 (with BOM), CP949/EUC-KR or CP1252/Latin-1 text (binary file?); "
+            "convert it to UTF-8"
+        )
     if best.chaos > 0.3:
         raise LoadError(f"text encoding unclear (best guess {best.encoding}); convert the file to UTF-8")
     log.info("decoded as %s", best.encoding)
@@ -161,7 +174,7 @@ def _read_pdf(raw: bytes) -> tuple[str, tuple[int, ...], str]:
                 raise LoadError(f"encrypted PDF that cannot be opened ({exc})") from exc
             if not ok:
                 raise LoadError("encrypted PDF (a password is required); save an unencrypted copy")
-        page_texts = [clean_text(page.extract_text() or "") for page in reader.pages]
+        page_texts = clean_pages([page.extract_text() or "" for page in reader.pages])
         title = ""
         if reader.metadata and reader.metadata.title:
             title = str(reader.metadata.title).strip()[:_TITLE_MAX]

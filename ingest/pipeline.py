@@ -35,7 +35,16 @@ from ingest.index import (
     write_version,
 )
 from ingest.language import document_languages
-from ingest.load import MANIFEST_NAME, SUPPORTED_SUFFIXES, LoadError, SourceMeta, file_hash, load_document, read_manifest
+from ingest.load import (
+    MANIFEST_NAME,
+    SUPPORTED_SUFFIXES,
+    LoadError,
+    SourceMeta,
+    check_file,
+    file_hash,
+    load_document,
+    read_manifest,
+)
 from ingest.types import Chunk, Document, FileFailure, IngestReport
 from survey_rag.settings import Settings
 
@@ -67,7 +76,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Candidate], list[FileFailure],
                     continue
                 rel = path.relative_to(root).as_posix()
                 candidates.append(Candidate(path, str(path.resolve()), manifest.get(rel, SourceMeta())))
-        elif root.is_file():
+        elif root.exists():  # a file, or something that check_file will reject by name (a FIFO, a device)
             manifest = read_manifest(root.parent)
             candidates.append(Candidate(root, str(root.resolve()), manifest.get(root.name, SourceMeta())))
         else:
@@ -87,7 +96,7 @@ def _walk(root: Path, failures: list[FileFailure]) -> list[Path]:
                 continue
             if target.is_dir():
                 continue
-        if path.is_file():
+        if not path.is_dir():  # FIFOs and devices too, so check_file names them instead of skipping silently
             found.append(path)
     return found
 
@@ -115,7 +124,14 @@ def ingest_paths(
         to_load: list[tuple[Candidate, str]] = []
         hashes_seen: dict[str, str] = {}
         progress("scan", 0, len(candidates))
+        max_bytes = int(settings.max_file_mb * 1e6)
         for i, cand in enumerate(candidates, start=1):
+            try:
+                # Before hashing: reading a FIFO would block forever, and an oversized file is read for nothing.
+                check_file(cand.path, max_bytes)
+            except LoadError as exc:
+                failures.append(FileFailure(str(cand.path), str(exc)))
+                continue
             try:
                 digest = file_hash(cand.path)
             except OSError as exc:
@@ -141,7 +157,7 @@ def ingest_paths(
                 failures.append(FileFailure(str(cand.path), f"duplicate of already indexed {twin}; skipped"))
                 continue
             try:
-                doc = load_document(cand.path, int(settings.max_file_mb * 1e6), cand.meta)
+                doc = load_document(cand.path, max_bytes, cand.meta)
             except LoadError as exc:
                 failures.append(FileFailure(str(cand.path), str(exc)))
                 continue
@@ -187,20 +203,35 @@ def ingest_paths(
                     ingested_at=time.time(),
                 )
             )
+        kept_ids = {d.doc_id for d in kept}
+        kept_rows = [i for i, c in enumerate(previous.chunks) if c.doc_id in kept_ids] if previous else []
+        kept_chunks = [previous.chunks[i] for i in kept_rows] if previous else []
+        # Vectors of two models never share an index: after a model change, documents kept
+        # from the previous version (e.g. from another folder) are embedded again too.
+        reembed = kept_chunks if previous is not None and previous.embedding_model != embedder.model_id else []
+        to_embed = reembed + new_chunks
+        new_sentences = [s for c in to_embed for s in c.sentence_texts()]
         cache = EmbeddingCache(settings.embedding_cache_path)
         try:
-            new_vectors, embedded = embedder.encode_documents_cached(
-                [c.text for c in new_chunks], cache, progress=lambda d, t: progress("embed", d, t)
+            # Passages and their sentences in one pass, so the bar shows the whole job.
+            vectors, embedded = embedder.encode_documents_cached(
+                [c.text for c in to_embed] + new_sentences, cache, progress=lambda d, t: progress("embed", d, t)
             )
         finally:
             cache.close()
+        new_vectors, new_sentence_vectors = vectors[: len(to_embed)], vectors[len(to_embed) :]
 
-        kept_rows = [i for i, c in enumerate(previous.chunks) if c.doc_id in {d.doc_id for d in kept}] if previous else []
-        all_chunks = [previous.chunks[i] for i in kept_rows] + new_chunks if previous else new_chunks
-        kept_vectors = previous.vectors_of(kept_rows) if previous else np.zeros((0, embedder.dim), np.float32)
-        all_vectors = np.concatenate([kept_vectors, new_vectors]) if len(kept_vectors) else new_vectors
+        all_chunks = kept_chunks + new_chunks
+        if kept_rows and not reembed:
+            all_vectors = np.concatenate([previous.vectors_of(kept_rows), new_vectors])
+            kept_sentence_vectors = [previous.sentence_vectors_of(i) for i in kept_rows]
+        else:
+            all_vectors, kept_sentence_vectors = new_vectors, []
+        all_sentence_vectors = np.concatenate(kept_sentence_vectors + [new_sentence_vectors])
         progress("write", 0, 1)
-        version = write_version(index_dir, kept + new_docs, all_chunks, all_vectors, embedder.model_id)
+        version = write_version(
+            index_dir, kept + new_docs, all_chunks, all_vectors, embedder.model_id, all_sentence_vectors
+        )
         collect_garbage(index_dir)
         progress("write", 1, 1)
         return IngestReport(**report_kwargs, chunks=len(all_chunks), embedded=embedded,
@@ -223,6 +254,7 @@ def remove_documents(sources: Iterable[str], settings: Settings) -> IngestReport
                 [index.chunks[i] for i in rows],
                 index.vectors_of(rows),
                 index.embedding_model,
+                np.concatenate([index.sentence_vectors_of(i) for i in rows] + [np.zeros((0, index.dim), np.float32)]),
             )
             collect_garbage(settings.index_dir)
         else:

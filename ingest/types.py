@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -46,10 +46,14 @@ class Chunk:
     heading: str = ""
     page: int | None = None
     ordinal: int = 0  # position within the document
+    sentences: tuple[tuple[int, int], ...] = ()  # sentence spans, relative to ``text``
 
     @property
     def text_hash(self) -> str:
         return text_hash(self.text)
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[a:b] for a, b in self.sentences] or [self.text]
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,6 @@ class IngestReport:
     embedded: int = 0  # chunks whose vectors were computed (not from cache)
     seconds: float = 0.0
     version: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def ok(self) -> bool:

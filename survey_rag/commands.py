@@ -1,9 +1,183 @@
-"""Subcommands that build on the answering pipeline and the chat page."""
+"""Subcommands that build on the answering pipeline: ``ask``, ``eval`` (and ``chat``, ``bench``)."""
 
 from __future__ import annotations
 
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
 from typing import Callable
+
+from survey_rag.settings import Settings
+
+log = logging.getLogger("survey_rag")
+
+DEV_SET = Path(__file__).resolve().parent / "data" / "dev.jsonl"
 
 
 def register_commands(add: Callable) -> None:
-    """Add ``ask``, ``chat``, ``eval`` and ``bench`` to the parser (``add(name, handler, help)``)."""
+    """Add the answering subcommands to the parser (``add(name, handler, help)``)."""
+    p = add("ask", cmd_ask, "answer one question from the indexed documents, with citations")
+    p.add_argument("question", help="the question, in Korean, French or English")
+    p.add_argument("--json", action="store_true", help="print the structured answer as one JSON object")
+    p.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
+
+    p = add("eval", cmd_eval, "measure retrieval and answers on a JSONL question set")
+    p.add_argument("file", nargs="?", type=Path, default=DEV_SET, help="questions (default: the bundled dev set)")
+    p.add_argument("--retrieval-only", action="store_true", help="skip generation")
+    p.add_argument("--json", dest="json_path", type=Path, help="write the metrics as JSON here")
+    p.add_argument("--plot", type=Path, help="write a PNG of recall@k by language here")
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--min-recall-at-5", type=float, help="exit 1 if recall@5 is below this floor")
+
+    try:
+        from ui.commands import register_ui_commands
+    except ImportError:
+        return
+    register_ui_commands(add)
+
+
+def ensure_index(settings: Settings) -> None:
+    """Ingest the bundled corpus when no index exists yet (first run)."""
+    from ingest.index import current_version
+
+    if current_version(settings.index_dir) is not None:
+        return
+    from ingest.pipeline import ingest_paths
+    from survey_rag.progress import TqdmProgress
+
+    log.info("no index yet: ingesting the bundled corpus from %s (first run only)", settings.corpus_dir)
+    with TqdmProgress() as progress:
+        report = ingest_paths([settings.corpus_dir], settings, progress=progress)
+    log.info("%s", report.summary())
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.pipeline import QuestionError, RagPipeline
+    from rag.types import AnswerEvent, SourcesEvent, TokenEvent
+
+    ensure_index(settings)
+    pipeline = RagPipeline.from_settings(settings)
+    try:
+        events = pipeline.stream(args.question, top_k=args.top_k)
+        answer = None
+        for event in events:
+            if isinstance(event, SourcesEvent) and not args.json:
+                _print_preview(event)
+            elif isinstance(event, TokenEvent) and not args.json:
+                if event.restart:
+                    sys.stdout.write("\n")
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+            elif isinstance(event, AnswerEvent):
+                answer = event.answer
+    except QuestionError as exc:
+        log.error("%s", exc)
+        return 2
+    assert answer is not None
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+        return 0
+    print("\n")
+    print(answer.text)
+    if answer.notice:
+        print(f"({answer.notice})")
+    print()
+    shown = answer.citations or ()
+    if answer.refused:
+        print("nearest passages:")
+        for i, hit in enumerate(answer.hits[:3], start=1):
+            print(f"  - {hit.document.title} [{hit.chunk.language}] score {hit.score:.2f}\n    {_one_line(hit.chunk.text)}")
+    for c in shown:
+        where = f"p. {c.hit.chunk.page}" if c.hit.chunk.page else (c.hit.chunk.heading or f"chars {c.hit.chunk.start}-{c.hit.chunk.end}")
+        print(f"[{c.n}] {c.hit.document.title} ({c.hit.chunk.language}, {where}) support {c.support:.2f}")
+        print(f"    {_one_line(c.sentence)}")
+    return 0
+
+
+def _print_preview(event) -> None:
+    """Sources and the best sentences, shown while the model is still reading its prompt."""
+    if event.will_refuse:
+        return
+    sys.stderr.write("best evidence:\n")
+    for e in sorted(event.evidence, key=lambda e: -e.score)[:3]:
+        sys.stderr.write(f"  [{e.n}] {_one_line(e.sentence, 140)}\n")
+    sys.stderr.flush()
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.evaluate import evaluate, format_report, load_items
+    from rag.pipeline import RagPipeline
+    from rag.types import AnswerEvent, TokenEvent
+
+    ensure_index(settings)
+    items = load_items(args.file)[: args.limit] if args.limit else load_items(args.file)
+    pipeline = RagPipeline.from_settings(settings)
+
+    def answer(question: str):
+        started = time.monotonic()
+        first = None
+        final = None
+        for event in pipeline.stream(question):
+            if isinstance(event, TokenEvent) and first is None:
+                first = time.monotonic() - started
+            if isinstance(event, AnswerEvent):
+                final = event.answer
+        total = time.monotonic() - started
+        return final, first, total
+
+    def progress(result) -> None:
+        status = f"rank {result.rank}" if result.item.answerable else "unanswerable"
+        if result.answer is not None:
+            status += f", {'refused' if result.answer.refused else 'answered'} in {result.total_s:.1f} s"
+        log.info("%s %s: %s", result.item.id, result.item.lang, status)
+
+    report = evaluate(items, lambda q: pipeline.search(q, 10), None if args.retrieval_only else answer, progress)
+    print(format_report(report))
+    if args.json_path:
+        args.json_path.parent.mkdir(parents=True, exist_ok=True)
+        args.json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    if args.plot:
+        plot_recall(report, items, pipeline, args.plot)
+    floor = args.min_recall_at_5
+    if floor is not None and report["retrieval"]["recall@5"] < floor:
+        log.error("recall@5 %.3f is below the floor %.3f", report["retrieval"]["recall@5"], floor)
+        return 1
+    return 0
+
+
+def plot_recall(report: dict, items, pipeline, path: Path) -> None:
+    """PNG of recall@k (k = 1..10) per question language."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rag.evaluate import first_hit_rank
+
+    ranks_by_lang: dict[str, list[int | None]] = {}
+    for item in items:
+        if item.answerable:
+            rank = first_hit_rank(pipeline.search(item.question, 10), item.gold)
+            ranks_by_lang.setdefault(item.lang, []).append(rank)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ks = list(range(1, 11))
+    for lang, ranks in sorted(ranks_by_lang.items()):
+        ax.plot(ks, [sum(1 for r in ranks if r and r <= k) / len(ranks) for k in ks], marker="o", label=f"{lang} (n={len(ranks)})")
+    ax.set_xlabel("k")
+    ax.set_ylabel("recall@k")
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Retrieval recall@k by question language")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+

@@ -44,6 +44,7 @@ class Settings:
     corpus_dir: Path = PROJECT_ROOT / "corpus"
     data_dir: Path = field(default_factory=_default_data_dir)
     cache_dir: Path = field(default_factory=_default_cache_dir)
+    embedding_cache_file: str = ""  # default: <data_dir>/embedding-cache.sqlite
 
     # Models: a registered name (see survey_rag.models) or a local path.
     embedding_model: str = "embeddinggemma-300m"
@@ -87,6 +88,8 @@ class Settings:
 
     @property
     def embedding_cache_path(self) -> Path:
+        if self.embedding_cache_file:
+            return Path(self.embedding_cache_file).expanduser()
         return self.data_dir / "embedding-cache.sqlite"
 
     @classmethod

@@ -1,0 +1,232 @@
+"""Evaluation on a JSONL question set (the format of the bundled dev set).
+
+Each line: ``id, lang, question, answerable, gold[{doc, evidence}], answer_keywords, kind``.
+A retrieved passage is a hit for a gold item when it comes from the gold document and,
+after NFKC normalisation and whitespace folding, contains at least half of the gold
+evidence as one contiguous piece.
+
+Example:
+    >>> items = load_items(Path("survey_rag/data/dev.jsonl"))  # doctest: +SKIP
+    >>> report = evaluate(items, pipeline, retrieval_only=True)  # doctest: +SKIP
+    >>> print(format_report(report))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from ingest.language import detect_language
+from rag.types import Answer, Hit
+
+_SPACE = re.compile(r"\s+")
+KS = (1, 3, 5, 10)
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    doc: str
+    evidence: str
+
+
+@dataclass(frozen=True)
+class EvalItem:
+    id: str
+    lang: str
+    question: str
+    answerable: bool
+    gold: tuple[GoldItem, ...]
+    answer_keywords: tuple[str, ...]
+    kind: str
+
+
+def load_items(path: Path) -> list[EvalItem]:
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            items.append(
+                EvalItem(
+                    id=raw["id"], lang=raw["lang"], question=raw["question"], answerable=bool(raw["answerable"]),
+                    gold=tuple(GoldItem(g["doc"], g["evidence"]) for g in raw.get("gold", [])),
+                    answer_keywords=tuple(raw.get("answer_keywords", [])), kind=raw.get("kind", ""),
+                )
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: not an evaluation item ({exc})") from exc
+    return items
+
+
+def normalise(text: str) -> str:
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
+
+
+def is_hit(hit: Hit, gold: GoldItem) -> bool:
+    """The hit rule (see module docstring); documents match by seed name, file name or title."""
+    names = {hit.document.seed, Path(hit.document.source).name, hit.document.title}
+    if gold.doc not in names:
+        return False
+    passage, evidence = normalise(hit.chunk.text), normalise(gold.evidence)
+    if not evidence:
+        return False
+    match = SequenceMatcher(None, passage, evidence, autojunk=False).find_longest_match(
+        0, len(passage), 0, len(evidence)
+    )
+    return match.size * 2 >= len(evidence)
+
+
+def first_hit_rank(hits: Sequence[Hit], gold: Sequence[GoldItem]) -> int | None:
+    for rank, hit in enumerate(hits, start=1):
+        if any(is_hit(hit, g) for g in gold):
+            return rank
+    return None
+
+
+def retrieval_metrics(ranks: Sequence[int | None]) -> dict:
+    n = len(ranks)
+    if n == 0:
+        return {"n": 0}
+    out = {f"recall@{k}": sum(1 for r in ranks if r is not None and r <= k) / n for k in KS}
+    out["mrr@10"] = sum(1.0 / r for r in ranks if r is not None and r <= 10) / n
+    out["n"] = n
+    return out
+
+
+def keywords_present(text: str, keywords: Iterable[str]) -> bool:
+    folded = text.casefold()
+    return all(k.casefold() in folded for k in keywords)
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    item: EvalItem
+    rank: int | None
+    answer: Answer | None = None
+    ttft_s: float | None = None
+    total_s: float | None = None
+
+
+def evaluate(
+    items: Sequence[EvalItem],
+    retrieve: Callable[[str], Sequence[Hit]],
+    answer: Callable[[str], tuple[Answer, float, float]] | None = None,
+    on_item: Callable[[ItemResult], None] | None = None,
+) -> dict:
+    """Run retrieval (and answering unless ``answer`` is None) over ``items``; return the metrics dict.
+
+    ``answer(question)`` returns (answer, seconds to first token, total seconds).
+    """
+    results = []
+    for item in items:
+        hits = retrieve(item.question) if item.answerable else []
+        rank = first_hit_rank(hits, item.gold) if item.answerable else None
+        result = ItemResult(item, rank)
+        if answer is not None:
+            ans, ttft, total = answer(item.question)
+            result = ItemResult(item, rank, ans, ttft, total)
+        results.append(result)
+        if on_item:
+            on_item(result)
+    return summarise(results, with_answers=answer is not None)
+
+
+def summarise(results: Sequence[ItemResult], with_answers: bool) -> dict:
+    answerable = [r for r in results if r.item.answerable]
+    retrieval = retrieval_metrics([r.rank for r in answerable])
+    retrieval["by_lang"] = _group(answerable, lambda r: r.item.lang)
+    retrieval["by_kind"] = _group(answerable, lambda r: r.item.kind)
+    report: dict = {"retrieval": retrieval, "answers": None, "items": [_item_row(r) for r in results]}
+    if with_answers:
+        report["answers"] = answer_metrics(results)
+    return report
+
+
+def _group(results: Sequence[ItemResult], key: Callable[[ItemResult], str]) -> dict:
+    groups: dict[str, list[int | None]] = {}
+    for r in results:
+        groups.setdefault(key(r), []).append(r.rank)
+    return {k: retrieval_metrics(v) for k, v in sorted(groups.items())}
+
+
+def answer_metrics(results: Sequence[ItemResult]) -> dict:
+    answered = [r for r in results if r.answer is not None]
+    answerable = [r for r in answered if r.item.answerable]
+    unanswerable = [r for r in answered if not r.item.answerable]
+    ttfts = [r.ttft_s for r in answered if r.ttft_s is not None]
+    totals = [r.total_s for r in answered if r.total_s is not None]
+
+    def cited_gold(r: ItemResult) -> bool:
+        return any(is_hit(c.hit, g) for c in r.answer.citations for g in r.item.gold)
+
+    def share(rows: list[ItemResult], pred: Callable[[ItemResult], bool]) -> float | None:
+        return sum(1 for r in rows if pred(r)) / len(rows) if rows else None
+
+    return {
+        "language_match": share(answered, lambda r: detect_language(r.answer.text, r.item.lang) == r.item.lang),
+        "cited_gold": share(answerable, cited_gold),
+        "keywords": share(answerable, lambda r: keywords_present(r.answer.text, r.item.answer_keywords)),
+        "refused_unanswerable": share(unanswerable, lambda r: r.answer.refused),
+        "false_refusals": sum(1 for r in answerable if r.answer.refused),
+        "ttft_p50_s": _percentile(ttfts, 50),
+        "ttft_p95_s": _percentile(ttfts, 95),
+        "total_p50_s": _percentile(totals, 50),
+        "total_p95_s": _percentile(totals, 95),
+        "n": len(answered),
+    }
+
+
+def _percentile(values: list[float], pct: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(pct) - 1]
+
+
+def _item_row(r: ItemResult) -> dict:
+    row = {"id": r.item.id, "lang": r.item.lang, "kind": r.item.kind, "rank": r.rank}
+    if r.answer is not None:
+        row.update(
+            refused=r.answer.refused, text=r.answer.text, cited=[c.n for c in r.answer.citations],
+            ttft_s=r.ttft_s, total_s=r.total_s,
+        )
+    return row
+
+
+def format_report(report: dict) -> str:
+    """The metrics as a plain-text table."""
+    ret = report["retrieval"]
+    lines = ["retrieval (answerable questions)", f"{'group':24} {'n':>3} {'R@1':>6} {'R@5':>6} {'MRR@10':>7}"]
+
+    def row(name: str, m: dict) -> str:
+        return f"{name:24} {m['n']:>3} {m['recall@1']:>6.3f} {m['recall@5']:>6.3f} {m['mrr@10']:>7.3f}"
+
+    lines.append(row("all", ret))
+    for name, m in ret["by_lang"].items():
+        lines.append(row(f"lang={name}", m))
+    for name, m in ret["by_kind"].items():
+        lines.append(row(f"kind={name}", m))
+    ans = report.get("answers")
+    if ans:
+        lines.append("")
+        lines.append("answers")
+        for key in ("language_match", "cited_gold", "keywords", "refused_unanswerable", "false_refusals",
+                    "ttft_p50_s", "ttft_p95_s", "total_p50_s", "total_p95_s", "n"):
+            value = ans[key]
+            lines.append(f"{key:24} {value:.3f}" if isinstance(value, float) else f"{key:24} {value}")
+    return "\n".join(lines)
+
+
+def timed(fn: Callable[[], object]) -> tuple[object, float]:
+    started = time.monotonic()
+    value = fn()
+    return value, time.monotonic() - started

@@ -1,0 +1,103 @@
+"""Text generation backends behind one small interface.
+
+``LlamaCppGenerator`` runs a GGUF model in-process with llama-cpp-python and
+its chat template; llama.cpp keeps the KV cache of the longest shared prompt
+prefix, so fixed instructions placed first are computed once.
+
+Example:
+    >>> gen = load_generator(Settings.load())  # doctest: +SKIP
+    >>> "".join(gen.stream_chat([{"role": "user", "content": "Say hi"}], max_tokens=8))  # doctest: +SKIP
+    'Hi!'
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Iterator, Protocol, Sequence
+
+from survey_rag.models import resolve_model
+from survey_rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, str]
+
+
+class GenerationError(RuntimeError):
+    """The model or server could not produce an answer; the message says why and what to do."""
+
+
+class Generator(Protocol):
+    name: str
+
+    def stream_chat(
+        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        """Yield the reply to ``messages`` piece by piece."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens ``text`` costs in this model's prompt."""
+        ...
+
+
+class LlamaCppGenerator:
+    """A GGUF model loaded in this process. One generation at a time (a lock guards the context)."""
+
+    def __init__(self, model_path: Path, n_ctx: int = 4096, n_threads: int = 2):
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:  # pragma: no cover - install problem
+            raise GenerationError("llama-cpp-python is not installed; run the README's install command") from exc
+        started = time.monotonic()
+        try:
+            self.llm = Llama(
+                model_path=str(model_path),
+                n_ctx=n_ctx,
+                n_threads=n_threads,
+                n_threads_batch=n_threads,
+                n_batch=512,
+                verbose=False,
+            )
+        except Exception as exc:
+            raise GenerationError(f"{model_path}: cannot load as a GGUF model ({exc})") from exc
+        self.name = Path(model_path).name
+        self.load_seconds = time.monotonic() - started
+        self._lock = threading.Lock()
+        log.info("loaded %s in %.1f s", self.name, self.load_seconds)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def stream_chat(
+        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: Sequence[str] = ()
+    ) -> Iterator[str]:
+        with self._lock:
+            stream = self.llm.create_chat_completion(
+                messages=list(messages),
+                max_tokens=max_tokens,
+                temperature=temperature,
+                top_k=1 if temperature == 0 else 40,
+                repeat_penalty=1.1,
+                stop=list(stop) or None,
+                stream=True,
+            )
+            for part in stream:
+                delta = part["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
+
+
+def load_generator(settings: Settings) -> Generator:
+    """The configured backend: an OpenAI-compatible server when ``llm_url`` is set, else llama.cpp."""
+    if settings.llm_url:
+        from rag.openai_backend import OpenAICompatibleGenerator
+
+        return OpenAICompatibleGenerator.from_settings(settings)
+    path = resolve_model(settings.llm_model, settings)
+    if path.is_dir() or path.suffix.lower() != ".gguf":
+        raise GenerationError(f"{path}: the in-process LLM must be a .gguf file; set SURVEY_RAG_LLM_MODEL to one")
+    return LlamaCppGenerator(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)

@@ -1,0 +1,254 @@
+"""Answer a question from the index: retrieve, select evidence, refuse or generate, cite.
+
+The small default model is not trusted to decide whether the documents answer,
+to cite, or to keep the question's language, so:
+
+* refusal is decided by the best evidence sentence's similarity (calibrated on
+  the dev set) before the model runs, and by the model's own NO_ANSWER;
+* the model reads only the best sentences of the best passages (a short prompt,
+  which is also what makes the first token fast on two cores);
+* the answer's language is checked early in the stream; a wrong one restarts
+  generation with a strict instruction, and degenerate output falls back to the
+  evidence sentences;
+* citations are attached afterwards by matching answer sentences to passages.
+
+Example:
+    >>> pipeline = RagPipeline.from_settings(Settings.load())  # doctest: +SKIP
+    >>> answer = pipeline.answer("Quand faut-il distiller un modèle ?")  # doctest: +SKIP
+    >>> answer.text, [c.n for c in answer.citations]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from ingest.embed import Embedder
+from ingest.index import Index, current_version, open_index
+from ingest.language import detect_language
+from rag.cite import SourcePassage, attach_citations, strip_markers
+from rag.conversation import is_follow_up, standalone_question
+from rag.evidence import best_score, group_by_passage, select_evidence
+from rag.generate import Generator, load_generator
+from rag.prompt import NO_ANSWER, build_messages
+from rag.retrieve import HybridRetriever, RetrievalConfig
+from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
+from survey_rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REFUSAL = {
+    "ko": "제공된 문서에는 이 질문에 대한 답이 없습니다. 가장 가까운 구절을 아래에 표시합니다.",
+    "fr": "Les documents disponibles ne répondent pas à cette question. Les passages les plus proches sont affichés ci-dessous.",
+    "en": "The documents do not answer this question. The nearest passages are shown below.",
+}
+FALLBACK_NOTICE = {
+    "ko": "모델의 답변을 사용할 수 없어, 가장 관련 있는 문장을 그대로 보여 드립니다.",
+    "fr": "La réponse du modèle était inutilisable ; voici les phrases les plus pertinentes des documents.",
+    "en": "The model's answer was unusable; these are the most relevant sentences from the documents.",
+}
+UNCITED_NOTICE = {
+    "ko": "답변의 문장을 구절과 대조할 수 없어, 답변의 근거가 된 구절을 첨부했습니다.",
+    "fr": "Aucune phrase de la réponse n'a pu être rattachée à un passage ; voici les passages utilisés.",
+    "en": "No sentence of the answer could be matched to a passage; these are the passages it was based on.",
+}
+
+_LANGUAGE_CHECK_CHARS = 48
+_REPEAT = re.compile(r"(.{6,}?)\1{3,}", re.DOTALL)
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as asked (empty, too long); the message says why."""
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    text = (question or "").strip()
+    if not _LETTERS.search(text):
+        raise QuestionError("Please type a question (the message was empty or had no words).")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"The question is too long ({len(text):,} characters; the limit is {max_chars:,}). Please shorten it."
+        )
+    return text
+
+
+def is_degenerate(text: str) -> bool:
+    """Empty, markers only, or stuck repeating itself."""
+    plain, _ = strip_markers(text)
+    if len(_LETTERS.findall(plain)) < 3 or plain.strip().upper().startswith(NO_ANSWER):
+        return True
+    return bool(_REPEAT.search(plain))
+
+
+class RagPipeline:
+    """The answering pipeline over the live index version (re-opened when an ingest commits)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, generator: Generator | None = None):
+        self.settings = settings
+        self.embedder = embedder
+        self._generator = generator
+        self._generator_lock = threading.Lock()
+        self._index_lock = threading.Lock()
+        self._index: Index | None = None
+        self._retriever: HybridRetriever | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, generator: Generator | None = None) -> "RagPipeline":
+        return cls(settings, Embedder.load(settings), generator)
+
+    @property
+    def generator(self) -> Generator:
+        with self._generator_lock:
+            if self._generator is None:
+                self._generator = load_generator(self.settings)
+            return self._generator
+
+    def retriever(self) -> HybridRetriever:
+        """The retriever for the live index version; switches when a new version is committed."""
+        with self._index_lock:
+            live = current_version(self.settings.index_dir)
+            if self._index is None or (live is not None and live != self._index.version):
+                self._index = open_index(self.settings.index_dir)
+                self._retriever = HybridRetriever(
+                    self._index, self.embedder, RetrievalConfig(candidate_k=self.settings.candidate_k)
+                )
+                log.info("answering from index version %s", self._index.version)
+            return self._retriever
+
+    def search(self, question: str, k: int | None = None) -> list[Hit]:
+        return self.retriever().search(question, k or self.settings.top_k)
+
+    def answer(self, question: str, history: Sequence[str] = ()) -> Answer:
+        """The final answer (consumes the stream)."""
+        final = None
+        for event in self.stream(question, history):
+            if isinstance(event, AnswerEvent):
+                final = event.answer
+        assert final is not None
+        return final
+
+    def stream(self, question: str, history: Sequence[str] = (), top_k: int | None = None,
+               max_answer_tokens: int | None = None) -> Iterator[Event]:
+        """Yield SourcesEvent, then TokenEvents, then one AnswerEvent.
+
+        ``history`` holds the previous questions of the conversation, oldest first.
+        """
+        started = time.monotonic()
+        s = self.settings
+        question = validate_question(question, s.max_question_chars)
+        language = detect_language(question)
+        search_text = standalone_question(question, history)
+        context = history[-1] if history and search_text != question else ""
+
+        retriever = self.retriever()
+        query_vec = self.embedder.encode_queries([search_text])[0]
+        hits = retriever.search(search_text, top_k or s.top_k, query_vec)
+        evidence = select_evidence(
+            hits, retriever.index, query_vec, max_sentences=s.evidence_sentences,
+            token_budget=_evidence_budget(s),
+        )
+        timings = {"retrieval_s": time.monotonic() - started}
+        refuse = best_score(evidence) < s.refusal_threshold
+        yield SourcesEvent(tuple(hits), tuple(evidence), language, refuse)
+
+        base = dict(question=question, language=language, hits=tuple(hits), standalone_question=search_text)
+        if refuse:
+            timings["total_s"] = time.monotonic() - started
+            yield AnswerEvent(Answer(text=REFUSAL[language], refused=True, timings=timings, **base))
+            return
+
+        text, state = "", {}
+        for attempt, strict in enumerate((False, True)):
+            messages = build_messages(question, language, evidence, context=context, strict=strict)
+            text, state = "", {}
+            for piece in self._generate(messages, language, max_answer_tokens or s.max_answer_tokens, timings,
+                                        started, state):
+                yield TokenEvent(piece, restart=attempt > 0 and not text)
+                text += piece
+            if state.get("no_answer") or (not is_degenerate(text) and not state.get("wrong_language")
+                                          and detect_language(text, language) == language):
+                break
+            log.info("answer rejected (%s); %s", "wrong language" if state.get("wrong_language") else "degenerate",
+                     "retrying with a strict instruction" if not strict else "falling back to the evidence")
+        text = text.strip()
+
+        if state.get("no_answer"):
+            timings["total_s"] = time.monotonic() - started
+            yield AnswerEvent(Answer(text=REFUSAL[language], refused=True, timings=timings, **base))
+            return
+
+        passages = self._source_passages(retriever.index, evidence)
+        notice = ""
+        if is_degenerate(text) or detect_language(text, language) != language:
+            text, notice = self._fallback_text(evidence), FALLBACK_NOTICE[language]
+        cited = attach_citations(text, passages, self._embed_sentences, s.support_threshold)
+        citations = cited.citations
+        if not citations:
+            notice = notice or UNCITED_NOTICE[language]
+            citations = tuple(_evidence_citations(evidence))
+        timings["total_s"] = time.monotonic() - started
+        yield AnswerEvent(Answer(text=cited.text, refused=False, citations=citations, notice=notice,
+                                 timings=timings, **base))
+
+    def _generate(self, messages, language: str, max_tokens: int, timings: dict, started: float,
+                  state: dict) -> Iterator[str]:
+        """Stream the reply. A NO_ANSWER is never shown (``state["no_answer"]``); a reply that starts in
+        the wrong language is cut short (``state["wrong_language"]``)."""
+        seen, pending = "", ""
+        for piece in self.generator.stream_chat(messages, max_tokens=max_tokens, temperature=self.settings.temperature):
+            seen += piece
+            head = seen.strip().upper()
+            if head.startswith(NO_ANSWER):
+                state["no_answer"] = True
+                return
+            if NO_ANSWER.startswith(head):
+                pending += piece  # could still become NO_ANSWER
+                continue
+            timings.setdefault("first_token_s", time.monotonic() - started)
+            yield pending + piece
+            pending = ""
+            if not state.get("checked") and len(seen) >= _LANGUAGE_CHECK_CHARS:
+                state["checked"] = True
+                if detect_language(seen, language) != language:
+                    state["wrong_language"] = True
+                    return
+        if pending:
+            yield pending
+
+    def _source_passages(self, index: Index, evidence: Sequence[Evidence]) -> list[SourcePassage]:
+        return [
+            SourcePassage(n, hit, tuple(hit.chunk.sentence_texts()), index.sentence_vectors_of(hit.row))
+            for n, hit, _ in group_by_passage(evidence)
+        ]
+
+    def _embed_sentences(self, sentences: list[str]) -> np.ndarray:
+        return self.embedder.encode_documents(sentences)
+
+    @staticmethod
+    def _fallback_text(evidence: Sequence[Evidence]) -> str:
+        best = sorted(evidence, key=lambda e: -e.score)[:2]
+        return " ".join(f"{e.sentence} [{e.n}]" for e in best)
+
+
+def _evidence_budget(settings: Settings) -> int:
+    """Tokens left for evidence once instructions, question and answer are accounted for."""
+    return max(120, min(360, settings.prompt_token_budget // 4))
+
+
+def _evidence_citations(evidence: Sequence[Evidence]):
+    from rag.types import Citation
+
+    seen = set()
+    for e in sorted(evidence, key=lambda e: -e.score):
+        if e.n in seen:
+            continue
+        seen.add(e.n)
+        yield Citation(n=e.n, hit=e.hit, sentence=e.sentence, support=e.score)
+        if len(seen) == 2:
+            return

@@ -1,0 +1,117 @@
+"""Hybrid retrieval: dense EmbeddingGemma search, boosted by language-aware BM25.
+
+Most questions are cross-lingual or paraphrased, where keyword hits are noise,
+so dense similarity ranks and keywords only add a bounded boost
+(``fusion.dense_with_keyword_boost``); keyword-only candidates are scored
+densely too before they compete. Overlapping chunks of one document are
+collapsed so the top k shows distinct passages.
+
+Example:
+    >>> retriever = HybridRetriever(index, embedder)  # doctest: +SKIP
+    >>> [h.document.title for h in retriever.search("Quand faut-il distiller un modèle ?", k=3)]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from ingest.embed import Embedder
+from ingest.index import Index
+from rag.fusion import dense_with_keyword_boost
+from rag.keywords import tokenize
+from rag.types import Hit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    candidate_k: int = 30
+    keyword_boost: float = 0.06
+    max_overlap: float = 0.5  # drop a hit sharing more than this share of characters with a better one
+
+
+class KeywordIndex:
+    """BM25 over the chunks of one index version."""
+
+    def __init__(self, texts: list[str]):
+        import bm25s
+
+        self._bm25 = bm25s.BM25()
+        tokens = [tokenize(t) or ["∅"] for t in texts]
+        self._bm25.index(tokens, show_progress=False)
+        self._vocab = self._bm25.vocab_dict
+
+    def scores(self, query: str) -> np.ndarray:
+        tokens = [t for t in tokenize(query) if t in self._vocab]
+        if not tokens:
+            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+
+class HybridRetriever:
+    """Dense + keyword retrieval over one opened ``Index``."""
+
+    def __init__(self, index: Index, embedder: Embedder, config: RetrievalConfig | None = None):
+        self.index = index
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+        self._keyword: KeywordIndex | None = None
+        self._keyword_lock = threading.Lock()
+
+    @property
+    def keyword_index(self) -> KeywordIndex:
+        with self._keyword_lock:
+            if self._keyword is None:
+                self._keyword = KeywordIndex([c.text for c in self.index.chunks])
+            return self._keyword
+
+    def embed_query(self, question: str) -> np.ndarray:
+        return self.embedder.encode_queries([question])[0]
+
+    def dense(self, query_vec: np.ndarray, k: int) -> dict[int, float]:
+        return dict(self.index.search(query_vec, k))
+
+    def keyword(self, question: str, k: int) -> dict[int, float]:
+        scores = self.keyword_index.scores(question)
+        if not scores.any():
+            return {}
+        top = np.argsort(-scores)[:k]
+        return {int(r): float(scores[r]) for r in top if scores[r] > 0}
+
+    def search(self, question: str, k: int = 5, query_vec: np.ndarray | None = None) -> list[Hit]:
+        """The ``k`` best distinct passages for ``question``."""
+        if not self.index.chunks:
+            return []
+        cfg = self.config
+        query_vec = self.embed_query(question) if query_vec is None else query_vec
+        dense = self.dense(query_vec, cfg.candidate_k)
+        keyword = self.keyword(question, cfg.candidate_k) if cfg.keyword_boost > 0 else {}
+        missing = [r for r in keyword if r not in dense]
+        if missing:
+            dense.update(zip(missing, (self.index.vectors_of(missing) @ query_vec).tolist()))
+        ranked = dense_with_keyword_boost(dense, keyword, cfg.keyword_boost)
+        hits: list[Hit] = []
+        for row, score in ranked:
+            chunk = self.index.chunks[row]
+            if any(_overlap(chunk, h.chunk) > cfg.max_overlap for h in hits):
+                continue
+            hits.append(
+                Hit(chunk=chunk, document=self.index.document_of(chunk), score=score,
+                    dense=dense[row], keyword=keyword.get(row, 0.0), row=row)
+            )
+            if len(hits) == k:
+                break
+        return hits
+
+
+def _overlap(a, b) -> float:
+    """Share of the shorter chunk's characters that two chunks of one document have in common."""
+    if a.doc_id != b.doc_id:
+        return 0.0
+    shared = min(a.end, b.end) - max(a.start, b.start)
+    return max(0, shared) / max(1, min(a.end - a.start, b.end - b.start))

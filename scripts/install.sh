@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install survey-rag into .venv and fetch the default models (verified by SHA-256).
+#   bash scripts/install.sh          # the app
+#   bash scripts/install.sh --test   # the app, test tools, Chromium and a CJK font for browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_tests=0
+[ "${1:-}" = "--test" ] && with_tests=1
+
+PY=${PYTHON:-}
+if [ -z "$PY" ]; then
+  for candidate in python3.11 python3.12 python3; do
+    if command -v "$candidate" >/dev/null 2>&1; then PY=$candidate; break; fi
+  done
+fi
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+.venv/bin/python -m pip install -q --upgrade pip
+# CPU torch first, so sentence-transformers does not pull a multi-GB CUDA build.
+.venv/bin/python -m pip install -q "torch==2.13.0"
+if [ $with_tests = 1 ]; then
+  .venv/bin/python -m pip install -q -e ".[test]"
+  if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -q >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null
+    else
+      sudo apt-get update -q >/dev/null
+      sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null
+    fi
+  fi
+else
+  .venv/bin/python -m pip install -q -e .
+fi
+.venv/bin/survey-rag models fetch
+if [ $with_tests = 1 ]; then
+  .venv/bin/survey-rag models fetch all-minilm-l6-v2 smollm2-135m-instruct-q4_1
+fi

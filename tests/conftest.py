@@ -1,0 +1,76 @@
+"""Shared fixtures: one real embedder, one ingested corpus index and one LLM per test session.
+
+The embedding cache lives in .survey-rag/test/ and survives between runs, so only the first
+run on a machine pays for embedding the corpus. Set SURVEY_RAG_FULL=1 for the full iteration
+counts of the slow scenarios (CI runs reduced counts).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from survey_rag.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "corpus"
+TEST_HOME = REPO / ".survey-rag" / "test"
+EMBEDDING_CACHE = TEST_HOME / "embedding-cache.sqlite"
+FULL = os.environ.get("SURVEY_RAG_FULL") == "1"
+
+
+def make_settings(data_dir: Path, **overrides) -> Settings:
+    """Settings for a test: its own data folder, the shared embedding cache, no environment leaks."""
+    TEST_HOME.mkdir(parents=True, exist_ok=True)
+    values = {"data_dir": data_dir, "embedding_cache_file": str(EMBEDDING_CACHE), **overrides}
+    return Settings.load(overrides=values, environ={})
+
+
+@pytest.fixture(scope="session")
+def embedder(tmp_path_factory):
+    from ingest.embed import Embedder
+
+    return Embedder.load(make_settings(tmp_path_factory.mktemp("embedder")))
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory, embedder) -> Settings:
+    """Settings whose index holds the bundled corpus, ingested once with the real default embedder."""
+    from ingest.pipeline import ingest_paths
+
+    settings = make_settings(tmp_path_factory.mktemp("corpus-data"))
+    report = ingest_paths([CORPUS], settings, embedder=embedder)
+    assert report.ok, report.failed
+    return settings
+
+
+@pytest.fixture(scope="session")
+def corpus_index(corpus_settings):
+    from ingest.index import open_index
+
+    return open_index(corpus_settings.index_dir)
+
+
+@pytest.fixture(scope="session")
+def generator(corpus_settings):
+    from rag.generate import load_generator
+
+    return load_generator(corpus_settings)
+
+
+@pytest.fixture(scope="session")
+def small_embedder(tmp_path_factory):
+    """all-MiniLM-L6-v2: the real sentence-transformers path, fast, English only."""
+    from ingest.embed import Embedder
+
+    return Embedder.load(make_settings(tmp_path_factory.mktemp("small"), embedding_model="all-minilm-l6-v2"))
+
+
+@pytest.fixture(scope="session")
+def small_generator(tmp_path_factory):
+    """SmolLM2-135M: the real llama.cpp path in a fraction of a second per answer."""
+    from rag.generate import load_generator
+
+    return load_generator(make_settings(tmp_path_factory.mktemp("small-llm"), llm_model="smollm2-135m-instruct-q4_1"))

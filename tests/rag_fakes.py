@@ -1,0 +1,22 @@
+"""Small hand-made records for fast unit tests of rag/ (no models)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ingest.index import IndexedDocument
+from ingest.types import Chunk
+from rag.types import Hit
+
+
+def unit(*values: float) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def make_hit(text: str, doc_id: str = "d1", title: str = "Doc", language: str = "en", row: int = 0,
+             sentences: tuple[tuple[int, int], ...] = (), score: float = 0.6) -> Hit:
+    chunk = Chunk(chunk_id=f"c{row}", doc_id=doc_id, text=text, start=0, end=len(text), language=language,
+                  sentences=sentences or ((0, len(text)),), ordinal=row)
+    doc = IndexedDocument(doc_id, f"/corpus/{doc_id}.txt", title, (language,), "", "h", 1, 0.0)
+    return Hit(chunk=chunk, document=doc, score=score, dense=score, row=row)

@@ -1,0 +1,57 @@
+import numpy as np
+
+from rag.cite import SourcePassage, attach_citations, strip_markers
+from rag_fakes import make_hit, unit
+
+DISTIL = unit(1, 0, 0)
+SCALING = unit(0, 1, 0)
+OTHER = unit(0, 0, 1)
+
+
+def fake_embed(sentences):
+    """Answer sentences about distillation point one way, about scaling laws another."""
+    out = []
+    for s in sentences:
+        s = s.lower()
+        out.append(DISTIL if "distil" in s else SCALING if "scal" in s else OTHER)
+    return np.stack(out)
+
+
+def passages():
+    p1 = SourcePassage(1, make_hit("Distillation makes a smaller model.", row=0), ("Distillation makes a smaller model.",),
+                       np.stack([DISTIL]))
+    p2 = SourcePassage(2, make_hit("Scaling laws predict loss.", row=1), ("Scaling laws predict loss.",),
+                       np.stack([SCALING]))
+    return [p1, p2]
+
+
+def test_unmarked_sentences_get_the_passage_that_supports_them():
+    result = attach_citations("Distillation gives a smaller model. Scaling laws help predict it.", passages(), fake_embed)
+    assert result.text == "Distillation gives a smaller model. [1] Scaling laws help predict it. [2]"
+    assert [c.n for c in result.citations] == [1, 2]
+    assert result.citations[0].sentence == "Distillation makes a smaller model."
+    assert result.citations[0].support > 0.99
+
+
+def test_a_marker_pointing_at_an_unrelated_passage_is_replaced():
+    result = attach_citations("Distillation gives a smaller model [2].", passages(), fake_embed)
+    assert result.text == "Distillation gives a smaller model. [1]" or result.text.endswith("[1]")
+    assert "[2]" not in result.text
+    assert result.markers_fixed == 1
+
+
+def test_a_valid_model_marker_is_kept():
+    result = attach_citations("Scaling laws predict it [2].", passages(), fake_embed)
+    assert result.text.endswith("[2]")
+    assert result.markers_fixed == 0
+
+
+def test_unsupported_sentences_get_no_marker_and_markers_to_missing_passages_go():
+    result = attach_citations("The moon is made of cheese [7].", passages(), fake_embed)
+    assert "[" not in result.text
+    assert result.citations == ()
+    assert result.supported_sentences == 0
+
+
+def test_strip_markers_returns_the_numbers():
+    assert strip_markers("A fact [1] and another [12].") == ("A fact and another.", [1, 12])

@@ -1,0 +1,220 @@
+"""The versioned index: write/open round trip, integrity checks, atomic switch, garbage collection, lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from ingest import index as index_mod
+from ingest.index import (
+    LOCK,
+    POINTER,
+    IndexedDocument,
+    IndexStoreError,
+    IngestLock,
+    IngestLockedError,
+    NoIndexError,
+    collect_garbage,
+    current_version,
+    integrity_problems,
+    open_index,
+    write_version,
+)
+from ingest.types import Chunk
+
+DIM = 8
+
+
+def _data(n_docs: int = 2, per_doc: int = 3, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    docs, chunks = [], []
+    for d in range(n_docs):
+        doc_id = f"doc{d}"
+        docs.append(IndexedDocument(doc_id, f"/corpus/{doc_id}.txt", f"Title {d}", ("ko", "en"), f"00{d}_seed.txt",
+                                    f"hash{d}", per_doc, 1000.0 + d))
+        for k in range(per_doc):
+            text = f"문장 {d}-{k}입니다. Second sentence {k}."
+            chunks.append(Chunk(f"c{d}{k}", doc_id, text, k * 50, k * 50 + len(text), "ko", f"Heading {k}",
+                                None if d else k + 1, k, sentences=((0, 10), (11, len(text)))))
+    vectors = rng.normal(size=(len(chunks), DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    sentence_vectors = rng.normal(size=(2 * len(chunks), DIM)).astype(np.float32)
+    return docs, chunks, vectors, sentence_vectors
+
+
+def _write(index_dir, seed: int = 0, **kw):
+    docs, chunks, vectors, sentence_vectors = _data(seed=seed, **kw)
+    return write_version(index_dir, docs, chunks, vectors, "model:abc", sentence_vectors), (docs, chunks, vectors)
+
+
+def test_round_trip(tmp_path):
+    index_dir = tmp_path / "index"
+    name, (docs, chunks, vectors) = _write(index_dir)
+    assert current_version(index_dir) == name
+    index = open_index(index_dir)
+    assert index.version == name and index.path == index_dir / name
+    assert index.embedding_model == "model:abc" and index.dim == DIM
+    assert index.chunks == tuple(chunks)  # every field, page None included, survives
+    assert index.documents == {d.doc_id: d for d in docs}
+    assert integrity_problems(index) == []
+    np.testing.assert_allclose(index.vectors_of([0, 4]), vectors[[0, 4]], rtol=1e-6)
+    assert index.vectors_of([]).shape == (0, DIM)
+    # search returns rows by inner product: a chunk's own vector is its best match
+    rows = index.search(vectors[4], k=3)
+    assert rows[0][0] == 4 and rows[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert len(rows) == 3 and rows[0][1] >= rows[1][1] >= rows[2][1]
+    assert index.document_of(index.chunks[4]).title == "Title 1"
+    manifest = json.loads((index_dir / name / "manifest.json").read_text())
+    assert (manifest["documents"], manifest["chunks"], manifest["dim"]) == (2, 6, DIM)
+
+
+def test_odd_characters_in_the_data_path(tmp_path):
+    index_dir = tmp_path / "my data #1 ?100%" / "index"
+    _write(index_dir)
+    assert len(open_index(index_dir).chunks) == 6
+
+
+def test_empty_version(tmp_path):
+    write_version(tmp_path, [], [], np.zeros((0, DIM), np.float32), "m", np.zeros((0, DIM), np.float32))
+    index = open_index(tmp_path)
+    assert index.chunks == () and index.search(np.ones(DIM, np.float32), 5) == []
+
+
+def test_no_index_yet(tmp_path):
+    with pytest.raises(NoIndexError, match="run `survey-rag ingest` first"):
+        open_index(tmp_path / "index")
+
+
+def test_write_refuses_mismatched_vectors(tmp_path):
+    docs, chunks, vectors, sentence_vectors = _data()
+    with pytest.raises(ValueError, match="6 chunks but 5 vectors"):
+        write_version(tmp_path, docs, chunks, vectors[:5], "m", sentence_vectors)
+    assert current_version(tmp_path) is None
+    assert not list(tmp_path.glob("tmp-*")) and not list(tmp_path.glob("v*"))
+
+
+def test_integrity_problems_found(tmp_path):
+    index_dir = tmp_path / "index"
+    name, _ = _write(index_dir)
+    index = open_index(index_dir)
+    import dataclasses
+
+    short = dataclasses.replace(index, chunks=index.chunks[:-1])
+    problems = integrity_problems(short)
+    assert "6 vectors but 5 chunks" in problems
+    assert any("should have 3 chunks, has 2" in p for p in problems)
+    orphan = dataclasses.replace(index, documents={k: v for k, v in index.documents.items() if k != "doc0"})
+    assert any("missing from documents" in p for p in integrity_problems(orphan))
+    assert integrity_problems(index, {"chunks": 7, "documents": 2}) == ["manifest counts differ from the stored data"]
+
+    # a stored version that disagrees with its manifest is refused when opened
+    manifest_path = index_dir / name / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["chunks"] = 99
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexStoreError, match="inconsistent: manifest counts differ"):
+        open_index(index_dir)
+
+
+def test_unreadable_version_is_a_clear_error(tmp_path):
+    index_dir = tmp_path / "index"
+    name, _ = _write(index_dir)
+    (index_dir / name / "vectors.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexStoreError, match=r"is unreadable .*run `survey-rag ingest`"):
+        open_index(index_dir)
+
+
+def test_pointer_switches_only_after_a_complete_version(tmp_path, monkeypatch):
+    index_dir = tmp_path / "index"
+    first, _ = _write(index_dir, seed=1)
+    before = open_index(index_dir)
+
+    def crash(*args, **kwargs):  # die while writing the metadata of the second version
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index_mod, "_write_meta", crash)
+    with pytest.raises(OSError, match="disk full"):
+        _write(index_dir, seed=2)
+    assert current_version(index_dir) == first
+    assert len(list(index_dir.glob("tmp-*"))) == 1  # the half-written staging folder
+    after = open_index(index_dir)
+    assert after.version == first and after.chunks == before.chunks
+    assert integrity_problems(after) == []
+
+    monkeypatch.undo()
+    collect_garbage(index_dir)
+    assert not list(index_dir.glob("tmp-*"))  # staging leftovers are garbage-collected
+    assert current_version(index_dir) == first and (index_dir / first).is_dir()
+
+
+def test_pointer_is_replaced_atomically(tmp_path, monkeypatch):
+    """The pointer is written to a temporary file and moved over CURRENT with os.replace."""
+    index_dir = tmp_path / "index"
+    first, _ = _write(index_dir)
+    seen = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        seen.append((os.path.basename(src), os.path.basename(dst), (index_dir / POINTER).read_text().strip()))
+        # the new version is complete on disk before the pointer moves
+        new = open(src).read().strip()
+        assert (index_dir / new / "manifest.json").is_file()
+        real_replace(src, dst)
+
+    monkeypatch.setattr(index_mod.os, "replace", spy)
+    second, _ = _write(index_dir, seed=3)
+    assert seen == [(f"{POINTER}.tmp", POINTER, first)]
+    assert current_version(index_dir) == second
+
+
+def test_garbage_collection_keeps_live_and_previous(tmp_path):
+    index_dir = tmp_path / "index"
+    names = []
+    for seed in range(4):
+        names.append(_write(index_dir, seed=seed)[0])
+        time.sleep(0.01)
+    (index_dir / "tmp-vX-crashed").mkdir()
+    collect_garbage(index_dir)
+    kept = sorted(p.name for p in index_dir.iterdir() if p.is_dir())
+    assert kept == sorted(names[-2:])
+    assert current_version(index_dir) == names[-1]
+    assert open_index(index_dir).version == names[-1]
+
+
+def test_lock_refuses_a_second_holder(tmp_path):
+    with IngestLock(tmp_path) as held:
+        assert (tmp_path / LOCK).read_text() == str(os.getpid())
+        with pytest.raises(IngestLockedError) as info:
+            with IngestLock(tmp_path):
+                pass
+        message = str(info.value)
+        assert f"another ingest is running on {tmp_path}" in message
+        assert f"pid {os.getpid()}" in message and "\n" not in message
+        assert held is not None
+    with IngestLock(tmp_path):  # released on exit
+        pass
+
+
+def test_lock_held_by_another_process_and_released_when_it_dies(tmp_path):
+    code = (
+        "import sys, time; from pathlib import Path; from ingest.index import IngestLock\n"
+        f"with IngestLock(Path({str(tmp_path)!r})):\n"
+        "    print('locked', flush=True); time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "locked"
+        with pytest.raises(IngestLockedError, match=f"pid {proc.pid}"):
+            with IngestLock(tmp_path):
+                pass
+    finally:
+        proc.kill()
+        proc.wait()
+    with IngestLock(tmp_path):  # the kernel dropped the dead holder's lock
+        pass

@@ -1,0 +1,192 @@
+"""Fast unit tests of the chat page's pure parts: rendering, file-name sanitising, upload rollback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.index import IndexedDocument, IngestLockedError
+from ingest.types import Chunk, FileFailure, IngestReport
+from rag.types import Answer, Citation, Evidence, Hit, SourcesEvent
+from ui import render
+
+
+def hit(text: str, title: str = "Doc", language: str = "en", page: int | None = None, heading: str = "",
+        row: int = 0, score: float = 0.61) -> Hit:
+    chunk = Chunk(chunk_id=f"c{row}", doc_id=f"d{row}", text=text, start=0, end=len(text), language=language,
+                  heading=heading, page=page, sentences=((0, len(text)),))
+    doc = IndexedDocument(f"d{row}", f"/corpus/doc{row}.txt", title, (language,), "", "h", 3, 1_700_000_000.0)
+    return Hit(chunk=chunk, document=doc, score=score, dense=score, row=row)
+
+
+PASSAGE = "Decoder-only models scale well. They became dominant after GPT-3. Other text <b>here</b>."
+H1 = hit(PASSAGE, title="Survey <One>", language="en", page=4)
+H2 = hit("디코더 전용 모델은 생성에 강하다. 두 번째 문장.", title="한국어 문서", language="ko", heading="2.1 모델 구조", row=1)
+
+
+def test_highlight_marks_the_sentence_and_escapes():
+    out = render.highlight(PASSAGE, ["They became dominant after GPT-3."])
+    assert "<mark>They became dominant after GPT-3.</mark>" in out
+    assert "&lt;b&gt;here&lt;/b&gt;" in out and "<b>" not in out
+
+
+def test_highlight_cuts_long_passages_around_the_mark():
+    passage = "x " * 2000 + "The key sentence." + " y" * 2000
+    out = render.highlight(passage, ["The key sentence."], limit=300)
+    assert "<mark>The key sentence.</mark>" in out
+    assert out.startswith("… ") and out.endswith(" …") and len(out) < 400
+
+
+def test_answer_links_markers_with_tooltips():
+    c1 = Citation(n=1, hit=H1, sentence="They became dominant after GPT-3.", support=0.71)
+    answer = Answer(question="q", language="en", text="They dominate since GPT-3 <script>. [1] Also [7].",
+                    refused=False, citations=(c1,), hits=(H1, H2))
+    out = render.answer_markdown(answer, turn=2)
+    assert 'href="#src-2-1"' in out and ">[1]</a></sup>" in out
+    assert "title=\"Survey &lt;One&gt; · p. 4 — They became dominant after GPT-3.\"" in out
+    assert "&lt;script&gt;" in out and "<script>" not in out
+    assert "[7]" in out and 'src-2-7' not in out  # a marker without a citation stays plain text
+
+
+def test_refusal_is_a_distinct_box_and_notice_is_shown():
+    refused = Answer(question="q", language="fr", text="Les documents ne répondent pas.", refused=True, hits=(H1,))
+    assert render.answer_markdown(refused, 1).startswith('<div class="sr-refusal">')
+    c = Citation(n=2, hit=H2, sentence="디코더 전용 모델은 생성에 강하다.", support=0.5)
+    noted = Answer(question="q", language="ko", text="답변입니다", refused=False, citations=(c,), notice="주의")
+    out = render.answer_markdown(noted, 1)
+    assert 'class="sr-notice"' in out and "주의" in out
+    assert 'href="#src-1-2"' in out  # no marker in the text: the passages used are still linked
+
+
+def test_sources_for_answer_lists_cited_passages():
+    c1 = Citation(n=1, hit=H1, sentence="They became dominant after GPT-3.", support=0.712)
+    c2 = Citation(n=2, hit=H2, sentence="디코더 전용 모델은 생성에 강하다.", support=0.55)
+    other = hit("An unrelated passage.", title="Other", row=5)
+    answer = Answer(question="q", language="en", text="A [1]. B [2].", refused=False, citations=(c2, c1),
+                    hits=(H1, H2, other), timings={"first_token_s": 2.5, "total_s": 9.0})
+    out = render.sources_for_answer(answer, turn=3, model="qwen")
+    assert out.index('id="src-3-1"') < out.index('id="src-3-2"')
+    assert "Survey &lt;One&gt;" in out and "한국어 문서" in out
+    assert "p. 4" in out and "§ 2.1 모델 구조" in out and "한국어 (ko)" in out and "English (en)" in out
+    assert "support 0.71" in out and "<mark>디코더 전용 모델은 생성에 강하다.</mark>" in out
+    assert "Other retrieved passages (1)" in out and "first words 2.5 s" in out and "qwen" in out
+
+
+def test_refused_sources_show_nearest_passages():
+    answer = Answer(question="q", language="en", text="No.", refused=True, hits=(H1, H2))
+    out = render.sources_for_answer(answer, turn=1)
+    assert "sr-status-refused" in out and "nearest passages" in out
+    assert "Survey &lt;One&gt;" in out and "relevance 0.61" in out
+
+
+def test_preview_shows_best_sentences_per_passage():
+    ev = (Evidence(1, H2, "디코더 전용 모델은 생성에 강하다.", 0.66), Evidence(2, H1, "Decoder-only models scale well.", 0.5))
+    out = render.sources_preview(SourcesEvent((H1, H2), ev, "ko", False), turn=1)
+    assert "sr-status-preview" in out and 'id="src-1-1"' in out and 'id="src-1-2"' in out
+    assert "<mark>디코더 전용 모델은 생성에 강하다.</mark>" in out and "match 0.66" in out
+    refusing = render.sources_preview(SourcesEvent((H1,), (), "en", True), turn=1)
+    assert "sr-status-refused" in refusing and "Survey &lt;One&gt;" in refusing
+
+
+def test_streaming_text_is_escaped():
+    assert render.streaming_markdown("a <img src=x> [1]") == "a &lt;img src=x&gt; [1]" + render.CURSOR
+
+
+def test_document_rows_and_choices():
+    docs = [H2.document, H1.document]
+    rows = render.document_rows(docs)
+    assert rows[0][0] == "Survey <One>" and rows[0][2] == 3 and rows[0][4] == "doc0.txt"
+    assert rows[0][3].startswith("2023-11-1")
+    assert render.document_choices(docs)[1] == ("한국어 문서 — doc1.txt", "/corpus/doc1.txt")
+
+
+# ---------------------------------------------------------------- uploads
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("../../etc/passwd", "passwd"),
+        ("..\\..\\windows\\evil.md", "evil.md"),
+        ("report.TXT", "report.txt"),
+        ("리포트 최종 (v2).pdf", "리포트 최종 (v2).pdf"),
+        ("a\x00b;rm -rf $HOME|x.txt", "a_b_rm -rf _HOME_x.txt"),
+        ("..", "upload"),
+        (".bashrc", "bashrc"),
+        ("", "upload"),
+    ],
+)
+def test_sanitize_filename(name, expected):
+    from ui.app import sanitize_filename
+
+    assert sanitize_filename(name) == expected
+
+
+def test_sanitize_filename_limits_length():
+    from ui.app import sanitize_filename
+
+    out = sanitize_filename("x" * 500 + ".txt")
+    assert out.endswith(".txt") and len(out) <= 110
+
+
+@pytest.fixture
+def upload_settings(tmp_path):
+    from conftest import make_settings
+
+    return make_settings(tmp_path / "data", max_upload_mb=0.01)
+
+
+def _fake_ingest(calls, fail_names=(), exc=None):
+    def ingest(paths):
+        calls.append([Path(p) for p in paths])
+        if exc:
+            raise exc
+        failed = tuple(FileFailure(str(p), "duplicate of already indexed /x; skipped") for p in paths
+                       if p.name in fail_names)
+        ok = tuple(str(Path(p).resolve()) for p in paths if p.name not in fail_names)
+        return IngestReport(added=ok, failed=failed)
+    return ingest
+
+
+def test_uploads_rejected_with_the_cli_reason(tmp_path, upload_settings):
+    from ui.app import add_uploads
+
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "tool.exe").write_bytes(b"MZ\x00\x00")
+    (tmp_path / "big.txt").write_text("word " * 5000)
+    (tmp_path / "good.md").write_text("# Good\n\nA fine little document about models.", encoding="utf-8")
+    calls = []
+    out = add_uploads([tmp_path / n for n in ("empty.txt", "tool.exe", "big.txt", "good.md")], upload_settings,
+                      _fake_ingest(calls))
+    reasons = {f.path: f.reason for f in out.rejected}
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["tool.exe"].startswith("unsupported file type '.exe'")
+    assert reasons["big.txt"].startswith("file too large")
+    uploads = upload_settings.data_dir / "uploads"
+    assert calls == [[uploads / "good.md"]]
+    assert sorted(p.name for p in uploads.iterdir()) == ["good.md"]  # staging cleaned up
+
+
+def test_failed_replacement_restores_the_previous_file(tmp_path, upload_settings):
+    from ui.app import add_uploads
+
+    uploads = upload_settings.data_dir / "uploads"
+    uploads.mkdir(parents=True)
+    (uploads / "notes.txt").write_text("the original notes", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("a new version of the notes", encoding="utf-8")
+    out = add_uploads([tmp_path / "notes.txt"], upload_settings, _fake_ingest([], fail_names={"notes.txt"}))
+    assert [f.path for f in out.rejected] == ["notes.txt"] and "duplicate" in out.rejected[0].reason
+    assert (uploads / "notes.txt").read_text(encoding="utf-8") == "the original notes"
+
+    out = add_uploads([tmp_path / "notes.txt"], upload_settings, _fake_ingest([], exc=IngestLockedError("busy")))
+    assert out.locked and (uploads / "notes.txt").read_text(encoding="utf-8") == "the original notes"
+
+
+def test_auth_from_env():
+    from ui.commands import auth_from_env
+
+    assert auth_from_env({}) is None
+    assert auth_from_env({"SURVEY_RAG_USERNAME": "u", "SURVEY_RAG_PASSWORD": "p"}) == ("u", "p")
+    with pytest.raises(ValueError):
+        auth_from_env({"SURVEY_RAG_USERNAME": "u"})
