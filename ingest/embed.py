@@ -2,8 +2,9 @@
 
 Passages are embedded with the model's document prompt and questions with its
 query prompt (EmbeddingGemma defines both); vectors are L2-normalised so inner
-product is cosine similarity. Passage vectors are cached in SQLite by
-(model, text hash), so unchanged text is never embedded twice.
+product is cosine similarity. Each passage's sentences get vectors from the same
+forward pass (see ``encode_passages_with_sentences``). Vectors are cached in
+SQLite by (model, content hash), so unchanged text is never embedded twice.
 
 Example:
     >>> emb = Embedder.load(Settings.load())  # doctest: +SKIP
@@ -22,7 +23,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ingest.types import text_hash
+from ingest.types import Chunk, text_hash
 from survey_rag.models import resolve_model
 from survey_rag.settings import Settings
 
@@ -32,14 +33,17 @@ ProgressFn = Callable[[int, int], None]  # (done, total)
 
 
 class EmbeddingCache:
-    """SQLite store of passage vectors keyed by model id and text hash."""
+    """SQLite store of vectors keyed by model id and content hash.
+
+    A chunk's entry holds its passage vector followed by its sentence vectors.
+    """
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, hash TEXT, dim INTEGER, vec BLOB, PRIMARY KEY (model, hash))"
+            "CREATE TABLE IF NOT EXISTS chunk_vectors (model TEXT, hash TEXT, dim INTEGER, vec BLOB, PRIMARY KEY (model, hash))"
         )
         self._lock = threading.Lock()
 
@@ -50,17 +54,17 @@ class EmbeddingCache:
                 batch = list(hashes[start : start + 500])
                 marks = ",".join("?" * len(batch))
                 rows = self._db.execute(
-                    f"SELECT hash, vec FROM vectors WHERE model = ? AND hash IN ({marks})", [model, *batch]
+                    f"SELECT hash, dim, vec FROM chunk_vectors WHERE model = ? AND hash IN ({marks})", [model, *batch]
                 )
-                for h, blob in rows:
-                    found[h] = np.frombuffer(blob, dtype=np.float32)
+                for h, dim, blob in rows:
+                    found[h] = np.frombuffer(blob, dtype=np.float32).reshape(-1, dim)
         return found
 
     def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
         with self._lock, self._db:
             self._db.executemany(
-                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)",
-                [(model, h, int(v.shape[0]), v.astype(np.float32).tobytes()) for h, v in items.items()],
+                "INSERT OR REPLACE INTO chunk_vectors VALUES (?, ?, ?, ?)",
+                [(model, h, int(v.shape[-1]), v.astype(np.float32).tobytes()) for h, v in items.items()],
             )
 
     def close(self) -> None:
@@ -116,25 +120,108 @@ class Embedder:
             out[idx] = np.asarray(vecs, dtype=np.float32)
         return out
 
-    def encode_documents_cached(
-        self, texts: Sequence[str], cache: EmbeddingCache, progress: ProgressFn | None = None
-    ) -> tuple[np.ndarray, int]:
-        """Vectors for ``texts``, computing only those not in ``cache``; returns (vectors, computed count)."""
-        hashes = [text_hash(t) for t in texts]
-        cached = cache.get_many(self.model_id, sorted(set(hashes)))
-        missing = sorted({h: t for h, t in zip(hashes, texts) if h not in cached}.items())
-        # Stored block by block, so an interrupted ingest keeps what it already computed.
-        block = 64
+    def encode_passages_with_sentences(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], titles: Sequence[str] | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors, and from the same forward pass one vector per sentence span.
+
+        A sentence vector pools the sentence's own token embeddings, computed in the context of
+        its whole passage ("late chunking"), and sends them through the model's remaining layers,
+        so sentence-level evidence costs no extra transformer pass. Passage vectors equal
+        ``encode_document``'s. Models whose module stack is not Transformer → Pooling → ...
+        fall back to embedding each sentence on its own. A document prompt of the form
+        "title: none | text: " (EmbeddingGemma's) gets the passage's document title.
+        """
+        import torch
+
+        modules = list(self.model)
+        if len(modules) < 2 or type(modules[1]).__name__ != "Pooling":
+            passages = self.encode_documents(texts)
+            return passages, [self.encode_documents([t[a:b] for a, b in sp]) for t, sp in zip(texts, spans)]
+        template = (getattr(self.model, "prompts", None) or {}).get("document", "")
+        titles = titles or [""] * len(texts)
+        transformer, pooling, rest = modules[0], modules[1], modules[2:]
+        tokenizer = self.model.tokenizer
+        passages = np.zeros((len(texts), self.dim), dtype=np.float32)
+        sentences: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            prompts = [_document_prompt(template, titles[i]) for i in idx]
+            enc = tokenizer(
+                [p + texts[i] for p, i in zip(prompts, idx)], padding=True, truncation=True,
+                max_length=self.model.max_seq_length, return_offsets_mapping=True, return_tensors="pt",
+            )
+            offsets = enc.pop("offset_mapping")
+            with self._lock, torch.inference_mode():
+                tokens = transformer(dict(enc))["token_embeddings"]
+                mask = enc["attention_mask"]
+                rows, masks, owners = [], [], []
+                for b, i in enumerate(idx):
+                    real = (mask[b] > 0) & (offsets[b, :, 1] > offsets[b, :, 0])
+                    for a, e in spans[i]:
+                        lo, hi = len(prompts[b]) + a, len(prompts[b]) + e
+                        inside = real & (offsets[b, :, 0] < hi) & (offsets[b, :, 1] > lo)
+                        rows.append(b)
+                        masks.append(inside if inside.any() else mask[b] > 0)  # truncated away: use the passage
+                        owners.append(i)
+                features = {
+                    "token_embeddings": torch.cat([tokens, tokens[rows]]) if rows else tokens,
+                    "attention_mask": torch.cat([mask, torch.stack(masks).to(mask.dtype)]) if rows else mask,
+                }
+                features = pooling(features)
+                for module in rest:
+                    features = module(features)
+                vecs = torch.nn.functional.normalize(features["sentence_embedding"].float(), dim=-1).numpy()
+            passages[idx] = vecs[: len(idx)]
+            cursor = len(idx)
+            for i in idx:
+                n = len(spans[i])
+                sentences[i] = vecs[cursor : cursor + n].copy()
+                cursor += n
+        return passages, sentences
+
+    def encode_chunks_cached(
+        self, chunks: Sequence[Chunk], cache: EmbeddingCache, progress: ProgressFn | None = None,
+        titles: Sequence[str] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """Passage vectors and all sentence vectors (chunk by chunk) for ``chunks``.
+
+        Only chunks whose text and sentence spans were never embedded are computed; the
+        cache is filled block by block so an interrupted ingest keeps what it finished.
+        Returns (passage vectors, sentence vectors, number of chunks computed).
+        """
+        titles = list(titles or [""] * len(chunks))
+        keys = [_chunk_key(c, t) for c, t in zip(chunks, titles)]
+        cached = cache.get_many(self.model_id, sorted(set(keys)))
+        missing = sorted({k: (c, t) for k, c, t in zip(keys, chunks, titles) if k not in cached}.items())
+        block = 32
         for start in range(0, len(missing), block):
             part = missing[start : start + block]
-            vecs = self.encode_documents([t for _, t in part])
-            fresh = {h: v for (h, _), v in zip(part, vecs)}
+            passages, sentences = self.encode_passages_with_sentences(
+                [c.text for _, (c, _) in part], [c.sentences or ((0, len(c.text)),) for _, (c, _) in part],
+                [t for _, (_, t) in part],
+            )
+            fresh = {k: np.vstack([p[None, :], sv]) for (k, _), p, sv in zip(part, passages, sentences)}
             cache.put_many(self.model_id, fresh)
             cached.update(fresh)
             if progress:
                 progress(start + len(part), len(missing))
-        out = np.stack([cached[h] for h in hashes]) if hashes else np.zeros((0, self.dim), np.float32)
-        return out, len(missing)
+        stacked = [cached[k].reshape(-1, self.dim) for k in keys]
+        passage_vectors = np.stack([v[0] for v in stacked]) if stacked else np.zeros((0, self.dim), np.float32)
+        sentence_vectors = np.vstack([v[1:] for v in stacked]) if stacked else np.zeros((0, self.dim), np.float32)
+        return passage_vectors, sentence_vectors, len(missing)
+
+
+def _chunk_key(chunk: Chunk, title: str) -> str:
+    spans = ";".join(f"{a}-{b}" for a, b in chunk.sentences)
+    return text_hash(f"{title}\x00{chunk.text}\x00{spans}")
+
+
+def _document_prompt(template: str, title: str) -> str:
+    if title and "title: none" in template:
+        return template.replace("title: none", "title: " + " ".join(title.split())[:120])
+    return template
 
 
 def _dimension(model) -> int:

@@ -72,7 +72,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Candidate], list[FileFailure],
             folders.append(root.resolve())
             manifest = read_manifest(root)
             for path in sorted(_walk(root, failures)):
-                if path.name == MANIFEST_NAME or path.name.startswith("."):
+                if path.name == MANIFEST_NAME:
                     continue
                 rel = path.relative_to(root).as_posix()
                 candidates.append(Candidate(path, str(path.resolve()), manifest.get(rel, SourceMeta())))
@@ -88,6 +88,8 @@ def _walk(root: Path, failures: list[FileFailure]) -> list[Path]:
     """Files below ``root``, following no symbolic links to folders (so loops cannot trap us)."""
     found = []
     for path in root.rglob("*"):
+        if any(part.startswith(".") for part in path.relative_to(root).parts):
+            continue  # hidden files and folders (.git, .obsidian, editor droppings) are not documents
         if path.is_symlink():
             try:
                 target = path.resolve(strict=True)
@@ -210,16 +212,15 @@ def ingest_paths(
         # from the previous version (e.g. from another folder) are embedded again too.
         reembed = kept_chunks if previous is not None and previous.embedding_model != embedder.model_id else []
         to_embed = reembed + new_chunks
-        new_sentences = [s for c in to_embed for s in c.sentence_texts()]
         cache = EmbeddingCache(settings.embedding_cache_path)
         try:
-            # Passages and their sentences in one pass, so the bar shows the whole job.
-            vectors, embedded = embedder.encode_documents_cached(
-                [c.text for c in to_embed] + new_sentences, cache, progress=lambda d, t: progress("embed", d, t)
+            titles_by_doc = {d.doc_id: d.title for d in [*kept, *new_docs]}
+            new_vectors, new_sentence_vectors, embedded = embedder.encode_chunks_cached(
+                to_embed, cache, progress=lambda d, t: progress("embed", d, t),
+                titles=[titles_by_doc[c.doc_id] for c in to_embed],
             )
         finally:
             cache.close()
-        new_vectors, new_sentence_vectors = vectors[: len(to_embed)], vectors[len(to_embed) :]
 
         all_chunks = kept_chunks + new_chunks
         if kept_rows and not reembed:

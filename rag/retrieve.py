@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,23 +32,37 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class RetrievalConfig:
     candidate_k: int = 30
-    keyword_boost: float = 0.06
+    keyword_boost: float = 0.03
+    sentence_weight: float = 0.3  # share of the best sentence's similarity in the dense score
+    keyword_only_candidates: bool = True  # let BM25 bring in passages dense search did not find
     max_overlap: float = 0.5  # drop a hit sharing more than this share of characters with a better one
 
 
 class KeywordIndex:
-    """BM25 over the chunks of one index version."""
+    """BM25 over the chunks of one index version, queried with the question's rare terms only.
 
-    def __init__(self, texts: list[str]):
+    A term found in many passages ("LLM", "모델") says nothing a dense model does not
+    already know; a rare one ("LIMA", "HyperCLOVA", "친칠라") pins the passage down. So
+    only terms in at most ``rare_share`` of the passages are searched, and a question
+    without such terms gets no keyword signal at all.
+    """
+
+    def __init__(self, texts: list[str], rare_share: float = 0.02):
         import bm25s
 
         self._bm25 = bm25s.BM25()
         tokens = [tokenize(t) or ["∅"] for t in texts]
         self._bm25.index(tokens, show_progress=False)
         self._vocab = self._bm25.vocab_dict
+        doc_freq: Counter[str] = Counter(t for doc in tokens for t in set(doc))
+        limit = max(3, int(rare_share * len(texts)))
+        self._rare = {t for t, n in doc_freq.items() if n <= limit}
+
+    def rare_terms(self, query: str) -> list[str]:
+        return [t for t in dict.fromkeys(tokenize(query)) if t in self._rare and t in self._vocab]
 
     def scores(self, query: str) -> np.ndarray:
-        tokens = [t for t in tokenize(query) if t in self._vocab]
+        tokens = self.rare_terms(query)
         if not tokens:
             return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
@@ -91,9 +106,13 @@ class HybridRetriever:
         query_vec = self.embed_query(question) if query_vec is None else query_vec
         dense = self.dense(query_vec, cfg.candidate_k)
         keyword = self.keyword(question, cfg.candidate_k) if cfg.keyword_boost > 0 else {}
+        if not cfg.keyword_only_candidates:
+            keyword = {r: v for r, v in keyword.items() if r in dense}
         missing = [r for r in keyword if r not in dense]
         if missing:
             dense.update(zip(missing, (self.index.vectors_of(missing) @ query_vec).tolist()))
+        if cfg.sentence_weight > 0:
+            dense = {row: self._with_best_sentence(row, score, query_vec) for row, score in dense.items()}
         ranked = dense_with_keyword_boost(dense, keyword, cfg.keyword_boost)
         hits: list[Hit] = []
         for row, score in ranked:
@@ -107,6 +126,15 @@ class HybridRetriever:
             if len(hits) == k:
                 break
         return hits
+
+
+    def _with_best_sentence(self, row: int, passage_score: float, query_vec: np.ndarray) -> float:
+        """Blend the passage's similarity with its best sentence's: one sentence that answers the
+        question should count even when the rest of the passage is about something else."""
+        sentences = self.index.sentence_vectors_of(row)
+        best = float((sentences @ query_vec).max()) if len(sentences) else passage_score
+        w = self.config.sentence_weight
+        return (1 - w) * passage_score + w * best
 
 
 def _overlap(a, b) -> float:

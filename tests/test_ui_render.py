@@ -190,3 +190,10 @@ def test_auth_from_env():
     assert auth_from_env({"SURVEY_RAG_USERNAME": "u", "SURVEY_RAG_PASSWORD": "p"}) == ("u", "p")
     with pytest.raises(ValueError):
         auth_from_env({"SURVEY_RAG_USERNAME": "u"})
+
+
+def test_chat_command_is_registered():
+    from survey_rag.cli import _parser
+
+    args = _parser().parse_args(["chat", "--host", "0.0.0.0", "--port", "8000"])
+    assert args.handler.__name__ == "cmd_chat" and args.host == "0.0.0.0" and args.port == 8000

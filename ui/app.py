@@ -47,7 +47,7 @@ EXAMPLES = [
 ]
 UPLOADS = "uploads"
 LOCKED_MESSAGE = (
-    "⏳ Another ingest is already running (started from this page, another tab or the command line). "
+    "Another ingest is already running (started from this page, another tab or the command line). "
     "Nothing was changed; please try again when it has finished."
 )
 
@@ -60,7 +60,7 @@ CSS = """
 .sr-status-preview { background: rgba(59, 130, 246, 0.12); }
 .sr-status-done { background: rgba(16, 185, 129, 0.13); }
 .sr-status-refused { background: rgba(245, 158, 11, 0.16); }
-.sr-timing { float: right; font-weight: 400; font-size: 0.85em; opacity: 0.75; margin-left: 8px; }
+.sr-timing { display: block; font-weight: 400; font-size: 0.82em; opacity: 0.75; margin-top: 2px; }
 .sr-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
            margin-bottom: 8px; background: var(--block-background-fill); transition: box-shadow 0.3s; }
 .sr-card.sr-preview { border-style: dashed; }
@@ -82,6 +82,7 @@ CSS = """
 .sr-ref a, a.sr-cite { text-decoration: none !important; font-weight: 600; color: #2563eb !important; cursor: pointer; }
 .sr-waiting { color: var(--body-text-color-subdued); font-style: italic; }
 #sr-examples button { font-size: 0.85em; }
+#sr-documents table, #sr-documents td, #sr-documents th { font-family: var(--font); }
 """
 
 # A click on an [n] reference scrolls to its source card and flashes it (instead of following the link).
@@ -176,7 +177,7 @@ def add_uploads(
         staged: list[tuple[str, Path]] = []
         taken: set[str] = set()
         for f in files:
-            src = Path(getattr(f, "name", f))
+            src = Path(f) if isinstance(f, (str, Path)) else Path(getattr(f, "path", None) or f.name)
             name = _unique(staging, sanitize_filename(src.name), taken)
             try:
                 size = src.stat().st_size
@@ -245,6 +246,10 @@ def add_uploads(
         return out
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        try:
+            staging.parent.rmdir()  # only when no other batch is using it
+        except OSError:
+            pass
 
 
 # ---------------------------------------------------------------- the app
@@ -372,9 +377,9 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
             verb = "updated" if d.source in before else "added"
             if outcome.report and d.source in outcome.report.unchanged:
                 verb = "already indexed, unchanged"
-            lines.append(f"✅ **{render.esc(d.title)}** ({', '.join(d.languages)}, {d.chunk_count} chunks): {verb}.")
+            lines.append(f"✓ **{render.esc(d.title)}** ({', '.join(d.languages)}, {d.chunk_count} chunks): {verb}.")
         for failure in outcome.rejected:
-            lines.append(f"❌ Rejected `{failure}`")
+            lines.append(f"✗ Rejected `{failure}`")
         if outcome.report:
             lines.append(f"<small>{render.esc(outcome.report.summary())}</small>")
         return doc_outputs("\n\n".join(lines) or "Nothing to do.") + (None,)
@@ -393,7 +398,7 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
             path.unlink(missing_ok=True)  # or a later upload batch would not know it was removed
         if not report.removed:
             return doc_outputs(f"**{render.esc(title)}** was not in the index (already removed?).")
-        return doc_outputs(f"🗑️ Removed **{render.esc(title)}** from the index.")
+        return doc_outputs(f"Removed **{render.esc(title)}** from the index.")
 
     def reingest_corpus(progress: gr.Progress = gr.Progress()) -> tuple:
         progress(0, desc="Checking the corpus folder")
@@ -403,16 +408,16 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
         except IngestLockedError:
             return doc_outputs(LOCKED_MESSAGE)
         except IndexStoreError as exc:
-            return doc_outputs(f"❌ {render.esc(str(exc))}")
+            return doc_outputs(f"✗ {render.esc(str(exc))}")
         lines = [f"Re-ingested `{render.esc(str(settings.corpus_dir))}`: {render.esc(report.summary())}"]
-        lines += [f"❌ Failed `{render.esc(str(f))}`" for f in report.failed]
+        lines += [f"✗ Failed `{render.esc(str(f))}`" for f in report.failed]
         return doc_outputs("\n\n".join(lines))
 
     # ------------------------------------------------------------ layout
 
     with gr.Blocks(title="Survey RAG", analytics_enabled=False) as app:
         gr.Markdown(
-            "## 📚 Survey RAG\nAsk about the LLM survey documents in 한국어, Français or English; "
+            "## Survey RAG\nAsk about the LLM survey documents in 한국어, Français or English; "
             "every answer cites the passages it comes from.",
             elem_id="sr-header",
         )
@@ -437,7 +442,7 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
                             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sr-ask")
                         with gr.Row(elem_id="sr-examples"):
                             example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
-                            clear_button = gr.Button("🗑️ Clear conversation", size="sm", variant="stop",
+                            clear_button = gr.Button("Clear conversation", size="sm", variant="stop",
                                                      elem_id="sr-clear")
                         with gr.Accordion("Settings", open=False, elem_id="sr-settings"):
                             top_k = gr.Slider(1, 10, value=min(max(settings.top_k, 1), 10), step=1,
@@ -459,13 +464,13 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
                 with gr.Row(equal_height=False):
                     with gr.Column():
                         files = gr.File(label=f"Upload .txt, .md or .pdf (≤ {settings.max_upload_mb:g} MB each)",
-                                        file_count="multiple", elem_id="sr-upload", height=140)
-                        add_button = gr.Button("⬆️ Add to index", variant="primary", elem_id="sr-add")
+                                        file_count="multiple", elem_id="sr-upload")
+                        add_button = gr.Button("Add to index", variant="primary", elem_id="sr-add")
                     with gr.Column():
                         doc_picker = gr.Dropdown(choices=render.document_choices(documents()), value=None,
                                                  label="Remove a document", elem_id="sr-remove-picker")
                         remove_button = gr.Button("Remove from index", variant="stop", elem_id="sr-remove")
-                        corpus_button = gr.Button("🔄 Re-ingest the corpus folder", elem_id="sr-reingest")
+                        corpus_button = gr.Button("Re-ingest the corpus folder", elem_id="sr-reingest")
                 status = gr.Markdown(elem_id="sr-doc-status")
 
         # ------------------------------------------------------------ events
@@ -489,6 +494,9 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
             answering.append(step.then(api_visibility="private", **respond_args))
         clear_button.click(clear, None, [chatbot, sources, pending, questions, message], cancels=answering,
                            queue=False, api_name="clear")
+        # The chatbot's own trash icon clears the messages; forget the conversation with them.
+        chatbot.clear(lambda: clear()[1:4], None, [sources, pending, questions], cancels=answering, queue=False,
+                      api_visibility="private")
 
         doc_outs = [status, table, doc_picker, info]
         add_button.click(upload, [files], doc_outs + [files], concurrency_limit=1, concurrency_id="ingest",

@@ -1,0 +1,121 @@
+"""The chat page in a real browser: Debian's Chromium driven by Playwright (no browser download).
+
+Asks one Korean question and measures, from pressing Enter, when the sources preview, the
+first token and the full answer appear (printed and written to test-output/ui-timings.json);
+saves screenshots of the answered chat and of the documents tab under test-output/.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from ui_fixtures import TEST_OUTPUT, close_server, ui_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+KOREAN_QUESTION = "디코더 전용 모델이 왜 주류가 되었나?"
+QUOKKA_TITLE = "Quokka-3 field notes"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.timeout(900),
+    pytest.mark.skipif(not CHROMIUM.exists() and not shutil.which("chromium"), reason="needs Debian's chromium"),
+]
+
+
+@pytest.fixture(scope="session")
+def server(request, tmp_path_factory, corpus_settings, embedder, generator):
+    request.addfinalizer(close_server)
+    return ui_server(tmp_path_factory, corpus_settings, embedder, generator)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
+                              headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ko-KR")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(server.url)
+    page.wait_for_selector("#sr-question textarea")
+    yield page
+    context.close()
+
+
+def test_korean_question_streams_a_cited_answer(page):
+    TEST_OUTPUT.mkdir(exist_ok=True)
+    box = page.locator("#sr-question textarea")
+    box.fill(KOREAN_QUESTION)
+    started = time.monotonic()
+    box.press("Enter")
+
+    page.wait_for_selector("#sr-sources-panel .sr-status-preview .sr-card", timeout=120_000)
+    sources_s = time.monotonic() - started
+    page.wait_for_function("() => (document.querySelector('#sr-chat') || {}).innerText.includes('▌')",
+                           timeout=180_000, polling=50)
+    first_token_s = time.monotonic() - started
+    page.wait_for_selector("#sr-sources-panel .sr-status-done", timeout=240_000)
+    page.wait_for_selector("#sr-chat a.sr-cite", timeout=10_000)
+    total_s = time.monotonic() - started
+    timings = {"question": KOREAN_QUESTION, "sources_preview_s": round(sources_s, 2),
+               "first_token_s": round(first_token_s, 2), "full_answer_s": round(total_s, 2)}
+    (TEST_OUTPUT / "ui-timings.json").write_text(json.dumps(timings, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nbrowser: Enter -> sources {sources_s:.1f} s, first token {first_token_s:.1f} s, "
+          f"full answer {total_s:.1f} s")
+
+    assert page.locator("#sr-chat").inner_text().count(KOREAN_QUESTION) >= 1
+    link = page.locator("#sr-chat a.sr-cite").first
+    assert link.inner_text().strip().startswith("[")
+    target = link.get_attribute("href").lstrip("#")
+    tooltip = link.get_attribute("title")
+    card = page.locator(f"#sr-sources-panel #{target}")
+    assert card.count() == 1 and card.locator("mark").count() >= 1
+    assert card.locator(".sr-title").inner_text().strip() in tooltip  # the reference names its passage
+    assert "support" in card.inner_text()
+    assert "▌" not in page.locator("#sr-chat").inner_text()
+
+    link.click()  # scrolls to the card and flashes it, instead of following the link
+    page.wait_for_selector(f"#{target}.sr-flash", timeout=5_000)
+    assert "#src" not in page.url and len(page.context.pages) == 1  # no navigation, no new tab
+    page.wait_for_timeout(1900)
+    page.screenshot(path=str(TEST_OUTPUT / "ui-chat-answered.png"), full_page=True)
+
+
+def test_documents_tab_upload_and_reingest(page, server, tmp_path):
+    page.get_by_role("tab", name="Documents").click()
+    table = page.locator("#sr-documents")
+    table.wait_for()
+    path = tmp_path / "quokka-notes.md"
+    path.write_text(f"# {QUOKKA_TITLE}\n\nThe Quokka-3 model reads maps of coral reefs and was tested in 2031.\n",
+                    encoding="utf-8")
+    page.locator("#sr-upload input[type=file]").set_input_files(str(path))
+    page.locator("#sr-upload").get_by_text("quokka-notes.md").first.wait_for()
+    page.locator("#sr-add").click()
+    page.wait_for_function("() => document.querySelector('#sr-doc-status').innerText.includes('✓')",
+                           timeout=120_000)
+    assert QUOKKA_TITLE in page.locator("#sr-doc-status").inner_text()
+    page.wait_for_function(f"() => document.querySelector('#sr-documents').innerText.includes({QUOKKA_TITLE!r})")
+    assert (server.settings.data_dir / "uploads" / "quokka-notes.md").is_file()
+
+    page.locator("#sr-reingest").click()  # the corpus folder is unchanged: nothing lost, nothing re-embedded
+    page.wait_for_function("() => document.querySelector('#sr-doc-status').innerText.includes('Re-ingested')",
+                           timeout=120_000)
+    assert "0 removed" in page.locator("#sr-doc-status").inner_text()
+    assert QUOKKA_TITLE in page.locator("#sr-documents").inner_text()
+    page.screenshot(path=str(TEST_OUTPUT / "ui-documents.png"), full_page=True)
