@@ -61,11 +61,16 @@ class EmbeddingCache:
         return found
 
     def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
-        with self._lock, self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO chunk_vectors VALUES (?, ?, ?, ?)",
-                [(model, h, int(v.shape[-1]), v.astype(np.float32).tobytes()) for h, v in items.items()],
-            )
+        """Store vectors, best effort: a cache that cannot be written (a full disk, a read-only or locked
+        file) only means these vectors are computed again next time, never a failed ingest."""
+        try:
+            with self._lock, self._db:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO chunk_vectors VALUES (?, ?, ?, ?)",
+                    [(model, h, int(v.shape[-1]), v.astype(np.float32).tobytes()) for h, v in items.items()],
+                )
+        except sqlite3.Error as exc:
+            log.warning("embedding cache not updated (%s); these vectors will be computed again next time", exc)
 
     def close(self) -> None:
         self._db.close()

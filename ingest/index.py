@@ -211,37 +211,56 @@ def write_version(
         raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
     if sentence_starts(chunks)[-1] != len(sentence_vectors):
         raise ValueError(f"{sentence_starts(chunks)[-1]} sentences but {len(sentence_vectors)} sentence vectors")
-    index_dir.mkdir(parents=True, exist_ok=True)
     name = f"v{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
     staging = index_dir / f"tmp-{name}"
-    staging.mkdir()
-    dim = vectors.shape[1] if len(vectors) else 0
-    faiss.write_index(build_vector_index(vectors, dim or 1), str(staging / "vectors.faiss"))
-    np.save(staging / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
-    _write_meta(staging / "meta.sqlite", documents, chunks)
-    manifest = {
-        "version": name,
-        "created": time.time(),
-        "embedding_model": embedding_model,
-        "dim": dim,
-        "documents": len(documents),
-        "chunks": len(chunks),
-    }
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-    for f in staging.iterdir():
-        _fsync_file(f)
-    _fsync_dir(staging)
-    os.rename(staging, index_dir / name)
-    _fsync_dir(index_dir)
     pointer_tmp = index_dir / f"{POINTER}.tmp"
-    with open(pointer_tmp, "w", encoding="utf-8") as fh:
-        fh.write(name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+        dim = vectors.shape[1] if len(vectors) else 0
+        faiss.write_index(build_vector_index(vectors, dim or 1), str(staging / "vectors.faiss"))
+        np.save(staging / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
+        _write_meta(staging / "meta.sqlite", documents, chunks)
+        manifest = {
+            "version": name,
+            "created": time.time(),
+            "embedding_model": embedding_model,
+            "dim": dim,
+            "documents": len(documents),
+            "chunks": len(chunks),
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        for f in staging.iterdir():
+            _fsync_file(f)
+        _fsync_dir(staging)
+        os.rename(staging, index_dir / name)
+        _fsync_dir(index_dir)
+        with open(pointer_tmp, "w", encoding="utf-8") as fh:
+            fh.write(name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+    except (OSError, sqlite3.Error, RuntimeError) as exc:  # a full disk, an I/O error (faiss raises RuntimeError)
+        # Nothing names the new version yet: drop it whole, so a full disk is not left fuller.
+        for leftover in (staging, index_dir / name):
+            shutil.rmtree(leftover, ignore_errors=True)
+        pointer_tmp.unlink(missing_ok=True)
+        raise IndexStoreError(
+            f"cannot write a new index version in {index_dir} ({_io_reason(exc)}); the previous version "
+            "is still live and unchanged. Free some disk space and ingest again"
+        ) from exc
     os.replace(pointer_tmp, index_dir / POINTER)
     _fsync_dir(index_dir)
     log.info("index version %s is live (%d documents, %d chunks)", name, len(documents), len(chunks))
     return name
+
+
+def _io_reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc)
+    if "(" in text and text.endswith(")"):  # faiss: "... write error in <file>: 40 != 160 (No space left on device)"
+        return text[text.rindex("(") + 1 : -1]
+    return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
 def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk]) -> None:
@@ -282,8 +301,19 @@ def collect_garbage(index_dir: Path) -> None:
     # By completion time: names only order versions to the second.
     versions = sorted((p for p in index_dir.glob("v*") if p.is_dir()), key=lambda p: (p.stat().st_mtime_ns, p.name))
     keep = {live} | {p.name for p in versions[-_KEEP_VERSIONS:]}
-    for p in index_dir.iterdir():
-        if p.is_dir() and (p.name.startswith("tmp-") or (p.name.startswith("v") and p.name not in keep)):
+    for p in list(index_dir.iterdir()):
+        if not p.is_dir():
+            continue
+        if p.name.startswith("v") and p.name not in keep:
+            # Renamed before deleting: a deletion cut short (a crash) leaves a tmp- folder that the next
+            # call removes, never a half-deleted v* folder (its fresh mtime would make it look newest).
+            doomed = index_dir / f"tmp-old-{p.name}"
+            try:
+                os.rename(p, doomed)
+            except OSError:
+                continue
+            shutil.rmtree(doomed, ignore_errors=True)
+        elif p.name.startswith("tmp-"):
             shutil.rmtree(p, ignore_errors=True)
 
 

@@ -29,6 +29,7 @@ MANIFEST_NAME = "manifest.json"
 LEGACY_ENCODINGS = ("cp949", "cp1252")
 _TITLE_MAX = 120
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 class LoadError(ValueError):
@@ -79,6 +80,10 @@ def file_hash(path: Path) -> str:
 
 def check_file(path: Path, max_bytes: int) -> None:
     """Raise LoadError unless ``path`` is a readable, supported, non-empty file within the size limit."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes in the name: it could be neither stored nor shown
+        raise LoadError("file name is not valid UTF-8; rename the file") from None
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
@@ -110,7 +115,7 @@ def load_document(path: Path, max_bytes: int, meta: SourceMeta | None = None) ->
         text, pages, pdf_title = _read_pdf(raw)
     else:
         text, pages, pdf_title = clean_text(decode_text(raw)), (), ""
-    if not text.strip():
+    if not _LETTER.search(text):  # whitespace, rules and bullets ("---", "* * *"), digits only
         raise LoadError("no text left after cleaning (the file holds only whitespace or debris)")
     source = str(path.resolve())
     return Document(
@@ -129,7 +134,8 @@ def decode_text(raw: bytes) -> str:
     """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or a detected legacy encoding.
 
     Legacy text is decoded as CP949 (Korean) or CP1252 (French, English), whichever
-    reads as text; anything else is rejected with one line asking for UTF-8.
+    reads as text; anything else is rejected with one line asking for UTF-8. Damaged UTF-8
+    is kept: a character cut off by truncation is dropped, a few stray bytes become U+FFFD.
     """
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -138,10 +144,13 @@ def decode_text(raw: bytes) -> str:
             raise LoadError("invalid UTF-16 text") from exc
     if b"\x00" in raw[:65536]:
         raise LoadError("binary file (contains NUL bytes), not text")
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(body) - 3:
+            log.info("UTF-8 text cut short in the middle of a character; the partial character is dropped")
+            return body[: exc.start].decode("utf-8")
     from charset_normalizer import from_bytes
 
     # Only the legacy encodings of the corpus languages are candidates: unrestricted detection
@@ -149,6 +158,11 @@ def decode_text(raw: bytes) -> str:
     # short one as UTF-16), and a wrong guess silently corrupts every accented letter.
     best = from_bytes(raw[:1_000_000], cp_isolation=list(LEGACY_ENCODINGS)).best()
     if best is None or best.encoding is None:
+        text = body.decode("utf-8", errors="replace")
+        damaged = text.count("\ufffd")
+        if damaged <= max(8, len(body) // 2000):  # UTF-8 with a few stray bytes: keep it, mark them
+            log.warning("%d invalid UTF-8 byte sequence(s) replaced by U+FFFD", damaged)
+            return text
         raise LoadError(
             "not valid UTF-8, UTF-16 (with BOM), CP949/EUC-KR or CP1252/Latin-1 text (binary file?); "
             "convert it to UTF-8"

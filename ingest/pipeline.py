@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,7 +172,8 @@ def ingest_paths(
         progress("load", len(to_load), len(to_load))
 
         seen_sources = {c.source for c in candidates}
-        failed_sources = {str(Path(f.path).resolve()) for f in failures}
+        # realpath, not Path.resolve(): that raises on a symbolic link loop, which is a failure listed here.
+        failed_sources = {os.path.realpath(f.path) for f in failures}
         removed = [
             d for d in by_source.values()
             if d.source not in seen_sources and _under(d.source, folders) and d.source not in failed_sources

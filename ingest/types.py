@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -64,7 +65,19 @@ class FileFailure:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        return f"{one_line(self.path)}: {one_line(self.reason)}"
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks, control characters and undecodable bytes escaped (``\\n``, ``\\udce9``).
+
+    >>> one_line("bad\\nname\\udce9.txt")
+    'bad\\\\nname\\\\udce9.txt'
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 import statistics
-import time
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -225,8 +224,3 @@ def format_report(report: dict) -> str:
             lines.append(f"{key:24} {value:.3f}" if isinstance(value, float) else f"{key:24} {value}")
     return "\n".join(lines)
 
-
-def timed(fn: Callable[[], object]) -> tuple[object, float]:
-    started = time.monotonic()
-    value = fn()
-    return value, time.monotonic() - started

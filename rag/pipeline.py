@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -59,6 +60,7 @@ UNCITED_NOTICE = {
 }
 
 _LANGUAGE_CHECK_CHARS = 48
+_TEMPLATE_TOKENS_PER_MESSAGE = 8  # role markers and separators ("<|im_start|>user\n", "<|im_end|>\n")
 _REPEAT = re.compile(r"(.{6,}?)\1{3,}", re.DOTALL)
 _LETTERS = re.compile(r"[^\W\d_]")
 
@@ -155,6 +157,8 @@ class RagPipeline:
         )
         timings = {"retrieval_s": time.monotonic() - started}
         refuse = best_score(evidence) < s.refusal_threshold
+        if not refuse:  # whatever the question, the context and the passages cost, the prompt fits the budget
+            evidence, context = self._fit_prompt(question, language, evidence, context)
         yield SourcesEvent(tuple(hits), tuple(evidence), language, refuse)
 
         base = dict(question=question, language=language, hits=tuple(hits), standalone_question=search_text)
@@ -221,6 +225,36 @@ class RagPipeline:
         if pending:
             yield pending
 
+    def _fit_prompt(self, question: str, language: str, evidence: Sequence[Evidence], context: str
+                    ) -> tuple[list[Evidence], str]:
+        """Evidence and context trimmed so that the prompt of either attempt fits ``prompt_token_budget``,
+        counted with the model's own tokenizer (a question of emoji or kanji costs several times the
+        estimate). The previous question goes first, then the least relevant sentences, then the end
+        of the last one; a question that leaves no room for a sentence is a QuestionError."""
+        budget, count = self.settings.prompt_token_budget, self.generator.count_tokens
+        evidence = list(evidence)
+        while True:
+            used = max(
+                _prompt_tokens(build_messages(question, language, evidence, context=context, strict=strict), count)
+                for strict in (False, True)
+            )
+            if used <= budget:
+                return evidence, context
+            if context:
+                context = ""
+            elif len(evidence) > 1:
+                evidence.remove(min(evidence, key=lambda e: e.score))
+                renumber = {n: i for i, n in enumerate(sorted({e.n for e in evidence}), start=1)}
+                evidence = [dataclasses.replace(e, n=renumber[e.n]) for e in evidence]
+            elif evidence and len(evidence[0].sentence) > 80:  # one huge sentence (a table, a run of symbols)
+                sentence = evidence[0].sentence
+                evidence = [dataclasses.replace(evidence[0], sentence=sentence[: len(sentence) // 2] + " …")]
+            else:
+                raise QuestionError(
+                    f"The question is too long for the model ({count(question):,} tokens; the whole prompt "
+                    f"may use {budget:,}). Please shorten it."
+                )
+
     def _source_passages(self, index: Index, evidence: Sequence[Evidence]) -> list[SourcePassage]:
         return [
             SourcePassage(n, hit, tuple(hit.chunk.sentence_texts()), index.sentence_vectors_of(hit.row))
@@ -234,6 +268,11 @@ class RagPipeline:
     def _fallback_text(evidence: Sequence[Evidence]) -> str:
         best = sorted(evidence, key=lambda e: -e.score)[:2]
         return " ".join(f"{e.sentence} [{e.n}]" for e in best)
+
+
+def _prompt_tokens(messages: Sequence[dict[str, str]], count) -> int:
+    """Tokens the chat messages cost, with the chat template's few tokens per message."""
+    return sum(count(m["content"]) + _TEMPLATE_TOKENS_PER_MESSAGE for m in messages) + _TEMPLATE_TOKENS_PER_MESSAGE
 
 
 def _evidence_budget(settings: Settings) -> int:

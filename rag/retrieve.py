@@ -32,8 +32,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class RetrievalConfig:
     candidate_k: int = 30
-    keyword_boost: float = 0.03
-    sentence_weight: float = 0.3  # share of the best sentence's similarity in the dense score
+    keyword_boost: float = 0.02
+    sentence_weight: float = 0.1  # share of the best sentence's similarity in the dense score
     keyword_only_candidates: bool = True  # let BM25 bring in passages dense search did not find
     max_overlap: float = 0.5  # drop a hit sharing more than this share of characters with a better one
 

@@ -68,7 +68,7 @@ class Settings:
     prompt_token_budget: int = 1500
     evidence_sentences: int = 4
     max_answer_tokens: int = 200
-    refusal_threshold: float = 0.45
+    refusal_threshold: float = 0.44
     support_threshold: float = 0.45
     max_question_chars: int = 2000
     temperature: float = 0.0

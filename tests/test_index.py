@@ -139,10 +139,10 @@ def test_pointer_switches_only_after_a_complete_version(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(index_mod, "_write_meta", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(IndexStoreError, match=r"\(disk full\); the previous version is still live"):
         _write(index_dir, seed=2)
     assert current_version(index_dir) == first
-    assert len(list(index_dir.glob("tmp-*"))) == 1  # the half-written staging folder
+    assert not list(index_dir.glob("tmp-*"))  # the half-written staging folder is removed at once
     after = open_index(index_dir)
     assert after.version == first and after.chunks == before.chunks
     assert integrity_problems(after) == []

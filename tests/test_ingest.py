@@ -43,6 +43,15 @@ def _chunks_of(index, doc_id: str) -> list:
     return [c for c in index.chunks if c.doc_id == doc_id]
 
 
+def _fresh_vectors(embedder, index, row: int):
+    """The passage vector and sentence vectors of chunk ``row``, computed again."""
+    chunk = index.chunks[row]
+    passages, sentences = embedder.encode_passages_with_sentences(
+        [chunk.text], [chunk.sentences or ((0, len(chunk.text)),)], [index.document_of(chunk).title]
+    )
+    return passages[0], sentences[0]
+
+
 def _version_dirs(settings) -> list[str]:
     return sorted(p.name for p in settings.index_dir.iterdir() if p.is_dir())
 
@@ -69,10 +78,13 @@ def test_corpus_index(corpus_index, embedder):
 
     norms = np.linalg.norm(corpus_index.vectors_of(list(range(len(corpus_index.chunks)))), axis=1)
     np.testing.assert_allclose(norms, 1.0, atol=1e-3)
-    # a stored vector is the embedding of the stored passage text
-    row = 7
-    fresh = embedder.encode_documents([corpus_index.chunks[row].text])[0]
-    assert float(fresh @ corpus_index.vectors_of([row])[0]) > 0.999
+    # stored vectors are the embeddings of the stored passage (with its document title) and sentences
+    for row in (0, 7, len(corpus_index.chunks) - 1):
+        passage, sentences = _fresh_vectors(embedder, corpus_index, row)
+        assert float(passage @ corpus_index.vectors_of([row])[0]) > 0.999
+        stored = corpus_index.sentence_vectors_of(row)
+        assert stored.shape == sentences.shape
+        assert np.all(np.sum(stored * sentences, axis=1) > 0.999)
 
 
 @pytest.mark.slow
@@ -117,12 +129,16 @@ def test_change_then_delete_one_document(corpus_settings, embedder, tmp_path):
 
     # change one document: append a new section
     target = corpus / COURSE
-    addition = "\n\n증류 요약\n\n지식 증류는 큰 교사 모델의 출력을 작은 학생 모델이 따라 하도록 학습시키는 방법입니다. 학생 모델은 훨씬 빠르게 답합니다.\n"
+    nonce = uuid.uuid4().hex[:8]  # new text in every run, so the shared cache cannot already hold it
+    addition = (
+        "\n\n증류 요약\n\n지식 증류는 큰 교사 모델의 출력을 작은 학생 모델이 따라 하도록 학습시키는 방법입니다. "
+        f"학생 모델은 훨씬 빠르게 답합니다. (실행 {nonce})\n"
+    )
     target.write_text(target.read_text(encoding="utf-8") + addition, encoding="utf-8")
     changed = ingest_paths([corpus], settings, embedder=embedder)
     assert changed.ok
     assert changed.changed == (str(target.resolve()),) and len(changed.unchanged) == 4
-    assert 0 < changed.embedded <= 12  # only the new passage(s) and their sentences
+    assert 0 < changed.embedded <= 3  # only the new passage(s)
     after = open_index(settings.index_dir)
     assert after.version != before.version and integrity_problems(after) == []
     changed_id = _by_name(after)[COURSE].doc_id
@@ -208,9 +224,11 @@ def test_model_change_reembeds_documents_kept_from_elsewhere(small_embedder, emb
     index = open_index(settings.index_dir)
     assert index.embedding_model == embedder.model_id and index.dim == embedder.dim
     assert set(_by_name(index)) == {"a.txt", "b.txt"} and integrity_problems(index) == []
+    assert len(index.sentence_vectors) == index.sentence_starts[-1]
     for row, chunk in enumerate(index.chunks):
-        expected = embedder.encode_documents([chunk.text])[0]
-        assert float(expected @ index.vectors_of([row])[0]) > 0.999, chunk.text
+        passage, sentences = _fresh_vectors(embedder, index, row)
+        assert float(passage @ index.vectors_of([row])[0]) > 0.999, chunk.text
+        assert np.all(np.sum(index.sentence_vectors_of(row) * sentences, axis=1) > 0.999), chunk.text
 
 
 def test_concurrent_ingest_is_refused(small_embedder, tmp_path):
@@ -256,7 +274,7 @@ _PAUSING_INGEST = textwrap.dedent(
 
 def _cache_rows(model_id: str) -> int:
     with sqlite3.connect(EMBEDDING_CACHE) as db:
-        return db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (model_id,)).fetchone()[0]
+        return db.execute("SELECT COUNT(*) FROM chunk_vectors WHERE model = ?", (model_id,)).fetchone()[0]
 
 
 @pytest.mark.parametrize("where", ["embed", "write"])
@@ -271,7 +289,8 @@ def test_sigkill_mid_ingest_keeps_previous_version(where, small_embedder, tmp_pa
     nonce = uuid.uuid4().hex[:8]
     (corpus / REVIEW).write_text((corpus / REVIEW).read_text(encoding="utf-8") + f"\nAdded note {nonce}.\n",
                                  encoding="utf-8")
-    n_sentences = 80 if where == "embed" else 3  # 80: more than one cache batch
+    # "embed": enough new passages for more than one cache batch, so the kill lands mid-embedding
+    n_sentences = 600 if where == "embed" else 3
     (corpus / "new.txt").write_text(
         " ".join(f"Sentence {i} of run {nonce} explains one detail of model distillation." for i in range(n_sentences)),
         encoding="utf-8",
@@ -324,3 +343,5 @@ def test_sigkill_mid_ingest_keeps_previous_version(where, small_embedder, tmp_pa
     assert not list(settings.index_dir.glob("tmp-*"))  # the dead ingest's staging folder is gone
     assert rows_at_kill > rows_before  # the killed ingest had stored vectors...
     assert _cache_rows(small_embedder.model_id) - rows_at_kill == report.embedded  # ...which were not redone
+    if where == "embed":
+        assert report.embedded > 0  # it was killed with passages still to embed

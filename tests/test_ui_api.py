@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui_fixtures import ZORBLAX_TEXT, ZORBLAX_TITLE, close_server, ui_server
-
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+from ui_fixtures import ZORBLAX_TEXT, ZORBLAX_TITLE, StubPipeline, close_server, free_port, ui_server
 
 
 @pytest.fixture(scope="session")
@@ -47,6 +45,8 @@ def documents(client) -> list[list]:
     return table["data"]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_question_gets_a_streamed_cited_answer(client, server):
     outputs, (history, sources) = ask(client, "LLM or fine-tuned model for NER?")
 
@@ -67,6 +67,8 @@ def test_question_gets_a_streamed_cited_answer(client, server):
     assert 'id="src-1-' in sources and "<mark>" in sources and "support " in sources
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_empty_and_overlong_questions_get_a_friendly_message(client, server):
     history, box = client.predict("   ", [], api_name="/submit")
     assert "Please type a question" in text_of(history[-1]) and box == ""
@@ -76,6 +78,8 @@ def test_empty_and_overlong_questions_get_a_friendly_message(client, server):
     assert "too long" in text_of(history[-1]) and box == long_question  # kept so it can be shortened
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_bad_uploads_are_rejected_with_their_reason(client, server, tmp_path):
     from gradio_client import handle_file
 
@@ -91,6 +95,8 @@ def test_bad_uploads_are_rejected_with_their_reason(client, server, tmp_path):
     assert not uploads.exists() or not [p for p in uploads.iterdir() if not p.name.startswith(".")]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_uploaded_document_becomes_answerable_and_removable(client, server, tmp_path):
     from gradio_client import handle_file
 
@@ -111,3 +117,40 @@ def test_uploaded_document_becomes_answerable_and_removable(client, server, tmp_
     status, table, _, _ = client.predict(str(stored.resolve()), api_name="/remove")
     assert "Removed" in status and len(table["data"]) == before
     assert not stored.exists()
+
+
+@pytest.mark.timeout(120)
+def test_one_answer_at_a_time_and_the_queue_position_is_reported(tmp_path):
+    """No models: a stub pipeline that takes 1.5 s per answer, two clients asking at once."""
+    import time
+
+    from gradio_client import Client
+    from gradio_client.utils import Status
+
+    from conftest import make_settings
+    from ui.app import build_app, launch
+
+    settings = make_settings(tmp_path, port=free_port())
+    app = build_app(StubPipeline(settings), settings)
+    url = launch(app, settings, block=False)
+    try:
+        clients = [Client(url, verbose=False, download_files=False) for _ in range(2)]
+        histories = [c.predict(f"question {i}?", [], api_name="/submit")[0] for i, c in enumerate(clients)]
+        started = time.monotonic()
+        jobs = [c.submit(h, 5, 200, api_name="/respond") for c, h in zip(clients, histories)]
+        ranks = []
+        while not all(j.done() for j in jobs):
+            for j in jobs:
+                status = j.status()
+                if status.code == Status.IN_QUEUE and status.rank is not None:
+                    ranks.append((status.rank, status.queue_size))
+            time.sleep(0.05)
+        elapsed = time.monotonic() - started
+        finals = [j.result() for j in jobs]
+        assert elapsed >= 2 * 1.5 * 0.9  # answered one after the other, not together
+        # The waiting one was told its place (rank 0 = next; the page shows it as "1/1").
+        assert ranks and all(rank == 0 and size >= 1 for rank, size in ranks), ranks
+        for history, sources in finals:
+            assert "[1]</a>" in text_of(history[-1]) and "Stub document" in sources
+    finally:
+        app.close()

@@ -47,13 +47,14 @@ def ui_server(tmp_path_factory, corpus_settings, embedder, generator) -> UiServe
     if "server" in _SERVER:
         return _SERVER["server"]
     from rag.pipeline import RagPipeline
-    from ui.app import build_app, launch
+    from ui.app import build_app, launch, warm_up
 
     data_dir = tmp_path_factory.mktemp("ui-data")
     shutil.copytree(corpus_settings.index_dir, data_dir / "index")
     port = free_port()
     settings = make_settings(data_dir, host="127.0.0.1", port=port, max_upload_mb=2.0)
     pipeline = RagPipeline(settings, embedder, generator)
+    warm_up(pipeline)  # as `survey-rag chat` does before it prints the address
     app = build_app(pipeline, settings)
     url = launch(app, settings, block=False)
     server = UiServer(url=url.rstrip("/") + "/", settings=settings, pipeline=pipeline, app=app)
@@ -65,3 +66,48 @@ def close_server() -> None:
     server = _SERVER.pop("server", None)
     if server is not None:
         server.app.close()
+
+
+class StubPipeline:
+    """Stands in for RagPipeline where no model is needed: answers slowly with one cited passage."""
+
+    def __init__(self, settings, delay_s: float = 1.5):
+        from types import SimpleNamespace
+
+        from ingest.index import IndexedDocument
+        from ingest.types import Chunk
+        from rag.types import Hit
+
+        self.settings = settings
+        self.delay_s = delay_s
+        self.generator = SimpleNamespace(name="stub-model")
+        self.embedder = None
+        text = "Stub passages exist so the page can be tested without models."
+        chunk = Chunk(chunk_id="c0", doc_id="d0", text=text, start=0, end=len(text), language="en",
+                      sentences=((0, len(text)),))
+        doc = IndexedDocument("d0", "/stub/doc.txt", "Stub document", ("en",), "", "h", 1, 0.0)
+        self.hit = Hit(chunk=chunk, document=doc, score=0.7, dense=0.7, row=0)
+        self._index = SimpleNamespace(documents={"d0": doc})
+
+    def retriever(self):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(index=self._index)
+
+    def search(self, question, k=None):
+        return [self.hit]
+
+    def stream(self, question, history=(), top_k=None, max_answer_tokens=None):
+        import time
+
+        from rag.pipeline import validate_question
+        from rag.types import Answer, AnswerEvent, Citation, Evidence, SourcesEvent, TokenEvent
+
+        validate_question(question, self.settings.max_question_chars)
+        sentence = self.hit.chunk.text
+        yield SourcesEvent((self.hit,), (Evidence(1, self.hit, sentence, 0.7),), "en", False)
+        for word in ("Stub ", "answer ", "[1]."):
+            time.sleep(self.delay_s / 3)
+            yield TokenEvent(word)
+        yield AnswerEvent(Answer(question=question, language="en", text="Stub answer. [1]", refused=False,
+                                 citations=(Citation(1, self.hit, sentence, 0.7),), hits=(self.hit,)))

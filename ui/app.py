@@ -82,7 +82,7 @@ CSS = """
 .sr-ref a, a.sr-cite { text-decoration: none !important; font-weight: 600; color: #2563eb !important; cursor: pointer; }
 .sr-waiting { color: var(--body-text-color-subdued); font-style: italic; }
 #sr-examples button { font-size: 0.85em; }
-#sr-documents table, #sr-documents td, #sr-documents th { font-family: var(--font); }
+#sr-documents, #sr-documents * { font-family: var(--font) !important; }
 """
 
 # A click on an [n] reference scrolls to its source card and flashes it (instead of following the link).
@@ -255,6 +255,15 @@ def add_uploads(
 # ---------------------------------------------------------------- the app
 
 
+def warm_up(pipeline: RagPipeline) -> None:
+    """Open the index, build the keyword index and run the query embedder once (Korean tokenizer
+    included), so the first question after start is not the slow one."""
+    try:
+        pipeline.search("디코더 전용 모델 decoder-only models", 1)
+    except IndexStoreError as exc:
+        log.warning("no index to warm up: %s", exc)
+
+
 def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blocks:
     settings = settings or pipeline.settings
     model_name = pipeline.generator.name
@@ -341,7 +350,9 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
 
     # ------------------------------------------------------------ document handlers
 
-    def doc_outputs(message: str) -> tuple:
+    def doc_outputs(message: str, changed: bool = False) -> tuple:
+        if changed:
+            warm_up(pipeline)  # switch to the new index version now, not on the next question
         docs = documents()
         choices = render.document_choices(docs)
         return (message, table_value(), gr.Dropdown(choices=choices, value=None), index_info())
@@ -382,7 +393,7 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
             lines.append(f"✗ Rejected `{failure}`")
         if outcome.report:
             lines.append(f"<small>{render.esc(outcome.report.summary())}</small>")
-        return doc_outputs("\n\n".join(lines) or "Nothing to do.") + (None,)
+        return doc_outputs("\n\n".join(lines) or "Nothing to do.", changed=bool(outcome.added)) + (None,)
 
     def remove(source: str | None) -> tuple:
         if not source:
@@ -398,7 +409,7 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
             path.unlink(missing_ok=True)  # or a later upload batch would not know it was removed
         if not report.removed:
             return doc_outputs(f"**{render.esc(title)}** was not in the index (already removed?).")
-        return doc_outputs(f"Removed **{render.esc(title)}** from the index.")
+        return doc_outputs(f"Removed **{render.esc(title)}** from the index.", changed=True)
 
     def reingest_corpus(progress: gr.Progress = gr.Progress()) -> tuple:
         progress(0, desc="Checking the corpus folder")
@@ -411,7 +422,7 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
             return doc_outputs(f"✗ {render.esc(str(exc))}")
         lines = [f"Re-ingested `{render.esc(str(settings.corpus_dir))}`: {render.esc(report.summary())}"]
         lines += [f"✗ Failed `{render.esc(str(f))}`" for f in report.failed]
-        return doc_outputs("\n\n".join(lines))
+        return doc_outputs("\n\n".join(lines), changed=bool(report.added or report.changed or report.removed))
 
     # ------------------------------------------------------------ layout
 

@@ -61,8 +61,9 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     log.info("loading the answer model %s (once)…", settings.llm_model)
     name = pipeline.generator.name
 
-    from ui.app import build_app, launch
+    from ui.app import build_app, launch, warm_up
 
+    warm_up(pipeline)
     app = build_app(pipeline, settings)
     try:
         url = launch(app, settings, auth=auth, block=False)

@@ -1,0 +1,81 @@
+"""The real default models answering from the real corpus (EmbeddingGemma + Qwen2.5-Coder-1.5B)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ingest.language import detect_language
+from rag.pipeline import RagPipeline
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pipeline(corpus_settings, embedder, generator):
+    return RagPipeline(corpus_settings, embedder, generator)
+
+
+def assert_cited_answer(answer, language):
+    assert not answer.refused, answer.text
+    assert detect_language(answer.text) == language, answer.text
+    assert answer.citations, answer.text
+    shown = {c.n for c in answer.hits and answer.citations}
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text or answer.notice
+        assert c.sentence and c.sentence in c.hit.chunk.text  # the supporting sentence is really in the passage
+    assert shown
+
+
+def test_korean_question_gets_a_korean_cited_answer(pipeline):
+    answer = pipeline.answer("HyperCLOVA는 어떤 아키텍처 기반 모델이야?")
+    assert_cited_answer(answer, "ko")
+    assert any("HyperCLOVA" in c.hit.chunk.text for c in answer.citations)
+
+
+def test_french_question_answered_from_a_korean_only_document(pipeline):
+    answer = pipeline.answer("Faut-il beaucoup d'exemples pour aligner un modèle par fine-tuning ? J'ai entendu parler de LIMA")
+    assert_cited_answer(answer, "fr")
+    assert any(c.hit.chunk.language == "ko" for c in answer.citations)
+
+
+def test_english_question_gets_an_english_cited_answer(pipeline):
+    answer = pipeline.answer("Is GeLU or ReLU the more common activation function in modern LLMs?")
+    assert_cited_answer(answer, "en")
+    assert "gelu" in answer.text.lower()
+
+
+def test_unanswerable_question_is_refused_in_its_language_with_nearest_passages(pipeline):
+    answer = pipeline.answer("Quel est le score MMLU de GPT-4 ?")
+    assert answer.refused
+    assert detect_language(answer.text) == "fr"
+    assert answer.hits and not answer.citations
+
+
+def test_follow_up_is_answered_in_context(pipeline):
+    first = "파인튜닝한 LLM이 너무 무거워서 서빙 비용이 부담돼요. 증류(정제)하면 뭐가 좋아지나요?"
+    answer = pipeline.answer("그럼 파인튜닝만 해도 파라미터 수가 줄어드나요?", history=[first])
+    assert answer.standalone_question.startswith(first)
+    assert any("매개변수" in c.hit.chunk.text for c in answer.citations) or answer.refused is False
+
+
+def test_cli_ask_json_has_the_documented_fields(corpus_settings):
+    env_overrides = {
+        "SURVEY_RAG_DATA_DIR": str(corpus_settings.data_dir),
+        "SURVEY_RAG_EMBEDDING_CACHE_FILE": corpus_settings.embedding_cache_file,
+    }
+    import os
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "survey_rag.cli", "ask", "--json", "원샷 프롬프팅이랑 퓨샷 프롬프팅 차이가 뭐예요?"],
+        capture_output=True, text=True, env={**os.environ, **env_overrides}, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert {"question", "language", "text", "refused", "citations"} <= set(data)
+    assert data["language"] == "ko"
+    for c in data["citations"]:
+        assert {"n", "document", "language", "page", "passage", "support"} <= set(c)
