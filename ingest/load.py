@@ -197,7 +197,8 @@ def _read_pdf(raw: bytes) -> tuple[str, tuple[int, ...], str]:
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
         raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__}: {str(exc)[:120]})") from exc
     if not any(t.strip() for t in page_texts):
-        raise LoadError(f"PDF has no extractable text ({len(page_texts)} pages; scanned images need OCR first)")
+        pages = f"{len(page_texts)} page{'' if len(page_texts) == 1 else 's'}"
+        raise LoadError(f"PDF has no extractable text ({pages}; scanned images need OCR first)")
     text, starts, offset = [], [], 0
     for page_text in page_texts:
         starts.append(offset)

@@ -154,3 +154,33 @@ def test_one_answer_at_a_time_and_the_queue_position_is_reported(tmp_path):
             assert "[1]</a>" in text_of(history[-1]) and "Stub document" in sources
     finally:
         app.close()
+
+
+@pytest.mark.timeout(120)
+def test_follow_ups_get_the_earlier_questions_and_the_settings(tmp_path):
+    from gradio_client import Client
+
+    from conftest import make_settings
+    from ui.app import build_app, launch
+
+    settings = make_settings(tmp_path, port=free_port())
+    stub = StubPipeline(settings, delay_s=0.1)
+    app = build_app(stub, settings)
+    url = launch(app, settings, block=False)
+    try:
+        client = Client(url, verbose=False, download_files=False)
+        history = []
+        for question in ("What is distillation?", "Why does it help?"):
+            history, _ = client.predict(question, history, api_name="/submit")
+            history, _ = client.predict(history, 3, 64, api_name="/respond")
+        assert len(history) == 4
+        client.predict(api_name="/clear")
+        history, _ = client.predict("A new topic?", [], api_name="/submit")
+        client.predict(history, 5, 200, api_name="/respond")
+        assert stub.calls == [
+            ("What is distillation?", (), 3, 64),
+            ("Why does it help?", ("What is distillation?",), 3, 64),
+            ("A new topic?", (), 5, 200),
+        ]
+    finally:
+        app.close()

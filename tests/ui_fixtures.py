@@ -81,6 +81,7 @@ class StubPipeline:
         self.settings = settings
         self.delay_s = delay_s
         self.generator = SimpleNamespace(name="stub-model")
+        self.calls: list[tuple] = []  # (question, history, top_k, max_answer_tokens)
         self.embedder = None
         text = "Stub passages exist so the page can be tested without models."
         chunk = Chunk(chunk_id="c0", doc_id="d0", text=text, start=0, end=len(text), language="en",
@@ -104,6 +105,7 @@ class StubPipeline:
         from rag.types import Answer, AnswerEvent, Citation, Evidence, SourcesEvent, TokenEvent
 
         validate_question(question, self.settings.max_question_chars)
+        self.calls.append((question, tuple(history), top_k, max_answer_tokens))
         sentence = self.hit.chunk.text
         yield SourcesEvent((self.hit,), (Evidence(1, self.hit, sentence, 0.7),), "en", False)
         for word in ("Stub ", "answer ", "[1]."):

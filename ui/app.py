@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "디코더 전용 모델이 왜 주류가 되었나?",
-    "Quand faut-il distiller un modèle ?",
+    "Un modèle affiné a-t-il encore sa place face à un LLM ?",
     "LLM or fine-tuned model for NER?",
 ]
 UPLOADS = "uploads"

@@ -40,6 +40,7 @@ def auth_from_env(environ=None) -> tuple[str, str] | None:
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no telemetry calls
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     from rag.pipeline import RagPipeline
     from survey_rag.commands import ensure_index
 

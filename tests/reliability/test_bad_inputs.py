@@ -134,7 +134,7 @@ def build(folder: Folder) -> None:
     folder.bad("encrypted.pdf", encrypt_pdf(make_pdf([["A secret page."]])),
                r"^encrypted PDF \(a password is required\); save an unencrypted copy$")
     folder.bad("image-only.pdf", image_only_pdf(),
-               r"^PDF has no extractable text \(1 pages; scanned images need OCR first\)$")
+               r"^PDF has no extractable text \(1 page; scanned images need OCR first\)$")
     folder.bad("no-pages.pdf", make_pdf([]), r"^PDF has no extractable text \(0 pages; .*\)$")
     with open(root / "huge.txt", "wb") as fh:  # 50 MB of real text, over the 20 MB default limit
         line = b"An ordinary sentence about language models, repeated to fill fifty megabytes.\n"
@@ -273,7 +273,7 @@ def test_bad_files_each_get_one_line_and_good_ones_stay_searchable(bad_folder, s
     "name, text",
     [
         ("a megabyte without whitespace", "QmFzZTY0" * 125_000),
-        ("three megabytes on one line", " ".join(f"word{i}" for i in range(400_000))),
+        ("four megabytes on one line", " ".join(f"word{i}" for i in range(400_000))),
         ("a paragraph of abbreviations", "See Fig. 1. " * 60_000),
         ("a megabyte of Hangul without spaces", "가나다라마바사아자차" * 100_000),
     ],
