@@ -25,6 +25,7 @@ import logging
 import re
 import threading
 import time
+import unicodedata
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -63,6 +64,7 @@ _LANGUAGE_CHECK_CHARS = 48
 _TEMPLATE_TOKENS_PER_MESSAGE = 8  # role markers and separators ("<|im_start|>user\n", "<|im_end|>\n")
 _REPEAT = re.compile(r"(.{6,}?)\1{3,}", re.DOTALL)
 _LETTERS = re.compile(r"[^\W\d_]")
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2060\ufeff]")
 
 
 class QuestionError(ValueError):
@@ -70,7 +72,13 @@ class QuestionError(ValueError):
 
 
 def validate_question(question: str, max_chars: int) -> str:
-    text = (question or "").strip()
+    """The question, cleaned, or a QuestionError saying what is wrong with it.
+
+    Cleaning: NFC (decomposed accents and Hangul match the documents), no control or invisible
+    characters, and no undecodable halves of characters (a lone surrogate from a broken client
+    would make the tokenizers raise)."""
+    text = unicodedata.normalize("NFC", (question or "").encode("utf-8", "replace").decode("utf-8"))
+    text = _INVISIBLE.sub("", text).strip()
     if not _LETTERS.search(text):
         raise QuestionError("Please type a question (the message was empty or had no words).")
     if len(text) > max_chars:

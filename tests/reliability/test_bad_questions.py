@@ -7,7 +7,9 @@ exactly as llama.cpp renders it. Retrieval runs on the real corpus index.
 
 from __future__ import annotations
 
+import re
 import time
+import unicodedata
 
 import pytest
 
@@ -20,6 +22,7 @@ pytestmark = [pytest.mark.reliability, pytest.mark.slow, pytest.mark.timeout(180
 
 KO_PROSE = (CORPUS / "harnessing-llms-practical-guide.ko.txt").read_text(encoding="utf-8").replace("\n", " ")
 
+ANSWER_TOKENS = 80  # short replies keep the suite fast; the prompt is what is being bounded here
 REFUSED = "message"  # a QuestionError: the message is shown instead of an answer
 ANSWERED = "answer"  # an answer or a refusal
 
@@ -31,7 +34,7 @@ CASES = [
     ("punctuation and digits", "??? !!! ... 1234 5678 ¿¡", (), REFUSED, "Please type a question"),
     ("20,000 characters", ("Why does distillation work so well for small models? " * 380)[:20_000], (), REFUSED,
      "too long (20,000 characters"),
-    ("2,000 characters of emoji and one word", "distillation " + "🤔" * 1985, (), REFUSED,
+    ("2,000 characters of emoji and one word", "distillation " + "🤔" * 1985, (), "either",
      "too long for the model"),
     ("1,990 characters of Korean", KO_PROSE[:1989] + "?", (), "either", ""),
     ("500 characters of Korean", KO_PROSE[2000:2499] + "?", (), ANSWERED, ""),
@@ -48,6 +51,8 @@ CASES = [
      (), ANSWERED, ""),
     ("a lone surrogate", "What is knowledge distillation \udce9?", (), ANSWERED, ""),
     ("one letter", "a", (), ANSWERED, ""),
+    ("decomposed accents (NFD)", unicodedata.normalize("NFD", "Quand faut-il distiller un modèle plutôt que le garder ?"),
+     (), ANSWERED, ""),
 ]
 
 
@@ -67,7 +72,8 @@ def test_bad_question(label, question, history, expected, message, pipeline, rec
     calls_before = len(recording.calls)
     started = time.monotonic()
     try:
-        answer = pipeline.answer(question, history)
+        events = list(pipeline.stream(question, history, max_answer_tokens=ANSWER_TOKENS))
+        answer = events[-1].answer
     except QuestionError as exc:
         outcome, text = REFUSED, str(exc)
     else:
@@ -81,6 +87,10 @@ def test_bad_question(label, question, history, expected, message, pipeline, rec
     else:
         assert text.strip(), label
         assert answer.language in SUPPORTED
+        # what the pipeline worked with: clean, composed, encodable text
+        answer.question.encode("utf-8")
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\u200b]", answer.question)
+        assert answer.question == unicodedata.normalize("NFC", answer.question)
         if answer.refused:
             assert answer.hits  # the nearest passages are shown with a refusal
         else:
