@@ -68,6 +68,7 @@ def build_messages(
     instruction = STRICT_LANGUAGE_INSTRUCTION[language] if strict else ANSWER_INSTRUCTION[language]
     parts = ["Passages:", format_passages(evidence), ""]
     if context:
-        parts.append(f"Earlier question (context only): {context}")
-    parts += [f"Question: {question}", "", instruction]
+        parts.append(f"Earlier question (context only): {sanitize_passage(context)}")
+    # The asker's text is neutralised too: typed chat-template tokens would otherwise become real ones.
+    parts += [f"Question: {sanitize_passage(question)}", "", instruction]
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n".join(parts)}]

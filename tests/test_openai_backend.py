@@ -333,3 +333,22 @@ def test_base_url_forms():
     assert normalize_base_url("http://127.0.0.1:8000/v1/chat/completions") == "http://127.0.0.1:8000/v1"
     with pytest.raises(GenerationError, match="not an http"):
         normalize_base_url("127.0.0.1:8000")
+
+
+@pytest.mark.slow
+def test_whole_pipeline_answers_with_citations_through_the_server(llama_server, corpus_settings, embedder):
+    """SURVEY_RAG_LLM_URL mode end to end: load_generator picks the server, the answer streams and is cited."""
+    from rag.generate import load_generator
+    from rag.pipeline import RagPipeline
+    from rag.types import AnswerEvent, TokenEvent
+
+    settings = corpus_settings.replace(llm_url=llama_server)
+    generator = load_generator(settings)
+    assert isinstance(generator, OpenAICompatibleGenerator)
+    events = list(RagPipeline(settings, embedder, generator).stream("Is GeLU or ReLU the more common activation function in modern LLMs?"))
+    tokens = [e for e in events if isinstance(e, TokenEvent)]
+    answer = next(e.answer for e in events if isinstance(e, AnswerEvent))
+    assert len(tokens) > 1
+    assert not answer.refused
+    assert answer.citations
+    assert all(c.sentence in c.hit.chunk.text for c in answer.citations)

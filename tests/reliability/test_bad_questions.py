@@ -99,6 +99,8 @@ def test_bad_question(label, question, history, expected, message, pipeline, rec
             assert all(1 <= n <= settings.top_k for n in shown)
         text.encode("utf-8")  # printable and sendable as JSON
 
+    for messages in recording.calls[calls_before:]:  # typed chat-template tokens never reach the model raw
+        assert all("<|" not in m["content"] and "|>" not in m["content"] for m in messages[1:])
     prompts = recording.prompt_tokens[calls_before:]
     for tokens in prompts:
         assert tokens <= settings.prompt_token_budget, (label, tokens)
