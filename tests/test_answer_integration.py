@@ -59,7 +59,8 @@ def test_follow_up_is_answered_in_context(pipeline):
     first = "파인튜닝한 LLM이 너무 무거워서 서빙 비용이 부담돼요. 증류(정제)하면 뭐가 좋아지나요?"
     answer = pipeline.answer("그럼 파인튜닝만 해도 파라미터 수가 줄어드나요?", history=[first])
     assert answer.standalone_question.startswith(first)
-    assert any("매개변수" in c.hit.chunk.text for c in answer.citations) or answer.refused is False
+    # The rewrite brings the distillation passage (parameter counts) into the retrieved set.
+    assert any("정제" in h.chunk.text and "매개변수" in h.chunk.text for h in answer.hits)
 
 
 def test_cli_ask_json_has_the_documented_fields(corpus_settings):
