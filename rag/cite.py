@@ -1,10 +1,12 @@
 """Attach citations the answer can be trusted for.
 
 The model's own [n] markers are not trusted: each answer sentence is embedded
-and compared with every sentence of every passage shown to the model. A marker
-stays only if its passage supports the sentence; otherwise it is replaced by the
-passage that does, or dropped. Sentences the model left unmarked get the
-supporting passage's marker. Markers are placed at the end of each sentence.
+and compared with every sentence of every passage shown to the model, with a
+small bonus for sharing exact anchors (numbers, acronyms, model names such as
+"20B" or "SRAM"), which embeddings blur. A marker stays only if its passage
+supports the sentence; the best-supporting passage is always cited, and so is any
+other passage that supports it about as well (the same sentence often sits in two
+overlapping or translated passages). Markers are placed at the end of each sentence.
 
 Example:
     >>> result = attach_citations("Distillation makes models smaller.", passages, embed)  # doctest: +SKIP
@@ -25,6 +27,10 @@ from rag.types import Citation, Hit
 
 _MARKER = re.compile(r"\s*\[(\d{1,2})\]")
 _MIN_CLAIM_CHARS = 8  # "Oui." or "네." states no fact that needs a source
+_ANCHOR = re.compile(r"[A-Za-z]*\d[\w.-]*|[A-Z][A-Za-z]*[A-Z][\w-]*")
+_ANCHOR_BONUS = 0.1  # added in proportion to the answer sentence's anchors found in a passage sentence
+_TIE_MARGIN = 0.03  # passages supporting a sentence this close to the best one are cited too
+_MAX_MARKERS = 3
 
 
 @dataclass(frozen=True)
@@ -60,7 +66,13 @@ def attach_citations(
     """Place a verified [n] after each answer sentence that a passage supports."""
     spans = split_sentences(answer)
     sentences = [answer[s.start : s.end] for s in spans] or [answer]
-    plain = [strip_markers(s) for s in sentences]
+    plain: list[tuple[str, list[int]]] = []
+    for sentence in sentences:
+        text, markers = strip_markers(sentence)
+        if not text and plain:  # "… a fact. [2]": the marker belongs to the sentence before it
+            plain[-1][1].extend(markers)
+        else:
+            plain.append((text, markers))
     claims = [i for i, (text, _) in enumerate(plain) if len(text) >= _MIN_CLAIM_CHARS]
     by_n = {p.n: p for p in passages}
     vectors = embed([plain[i][0] for i in claims]) if claims and passages else np.zeros((0, 1))
@@ -71,15 +83,13 @@ def attach_citations(
         chosen: list[int] = []
         if i in claims:
             vec = vectors[claims.index(i)]
-            support = {p.n: _support(p, vec) for p in passages}
+            anchors = _anchors(text)
+            support = {p.n: _support(p, vec, anchors) for p in passages}
             valid = [m for m in dict.fromkeys(model_markers) if m in by_n and support[m][0] >= threshold]
             fixed += len(set(model_markers)) - len(valid)
-            if valid:
-                chosen = valid
-            elif support:
-                n, (score, _) = max(support.items(), key=lambda kv: kv[1][0])
-                if score >= threshold:
-                    chosen = [n]
+            top = max((score for score, _ in support.values()), default=0.0)
+            near_top = [n for n, (score, _) in support.items() if score >= max(threshold, top - _TIE_MARGIN)]
+            chosen = sorted(set(valid) | set(near_top), key=lambda n: -support[n][0])[:_MAX_MARKERS]
             for n in chosen:
                 score, sentence = support[n]
                 if score > best.get(n, (-1.0, ""))[0]:
@@ -90,16 +100,24 @@ def attach_citations(
         out_sentences.append(text + "".join(f" [{n}]" for n in chosen))
 
     citations = tuple(
-        Citation(n=n, hit=by_n[n].hit, sentence=sentence, support=score)
+        Citation(n=n, hit=by_n[n].hit, sentence=sentence, support=min(score, 1.0))
         for n, (score, sentence) in sorted(best.items())
     )
     return CitedAnswer(" ".join(s for s in out_sentences if s), citations, supported, len(claims), fixed)
 
 
-def _support(passage: SourcePassage, vec: np.ndarray) -> tuple[float, str]:
-    """Best similarity between an answer sentence and one of the passage's sentences."""
+def _support(passage: SourcePassage, vec: np.ndarray, anchors: frozenset[str]) -> tuple[float, str]:
+    """Best support of an answer sentence by one of the passage's sentences: similarity, plus a bonus
+    for the share of the answer sentence's anchors that the passage sentence contains."""
     if not len(passage.sentences):
         return 0.0, ""
     sims = passage.vectors @ vec
+    if anchors:
+        sims = sims + np.array([_ANCHOR_BONUS * len(anchors & _anchors(s)) / len(anchors) for s in passage.sentences])
     j = int(np.argmax(sims))
     return float(sims[j]), passage.sentences[j]
+
+
+def _anchors(text: str) -> frozenset[str]:
+    """Exact tokens worth matching literally: numbers, acronyms and model names ("20B", "GPT-3", "SRAM")."""
+    return frozenset(m.group().casefold().rstrip(".-") for m in _ANCHOR.finditer(text))

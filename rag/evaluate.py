@@ -163,15 +163,12 @@ def answer_metrics(results: Sequence[ItemResult]) -> dict:
     ttfts = [r.ttft_s for r in answered if r.ttft_s is not None]
     totals = [r.total_s for r in answered if r.total_s is not None]
 
-    def cited_gold(r: ItemResult) -> bool:
-        return any(is_hit(c.hit, g) for c in r.answer.citations for g in r.item.gold)
-
     def share(rows: list[ItemResult], pred: Callable[[ItemResult], bool]) -> float | None:
         return sum(1 for r in rows if pred(r)) / len(rows) if rows else None
 
     return {
-        "language_match": share(answered, lambda r: detect_language(r.answer.text, r.item.lang) == r.item.lang),
-        "cited_gold": share(answerable, cited_gold),
+        "language_match": share(answered, language_matches),
+        "cited_gold": share(answerable, cites_gold),
         "keywords": share(answerable, lambda r: keywords_present(r.answer.text, r.item.answer_keywords)),
         "refused_unanswerable": share(unanswerable, lambda r: r.answer.refused),
         "false_refusals": sum(1 for r in answerable if r.answer.refused),
@@ -181,6 +178,14 @@ def answer_metrics(results: Sequence[ItemResult]) -> dict:
         "total_p95_s": _percentile(totals, 95),
         "n": len(answered),
     }
+
+
+def language_matches(r: ItemResult) -> bool:
+    return detect_language(r.answer.text, r.item.lang) == r.item.lang
+
+
+def cites_gold(r: ItemResult) -> bool:
+    return any(is_hit(c.hit, g) for c in r.answer.citations for g in r.item.gold)
 
 
 def _percentile(values: list[float], pct: float) -> float | None:
@@ -196,8 +201,10 @@ def _item_row(r: ItemResult) -> dict:
     if r.answer is not None:
         row.update(
             refused=r.answer.refused, text=r.answer.text, cited=[c.n for c in r.answer.citations],
-            ttft_s=r.ttft_s, total_s=r.total_s,
+            language_match=language_matches(r), ttft_s=r.ttft_s, total_s=r.total_s,
         )
+        if r.item.answerable:
+            row.update(cited_gold=cites_gold(r), keywords=keywords_present(r.answer.text, r.item.answer_keywords))
     return row
 
 

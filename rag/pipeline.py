@@ -4,7 +4,11 @@ The small default model is not trusted to decide whether the documents answer,
 to cite, or to keep the question's language, so:
 
 * refusal is decided by the best evidence sentence's similarity (calibrated on
-  the dev set) before the model runs, and by the model's own NO_ANSWER;
+  the dev set) before the model runs; the model's own NO_ANSWER is trusted only
+  when that similarity is not clearly high (otherwise it is asked again), since on
+  the dev set it said NO_ANSWER to answerable questions and answered unanswerable ones;
+* answer sentences in the wrong language or stating numbers found in no passage
+  are dropped (rag.checks);
 * the model reads only the best sentences of the best passages (a short prompt,
   which is also what makes the first token fast on two cores);
 * the answer's language is checked early in the stream; a wrong one restarts
@@ -33,11 +37,12 @@ import numpy as np
 from ingest.embed import Embedder
 from ingest.index import Index, current_version, open_index
 from ingest.language import detect_language
+from rag.checks import check_answer, is_echo, is_off_language
 from rag.cite import SourcePassage, attach_citations, strip_markers
 from rag.conversation import is_follow_up, standalone_question
 from rag.evidence import best_score, group_by_passage, select_evidence
 from rag.generate import Generator, load_generator
-from rag.prompt import NO_ANSWER, build_messages
+from rag.prompt import NO_ANSWER, build_messages, build_translation_messages
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
 from survey_rag.settings import Settings
@@ -53,6 +58,11 @@ FALLBACK_NOTICE = {
     "ko": "모델의 답변을 사용할 수 없어, 가장 관련 있는 문장을 그대로 보여 드립니다.",
     "fr": "La réponse du modèle était inutilisable ; voici les phrases les plus pertinentes des documents.",
     "en": "The model's answer was unusable; these are the most relevant sentences from the documents.",
+}
+TRANSLATED_NOTICE = {
+    "ko": "모델의 답변을 사용할 수 없어, 가장 관련 있는 문장을 번역해 보여 드립니다.",
+    "fr": "La réponse du modèle était inutilisable ; voici la traduction des phrases les plus pertinentes des documents.",
+    "en": "The model's answer was unusable; this is a translation of the most relevant sentences from the documents.",
 }
 UNCITED_NOTICE = {
     "ko": "답변의 문장을 구절과 대조할 수 없어, 답변의 근거가 된 구절을 첨부했습니다.",
@@ -175,6 +185,7 @@ class RagPipeline:
             yield AnswerEvent(Answer(text=REFUSAL[language], refused=True, timings=timings, **base))
             return
 
+        sure = best_score(evidence) >= s.sure_evidence_threshold
         text, state = "", {}
         for attempt, strict in enumerate((False, True)):
             messages = build_messages(question, language, evidence, context=context, strict=strict)
@@ -183,14 +194,29 @@ class RagPipeline:
                                         started, state):
                 yield TokenEvent(piece, restart=attempt > 0 and not text)
                 text += piece
-            if state.get("no_answer") or (not is_degenerate(text) and not state.get("wrong_language")
-                                          and detect_language(text, language) == language):
+            if state.get("no_answer"):
+                if not sure:
+                    break
+                reason = "NO_ANSWER despite strong evidence"
+            elif state.get("wrong_language") or detect_language(text, language) != language:
+                reason = "wrong language"
+            elif is_degenerate(text):
+                reason = "degenerate"
+            elif not strict and is_echo(text, question):
+                reason = "restates the question"
+            else:
                 break
-            log.info("answer rejected (%s); %s", "wrong language" if state.get("wrong_language") else "degenerate",
-                     "retrying with a strict instruction" if not strict else "falling back to the evidence")
-        text = text.strip()
+            log.info("answer rejected (%s)%s", reason, "; retrying with a strict instruction" if not strict else "")
+        # The model's NO_ANSWER stands only when the evidence is not clearly close to the question:
+        # on the dev set it said NO_ANSWER to answerable questions far more often than to unanswerable ones.
+        text = "" if state.get("no_answer") else text.strip()
 
-        if state.get("no_answer"):
+        known = " ".join([question, context, *(e.sentence for e in evidence)])
+        checked = check_answer(text, language, known)
+        if checked.dropped:
+            log.info("dropped from the answer: %s", "; ".join(f"{d.reason}: {d.sentence[:60]!r}" for d in checked.dropped))
+            text = checked.text
+        if not text and not sure:
             timings["total_s"] = time.monotonic() - started
             yield AnswerEvent(Answer(text=REFUSAL[language], refused=True, timings=timings, **base))
             return
@@ -198,7 +224,18 @@ class RagPipeline:
         passages = self._source_passages(retriever.index, evidence)
         notice = ""
         if is_degenerate(text) or detect_language(text, language) != language:
-            text, notice = self._fallback_text(evidence), FALLBACK_NOTICE[language]
+            log.info("answering with the evidence sentences instead of the model's reply")
+            text, notice = self._fallback_text(evidence, language), FALLBACK_NOTICE[language]
+            if detect_language(text, language) != language:  # evidence in another language: translate it
+                translated, state = "", {}
+                messages = build_translation_messages(strip_markers(text)[0], language)
+                for piece in self._generate(messages, language, max_answer_tokens or s.max_answer_tokens, timings,
+                                            started, state):
+                    yield TokenEvent(piece, restart=not translated)
+                    translated += piece
+                if (not state.get("no_answer") and not state.get("wrong_language") and not is_degenerate(translated)
+                        and detect_language(translated, language) == language):
+                    text, notice = translated.strip(), TRANSLATED_NOTICE[language]
         cited = attach_citations(text, passages, self._embed_sentences, s.support_threshold)
         citations = cited.citations
         if not citations:
@@ -272,10 +309,12 @@ class RagPipeline:
     def _embed_sentences(self, sentences: list[str]) -> np.ndarray:
         return self.embedder.encode_documents(sentences)
 
-    @staticmethod
-    def _fallback_text(evidence: Sequence[Evidence]) -> str:
-        best = sorted(evidence, key=lambda e: -e.score)[:2]
-        return " ".join(f"{e.sentence} [{e.n}]" for e in best)
+    def _fallback_text(self, evidence: Sequence[Evidence], language: str) -> str:
+        """The two best evidence sentences, preferring those already in the answer language (the corpus
+        holds translations) as long as they are relevant enough to answer from."""
+        ranked = sorted(evidence, key=lambda e: -e.score)
+        same = [e for e in ranked if e.score >= self.settings.refusal_threshold and not is_off_language(e.sentence, language)]
+        return " ".join(f"{e.sentence} [{e.n}]" for e in (same or ranked)[:2])
 
 
 def _prompt_tokens(messages: Sequence[dict[str, str]], count) -> int:

@@ -4,7 +4,7 @@ evidence passages with title and language, then the question and the answer lang
 Example:
     >>> messages = build_messages("Quand distiller ?", "fr", evidence)  # doctest: +SKIP
     >>> messages[0]["role"], messages[-1]["content"].splitlines()[-1]  # doctest: +SKIP
-    ('system', 'Réponds en français, en 1 à 3 phrases, uniquement à partir des passages.')
+    ('system', 'Réponds en français, en 1 à 3 phrases, uniquement à partir des passages, sans répéter la question.')
 """
 
 from __future__ import annotations
@@ -31,14 +31,24 @@ SYSTEM_PROMPT = (
 
 # The last line is written in the answer language itself: small models follow it far more reliably.
 ANSWER_INSTRUCTION = {
-    "ko": "위 자료만 근거로 한국어로 1~3문장으로 답하세요.",
-    "fr": "Réponds en français, en 1 à 3 phrases, uniquement à partir des passages.",
-    "en": "Answer in English in one to three sentences, using only the passages.",
+    "ko": "위 자료만 근거로 한국어로 1~3문장으로 답하세요. 질문을 되풀이하지 마세요.",
+    "fr": "Réponds en français, en 1 à 3 phrases, uniquement à partir des passages, sans répéter la question.",
+    "en": "Answer in English in one to three sentences, using only the passages, without repeating the question.",
 }
-STRICT_LANGUAGE_INSTRUCTION = {
-    "ko": "반드시 한국어로만 답하세요. 다른 언어를 쓰지 마세요. 자료의 내용을 한국어로 옮겨 쓰세요.",
-    "fr": "Réponds uniquement en français, jamais dans une autre langue. Traduis le contenu des passages en français.",
-    "en": "Reply only in English, never in another language. Translate the passages' content into English.",
+# For a second attempt, after a reply in the wrong language, a degenerate one, or a NO_ANSWER
+# although the evidence is close to the question.
+RETRY_INSTRUCTION = {
+    "ko": "반드시 한국어로만 답하세요. 질문을 되풀이하지 말고, 자료가 말하는 답을 한국어로 옮겨 1~3문장으로 쓰세요.",
+    "fr": "Réponds uniquement en français, en 1 à 3 phrases : traduis en français ce que les passages disent "
+          "en réponse, sans répéter la question.",
+    "en": "Reply only in English, in one to three sentences: state what the passages say in answer, "
+          "translated into English, without repeating the question.",
+}
+TRANSLATION_SYSTEM_PROMPT = "You translate the user's text faithfully. Reply with the translation only."
+TRANSLATION_INSTRUCTION = {
+    "ko": "다음 글을 한국어로 번역하세요. 번역문만 쓰세요.",
+    "fr": "Traduis le texte suivant en français. Écris seulement la traduction.",
+    "en": "Translate the following text into English. Write only the translation.",
 }
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -65,10 +75,18 @@ def build_messages(
     question: str, language: str, evidence: Sequence[Evidence], context: str = "", strict: bool = False
 ) -> list[dict[str, str]]:
     """Chat messages for the model. ``context`` is the previous question of a follow-up."""
-    instruction = STRICT_LANGUAGE_INSTRUCTION[language] if strict else ANSWER_INSTRUCTION[language]
+    instruction = RETRY_INSTRUCTION[language] if strict else ANSWER_INSTRUCTION[language]
     parts = ["Passages:", format_passages(evidence), ""]
     if context:
         parts.append(f"Earlier question (context only): {sanitize_passage(context)}")
     # The asker's text is neutralised too: typed chat-template tokens would otherwise become real ones.
     parts += [f"Question: {sanitize_passage(question)}", "", instruction]
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n".join(parts)}]
+
+
+def build_translation_messages(text: str, language: str) -> list[dict[str, str]]:
+    """Chat messages asking for ``text`` (evidence sentences, markers removed) in ``language``."""
+    return [
+        {"role": "system", "content": TRANSLATION_SYSTEM_PROMPT},
+        {"role": "user", "content": f"{TRANSLATION_INSTRUCTION[language]}\n\n{sanitize_passage(text)}"},
+    ]

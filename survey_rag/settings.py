@@ -68,7 +68,10 @@ class Settings:
     prompt_token_budget: int = 1500
     evidence_sentences: int = 4
     max_answer_tokens: int = 200
-    refusal_threshold: float = 0.44
+    refusal_threshold: float = 0.44  # best evidence sentence below this: the documents do not answer
+    # Evidence at least this close to the question overrides the model's NO_ANSWER (it is asked again);
+    # below it, NO_ANSWER or an answer whose every claim was invented is a refusal.
+    sure_evidence_threshold: float = 0.50
     support_threshold: float = 0.45
     max_question_chars: int = 2000
     temperature: float = 0.0

@@ -55,3 +55,22 @@ def test_unsupported_sentences_get_no_marker_and_markers_to_missing_passages_go(
 
 def test_strip_markers_returns_the_numbers():
     assert strip_markers("A fact [1] and another [12].") == ("A fact and another.", [1, 12])
+
+
+def test_the_same_sentence_in_two_passages_cites_both():
+    twin = SourcePassage(3, make_hit("Distillation makes a smaller model (translated).", row=2),
+                         ("Distillation makes a smaller model (translated).",), np.stack([DISTIL]))
+    result = attach_citations("Distillation gives a smaller model.", [*passages(), twin], fake_embed)
+    assert result.text.endswith("[1] [3]")
+    assert [c.n for c in result.citations] == [1, 3]
+
+
+def test_a_shared_number_decides_between_passages_that_embed_alike():
+    below = SourcePassage(1, make_hit("Distillation targets models below 20B parameters.", row=0),
+                          ("Distillation targets models below 20B parameters.",), np.stack([DISTIL]))
+    general = SourcePassage(2, make_hit("Distillation is popular.", row=1), ("Distillation is popular.",),
+                            np.stack([DISTIL]))
+    result = attach_citations("Distillation is for models under 20B. [2]", [general, below], fake_embed)
+    assert result.text.endswith("[1] [2]")  # the model's own valid marker stays, the anchored passage comes first
+    assert max(result.citations, key=lambda c: c.support).n == 1
+    assert all(c.support <= 1.0 for c in result.citations)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from conftest import make_settings
 from ingest.pipeline import ingest_paths
-from rag.pipeline import QuestionError, RagPipeline, is_degenerate, validate_question
-from rag.prompt import NO_ANSWER, SYSTEM_PROMPT, build_messages
+from rag.pipeline import TRANSLATED_NOTICE, QuestionError, RagPipeline, is_degenerate, validate_question
+from rag.prompt import NO_ANSWER, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
 
 DOCS = {
@@ -74,10 +76,57 @@ def test_sources_come_first_then_tokens_then_a_cited_answer(small_settings, smal
 
 def test_model_no_answer_becomes_a_refusal_and_is_never_streamed(small_settings, small_embedder):
     gen = ScriptedGenerator(f"{NO_ANSWER}")
-    events, answer = run(small_settings, small_embedder, gen, "What does distillation cost in dollars?")
+    settings = dataclasses.replace(small_settings, sure_evidence_threshold=1.01)  # evidence never "sure"
+    events, answer = run(settings, small_embedder, gen, "What does distillation cost in dollars?")
     assert answer.refused
+    assert len(gen.calls) == 1
     assert not any(isinstance(e, TokenEvent) and "NO_" in e.text for e in events)
     assert answer.hits  # nearest passages are still shown
+
+
+def test_no_answer_despite_strong_evidence_asks_again(small_settings, small_embedder):
+    gen = ScriptedGenerator(NO_ANSWER, "Distillation gives a model with far fewer parameters.")
+    settings = dataclasses.replace(small_settings, sure_evidence_threshold=0.0)
+    _, answer = run(settings, small_embedder, gen, "What does distillation give you?")
+    assert len(gen.calls) == 2
+    assert gen.calls[1][-1]["content"].endswith(RETRY_INSTRUCTION["en"])
+    assert not answer.refused and answer.text.startswith("Distillation gives")
+
+
+def test_no_answer_twice_with_strong_evidence_shows_the_evidence(small_settings, small_embedder):
+    gen = ScriptedGenerator(NO_ANSWER, NO_ANSWER)
+    settings = dataclasses.replace(small_settings, sure_evidence_threshold=0.0)
+    _, answer = run(settings, small_embedder, gen, "What does distillation give you?")
+    assert len(gen.calls) == 2
+    assert not answer.refused and answer.notice
+    assert "Distillation" in answer.text and answer.citations
+
+
+def test_evidence_fallback_prefers_sentences_in_the_answer_language(small_settings, small_embedder):
+    from rag.types import Evidence
+
+    pipeline = RagPipeline(small_settings, small_embedder, ScriptedGenerator())
+    hit = pipeline.search("distillation")[0]
+    evidence = [Evidence(1, hit, "La distillation entraîne un petit modèle élève à imiter un grand modèle.", 0.62),
+                Evidence(2, hit, "증류는 작은 학생 모델이 큰 교사 모델을 모방하도록 훈련합니다.", 0.55),
+                Evidence(3, hit, "Distillation trains a small student model to imitate a large teacher.", 0.20)]
+    assert pipeline._fallback_text(evidence, "ko").startswith("증류는")
+    assert pipeline._fallback_text(evidence, "fr").startswith("La distillation")
+    assert "[1]" in pipeline._fallback_text(evidence, "en")  # nothing relevant enough in English: the best ones
+
+
+def test_sentence_with_an_invented_number_is_dropped(small_settings, small_embedder):
+    gen = ScriptedGenerator("Distillation gives a model with far fewer parameters. It has 4096 layers.")
+    _, answer = run(small_settings, small_embedder, gen, "What does distillation give you?")
+    assert "4096" not in answer.text
+    assert answer.text.startswith("Distillation gives") and answer.citations
+
+
+def test_answer_made_only_of_invented_numbers_is_a_refusal_when_evidence_is_weak(small_settings, small_embedder):
+    gen = ScriptedGenerator("The distilled model costs 35000 dollars to train.")
+    settings = dataclasses.replace(small_settings, sure_evidence_threshold=1.01)
+    _, answer = run(settings, small_embedder, gen, "What does distillation cost in dollars?")
+    assert answer.refused and "35000" not in answer.text
 
 
 def test_unrelated_question_is_refused_without_calling_the_model(small_settings, small_embedder):
@@ -142,3 +191,20 @@ def test_degenerate_detection():
 def test_build_messages_ends_with_the_instruction_in_the_answer_language():
     msgs = build_messages("Pourquoi ?", "fr", [])
     assert msgs[-1]["content"].splitlines()[-1].startswith("Réponds en français")
+
+
+def test_an_answer_restating_the_question_is_asked_again(small_settings, small_embedder):
+    gen = ScriptedGenerator("What does distillation give you?", "A student model with far fewer parameters.")
+    _, answer = run(small_settings, small_embedder, gen, "What does distillation give you?")
+    assert len(gen.calls) == 2
+    assert answer.text.startswith("A student model")
+
+
+def test_evidence_in_another_language_is_translated_when_the_model_fails(small_settings, small_embedder):
+    gen = ScriptedGenerator("[1] [2]", "[1]", "La distillation entraîne un petit modèle à imiter un grand modèle.")
+    events, answer = run(small_settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
+    assert len(gen.calls) == 3
+    assert gen.calls[2][0]["content"] == TRANSLATION_SYSTEM_PROMPT
+    assert any(e.sentence in gen.calls[2][1]["content"] for e in events[0].evidence)  # evidence, not the reply
+    assert answer.text.startswith("La distillation") and answer.notice == TRANSLATED_NOTICE["fr"]
+    assert answer.citations and "distillation.txt" in answer.citations[0].hit.document.source

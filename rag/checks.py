@@ -1,0 +1,115 @@
+"""Checks on the model's answer before citations are attached.
+
+The default model is small: it restates the question instead of answering it, copies
+passage sentences verbatim in the passage's language next to its translation, and
+fills gaps from memory ("the context window is 4096 tokens"). An answer that only
+restates the question is asked again (``is_echo``); two more checks drop sentences
+without another model call:
+
+* a sentence in another script or language than the answer's is dropped, as long as
+  at least one sentence in the right language remains;
+* a sentence stating a number (two digits or more) that neither the evidence nor the
+  question contains is dropped: the number came from the model's memory.
+
+Example:
+    >>> checked = check_answer("Le contexte fait 4096 tokens. Le modèle a 70B paramètres.", "fr",
+    ...                        known="LLaMA : de 7B à 70B paramètres.")
+    >>> checked.text
+    'Le modèle a 70B paramètres.'
+    >>> checked.dropped[0].reason
+    'invented number 4096'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.chunk import split_sentences
+from ingest.language import detect_language, hangul_share
+
+_MARKER = re.compile(r"\s*\[\d{1,2}\]")
+_LETTER = re.compile(r"[^\W\d_]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_WORD = re.compile(r"[^\W_]{2,}")
+# An answer adding fewer new words than this share of its own is a restatement of the question.
+_ECHO_NEW_WORD_SHARE = 0.25
+_DIGIT_GROUPING = re.compile(r"(?<=\d)[,\s\u202f\u00a0](?=\d{3}\b)")
+# Below this many letters a sentence's language cannot be told reliably: by script (Hangul or not),
+# and between French and English, which share technical vocabulary ("1.4 billion de tokens").
+_MIN_LETTERS_FOR_SCRIPT = 20
+_MIN_LETTERS_FOR_LATIN_LANGUAGE = 40
+
+
+@dataclass(frozen=True)
+class DroppedSentence:
+    sentence: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    text: str
+    dropped: tuple[DroppedSentence, ...] = ()
+
+
+def check_answer(text: str, language: str, known: str) -> CheckedAnswer:
+    """``text`` without its off-language sentences and sentences with invented numbers.
+
+    ``known`` is everything the model was given (evidence sentences and the question).
+    An answer made only of off-language sentences is returned unchanged: the caller's
+    language check decides what to do with it.
+    """
+    sentences = [text[s.start : s.end].strip() for s in split_sentences(text)]
+    sentences = [s for s in sentences if s]
+    if not sentences:
+        return CheckedAnswer(text.strip())
+    dropped: list[DroppedSentence] = []
+
+    off = [s for s in sentences if is_off_language(s, language)]
+    if off and len(off) < len(sentences):
+        dropped += [DroppedSentence(s, f"not in {language}") for s in off]
+        sentences = [s for s in sentences if s not in off]
+
+    known_numbers = set(_numbers(known))
+    kept = []
+    for sentence in sentences:
+        invented = [n for n in _numbers(_MARKER.sub("", sentence)) if n not in known_numbers]
+        if invented:
+            dropped.append(DroppedSentence(sentence, f"invented number {invented[0]}"))
+        else:
+            kept.append(sentence)
+    return CheckedAnswer(" ".join(kept), tuple(dropped))
+
+
+def is_off_language(sentence: str, language: str) -> bool:
+    """The sentence is clearly written in another language than ``language``."""
+    plain = _MARKER.sub("", sentence)
+    letters = len(_LETTER.findall(plain))
+    if letters < _MIN_LETTERS_FOR_SCRIPT:
+        return False
+    share = hangul_share(plain)
+    if language == "ko":
+        return share < 0.1  # Korean prose keeps English terms, but not whole Latin-script sentences
+    if share >= 0.3:
+        return True
+    return letters >= _MIN_LETTERS_FOR_LATIN_LANGUAGE and detect_language(plain, language) != language
+
+
+def _numbers(text: str) -> list[str]:
+    """Numbers of two digits or more, with digit grouping removed ("1,000" -> "1000")."""
+    found = (m.group().replace(",", ".") for m in _NUMBER.finditer(_DIGIT_GROUPING.sub("", text)))
+    return [n for n in found if sum(ch.isdigit() for ch in n) >= 2]
+
+
+def is_echo(answer: str, question: str) -> bool:
+    """The answer restates the question (or asks it back) instead of answering it."""
+    plain = _MARKER.sub("", answer).strip()
+    words = [w.casefold() for w in _WORD.findall(plain)]
+    if not words:
+        return False
+    if plain.endswith(("?", "？")):
+        return True
+    asked = {w.casefold() for w in _WORD.findall(question)}
+    new = [w for w in words if w not in asked]
+    return len(new) < _ECHO_NEW_WORD_SHARE * len(words)

@@ -1,0 +1,59 @@
+"""Checks on the model's answer: off-language sentences and invented numbers."""
+
+from rag.checks import check_answer, is_echo, is_off_language
+
+EVIDENCE = "LLaMA est une collection de modèles de 7B à 70B paramètres. Le modèle a été entraîné sur 1,4 billion de tokens."
+
+
+def test_copied_korean_sentence_is_dropped_from_a_french_answer():
+    answer = ("Il vaut mieux choisir un modèle dont le domaine de pré-entraînement ressemble à celui de la tâche. [1] "
+              "사전 훈련에 사용된 데이터 도메인이 다운스트림 작업과 유사한 모델을 선택하는 것이 좋습니다. [1]")
+    checked = check_answer(answer, "fr", known=EVIDENCE)
+    assert checked.text.startswith("Il vaut mieux") and "사전" not in checked.text
+    assert [d.reason for d in checked.dropped] == ["not in fr"]
+
+
+def test_an_answer_entirely_in_the_wrong_language_is_left_for_the_caller():
+    answer = "The documents say that distillation produces a much smaller and faster model."
+    assert check_answer(answer, "fr", known=EVIDENCE).text == answer
+
+
+def test_korean_answers_keep_english_terms_but_not_english_sentences():
+    assert not is_off_language("LLM은 GPT-3 같은 디코더 전용 구조를 주로 사용합니다.", "ko")
+    assert is_off_language("A curated list of practical guide resources of LLMs, regularly updated.", "ko")
+
+
+def test_short_fragments_are_never_judged():
+    assert not is_off_language("GPT-4, PaLM.", "fr")
+
+
+def test_invented_numbers_are_caught_and_known_ones_kept():
+    answer = "LLaMA va jusqu'à 70B paramètres. Sa fenêtre de contexte est de 4096 tokens. Il a vu 1.4 billion de tokens."
+    checked = check_answer(answer, "fr", known=EVIDENCE)
+    assert "4096" not in checked.text
+    assert "70B" in checked.text and "1.4 billion" in checked.text  # "1,4" in the evidence is the same number
+    assert checked.dropped[0].reason == "invented number 4096"
+
+
+def test_numbers_from_the_question_and_single_digits_are_allowed():
+    checked = check_answer("Les 3 modèles comparés datent de 2023.", "fr", known="Quels modèles de 2023 ?")
+    assert checked.dropped == ()
+
+
+def test_digit_grouping_does_not_hide_a_known_number():
+    checked = check_answer("The corpus has 1,000 documents.", "en", known="a corpus of 1000 documents")
+    assert checked.dropped == ()
+
+
+def test_restating_the_question_is_an_echo():
+    question = "Pour un chatbot face à de vraies requêtes, LLM ou modèle affiné ?"
+    assert is_echo("Pour un chatbot face à de vraies requêtes, LLM ou modèle affiné ? [1]", question)
+    assert is_echo("Pour un chatbot face à de vraies requêtes, on choisit un LLM ou un modèle affiné. [1]", question)
+    assert not is_echo("Un LLM : il gère mieux les requêtes du monde réel, mal formulées, que les modèles affinés. [1]",
+                       question)
+
+
+def test_korean_echo_is_caught_by_words():
+    question = "디코더 전용 구조가 주류가 된 이유가 뭐예요?"
+    assert is_echo("디코더 전용 구조가 주류가 된 이유가 뭐예요?", question)
+    assert not is_echo("GPT-3 이후 디코더 전용 모델이 뛰어난 퓨샷 성능을 보여 널리 쓰이게 되었습니다.", question)
