@@ -296,10 +296,20 @@ def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk
 
 
 def collect_garbage(index_dir: Path) -> None:
-    """Delete unfinished staging folders and all but the newest versions. Call with the lock held."""
+    """Delete unfinished staging folders, versions that never went live and all but the live version and
+    the one before it. Call with the lock held."""
     live = current_version(index_dir)
-    # By completion time: names only order versions to the second.
-    versions = sorted((p for p in index_dir.glob("v*") if p.is_dir()), key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+    def completed(p: Path) -> tuple[int, str]:  # by completion time: names only order versions to the second
+        return p.stat().st_mtime_ns, p.name
+
+    versions = sorted((p for p in index_dir.glob("v*") if p.is_dir()), key=completed)
+    if live and (index_dir / live).is_dir():
+        # A version completed after the live one never went live: the ingest that wrote it died
+        # between its rename and the switch of CURRENT (versions go live at once, under the lock).
+        # No reader can be using it, and keeping it would push out the version before the live one.
+        live_done = completed(index_dir / live)
+        versions = [p for p in versions if completed(p) <= live_done]
     keep = {live} | {p.name for p in versions[-_KEEP_VERSIONS:]}
     for p in list(index_dir.iterdir()):
         if not p.is_dir():

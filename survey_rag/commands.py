@@ -32,6 +32,10 @@ def register_commands(add: Callable) -> None:
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--min-recall-at-5", type=float, help="exit 1 if recall@5 is below this floor")
 
+    from survey_rag.bench import register_bench_command
+
+    register_bench_command(add)
+
     try:
         from ui.commands import register_ui_commands
     except ImportError:

@@ -37,7 +37,7 @@ from survey_rag.errors import user_message
 
 from .conftest import EMBEDDING_CACHE, SMALL_EMBEDDING, codeword, iterations, make_settings, prose, random_tag, record
 
-pytestmark = [pytest.mark.reliability, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.reliability, pytest.mark.timeout(3600)]
 
 KILL_RUNS = iterations(20, 3)
 BASE_DOCS = 8
@@ -82,6 +82,44 @@ CHILD = textwrap.dedent(
     embedder.encode_passages_with_sentences = landmark("embed", embedder.encode_passages_with_sentences)
     pipeline.write_version = landmark("write", pipeline.write_version, after="committed")
     pipeline.collect_garbage = landmark("cleanup", pipeline.collect_garbage)
+
+    # Inside write_version, a landmark before each step that touches the disk. Writing takes a few
+    # milliseconds, so a kill timed over the whole run almost never lands there; with "slow_write"
+    # each step waits that long first (a slow disk), and the test kills at a random moment of it.
+    import os, types
+    import ingest.index as index_mod
+    slow = float(args.get("slow_write", 0))
+
+    writing = []
+
+    def step(name, fn):
+        def wrapped(*a, **k):
+            if writing:  # not the renames of garbage collection
+                progress("write:" + name, 0, 0)
+                if slow:
+                    time.sleep(slow)
+            return fn(*a, **k)
+        return wrapped
+
+    def write_version(*a, **k):
+        writing.append(True)
+        try:
+            return real_write_version(*a, **k)
+        finally:
+            writing.clear()
+
+    real_write_version, pipeline.write_version = pipeline.write_version, write_version
+
+    index_mod.faiss = types.SimpleNamespace(**{**vars(index_mod.faiss),
+                                             "write_index": step("vectors", index_mod.faiss.write_index)})
+    index_mod.np = types.SimpleNamespace(**{**{k: getattr(index_mod.np, k) for k in dir(index_mod.np)},
+                                          "save": step("sentences", index_mod.np.save)})
+    index_mod._write_meta = step("metadata", index_mod._write_meta)
+    index_mod._fsync_file = step("fsync", index_mod._fsync_file)
+    index_mod._fsync_dir = step("fsync-folder", index_mod._fsync_dir)
+    index_mod.os = types.SimpleNamespace(**{**{k: getattr(os, k) for k in dir(os)},
+                                          "rename": step("rename", os.rename),
+                                          "replace": step("switch", os.replace)})
 
     report = ingest_paths([Path(args["folder"])], settings, embedder=embedder, progress=progress)
     print(f"DONE {time.monotonic() - t0:.3f} {report.version}", flush=True)
@@ -163,7 +201,7 @@ def search_top_source(settings, embedder, query: str) -> str:
 class Child:
     """The re-ingest child process, with its output lines timestamped as they arrive."""
 
-    def __init__(self, script: Path, corpus: Corpus, settings):
+    def __init__(self, script: Path, corpus: Corpus, settings, slow_write: float = 0.0):
         args = {
             "folder": str(corpus.folder),
             "settings": {
@@ -171,6 +209,7 @@ class Child:
                 "embedding_model": SMALL_EMBEDDING,
                 "embedding_cache_file": str(EMBEDDING_CACHE),
             },
+            "slow_write": slow_write,
         }
         self.stderr_path = script.with_suffix(".stderr")
         with open(self.stderr_path, "w", encoding="utf-8") as stderr:
@@ -180,6 +219,7 @@ class Child:
             )
         self.lines: list[tuple[float, str]] = []
         self.ready = threading.Event()
+        self.writing = threading.Event()
         self.done = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -189,9 +229,12 @@ class Child:
             self.lines.append((time.monotonic(), line.strip()))
             if line.startswith("READY"):
                 self.ready.set()
+            elif line.startswith("STAGE write "):
+                self.writing.set()
             elif line.startswith("DONE"):
                 self.done.set()
         self.ready.set()  # the child died before it was ready: stop waiting
+        self.writing.set()
 
     def last_stage(self) -> str:
         stages = [text.split()[1] for _, text in self.lines if text.startswith("STAGE")]
@@ -236,7 +279,68 @@ def crash_setup(tmp_path, small_embedder):
     return corpus, settings, script
 
 
-def test_sigkill_at_random_moments_keeps_one_whole_version(crash_setup, small_embedder):
+def check_after_kill(i, corpus, settings, embedder, generator, before, change, child) -> dict:
+    """Everything the issue asks of the index after a kill; returns what the run's figures record."""
+    old_state, old_version, old_codes = before
+    new_state = corpus.state()
+    stage = child.last_stage()
+    staging_left = bool(list(settings.index_dir.glob("tmp-*")))
+    live = settings.index_dir / current_version(settings.index_dir)
+    # a version folder completed after the live one: the kill came between its rename and the switch
+    unswitched = [p for p in settings.index_dir.glob("v*") if p.is_dir() and p != live
+                  and p.stat().st_mtime_ns > live.stat().st_mtime_ns]
+
+    # The index opens, is consistent, and is exactly one of the two versions.
+    index = open_index(settings.index_dir)
+    assert integrity_problems(index) == []
+    state = {d.source: d.content_hash for d in index.documents.values()}
+    assert state in (old_state, new_state), f"run {i}: a mix of versions after a kill at {stage}"
+    outcome = "new" if state == new_state else "old"
+    if outcome == "old":
+        assert current_version(settings.index_dir) == old_version
+
+    # A search is answered from that version: an added document only if the new one is live,
+    # a removed one only if the old one is.
+    added, gone = change["added"][0], change["removed"][0]
+    top_added = search_top_source(settings, embedder, f"The {corpus.codes[added]} method")
+    assert (top_added == corpus.source(added)) == (outcome == "new"), (i, outcome, top_added)
+    top_gone = search_top_source(settings, embedder, f"The {old_codes[gone]} method")
+    assert (top_gone == corpus.source(gone)) == (outcome == "old"), (i, outcome, top_gone)
+
+    # A question is answered (small LLM) from that one version: every passage shown or cited
+    # belongs to a document of exactly that version, with that version's bytes.
+    code = corpus.codes[added] if outcome == "new" else old_codes[gone]
+    answer = RagPipeline(settings, embedder, generator).answer(f"What is the {code} method?")
+    used = [h.document for h in answer.hits] + [c.hit.document for c in answer.citations]
+    assert used and all(state.get(d.source) == d.content_hash for d in used), (i, outcome, answer.text)
+    assert answer.refused or answer.citations, answer.text
+
+    # The next ingest completes with exactly the expected documents and no leftovers.
+    report = ingest_paths([corpus.folder], settings, embedder=embedder)
+    assert report.ok, report.failed
+    if outcome == "old":
+        assert sorted(report.added) == sorted(corpus.source(n) for n in change["added"])
+        assert sorted(report.changed) == sorted(corpus.source(n) for n in change["changed"])
+        assert len(report.removed) == 2
+    else:
+        assert not (report.added or report.changed or report.removed)
+    assert index_state(settings) == new_state
+    assert integrity_problems(open_index(settings.index_dir)) == []
+    check_leftovers(settings)
+    # What is kept beside the live version is the one that was live before it (for readers that
+    # are still opening it), never a version the kill left unfinished and that no one ever read.
+    kept = {p.name for p in settings.index_dir.iterdir() if p.is_dir()}
+    assert kept == {current_version(settings.index_dir), old_version}, (i, stage, sorted(kept), old_version)
+    return {"run": i, "stage_at_kill": stage, "outcome": outcome, "staging_left_by_kill": staging_left,
+            "unswitched_version_left_by_kill": bool(unswitched),
+            "answer": "refused" if answer.refused else f"{len(answer.citations)} citations"}
+
+
+def _before(corpus, settings):
+    return index_state(settings), current_version(settings.index_dir), dict(corpus.codes)
+
+
+def test_sigkill_at_random_moments_keeps_one_whole_version(crash_setup, small_embedder, small_generator):
     corpus, settings, script = crash_setup
     rng = random.Random(SEED + 1)
     started = time.monotonic()
@@ -252,12 +356,9 @@ def test_sigkill_at_random_moments_keeps_one_whole_version(crash_setup, small_em
 
     runs = []
     for i in range(KILL_RUNS):
-        old_state = index_state(settings)
-        old_version = current_version(settings.index_dir)
-        old_codes = dict(corpus.codes)
+        before = _before(corpus, settings)
         change = corpus.mutate()
-        new_state = corpus.state()
-        assert new_state != old_state
+        assert corpus.state() != before[0]
 
         child = Child(script, corpus, settings)
         try:
@@ -270,40 +371,8 @@ def test_sigkill_at_random_moments_keeps_one_whole_version(crash_setup, small_em
             killed_at = time.monotonic() - ready_at
         finally:
             child.stop()
-        stage = child.last_stage()
-        staging_left = bool(list(settings.index_dir.glob("tmp-*")))
-
-        # The index opens, is consistent, and is exactly one of the two versions.
-        index = open_index(settings.index_dir)
-        assert integrity_problems(index) == []
-        state = {d.source: d.content_hash for d in index.documents.values()}
-        assert state in (old_state, new_state), f"run {i}: a mix of versions after a kill at {stage}"
-        outcome = "new" if state == new_state else "old"
-        if outcome == "old":
-            assert current_version(settings.index_dir) == old_version
-
-        # A search is answered from that version: an added document only if the new one is live,
-        # a removed one only if the old one is.
-        added, gone = change["added"][0], change["removed"][0]
-        top_added = search_top_source(settings, small_embedder, f"The {corpus.codes[added]} method")
-        assert (top_added == corpus.source(added)) == (outcome == "new"), (i, outcome, top_added)
-        top_gone = search_top_source(settings, small_embedder, f"The {old_codes[gone]} method")
-        assert (top_gone == corpus.source(gone)) == (outcome == "old"), (i, outcome, top_gone)
-
-        # The next ingest completes with exactly the expected documents and no leftovers.
-        report = ingest_paths([corpus.folder], settings, embedder=small_embedder)
-        assert report.ok, report.failed
-        if outcome == "old":
-            assert sorted(report.added) == sorted(corpus.source(n) for n in change["added"])
-            assert sorted(report.changed) == sorted(corpus.source(n) for n in change["changed"])
-            assert len(report.removed) == 2
-        else:
-            assert not (report.added or report.changed or report.removed)
-        assert index_state(settings) == new_state
-        assert integrity_problems(open_index(settings.index_dir)) == []
-        check_leftovers(settings)
-        runs.append({"run": i, "kill_after_s": round(killed_at, 2), "stage_at_kill": stage, "outcome": outcome,
-                     "staging_left_by_kill": staging_left})
+        run = check_after_kill(i, corpus, settings, small_embedder, small_generator, before, change, child)
+        runs.append({**run, "kill_after_s": round(killed_at, 2), "aimed_at_s": round(delay, 2)})
 
     stages = sorted({r["stage_at_kill"] for r in runs})
     record(
@@ -315,7 +384,63 @@ def test_sigkill_at_random_moments_keeps_one_whole_version(crash_setup, small_em
         outcomes={k: sum(r["outcome"] == k for r in runs) for k in ("old", "new")},
         stages_at_kill={s: sum(r["stage_at_kill"] == s for r in runs) for s in stages},
         staging_left_then_cleaned=sum(r["staging_left_by_kill"] for r in runs),
+        answers={k: sum(r["answer"] == "refused" if k == "refused" else r["answer"] != "refused" for r in runs)
+                 for k in ("cited", "refused")},
         failures=0,
+        seconds=round(time.monotonic() - started, 1),
+        runs=runs,
+    )
+
+
+WRITE_RUNS = iterations(10, 2)
+SLOW_WRITE = 0.05  # seconds before each disk step of write_version (12 steps: about 0.6 s)
+
+
+def test_sigkill_while_writing_the_new_version(crash_setup, small_embedder, small_generator):
+    """Kills inside write_version and the switch of CURRENT, spread over its disk steps.
+
+    Writing takes milliseconds, so the kills timed over the whole run above almost never land
+    there; here each disk step is preceded by a short wait (a slow disk) and the kill comes at a
+    random moment after writing started.
+    """
+    corpus, settings, script = crash_setup
+    rng = random.Random(SEED + 2)
+    started = time.monotonic()
+
+    # How long the slowed write takes, from its first landmark to the switch being done.
+    corpus.mutate()
+    child = Child(script, corpus, settings, slow_write=SLOW_WRITE)
+    assert child.done.wait(timeout=600), child.stderr()
+    child.stop()
+    timeline = child.timeline()
+    window = timeline["committed"] - timeline["write"]
+    steps = [text.split()[1] for _, text in child.lines if text.startswith("STAGE write:")]
+
+    runs = []
+    for i in range(WRITE_RUNS):
+        before = _before(corpus, settings)
+        change = corpus.mutate()
+        child = Child(script, corpus, settings, slow_write=SLOW_WRITE)
+        try:
+            assert child.writing.wait(timeout=600) and child.proc.poll() is None, child.stderr()
+            delay = window * 1.1 * (i + rng.random()) / WRITE_RUNS
+            child.done.wait(timeout=delay)
+            os.kill(child.proc.pid, signal.SIGKILL)
+        finally:
+            child.stop()
+        run = check_after_kill(i, corpus, settings, small_embedder, small_generator, before, change, child)
+        runs.append({**run, "kill_after_write_started_s": round(delay, 3)})
+
+    record(
+        "crash_during_write",
+        kill_runs=len(runs),
+        seed=SEED,
+        slowed_write_s=round(window, 2),
+        write_steps=steps,
+        outcomes={k: sum(r["outcome"] == k for r in runs) for k in ("old", "new")},
+        stages_at_kill={s: sum(r["stage_at_kill"] == s for r in runs) for s in sorted({r["stage_at_kill"] for r in runs})},
+        staging_left_then_cleaned=sum(r["staging_left_by_kill"] for r in runs),
+        unswitched_version_left_then_removed=sum(r["unswitched_version_left_by_kill"] for r in runs),
         seconds=round(time.monotonic() - started, 1),
         runs=runs,
     )
@@ -504,3 +629,41 @@ def test_crash_while_deleting_an_old_version(crash_setup, small_embedder, monkey
     # the version before the live one is still there for readers that were opening it
     versions = {p.name for p in settings.index_dir.iterdir() if p.is_dir()}
     assert versions == {live, current_version(settings.index_dir)}
+
+
+def test_crash_between_writing_and_switching(crash_setup, small_embedder, monkeypatch):
+    """A crash after the new version folder is complete but before CURRENT names it.
+
+    The unswitched folder was never live; the next ingest must drop it and keep the version that
+    was live before (it once kept the unswitched folder, the newest on disk, and deleted that one).
+    """
+    corpus, settings, _ = crash_setup
+    corpus.mutate()
+    assert ingest_paths([corpus.folder], settings, embedder=small_embedder).ok  # two versions now
+    live_before = current_version(settings.index_dir)
+    old_state = index_state(settings)
+
+    class Crash(BaseException):
+        pass
+
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if Path(dst).name == index_mod.POINTER:
+            raise Crash()  # the process "dies" just before the switch
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(index_mod.os, "replace", replace)
+    corpus.mutate()
+    with pytest.raises(Crash):
+        ingest_paths([corpus.folder], settings, embedder=small_embedder)
+    monkeypatch.undo()
+    unswitched = {p.name for p in settings.index_dir.glob("v*")} - {live_before}
+    assert current_version(settings.index_dir) == live_before and index_state(settings) == old_state
+    assert len(unswitched) == 2  # the version before the live one, and the unswitched one
+
+    report = ingest_paths([corpus.folder], settings, embedder=small_embedder)
+    assert report.ok and index_state(settings) == corpus.state()
+    check_leftovers(settings)
+    kept = {p.name for p in settings.index_dir.iterdir() if p.is_dir()}
+    assert kept == {current_version(settings.index_dir), live_before}

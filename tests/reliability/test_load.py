@@ -82,12 +82,14 @@ class MemoryWatch:
 
     def __init__(self):
         self.samples: list[float] = []
+        self.times: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
             self.samples.append(memory_mb()[0])
+            self.times.append(time.monotonic())
             self._stop.wait(0.5)
 
     def __enter__(self):
@@ -138,6 +140,7 @@ def test_concurrent_clients_during_reingest(server):
                 answer = text_of(history[-1])
                 with lock:
                     results.append({"worker": worker, "question": question, "seconds": time.monotonic() - t0,
+                                    "finished": time.monotonic(),
                                     "max_rank": max(ranks, default=None), "max_queue": max(sizes, default=None),
                                     "answer": answer, "sources": sources})
             except Exception as exc:  # noqa: BLE001 - every error is a finding
@@ -149,9 +152,11 @@ def test_concurrent_clients_during_reingest(server):
         start.wait()
         time.sleep(2)  # the questions are queued first
         t0 = time.monotonic()
+        ingest["started"] = t0
         try:
             status, table, _, info = client.predict(api_name="/reingest_corpus")
-            ingest.update(status=status, seconds=time.monotonic() - t0, rows=len(table["data"]))
+            ingest.update(status=status, seconds=time.monotonic() - t0, rows=len(table["data"]),
+                          finished=time.monotonic())
         except Exception as exc:  # noqa: BLE001
             errors.append(f"re-ingest: {type(exc).__name__}: {exc}")
 
@@ -185,10 +190,31 @@ def test_concurrent_clients_during_reingest(server):
     assert "✗" not in ingest["status"] and "1 added, 1 changed" in ingest["status"], ingest["status"]
     index = pipeline.retriever().index
     assert index.version != version_before and len(index.documents) == docs_before + 1
+    # It ran during the load: it started before the last answer was done.
+    assert ingest["started"] < max(r["finished"] for r in results)
+    answered_after_commit = sum(r["finished"] > ingest["finished"] for r in results)
+    # A question about the added document is answered from it.
+    client = Client(url, verbose=False, download_files=False)
+    history, _ = client.predict("How many lunar datasets was Veltrano-9 trained on?", [], api_name="/submit")
+    history, sources = client.predict(history, settings.top_k, ANSWER_TOKENS, api_name="/respond")
+    assert "Veltrano-9 training notes" in sources, sources[:500]
 
     peak = max(memory.samples, default=rss_before)
     assert peak - rss_before < MEMORY_GROWTH_LIMIT_MB, (rss_before, peak)
+
+    def rss_at(moment: float) -> float:  # the last sample taken before ``moment``
+        return next((m for t, m in zip(reversed(memory.times), reversed(memory.samples)) if t <= moment), rss_before)
+
+    # Where the growth comes from: the re-ingest (once) or the answers (it would grow with them).
+    finished = sorted(r["finished"] for r in results)
+    quarter = finished[len(finished) // 4]
     seconds = sorted(r["seconds"] for r in results)
+    per_question = {}
+    for r in results:
+        q = per_question.setdefault(r["question"], {"asked": 0, "cited": 0, "refused": 0})
+        q["asked"] += 1
+        q["cited"] += 'class="sr-cite"' in r["answer"]
+        q["refused"] += 'class="sr-refusal"' in r["answer"]
     record(
         "load",
         clients=CLIENTS,
@@ -204,7 +230,13 @@ def test_concurrent_clients_during_reingest(server):
         jobs_shown_a_queue_position=len(waited),
         highest_queue_position=max((r["max_rank"] for r in waited), default=0),
         reingest_s=round(ingest["seconds"], 1),
+        reingest_started_after_s=round(ingest["started"] - started, 1),
+        answers_finished_after_the_reingest_committed=answered_after_commit,
         rss_mb_before=round(rss_before),
+        rss_mb_when_reingest_committed=round(rss_at(ingest["finished"])),
+        rss_mb_after_a_quarter_of_the_answers=round(rss_at(quarter)),
+        rss_mb_after_the_last_answer=round(rss_at(finished[-1])),
         rss_mb_peak=round(peak),
+        per_question=per_question,
         rss_mb_after=round(memory_mb()[0]),
     )

@@ -1,0 +1,242 @@
+"""``survey-rag bench``: the pure pieces, and one real quick run with the default models."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from survey_rag import bench
+from survey_rag.bench import (
+    Spread,
+    Target,
+    bandwidth_bound_tokens_per_s,
+    common_prefix_len,
+    copy_bandwidth,
+    format_table,
+    percentile,
+    pick_questions,
+    spread,
+    synthetic_texts,
+    table_rows,
+)
+from tests.conftest import EMBEDDING_CACHE, REPO
+
+
+@pytest.mark.parametrize("values", [[3.0], [5, 1, 4], [0.1 * i for i in range(37)], [9, 9, 1, 2, 100]])
+@pytest.mark.parametrize("pct", [0, 50, 95, 100])
+def test_percentile_matches_numpy(values, pct):
+    assert percentile(values, pct) == pytest.approx(float(np.percentile(values, pct)))
+
+
+def test_percentile_of_nothing_is_none():
+    assert percentile([], 50) is None
+    assert spread([]) == Spread(0, None, None)
+
+
+def test_spread_scales_seconds_to_ms():
+    s = spread([0.010, 0.020, 0.030], scale=1000)
+    assert (s.n, s.p50) == (3, pytest.approx(20.0))
+    assert s.p95 == pytest.approx(29.0)
+
+
+def test_bandwidth_counts_read_and_write():
+    assert copy_bandwidth(1_000_000_000, 0.1) == pytest.approx(20e9)
+
+
+def test_bandwidth_bound_is_bandwidth_over_model_bytes():
+    # The default model (1,117,320,768 bytes) at 20 GB/s can make at most ~17.9 tokens/s.
+    assert bandwidth_bound_tokens_per_s(1_117_320_768, 20e9) == pytest.approx(17.9, abs=0.05)
+    assert bandwidth_bound_tokens_per_s(2_000_000_000, 10e9) == pytest.approx(5.0)
+
+
+def test_common_prefix_len():
+    assert common_prefix_len([1, 2, 3, 4], [1, 2, 9]) == 2
+    assert common_prefix_len([1, 2], [1, 2, 3]) == 2
+    assert common_prefix_len([], [1]) == 0
+    assert common_prefix_len([7], [8]) == 0
+
+
+def test_targets_compare_in_the_right_direction():
+    assert Target("≤ 2 s", 2).met(1.9) is True
+    assert Target("≤ 2 s", 2).met(2.1) is False
+    assert Target("≥ 80%", 0.8, at_most=False).met(0.79) is False
+    assert Target("≥ 80%", 0.8, at_most=False).met(0.95) is True
+    assert Target("≤ 2 s", 2).met(None) is None
+
+
+def test_measure_bandwidth_is_positive_and_best_of_both():
+    bw = bench.measure_bandwidth(8 << 20, reps=2, threads=2)
+    assert bw.one_thread_bytes_per_s > 0 and bw.threaded_bytes_per_s > 0
+    assert bw.best == max(bw.one_thread_bytes_per_s, bw.threaded_bytes_per_s)
+
+
+def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: float = 250.0) -> dict:
+    """A made-up result in run_bench's shape."""
+
+    def s(p50, p95, n=10):
+        return {"n": n, "p50": p50, "p95": p95}
+
+    retrieval = {"passages": 417, "vector_index": "IndexFlatIP", "keyword_build_s": 0.4,
+                 "dense_ms": s(0.2, 0.4), "keyword_ms": s(1.0, 3.0), "fused_ms": s(4.0, 9.0)}
+    ingest_run = {"documents": 5, "passages": 417, "embedded": 417, "seconds": 100.0, "passages_per_s": 4.17}
+    return {
+        "mode": "full",
+        "models": {"embedder": "embeddinggemma-300m", "embedder_dim": 768, "embedder_load_s": 8.0,
+                   "llm": "m.gguf", "llm_file_bytes": 1_117_320_768, "llm_load_s": 1.2},
+        "ingest": {"cold": ingest_run, "no_change": {**ingest_run, "embedded": 0, "seconds": no_change_s},
+                   "one_changed": {**ingest_run, "embedded": 2, "seconds": 3.0}, "changed_document": "a.txt",
+                   "corpus_index": ingest_run, "corpus_index_from_cache": False},
+        "query_embedding_ms": s(30.0, 45.0),
+        "retrieval": {"corpus": retrieval,
+                      "synthetic": {**retrieval, "passages": passages, "vector_index": "IndexHNSWFlat",
+                                    "fused_ms": s(20.0, 70.0), "vector_build_s": 40.0, "korean_share": 0.05}},
+        "answers": {"questions": 10, "generated": 9, "refused": 1, "sources_shown_s": s(0.5, 0.9),
+                    "first_token_s": s(4.0, 11.0), "total_s": s(9.0, 14.0), "prompt_tokens": s(400, 500),
+                    "uncached_prompt_tokens": s(uncached_p50, 350), "evaluated_prompt_tokens": s(240, 340),
+                    "cached_prefix_tokens": 160, "prompt_tokens_per_s": 60.0, "generation_tokens_per_s": 16.0},
+        "generation": {"tokens_per_s": 16.0, "model_file_bytes": 1_117_320_768, "bound_tokens_per_s": 17.9,
+                       "share_of_bound": 16.0 / 17.9,
+                       "copy_bandwidth": {"array_bytes": 1, "one_thread_bytes_per_s": 20e9, "threads": 2,
+                                          "threaded_bytes_per_s": 12e9, "best_bytes_per_s": 20e9}},
+        "memory": {"chat_rss_bytes": 2.9e9, "chat_peak_rss_bytes": 3.1e9, "process_peak_rss_bytes": 3.6e9},
+        "stages": {"model loads": {"seconds": 9.0, "peak_rss_bytes": 2.7e9, "rss_after_bytes": 2.6e9}},
+        "duration_s": 900.0,
+    }
+
+
+def _by_metric(rows, start: str):
+    found = [r for r in rows if r.metric.startswith(start)]
+    assert len(found) == 1, (start, [r.metric for r in rows])
+    return found[0]
+
+
+def test_table_states_targets_and_whether_they_are_met():
+    rows = table_rows(_result())
+    assert _by_metric(rows, "re-ingest, no change").met == "yes"
+    assert _by_metric(rows, "uncached prompt tokens").met == "yes"
+    assert _by_metric(rows, "first token").met == "yes / NO"  # p50 4 s meets 6 s, p95 11 s misses 10 s
+    assert _by_metric(rows, "retrieval fused ms p50 / p95, synthetic").met == "NO"  # p95 70 ms > 50 ms
+    assert _by_metric(rows, "retrieval dense ms p50 / p95, synthetic").target == ""
+    assert _by_metric(rows, "generation").met == "yes"  # 89% of the bound
+    assert _by_metric(rows, "peak RSS while chatting").met == "yes"
+    failing = table_rows(_result(no_change_s=2.5, uncached_p50=401))
+    assert _by_metric(failing, "re-ingest, no change").met == "NO"
+    assert _by_metric(failing, "uncached prompt tokens").met == "NO"
+
+
+def test_retrieval_target_does_not_apply_below_100k_passages():
+    row = _by_metric(table_rows(_result(passages=10_000)), "retrieval fused ms p50 / p95, synthetic")
+    assert row.met == "n/a" and "100,000" in row.target
+
+
+def test_format_table_is_markdown_with_one_line_per_row():
+    rows = table_rows(_result())
+    text = format_table(rows)
+    lines = text.splitlines()
+    assert lines[0] == "| metric | measured | target | met |"
+    assert len(lines) == len(rows) + 2
+    assert all(line.startswith("| ") and line.endswith(" |") for line in lines)
+    assert "| 0.50 s | ≤ 2 s | yes |" in text
+
+
+def test_pick_questions_takes_answerable_questions_language_by_language():
+    items = bench.load_questions()
+    picked = pick_questions(items, 3)
+    assert [i.lang for i in picked] == ["ko", "fr", "en"]
+    assert all(i.answerable for i in picked)
+    assert pick_questions(items, None) == items
+
+
+class _Chunk:
+    def __init__(self, language: str, text: str):
+        self.language, self.text = language, text
+
+
+def test_synthetic_texts_mix_languages_with_real_lengths():
+    chunks = [_Chunk("ko", "대형 언어 모델 은 " * 5), _Chunk("fr", "le modèle de langage " * 10), _Chunk("en", "model " * 30)]
+    texts = synthetic_texts(chunks, 2000, korean_share=0.1)
+    korean = [t for lang, t in texts if lang == "ko"]
+    assert 120 < len(korean) < 280
+    assert all(len(t.split()) == 20 for t in korean)
+    assert {len(t.split()) for lang, t in texts if lang == "en"} == {30, 40}
+
+
+def test_synthetic_index_uses_the_products_index_switch(monkeypatch):
+    import ingest.index
+
+    texts = [("en", f"word{i} text") for i in range(300)]
+    small = bench.synthetic_index(300, 16, texts, "test-model")
+    assert type(small.vectors).__name__ == "IndexFlatIP"
+    assert len(small.chunks) == small.vectors.ntotal == 300
+    assert ingest.index.integrity_problems(small) == []
+    row, score = small.search(small.sentence_vectors[7], 1)[0]
+    assert row == 7 and score == pytest.approx(1.0, abs=1e-5)
+    monkeypatch.setattr(ingest.index, "HNSW_THRESHOLD", 200)
+    large = bench.synthetic_index(300, 16, texts, "test-model")
+    assert type(large.vectors).__name__ == "IndexHNSWFlat"
+    # The product's retriever runs on it, keyword-only candidates (read back from HNSW) included.
+    from rag.retrieve import HybridRetriever
+
+    retriever = HybridRetriever(large, embedder=None)
+    assert set(retriever.keyword("word250", 30)) == {250}
+    hits = retriever.search("word250", 5, large.sentence_vectors[3])
+    assert len(hits) == 5 and hits[0].row == 3
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_quick_bench_writes_sane_json(tmp_path, corpus_settings):
+    """The real command with the default models. ``corpus_settings`` fills the shared embedding cache,
+    which the quick run's corpus index reads, so only the one small document is embedded cold."""
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "SURVEY_RAG_DATA_DIR": str(tmp_path / "data"),
+           "SURVEY_RAG_EMBEDDING_CACHE_FILE": str(EMBEDDING_CACHE)}
+    env.pop("SURVEY_RAG_LLM_URL", None)
+    exe = Path(sys.executable).with_name("survey-rag")
+    proc = subprocess.run([str(exe), "bench", "--quick", "--json", str(out)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=840)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "| metric | measured | target | met |" in proc.stdout
+    r = json.loads(out.read_text(encoding="utf-8"))
+
+    assert r["mode"] == "quick"
+    assert r["models"]["embedder_load_s"] > 0 and r["models"]["llm_load_s"] > 0
+    assert r["models"]["llm_file_bytes"] > 100_000_000
+    cold, same, changed = r["ingest"]["cold"], r["ingest"]["no_change"], r["ingest"]["one_changed"]
+    assert cold["seconds"] > 0 and cold["embedded"] == cold["passages"] > 0  # the cache started empty
+    assert same["embedded"] == 0 and same["passages"] == cold["passages"]
+    assert 1 <= changed["embedded"] < changed["passages"] + 1
+    assert r["ingest"]["corpus_index"]["passages"] > 100
+    assert r["query_embedding_ms"]["p50"] > 0
+
+    for name, size in (("corpus", r["ingest"]["corpus_index"]["passages"]), ("synthetic", 10_000)):
+        times = r["retrieval"][name]
+        assert times["passages"] == size
+        for kind in ("dense", "keyword", "fused"):
+            ms = times[f"{kind}_ms"]
+            assert ms["n"] >= 15 and 0 < ms["p50"] <= ms["p95"], (name, kind, ms)
+        assert times["fused_ms"]["p50"] >= times["dense_ms"]["p50"]
+
+    a = r["answers"]
+    assert a["questions"] == 3 and a["generated"] >= 1
+    assert 0 < a["sources_shown_s"]["p50"] < a["total_s"]["p95"]
+    assert 0 < a["first_token_s"]["p50"] <= a["total_s"]["p95"]
+    assert a["cached_prefix_tokens"] > 50
+    assert 0 < a["uncached_prompt_tokens"]["p50"] < a["prompt_tokens"]["p50"]
+    for q in a["per_question"]:
+        if q["first_token_s"] is not None:  # llama.cpp computed about the uncached part only
+            assert q["evaluated_prompt_tokens"] <= q["prompt_tokens"] - a["cached_prefix_tokens"] + 40, q
+
+    g = r["generation"]
+    assert g["tokens_per_s"] > 0 and g["bound_tokens_per_s"] > 0 and g["share_of_bound"] > 0
+    assert g["copy_bandwidth"]["best_bytes_per_s"] > 1e8
+    m = r["memory"]
+    assert m["chat_peak_rss_bytes"] >= m["chat_rss_bytes"] > 1e9  # embedder and LLM are resident
+    assert m["process_peak_rss_bytes"] >= m["chat_peak_rss_bytes"]
