@@ -32,6 +32,10 @@ _MARKER = re.compile(r"\s*\[\d{1,2}\]")
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W_]{2,}")
+# Replies that answer nothing on their own: to "Is GeLU or ReLU more common?" the model said "YES".
+_BARE_REPLY_WORDS = frozenset(
+    "yes no true false oui non vrai faux si 네 예 아니요 아니오 아니 맞습니다 아닙니다 맞아요 아니에요".split()
+)
 # An answer adding fewer new words than this share of its own is a restatement of the question.
 _ECHO_NEW_WORD_SHARE = 0.25
 _DIGIT_GROUPING = re.compile(r"(?<=\d)[,\s\u202f\u00a0](?=\d{3}\b)")
@@ -39,6 +43,7 @@ _DIGIT_GROUPING = re.compile(r"(?<=\d)[,\s\u202f\u00a0](?=\d{3}\b)")
 # and between French and English, which share technical vocabulary ("1.4 billion de tokens").
 _MIN_LETTERS_FOR_SCRIPT = 20
 _MIN_LETTERS_FOR_LATIN_LANGUAGE = 40
+_MIN_PROSE_LETTER_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -96,10 +101,23 @@ def is_off_language(sentence: str, language: str) -> bool:
     return letters >= _MIN_LETTERS_FOR_LATIN_LANGUAGE and detect_language(plain, language) != language
 
 
+def is_prose(sentence: str) -> bool:
+    """Reads as a sentence: enough letters, and mostly letters (not a formula, a table row or a number)."""
+    plain = "".join(_MARKER.sub("", sentence).split())
+    letters = len(_LETTER.findall(plain))
+    return letters >= _MIN_LETTERS_FOR_SCRIPT and letters >= _MIN_PROSE_LETTER_SHARE * len(plain)
+
+
 def _numbers(text: str) -> list[str]:
     """Numbers of two digits or more, with digit grouping removed ("1,000" -> "1000")."""
     found = (m.group().replace(",", ".") for m in _NUMBER.finditer(_DIGIT_GROUPING.sub("", text)))
     return [n for n in found if sum(ch.isdigit() for ch in n) >= 2]
+
+
+def is_bare_reply(answer: str) -> bool:
+    """The answer is only "yes", "no" or the like: no fact to cite, nothing the asker can check."""
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", _MARKER.sub("", answer))]
+    return bool(words) and all(w in _BARE_REPLY_WORDS for w in words)
 
 
 def is_echo(answer: str, question: str) -> bool:

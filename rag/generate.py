@@ -60,6 +60,9 @@ class LlamaCppGenerator:
                 n_threads=n_threads,
                 n_threads_batch=n_threads,
                 n_batch=512,
+                # llama.cpp repacks the quantized weights for AVX2 into memory of its own; with the file
+                # also mapped, both copies stayed resident (RSS 1.9 GB instead of 1.3 GB for the default).
+                use_mmap=False,
                 verbose=False,
             )
         except Exception as exc:

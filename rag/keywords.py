@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+
+from ingest.chunk import kiwi
 
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*", re.UNICODE)
@@ -45,13 +46,6 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     # Recompose so Hangul syllables, which NFKD splits into jamo, come back whole.
     return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
-
-
-@lru_cache(maxsize=1)
-def _kiwi():
-    from kiwipiepy import Kiwi
-
-    return Kiwi()
 
 
 def tokenize(text: str) -> list[str]:
@@ -91,7 +85,7 @@ def _tokenize_korean(text: str) -> list[str]:
     """
     tokens = _content_morphemes(text)
     run: list = []
-    for tok in [*_kiwi().tokenize(text), None]:
+    for tok in [*kiwi().tokenize(text), None]:
         if tok is not None and tok.tag in _NOUN_TAGS and (not run or run[-1].start + run[-1].len == tok.start):
             run.append(tok)
             continue
@@ -103,7 +97,7 @@ def _tokenize_korean(text: str) -> list[str]:
 
 def _content_morphemes(text: str) -> list[str]:
     tokens = []
-    for tok in _kiwi().tokenize(text):
+    for tok in kiwi().tokenize(text):
         tag = tok.tag
         if tag not in _KEEP_TAGS and not tag.startswith(_KEEP_TAG_PREFIXES):
             continue

@@ -37,7 +37,7 @@ import numpy as np
 from ingest.embed import Embedder
 from ingest.index import Index, current_version, open_index
 from ingest.language import detect_language
-from rag.checks import check_answer, is_echo, is_off_language
+from rag.checks import check_answer, is_bare_reply, is_echo, is_off_language, is_prose
 from rag.cite import SourcePassage, attach_citations, strip_markers
 from rag.conversation import is_follow_up, standalone_question
 from rag.evidence import best_score, group_by_passage, select_evidence
@@ -99,9 +99,9 @@ def validate_question(question: str, max_chars: int) -> str:
 
 
 def is_degenerate(text: str) -> bool:
-    """Empty, markers only, or stuck repeating itself."""
+    """Empty, markers only, a bare "yes"/"no", or stuck repeating itself."""
     plain, _ = strip_markers(text)
-    if len(_LETTERS.findall(plain)) < 3 or plain.strip().upper().startswith(NO_ANSWER):
+    if len(_LETTERS.findall(plain)) < 3 or plain.strip().upper().startswith(NO_ANSWER) or is_bare_reply(plain):
         return True
     return bool(_REPEAT.search(plain))
 
@@ -140,6 +140,16 @@ class RagPipeline:
                 )
                 log.info("answering from index version %s", self._index.version)
             return self._retriever
+
+    def warm_up(self, prime_model: bool = True) -> None:
+        """Open the live index, build its keyword index, run the query embedder (and Kiwi) once and,
+        with ``prime_model``, put the fixed instructions in the model's prompt cache: the first
+        question then costs what every later one does. Raises IndexStoreError without an index."""
+        self.search("디코더 전용 모델 decoder-only models", 1)
+        if prime_model:
+            messages = build_messages("?", "en", [])  # the fixed instructions, as every question starts
+            for _ in self.generator.stream_chat(messages, max_tokens=1):
+                pass
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         return self.retriever().search(question, k or self.settings.top_k)
@@ -310,11 +320,12 @@ class RagPipeline:
         return self.embedder.encode_documents(sentences)
 
     def _fallback_text(self, evidence: Sequence[Evidence], language: str) -> str:
-        """The two best evidence sentences, preferring those already in the answer language (the corpus
-        holds translations) as long as they are relevant enough to answer from."""
+        """The two best evidence sentences that read as prose, preferring those already in the answer
+        language (the corpus holds translations) as long as they are relevant enough to answer from."""
         ranked = sorted(evidence, key=lambda e: -e.score)
-        same = [e for e in ranked if e.score >= self.settings.refusal_threshold and not is_off_language(e.sentence, language)]
-        return " ".join(f"{e.sentence} [{e.n}]" for e in (same or ranked)[:2])
+        prose = [e for e in ranked if is_prose(e.sentence)] or ranked  # a formula answers nobody
+        same = [e for e in prose if e.score >= self.settings.refusal_threshold and not is_off_language(e.sentence, language)]
+        return " ".join(f"{e.sentence} [{e.n}]" for e in (same or prose)[:2])
 
 
 def _prompt_tokens(messages: Sequence[dict[str, str]], count) -> int:

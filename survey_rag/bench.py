@@ -512,14 +512,6 @@ class LlamaPerf:
         return d.n_p_eval, d.t_p_eval_ms / 1000, d.n_eval, d.t_eval_ms / 1000
 
 
-def prime_prompt_cache(generator) -> None:
-    """Run the system prompt once, as any earlier question would have, so its KV cache is reused."""
-    from rag.prompt import SYSTEM_PROMPT
-
-    list(generator.stream_chat([{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "Hi"}],
-                               max_tokens=1))
-
-
 def answer_questions(pipeline, items: Sequence, counter: PromptCounter, perf: LlamaPerf) -> list[QuestionRun]:
     """Answer each question through ``pipeline.stream``: when the sources arrive, the first token and
     the whole answer, the prompt's tokens, and llama.cpp's own counts."""
@@ -607,7 +599,7 @@ def measure_answers(pipeline, generator: "LlamaCppGenerator", items: Sequence
                     ) -> tuple[AnswerSummary, list[QuestionRun]]:
     """Answer ``items`` after the system prompt is cached; the peak-memory window starts with the first question."""
     counter, perf = PromptCounter(generator.llm), LlamaPerf(generator.llm)
-    prime_prompt_cache(generator)
+    pipeline.warm_up()  # as the chat page does before its first question
     reset_peak_rss()
     runs = answer_questions(pipeline, items, counter, perf)
     return summarise_answers(runs, counter.cached_prefix), runs

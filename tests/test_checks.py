@@ -1,6 +1,6 @@
 """Checks on the model's answer: off-language sentences and invented numbers."""
 
-from rag.checks import check_answer, is_echo, is_off_language
+from rag.checks import check_answer, is_bare_reply, is_echo, is_off_language, is_prose
 
 EVIDENCE = "LLaMA est une collection de modèles de 7B à 70B paramètres. Le modèle a été entraîné sur 1,4 billion de tokens."
 
@@ -57,3 +57,14 @@ def test_korean_echo_is_caught_by_words():
     question = "디코더 전용 구조가 주류가 된 이유가 뭐예요?"
     assert is_echo("디코더 전용 구조가 주류가 된 이유가 뭐예요?", question)
     assert not is_echo("GPT-3 이후 디코더 전용 모델이 뛰어난 퓨샷 성능을 보여 널리 쓰이게 되었습니다.", question)
+
+
+def test_bare_yes_or_no_is_not_an_answer():
+    assert is_bare_reply("YES") and is_bare_reply("Non. [2]") and is_bare_reply("네, 맞습니다.")
+    assert not is_bare_reply("Yes, GeLU is the most widely used [1].")
+    assert not is_bare_reply("[1]")  # markers only is caught as degenerate elsewhere, not as a bare reply
+
+
+def test_formulas_are_not_prose():
+    assert not is_prose("GEGLU(x,W,V,b,c) = GELU(xW + b) ⊗ (xV + c),")
+    assert is_prose("이것은 현대 LLM 문헌에서 가장 널리 사용되는 활성화 함수입니다.")

@@ -155,6 +155,13 @@ def test_degenerate_output_falls_back_to_the_evidence(small_settings, small_embe
     assert "Distillation" in answer.text and answer.citations
 
 
+def test_a_bare_yes_is_asked_again_then_replaced_by_the_evidence(small_settings, small_embedder):
+    gen = ScriptedGenerator("YES", "Yes. [1]")
+    _, answer = run(small_settings, small_embedder, gen, "Does distillation give a smaller model or a larger one?")
+    assert len(gen.calls) == 2
+    assert answer.notice and "Distillation" in answer.text and answer.citations
+
+
 def test_passages_are_data_fake_markers_are_neutralised(small_settings, small_embedder):
     gen = ScriptedGenerator("Chinchilla says model size and tokens should grow together.")
     run(small_settings, small_embedder, gen, "What did Chinchilla show about model size and training tokens?")
@@ -186,6 +193,8 @@ def test_degenerate_detection():
     assert is_degenerate("[1] [2] [3] [4]")
     assert is_degenerate("zero zero zero zero zero zero zero zero zero zero")
     assert not is_degenerate("Distillation gives a smaller model.")
+    assert is_degenerate("YES") and is_degenerate("Oui. [1]") and is_degenerate("아니요.")
+    assert not is_degenerate("Yes: GeLU is the most common [1].") and not is_degenerate("GeLU입니다 [1].")
 
 
 def test_build_messages_ends_with_the_instruction_in_the_answer_language():
@@ -208,3 +217,14 @@ def test_evidence_in_another_language_is_translated_when_the_model_fails(small_s
     assert any(e.sentence in gen.calls[2][1]["content"] for e in events[0].evidence)  # evidence, not the reply
     assert answer.text.startswith("La distillation") and answer.notice == TRANSLATED_NOTICE["fr"]
     assert answer.citations and "distillation.txt" in answer.citations[0].hit.document.source
+
+
+def test_warm_up_puts_the_fixed_instructions_in_the_prompt_cache(small_settings, small_embedder):
+    gen = ScriptedGenerator("x", "Distillation gives a smaller student model.")
+    pipeline = RagPipeline(small_settings, small_embedder, gen)
+    pipeline.warm_up()
+    assert gen.calls[0][0] == {"role": "system", "content": SYSTEM_PROMPT}
+    pipeline.answer("What does distillation give you?")
+    # The question's prompt starts with exactly what the warm-up computed, so llama.cpp reuses it.
+    assert gen.calls[1][0] == gen.calls[0][0]
+    assert gen.calls[1][1]["content"].startswith("Passages:") and gen.calls[0][1]["content"].startswith("Passages:")

@@ -255,11 +255,11 @@ def add_uploads(
 # ---------------------------------------------------------------- the app
 
 
-def warm_up(pipeline: RagPipeline) -> None:
-    """Open the index, build the keyword index and run the query embedder once (Korean tokenizer
-    included), so the first question after start is not the slow one."""
+def warm_up(pipeline: RagPipeline, prime_model: bool = True) -> None:
+    """Get the index, the embedder and the model's prompt cache ready, so the first question after
+    start is not the slow one (see ``RagPipeline.warm_up``)."""
     try:
-        pipeline.search("디코더 전용 모델 decoder-only models", 1)
+        pipeline.warm_up(prime_model)
     except IndexStoreError as exc:
         log.warning("no index to warm up: %s", exc)
 
@@ -352,7 +352,7 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
 
     def doc_outputs(message: str, changed: bool = False) -> tuple:
         if changed:
-            warm_up(pipeline)  # switch to the new index version now, not on the next question
+            warm_up(pipeline, prime_model=False)  # switch to the new index version now, not on the next question
         docs = documents()
         choices = render.document_choices(docs)
         return (message, table_value(), gr.Dropdown(choices=choices, value=None), index_info())

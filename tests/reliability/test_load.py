@@ -10,6 +10,7 @@ and the re-ingest commits while the questions are answered.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -110,9 +111,12 @@ def test_concurrent_clients_during_reingest(server):
     docs_before = len(pipeline.retriever().index.documents)
     # The corpus changes: one document edited, one added; the re-ingest runs during the questions.
     edited = settings.corpus_dir / "harnessing-llms-paper-review.ko-en.txt"
-    edited.write_text(edited.read_text(encoding="utf-8") + "\nAdded in the load test: answers stay cited.\n",
+    # Text no cache has seen (the run's tag), so the re-ingest really embeds while the questions run.
+    tag = f"run {time.time_ns()}"
+    edited.write_text(edited.read_text(encoding="utf-8") + f"\nAdded in the load test ({tag}): answers stay cited.\n",
                       encoding="utf-8")
-    (settings.corpus_dir / "veltrano-9-notes.md").write_text(ADDED_DOC, encoding="utf-8")
+    (settings.corpus_dir / "veltrano-9-notes.md").write_text(ADDED_DOC + f"These notes were written in {tag}.\n",
+                                                             encoding="utf-8")
 
     errors: list[str] = []
     results: list[dict] = []
@@ -188,6 +192,8 @@ def test_concurrent_clients_during_reingest(server):
     # The re-ingest committed during the load, and the page answers from the new version.
     assert ingest, "the re-ingest did not report"
     assert "✗" not in ingest["status"] and "1 added, 1 changed" in ingest["status"], ingest["status"]
+    embedded = int(re.search(r"\((\d+) embedded\)", ingest["status"]).group(1))
+    assert embedded >= 2, ingest["status"]  # the edited passage and the added document were embedded
     index = pipeline.retriever().index
     assert index.version != version_before and len(index.documents) == docs_before + 1
     # It ran during the load: it started before the last answer was done.
@@ -230,6 +236,7 @@ def test_concurrent_clients_during_reingest(server):
         jobs_shown_a_queue_position=len(waited),
         highest_queue_position=max((r["max_rank"] for r in waited), default=0),
         reingest_s=round(ingest["seconds"], 1),
+        reingest_embedded_chunks=embedded,
         reingest_started_after_s=round(ingest["started"] - started, 1),
         answers_finished_after_the_reingest_committed=answered_after_commit,
         rss_mb_before=round(rss_before),
