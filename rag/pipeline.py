@@ -14,7 +14,8 @@ to cite, or to keep the question's language, so:
 * the answer's language is checked early in the stream; a wrong one restarts
   generation with a strict instruction, and degenerate output falls back to the
   evidence sentences;
-* citations are attached afterwards by matching answer sentences to passages.
+* citations are attached afterwards by matching answer sentences to passages; a reply
+  of which no sentence is backed by a passage is replaced by the evidence sentences.
 
 Example:
     >>> pipeline = RagPipeline.from_settings(Settings.load())  # doctest: +SKIP
@@ -232,9 +233,15 @@ class RagPipeline:
             return
 
         passages = self._source_passages(retriever.index, evidence)
-        notice = ""
+        notice, cited = "", None
         if is_degenerate(text) or detect_language(text, language) != language:
             log.info("answering with the evidence sentences instead of the model's reply")
+        else:
+            cited = attach_citations(text, passages, self._embed_sentences, s.support_threshold)
+            if not cited.citations:  # not one sentence is backed by a passage: the reply is not grounded
+                log.info("no passage supports the model's reply; answering with the evidence sentences")
+                cited = None
+        if cited is None:
             text, notice = self._fallback_text(evidence, language), FALLBACK_NOTICE[language]
             if detect_language(text, language) != language:  # evidence in another language: translate it
                 translated, state = "", {}
@@ -246,7 +253,7 @@ class RagPipeline:
                 if (not state.get("no_answer") and not state.get("wrong_language") and not is_degenerate(translated)
                         and detect_language(translated, language) == language):
                     text, notice = translated.strip(), TRANSLATED_NOTICE[language]
-        cited = attach_citations(text, passages, self._embed_sentences, s.support_threshold)
+            cited = attach_citations(text, passages, self._embed_sentences, s.support_threshold)
         citations = cited.citations
         if not citations:
             notice = notice or UNCITED_NOTICE[language]

@@ -52,6 +52,8 @@ TRANSLATION_INSTRUCTION = {
 }
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SUBTITLE = re.compile(r"\s+\(|:\s|\s[-–—|]\s")
+_MIN_SHORT_TITLE, _MAX_SHORT_TITLE = 8, 60
 
 
 def sanitize_passage(text: str) -> str:
@@ -61,13 +63,28 @@ def sanitize_passage(text: str) -> str:
     return text.replace("<|", "< |").replace("|>", "| >").replace(NO_ANSWER, "NO ANSWER")
 
 
+def short_title(title: str) -> str:
+    """The title without its subtitle or parenthesised translation: every prompt token costs time
+    on two cores, and the corpus titles run to 40 tokens.
+
+    >>> short_title("대규모 언어 모델에 대한 포괄적인 개요 (A Comprehensive Overview of Large Language Models)")
+    '대규모 언어 모델에 대한 포괄적인 개요'
+    """
+    head = _SUBTITLE.split(title.strip(), maxsplit=1)[0].strip()
+    head = head if len(head) >= _MIN_SHORT_TITLE else title.strip()
+    return head if len(head) <= _MAX_SHORT_TITLE else head[: _MAX_SHORT_TITLE - 1].rstrip() + "…"
+
+
 def format_passages(evidence: Sequence[Evidence]) -> str:
-    blocks = []
+    """Numbered passages; a document's title is written at its first passage only."""
+    blocks, titled = [], set()
     for n, hit, sentences in group_by_passage(evidence):
         lang = LANGUAGE_NAMES.get(hit.chunk.language, hit.chunk.language)
-        title = sanitize_passage(hit.document.title)[:90]
+        doc = hit.document.doc_id
+        source = "same document" if doc in titled else sanitize_passage(short_title(hit.document.title))
+        titled.add(doc)
         body = " … ".join(sanitize_passage(s) for s in sentences)
-        blocks.append(f"[{n}] ({title}; {lang})\n{body}")
+        blocks.append(f"[{n}] ({source}; {lang})\n{body}")
     return "\n\n".join(blocks)
 
 

@@ -228,3 +228,24 @@ def test_warm_up_puts_the_fixed_instructions_in_the_prompt_cache(small_settings,
     # The question's prompt starts with exactly what the warm-up computed, so llama.cpp reuses it.
     assert gen.calls[1][0] == gen.calls[0][0]
     assert gen.calls[1][1]["content"].startswith("Passages:") and gen.calls[0][1]["content"].startswith("Passages:")
+
+
+def test_a_reply_no_passage_supports_is_replaced_by_the_evidence(small_settings, small_embedder):
+    gen = ScriptedGenerator("Article: https://arxiv.org/abs/2304.13712 and the weather in Paris is sunny today.")
+    _, answer = run(small_settings, small_embedder, gen, "What does distillation give you?")
+    assert "arxiv" not in answer.text and "Distillation" in answer.text
+    assert answer.notice and answer.citations and all(f"[{c.n}]" in answer.text for c in answer.citations)
+
+
+def test_passage_headers_carry_a_short_title_once_per_document(small_settings, small_embedder):
+    from rag.prompt import short_title
+
+    assert short_title("대규모 언어 모델에 대한 포괄적인 개요 (A Comprehensive Overview, 한국어 번역)") == "대규모 언어 모델에 대한 포괄적인 개요"
+    assert short_title("LLM: fine-tuning") == "LLM: fine-tuning"  # too short a head keeps the whole title
+    assert len(short_title("x" * 200)) == 60
+    gen = ScriptedGenerator("Distillation gives a smaller student model.")
+    run(small_settings, small_embedder, gen, "What does distillation give and what do scaling laws predict?")
+    user = gen.calls[0][1]["content"]
+    headers = [line for line in user.splitlines() if line.startswith("[")]
+    titles = [h for h in headers if "same document" not in h]
+    assert len(titles) == len({h.split("(")[1].split(";")[0] for h in titles})  # no title written twice
