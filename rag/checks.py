@@ -3,11 +3,11 @@
 The default model is small: it restates the question instead of answering it, copies
 passage sentences verbatim in the passage's language next to its translation, and
 fills gaps from memory ("the context window is 4096 tokens"). An answer that only
-restates the question is asked again (``is_echo``); two more checks drop sentences
-without another model call:
+restates the question is asked again (``is_echo``); three checks drop sentences
+without another model call, each as long as at least one sentence remains:
 
-* a sentence in another script or language than the answer's is dropped, as long as
-  at least one sentence in the right language remains;
+* a sentence in another script or language than the answer's;
+* a sentence that is a question (the model repeating the question before its answer);
 * a sentence stating a number (two digits or more) that neither the evidence nor the
   question contains is dropped: the number came from the model's memory.
 
@@ -29,6 +29,7 @@ from ingest.chunk import split_sentences
 from ingest.language import detect_language, hangul_share
 
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
+_LEADING_MARKERS = re.compile(r"\s*(?:\[\d{1,2}\]\s*)+")
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W_]{2,}")
@@ -65,8 +66,7 @@ def check_answer(text: str, language: str, known: str) -> CheckedAnswer:
     An answer made only of off-language sentences is returned unchanged: the caller's
     language check decides what to do with it.
     """
-    sentences = [text[s.start : s.end].strip() for s in split_sentences(text)]
-    sentences = [s for s in sentences if s]
+    sentences = _with_markers_on_their_sentence([text[s.start : s.end].strip() for s in split_sentences(text)])
     if not sentences:
         return CheckedAnswer(text.strip())
     dropped: list[DroppedSentence] = []
@@ -75,6 +75,11 @@ def check_answer(text: str, language: str, known: str) -> CheckedAnswer:
     if off and len(off) < len(sentences):
         dropped += [DroppedSentence(s, f"not in {language}") for s in off]
         sentences = [s for s in sentences if s not in off]
+
+    asked = [s for s in sentences if _MARKER.sub("", s).rstrip().endswith(("?", "？"))]
+    if asked and len(asked) < len(sentences):  # the model restating the question inside its answer
+        dropped += [DroppedSentence(s, "a question, not an answer") for s in asked]
+        sentences = [s for s in sentences if s not in asked]
 
     known_numbers = set(_numbers(known))
     kept = []
@@ -85,6 +90,20 @@ def check_answer(text: str, language: str, known: str) -> CheckedAnswer:
         else:
             kept.append(sentence)
     return CheckedAnswer(" ".join(kept), tuple(dropped))
+
+
+def _with_markers_on_their_sentence(sentences: list[str]) -> list[str]:
+    """Non-empty sentences, a marker written after the full stop ("... model. [1] Next") moved back
+    onto the sentence it cites."""
+    out: list[str] = []
+    for sentence in sentences:
+        lead = _LEADING_MARKERS.match(sentence)
+        if lead and out:
+            out[-1] = f"{out[-1]} {lead.group().strip()}"
+            sentence = sentence[lead.end():]
+        if sentence.strip():
+            out.append(sentence.strip())
+    return out
 
 
 def is_off_language(sentence: str, language: str) -> bool:

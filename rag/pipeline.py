@@ -72,6 +72,7 @@ UNCITED_NOTICE = {
 }
 
 _LANGUAGE_CHECK_CHARS = 48
+_SAME_LANGUAGE_MARGIN = 0.1
 _TEMPLATE_TOKENS_PER_MESSAGE = 8  # role markers and separators ("<|im_start|>user\n", "<|im_end|>\n")
 _REPEAT = re.compile(r"(.{6,}?)\1{3,}", re.DOTALL)
 _LETTERS = re.compile(r"[^\W\d_]")
@@ -332,6 +333,10 @@ class RagPipeline:
         ranked = sorted(evidence, key=lambda e: -e.score)
         prose = [e for e in ranked if is_prose(e.sentence)] or ranked  # a formula answers nobody
         same = [e for e in prose if e.score >= self.settings.refusal_threshold and not is_off_language(e.sentence, language)]
+        # Same-language sentences only when the best of them is about as relevant as the best sentence:
+        # a clearly weaker one answered another question on the dev set (translating costs less).
+        if same and same[0].score < prose[0].score - _SAME_LANGUAGE_MARGIN:
+            same = []
         return " ".join(f"{e.sentence} [{e.n}]" for e in (same or prose)[:2])
 
 

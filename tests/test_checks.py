@@ -68,3 +68,11 @@ def test_bare_yes_or_no_is_not_an_answer():
 def test_formulas_are_not_prose():
     assert not is_prose("GEGLU(x,W,V,b,c) = GELU(xW + b) ⊗ (xV + c),")
     assert is_prose("이것은 현대 LLM 문헌에서 가장 널리 사용되는 활성화 함수입니다.")
+
+
+def test_a_restated_question_inside_the_answer_is_dropped():
+    checked = check_answer("Below what size is a model fine-tuned territory? [1] Below 20B parameters. [3]", "en",
+                           known="models under 20B parameters")
+    assert checked.text == "Below 20B parameters. [3]"
+    assert checked.dropped[0].reason == "a question, not an answer"
+    assert check_answer("Is it 20B?", "en", known="20B").text == "Is it 20B?"  # nothing left to keep otherwise

@@ -111,6 +111,9 @@ def test_evidence_fallback_prefers_sentences_in_the_answer_language(small_settin
                 Evidence(2, hit, "증류는 작은 학생 모델이 큰 교사 모델을 모방하도록 훈련합니다.", 0.55),
                 Evidence(3, hit, "Distillation trains a small student model to imitate a large teacher.", 0.20)]
     assert pipeline._fallback_text(evidence, "ko").startswith("증류는")
+    # ... but not a clearly weaker one: the best sentence is then translated.
+    evidence[1] = dataclasses.replace(evidence[1], score=0.45)
+    assert pipeline._fallback_text(evidence, "ko").startswith("La distillation")
     assert pipeline._fallback_text(evidence, "fr").startswith("La distillation")
     assert "[1]" in pipeline._fallback_text(evidence, "en")  # nothing relevant enough in English: the best ones
 
