@@ -29,6 +29,8 @@ from ingest.chunk import split_sentences
 from ingest.language import detect_language, hangul_share
 
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
+_MARKER_TEXT = re.compile(r"\[\d{1,2}\]")
+_ASIDE = re.compile(r"\s*\(([^()]*)\)")
 _LEADING_MARKERS = re.compile(r"\s*(?:\[\d{1,2}\]\s*)+")
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -45,6 +47,7 @@ _DIGIT_GROUPING = re.compile(r"(?<=\d)[,\s\u202f\u00a0](?=\d{3}\b)")
 _MIN_LETTERS_FOR_SCRIPT = 20
 _MIN_LETTERS_FOR_LATIN_LANGUAGE = 40
 _MIN_PROSE_LETTER_SHARE = 0.7
+_MIN_CLAUSE_WORDS = 5  # shorter asides are glosses of a term
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,9 @@ def check_answer(text: str, language: str, known: str) -> CheckedAnswer:
         return CheckedAnswer(text.strip())
     dropped: list[DroppedSentence] = []
 
+    sentences, repeated = _without_repeats([_without_off_language_asides(s, language) for s in sentences])
+    dropped += [DroppedSentence(s, "repeated") for s in repeated]
+
     off = [s for s in sentences if is_off_language(s, language)]
     if off and len(off) < len(sentences):
         dropped += [DroppedSentence(s, f"not in {language}") for s in off]
@@ -90,6 +96,43 @@ def check_answer(text: str, language: str, known: str) -> CheckedAnswer:
         else:
             kept.append(sentence)
     return CheckedAnswer(" ".join(kept), tuple(dropped))
+
+
+def without_foreign_asides(text: str, language: str) -> str:
+    """``text`` with every sentence's long asides in another language removed (see check_answer)."""
+    sentences = _with_markers_on_their_sentence([text[s.start : s.end] for s in split_sentences(text)])
+    return " ".join(_without_off_language_asides(s, language) for s in sentences)
+
+
+def _without_off_language_asides(sentence: str, language: str) -> str:
+    """The sentence without parenthesised asides and ";" clauses clearly in another language: a term's
+    gloss ("검색 증강(Retrieval-Augmented Generation)") is too short to count, but a copied clause from a passage in another
+    language (an instruction planted in a document, a half-translated sentence) is not the answer."""
+    def foreign_clause(part: str) -> bool:
+        return len(_WORD.findall(part)) >= _MIN_CLAUSE_WORDS and is_off_language(part, language)
+
+    for aside in reversed(list(_ASIDE.finditer(sentence))):
+        if foreign_clause(aside.group(1)):
+            sentence = sentence[: aside.start()] + sentence[aside.end() :]
+    clauses = sentence.split(";")
+    kept = [c for c in clauses if not foreign_clause(c)]
+    if kept and len(kept) < len(clauses):
+        markers = " ".join(_MARKER_TEXT.findall("".join(c for c in clauses if c not in kept)))
+        sentence = ";".join(kept).rstrip(" ;")
+        if not re.search(r"[.!?。]\s*(?:\[\d{1,2}\]\s*)*$", sentence):
+            sentence += "."
+        sentence = f"{sentence} {markers}" if markers else sentence  # the citations stay with the sentence
+    return sentence.strip()
+
+
+def _without_repeats(sentences: list[str]) -> tuple[list[str], list[str]]:
+    """Sentences with later copies of the same text (markers aside) removed, and the copies."""
+    seen, kept, repeated = set(), [], []
+    for sentence in sentences:
+        key = " ".join(_MARKER.sub("", sentence).split()).casefold()
+        (repeated if key in seen else kept).append(sentence)
+        seen.add(key)
+    return kept, repeated
 
 
 def _with_markers_on_their_sentence(sentences: list[str]) -> list[str]:
@@ -118,6 +161,12 @@ def is_off_language(sentence: str, language: str) -> bool:
     if share >= 0.3:
         return True
     return letters >= _MIN_LETTERS_FOR_LATIN_LANGUAGE and detect_language(plain, language) != language
+
+
+def has_off_language_sentence(text: str, language: str) -> bool:
+    """Some sentence of ``text`` is clearly in another language than ``language``."""
+    sentences = _with_markers_on_their_sentence([text[s.start : s.end] for s in split_sentences(text)])
+    return any(is_off_language(s, language) for s in sentences)
 
 
 def is_prose(sentence: str) -> bool:

@@ -38,7 +38,15 @@ import numpy as np
 from ingest.embed import Embedder
 from ingest.index import Index, current_version, open_index
 from ingest.language import detect_language
-from rag.checks import check_answer, is_bare_reply, is_echo, is_off_language, is_prose
+from rag.checks import (
+    check_answer,
+    has_off_language_sentence,
+    is_bare_reply,
+    is_echo,
+    is_off_language,
+    is_prose,
+    without_foreign_asides,
+)
 from rag.cite import SourcePassage, attach_citations, strip_markers
 from rag.conversation import is_follow_up, standalone_question
 from rag.evidence import best_score, group_by_passage, select_evidence
@@ -244,7 +252,9 @@ class RagPipeline:
                 cited = None
         if cited is None:
             text, notice = self._fallback_text(evidence, language), FALLBACK_NOTICE[language]
-            if detect_language(text, language) != language:  # evidence in another language: translate it
+            text = without_foreign_asides(text, language)  # e.g. an instruction planted inside a passage
+            if detect_language(text, language) != language or has_off_language_sentence(text, language):
+                # evidence in another language: translate it
                 translated, state = "", {}
                 messages = build_translation_messages(strip_markers(text)[0], language)
                 for piece in self._generate(messages, language, max_answer_tokens or s.max_answer_tokens, timings,
