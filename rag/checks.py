@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.chunk import split_sentences
+from ingest.chunk import is_heading, split_sentences
 from ingest.language import detect_language, hangul_share
 
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
@@ -170,10 +170,13 @@ def has_off_language_sentence(text: str, language: str) -> bool:
 
 
 def is_prose(sentence: str) -> bool:
-    """Reads as a sentence: enough letters, and mostly letters (not a formula, a table row or a number)."""
-    plain = "".join(_MARKER.sub("", sentence).split())
+    """Reads as a sentence: enough letters, mostly letters (not a formula, a table row or a number),
+    and not a section title."""
+    bare = _MARKER.sub("", sentence)
+    plain = "".join(bare.split())
     letters = len(_LETTER.findall(plain))
-    return letters >= _MIN_LETTERS_FOR_SCRIPT and letters >= _MIN_PROSE_LETTER_SHARE * len(plain)
+    return (letters >= _MIN_LETTERS_FOR_SCRIPT and letters >= _MIN_PROSE_LETTER_SHARE * len(plain)
+            and not is_heading(bare))
 
 
 def _numbers(text: str) -> list[str]:

@@ -261,9 +261,10 @@ class RagPipeline:
                                             started, state):
                     yield TokenEvent(piece, restart=not translated)
                     translated += piece
+                translated = check_answer(translated.strip(), language, known).text  # e.g. two sentences translated alike
                 if (not state.get("no_answer") and not state.get("wrong_language") and not is_degenerate(translated)
                         and detect_language(translated, language) == language):
-                    text, notice = translated.strip(), TRANSLATED_NOTICE[language]
+                    text, notice = translated, TRANSLATED_NOTICE[language]
             cited = attach_citations(text, passages, self._embed_sentences, s.support_threshold)
         citations = cited.citations
         if not citations:

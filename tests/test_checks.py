@@ -70,6 +70,12 @@ def test_formulas_are_not_prose():
     assert is_prose("이것은 현대 LLM 문헌에서 가장 널리 사용되는 활성화 함수입니다.")
 
 
+def test_section_titles_are_not_prose():
+    assert not is_prose("# Veltrano-9 technical notes")
+    assert not is_prose("Parameter-efficient fine-tuning methods")
+    assert is_prose("Parameter-efficient methods tune a small subset of the weights. [2]")
+
+
 def test_a_restated_question_inside_the_answer_is_dropped():
     checked = check_answer("Below what size is a model fine-tuned territory? [1] Below 20B parameters. [3]", "en",
                            known="models under 20B parameters")

@@ -222,6 +222,13 @@ def test_evidence_in_another_language_is_translated_when_the_model_fails(small_s
     assert answer.citations and "distillation.txt" in answer.citations[0].hit.document.source
 
 
+def test_a_translation_that_repeats_itself_is_shown_once(small_settings, small_embedder):
+    sentence = "La distillation entraîne un petit modèle à imiter un grand modèle."
+    gen = ScriptedGenerator("[1] [2]", "[1]", f"{sentence} [1] {sentence} [2]")
+    _, answer = run(small_settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
+    assert answer.text.count("La distillation") == 1 and answer.notice == TRANSLATED_NOTICE["fr"]
+
+
 def test_warm_up_puts_the_fixed_instructions_in_the_prompt_cache(small_settings, small_embedder):
     gen = ScriptedGenerator("x", "Distillation gives a smaller student model.")
     pipeline = RagPipeline(small_settings, small_embedder, gen)
