@@ -201,4 +201,6 @@ def is_echo(answer: str, question: str) -> bool:
         return True
     asked = {w.casefold() for w in _WORD.findall(question)}
     new = [w for w in words if w not in asked]
+    if any(ch.isdigit() for w in new for ch in w):  # "below what size…?" -> "below 20B…": answered in place
+        return False
     return len(new) < _ECHO_NEW_WORD_SHARE * len(words)

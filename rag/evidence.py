@@ -63,12 +63,16 @@ def select_evidence(
     the passage holding the single best sentence.
     """
     chosen: list[ScoredSentence] = []
-    used = 0
+    used, seen = 0, set()
     for sentence in score_sentences(hits, index, query_vec):
+        key = _folded(sentence.text)
+        if key in seen:  # documents repeat themselves; a second copy tells the model nothing new
+            continue
         cost = count_tokens(sentence.text)
         if used + cost > token_budget and chosen:
             continue
         chosen.append(sentence)
+        seen.add(key)
         used += cost
         if len(chosen) == max_sentences:
             break
@@ -78,6 +82,10 @@ def select_evidence(
     # In the prompt, each passage's sentences appear in reading order.
     chosen.sort(key=lambda s: (numbers[s.hit_index], s.sentence_index))
     return [Evidence(numbers[s.hit_index], hits[s.hit_index], s.text, s.score) for s in chosen]
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.casefold().split())
 
 
 def best_score(evidence: Sequence[Evidence]) -> float:

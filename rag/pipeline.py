@@ -250,6 +250,10 @@ class RagPipeline:
             if not cited.citations:  # not one sentence is backed by a passage: the reply is not grounded
                 log.info("no passage supports the model's reply; answering with the evidence sentences")
                 cited = None
+            elif rests_on_weaker_passages(cited.citations, evidence, s.off_target_margin):
+                log.info("the reply rests only on passages far less relevant than the best; "
+                         "answering with the evidence sentences")
+                cited = None
         if cited is None:
             text, notice = self._fallback_text(evidence, language), FALLBACK_NOTICE[language]
             text = without_foreign_asides(text, language)  # e.g. an instruction planted inside a passage
@@ -354,6 +358,22 @@ class RagPipeline:
 def _prompt_tokens(messages: Sequence[dict[str, str]], count) -> int:
     """Tokens the chat messages cost, with the chat template's few tokens per message."""
     return sum(count(m["content"]) + _TEMPLATE_TOKENS_PER_MESSAGE for m in messages) + _TEMPLATE_TOKENS_PER_MESSAGE
+
+
+def rests_on_weaker_passages(citations: Sequence, evidence: Sequence[Evidence], margin: float) -> bool:
+    """Every passage the reply cites is more than ``margin`` less similar to the question than the best one:
+    the small model answered from a side passage (another topic) instead of the one that answers.
+
+    >>> from types import SimpleNamespace as NS
+    >>> ev = [NS(n=1, score=0.63), NS(n=2, score=0.54), NS(n=4, score=0.41)]
+    >>> rests_on_weaker_passages([NS(n=4)], ev, 0.2), rests_on_weaker_passages([NS(n=4), NS(n=2)], ev, 0.2)
+    (True, False)
+    """
+    best_of: dict[int, float] = {}
+    for e in evidence:
+        best_of[e.n] = max(best_of.get(e.n, 0.0), e.score)
+    best = max(best_of.values(), default=0.0)
+    return bool(citations) and all(best_of.get(c.n, 0.0) < best - margin for c in citations)
 
 
 def _evidence_budget(settings: Settings) -> int:

@@ -73,6 +73,9 @@ class Settings:
     # below it, NO_ANSWER or an answer whose every claim was invented is a refusal.
     sure_evidence_threshold: float = 0.50
     support_threshold: float = 0.45
+    # A reply citing only passages this much less similar to the question than the best passage
+    # answered from a side passage: the best evidence sentences are shown instead.
+    off_target_margin: float = 0.2
     max_question_chars: int = 2000
     temperature: float = 0.0
 

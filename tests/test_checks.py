@@ -53,6 +53,12 @@ def test_restating_the_question_is_an_echo():
                        question)
 
 
+def test_an_answer_put_in_the_question_s_words_with_the_number_asked_for_is_not_an_echo():
+    question = "In the survey, below what parameter count is a model treated as a fine-tuned model?"
+    assert not is_echo("In the survey, below 20B parameter count is a model treated as a fine-tuned model.", question)
+    assert is_echo("In the survey, a model is treated as a fine-tuned model below a parameter count.", question)
+
+
 def test_korean_echo_is_caught_by_words():
     question = "디코더 전용 구조가 주류가 된 이유가 뭐예요?"
     assert is_echo("디코더 전용 구조가 주류가 된 이유가 뭐예요?", question)

@@ -247,6 +247,22 @@ def test_a_reply_no_passage_supports_is_replaced_by_the_evidence(small_settings,
     assert answer.notice and answer.citations and all(f"[{c.n}]" in answer.text for c in answer.citations)
 
 
+def test_a_reply_taken_from_a_far_less_relevant_passage_is_replaced_by_the_best_evidence(small_settings, small_embedder):
+    question = "What does distillation give you?"
+    side = "Chinchilla showed that model size and training tokens should grow together."
+    settings = dataclasses.replace(small_settings, evidence_sentences=8)  # both passages reach the prompt
+    events, answer = run(settings, small_embedder, ScriptedGenerator(side), question)
+    by_passage = {e.n: e for e in sorted(events[0].evidence, key=lambda e: e.score)}
+    side_n = next(n for n, e in by_passage.items() if "scaling.txt" in e.hit.document.source)
+    assert max(e.score for e in events[0].evidence) - by_passage[side_n].score > small_settings.off_target_margin
+    assert "Chinchilla" not in answer.text and "student" in answer.text
+    assert answer.notice and all("distillation.txt" in c.hit.document.source for c in answer.citations)
+    # The same reply stands when the margin allows side passages.
+    loose = dataclasses.replace(settings, off_target_margin=1.0)
+    _, kept = run(loose, small_embedder, ScriptedGenerator(side), question)
+    assert kept.text.startswith("Chinchilla") and not kept.notice
+
+
 def test_passage_headers_carry_a_short_title_once_per_document(small_settings, small_embedder):
     from rag.prompt import short_title
 
