@@ -35,6 +35,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from ingest.chunk import split_sentences
 from ingest.embed import Embedder
 from ingest.index import Index, current_version, open_index
 from ingest.language import detect_language
@@ -247,16 +248,19 @@ class RagPipeline:
             log.info("answering with the evidence sentences instead of the model's reply")
         else:
             cited = attach_citations(text, passages, self._embed_sentences, s.support_threshold)
-            if not cited.citations:  # not one sentence is backed by a passage: the reply is not grounded
-                log.info("no passage supports the model's reply; answering with the evidence sentences")
+            if cited.supported_sentences < s.min_supported_share * cited.total_sentences or not cited.citations:
+                log.info("passages support %d of the reply's %d claims; answering with the evidence sentences",
+                         cited.supported_sentences, cited.total_sentences)
                 cited = None
             elif rests_on_weaker_passages(cited.citations, evidence, s.off_target_margin):
                 log.info("the reply rests only on passages far less relevant than the best; "
                          "answering with the evidence sentences")
                 cited = None
         if cited is None:
-            text, notice = self._fallback_text(evidence, language), FALLBACK_NOTICE[language]
-            text = without_foreign_asides(text, language)  # e.g. an instruction planted inside a passage
+            # without_foreign_asides: e.g. an instruction planted inside a passage
+            shown = [(without_foreign_asides(e.sentence, language), e.n) for e in self._fallback_evidence(evidence, language)]
+            text, notice = " ".join(f"{sentence} [{n}]" for sentence, n in shown), FALLBACK_NOTICE[language]
+            threshold = s.support_threshold
             if detect_language(text, language) != language or has_off_language_sentence(text, language):
                 # evidence in another language: translate it
                 translated, state = "", {}
@@ -269,7 +273,10 @@ class RagPipeline:
                 if (not state.get("no_answer") and not state.get("wrong_language") and not is_degenerate(translated)
                         and detect_language(translated, language) == language):
                     text, notice = translated, TRANSLATED_NOTICE[language]
-            cited = attach_citations(text, passages, self._embed_sentences, s.support_threshold)
+                    marked = marked_translation(translated, shown)
+                    if marked:  # our own translation of those sentences: their passages are its sources
+                        text, threshold = marked, 0.0
+            cited = attach_citations(text, passages, self._embed_sentences, threshold)
         citations = cited.citations
         if not citations:
             notice = notice or UNCITED_NOTICE[language]
@@ -342,7 +349,7 @@ class RagPipeline:
     def _embed_sentences(self, sentences: list[str]) -> np.ndarray:
         return self.embedder.encode_documents(sentences)
 
-    def _fallback_text(self, evidence: Sequence[Evidence], language: str) -> str:
+    def _fallback_evidence(self, evidence: Sequence[Evidence], language: str) -> list[Evidence]:
         """The two best evidence sentences that read as prose, preferring those already in the answer
         language (the corpus holds translations) as long as they are relevant enough to answer from."""
         ranked = sorted(evidence, key=lambda e: -e.score)
@@ -352,7 +359,22 @@ class RagPipeline:
         # a clearly weaker one answered another question on the dev set (translating costs less).
         if same and same[0].score < prose[0].score - _SAME_LANGUAGE_MARGIN:
             same = []
-        return " ".join(f"{e.sentence} [{e.n}]" for e in (same or prose)[:2])
+        return (same or prose)[:2]
+
+
+def marked_translation(translated: str, sources: Sequence[tuple[str, int]]) -> str | None:
+    """``translated`` with each sentence followed by the [n] of the source sentence it translates, when
+    the translation has exactly as many sentences as its sources (else None: the mapping is unknown).
+
+    >>> marked_translation("Distillation shrinks models. It keeps accuracy.", [("증류는 모델을 줄인다.", 2), ("정확도는 유지된다.", 1)])
+    'Distillation shrinks models. [2] It keeps accuracy. [1]'
+    """
+    plain, _ = strip_markers(translated)
+    pieces = [plain[sp.start : sp.end] for sp in split_sentences(plain)]
+    numbers = [n for sentence, n in sources for _ in split_sentences(sentence)]
+    if not pieces or len(pieces) != len(numbers):
+        return None
+    return " ".join(f"{piece} [{n}]" for piece, n in zip(pieces, numbers))
 
 
 def _prompt_tokens(messages: Sequence[dict[str, str]], count) -> int:

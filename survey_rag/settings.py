@@ -73,6 +73,9 @@ class Settings:
     # below it, NO_ANSWER or an answer whose every claim was invented is a refusal.
     sure_evidence_threshold: float = 0.50
     support_threshold: float = 0.45
+    # A reply with a smaller share of its claims supported by a passage is mostly the model's own:
+    # the best evidence sentences are shown instead.
+    min_supported_share: float = 0.6
     # A reply citing only passages this much less similar to the question than the best passage
     # answered from a side passage: the best evidence sentences are shown instead.
     off_target_margin: float = 0.2

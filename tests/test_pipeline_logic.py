@@ -110,12 +110,23 @@ def test_evidence_fallback_prefers_sentences_in_the_answer_language(small_settin
     evidence = [Evidence(1, hit, "La distillation entraîne un petit modèle élève à imiter un grand modèle.", 0.62),
                 Evidence(2, hit, "증류는 작은 학생 모델이 큰 교사 모델을 모방하도록 훈련합니다.", 0.55),
                 Evidence(3, hit, "Distillation trains a small student model to imitate a large teacher.", 0.20)]
-    assert pipeline._fallback_text(evidence, "ko").startswith("증류는")
+    def first(language: str) -> str:
+        return pipeline._fallback_evidence(evidence, language)[0].sentence
+
+    assert first("ko").startswith("증류는")
     # ... but not a clearly weaker one: the best sentence is then translated.
     evidence[1] = dataclasses.replace(evidence[1], score=0.45)
-    assert pipeline._fallback_text(evidence, "ko").startswith("La distillation")
-    assert pipeline._fallback_text(evidence, "fr").startswith("La distillation")
-    assert "[1]" in pipeline._fallback_text(evidence, "en")  # nothing relevant enough in English: the best ones
+    assert first("ko").startswith("La distillation") and first("fr").startswith("La distillation")
+    assert first("en").startswith("La distillation")  # nothing relevant enough in English: the best ones
+
+
+def test_a_translated_fallback_cites_the_passage_of_each_sentence_it_translates():
+    from rag.pipeline import marked_translation
+
+    sources = [("학습 예시가 적어도 표준 미세 조정은 계산 비용이 많이 듭니다", 1), ("Les coûts incluent la latence.", 3)]
+    assert (marked_translation("Le fine-tuning standard coûte cher. Les coûts incluent la latence.", sources)
+            == "Le fine-tuning standard coûte cher. [1] Les coûts incluent la latence. [3]")
+    assert marked_translation("Le fine-tuning standard coûte cher, et la latence aussi.", sources) is None
 
 
 def test_sentence_with_an_invented_number_is_dropped(small_settings, small_embedder):
@@ -261,6 +272,16 @@ def test_a_reply_taken_from_a_far_less_relevant_passage_is_replaced_by_the_best_
     loose = dataclasses.replace(settings, off_target_margin=1.0)
     _, kept = run(loose, small_embedder, ScriptedGenerator(side), question)
     assert kept.text.startswith("Chinchilla") and not kept.notice
+
+
+def test_a_reply_mostly_of_the_model_s_own_claims_is_replaced_by_the_evidence(small_settings, small_embedder):
+    reply = ("Distillation trains a small student model to imitate a large teacher model. "
+             "The weather in Paris is sunny today. Bananas are yellow fruits rich in potassium.")
+    _, answer = run(small_settings, small_embedder, ScriptedGenerator(reply), "What does distillation give you?")
+    assert "Bananas" not in answer.text and answer.notice and answer.citations
+    lenient = dataclasses.replace(small_settings, min_supported_share=0.0)
+    _, kept = run(lenient, small_embedder, ScriptedGenerator(reply), "What does distillation give you?")
+    assert "Bananas" in kept.text and not kept.notice
 
 
 def test_passage_headers_carry_a_short_title_once_per_document(small_settings, small_embedder):
