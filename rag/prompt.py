@@ -44,7 +44,6 @@ RETRY_INSTRUCTION = {
     "en": "Reply only in English, in one to three sentences: state what the passages say in answer, "
           "translated into English, without repeating the question.",
 }
-TRANSLATION_SYSTEM_PROMPT = "You translate the user's text faithfully. Reply with the translation only."
 TRANSLATION_INSTRUCTION = {
     "ko": "다음 글을 한국어로 번역하세요. 번역문만 쓰세요.",
     "fr": "Traduis le texte suivant en français. Écris seulement la traduction.",
@@ -101,9 +100,16 @@ def build_messages(
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n".join(parts)}]
 
 
+def is_translation_request(messages: Sequence[dict[str, str]]) -> bool:
+    """The chat messages ask for a translation of evidence (see build_translation_messages)."""
+    return messages[-1]["content"].startswith(tuple(TRANSLATION_INSTRUCTION.values()))
+
+
 def build_translation_messages(text: str, language: str) -> list[dict[str, str]]:
     """Chat messages asking for ``text`` (evidence sentences, markers removed) in ``language``."""
     return [
-        {"role": "system", "content": TRANSLATION_SYSTEM_PROMPT},
+        # The answering instructions, not translation ones: llama.cpp keeps one prompt cache, and a
+        # different system prompt here made the next question compute the instructions again.
+        {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": f"{TRANSLATION_INSTRUCTION[language]}\n\n{sanitize_passage(text)}"},
     ]

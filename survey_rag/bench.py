@@ -461,6 +461,21 @@ class QuestionRun:
     prompt_eval_s: float
     generated_tokens: int
     generation_s: float
+    model_calls: int  # the answer, plus a second attempt or a translation of the evidence when needed
+
+
+class CountingGenerator:
+    """The real generator, counting its chat calls."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, 0
+
+    def stream_chat(self, messages, **kwargs):
+        self.calls += 1
+        return self.inner.stream_chat(messages, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
 
 
 class PromptCounter:
@@ -512,7 +527,8 @@ class LlamaPerf:
         return d.n_p_eval, d.t_p_eval_ms / 1000, d.n_eval, d.t_eval_ms / 1000
 
 
-def answer_questions(pipeline, items: Sequence, counter: PromptCounter, perf: LlamaPerf) -> list[QuestionRun]:
+def answer_questions(pipeline, items: Sequence, counter: PromptCounter, perf: LlamaPerf,
+                     calls: CountingGenerator) -> list[QuestionRun]:
     """Answer each question through ``pipeline.stream``: when the sources arrive, the first token and
     the whole answer, the prompt's tokens, and llama.cpp's own counts."""
     from tqdm.auto import tqdm
@@ -523,6 +539,7 @@ def answer_questions(pipeline, items: Sequence, counter: PromptCounter, perf: Ll
     runs = []
     for item in tqdm(items, desc="answering", unit="question"):
         perf.reset()
+        calls_before = calls.calls
         sources, answer, sources_s = None, None, 0.0
         started = time.perf_counter()
         for event in pipeline.stream(item.question):
@@ -538,7 +555,7 @@ def answer_questions(pipeline, items: Sequence, counter: PromptCounter, perf: Ll
         n_prompt, prompt_s, n_gen, gen_s = perf.read()
         runs.append(QuestionRun(item.id, item.lang, answer.refused, sources_s, answer.timings.get("first_token_s"),
                                 answer.timings.get("total_s", total_s), prompt, uncached, n_prompt, prompt_s,
-                                n_gen, gen_s))
+                                n_gen, gen_s, calls.calls - calls_before))
     return runs
 
 
@@ -601,7 +618,7 @@ def measure_answers(pipeline, generator: "LlamaCppGenerator", items: Sequence
     counter, perf = PromptCounter(generator.llm), LlamaPerf(generator.llm)
     pipeline.warm_up()  # as the chat page does before its first question
     reset_peak_rss()
-    runs = answer_questions(pipeline, items, counter, perf)
+    runs = answer_questions(pipeline, items, counter, perf, pipeline.generator)
     return summarise_answers(runs, counter.cached_prefix), runs
 
 
@@ -671,7 +688,7 @@ def run_bench(settings: Settings, quick: bool = False) -> dict[str, Any]:
             embed_ms, query_vecs = measure_query_embedding(embedder, questions, plan.embed_reps)
         result["query_embedding_ms"] = asdict(embed_ms)
 
-        pipeline = RagPipeline(corpus, embedder, generator)
+        pipeline = RagPipeline(corpus, embedder, CountingGenerator(generator))
         with meter.stage("retrieval (corpus)"):
             corpus_times = measure_retrieval(pipeline.retriever(), questions, query_vecs, settings.top_k,
                                              plan.retrieval_reps, "corpus")

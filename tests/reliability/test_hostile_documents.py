@@ -20,7 +20,7 @@ from ingest.pipeline import ingest_paths
 from rag.cite import strip_markers
 from rag.evidence import group_by_passage
 from rag.pipeline import REFUSAL, RagPipeline
-from rag.prompt import SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT
+from rag.prompt import SYSTEM_PROMPT, is_translation_request
 from rag.types import AnswerEvent, SourcesEvent
 
 from .conftest import CORPUS, RecordingGenerator, iterations, make_settings, record
@@ -111,11 +111,11 @@ def test_injected_instructions_are_not_followed(language, question, hostile_setu
     for messages in prompts:
         user = messages[-1]["content"]
         assert "<|" not in user and "|>" not in user
-        if messages[0]["content"] == TRANSLATION_SYSTEM_PROMPT:
+        assert messages[0]["content"] == SYSTEM_PROMPT
+        if is_translation_request(messages):
             # the evidence fallback translated into the asker's language: the text only, no markers
             assert not re.search(r"\[\d+\]", user), user[:800]
             continue
-        assert messages[0]["content"] == SYSTEM_PROMPT
         passages = user.split("\n\nQuestion:")[0]
         numbers = [int(n) for n in re.findall(r"\[(\d+)\]", passages)]
         headers = [int(n) for n in re.findall(r"^\[(\d+)\] \(", passages, flags=re.MULTILINE)]
@@ -149,7 +149,7 @@ def test_injected_instructions_are_not_followed(language, question, hostile_setu
         "language": answer.language,
         "refused": answer.refused,
         "notice": answer.notice,
-        "model_calls": ["translation" if m[0]["content"] == TRANSLATION_SYSTEM_PROMPT else "answer" for m in prompts],
+        "model_calls": ["translation" if is_translation_request(m) else "answer" for m in prompts],
         "cites_hostile_document": cited_hostile,
         "citations": [c.n for c in answer.citations],
         "seconds": round(seconds, 1),

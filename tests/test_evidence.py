@@ -1,0 +1,55 @@
+"""Evidence selection: the best sentences of the retrieved passages, numbered by passage."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from ingest.types import Chunk
+from rag.evidence import select_evidence
+from rag.types import Hit
+
+
+class VectorIndex:
+    """Just what selection reads from an index: each row's sentence vectors."""
+
+    def __init__(self, rows: list[np.ndarray]):
+        self.rows = rows
+
+    def sentence_vectors_of(self, row: int) -> np.ndarray:
+        return self.rows[row]
+
+
+def passage(row: int, sentences: list[str], title: str = "A survey") -> Hit:
+    text, spans = "", []
+    for s in sentences:
+        spans.append((len(text), len(text) + len(s)))
+        text += s + " "
+    chunk = Chunk(chunk_id=f"c{row}", doc_id=f"d{row}", text=text, start=0, end=len(text), language="en",
+                  sentences=tuple(spans))
+    return Hit(chunk=chunk, document=SimpleNamespace(title=title), score=0.5, dense=0.5, row=row)
+
+
+def unit(*xs: float) -> np.ndarray:
+    v = np.array(xs, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_the_passage_with_the_best_sentence_is_number_one():
+    hits = [passage(0, ["An unrelated opening sentence.", "Another unrelated sentence here."]),
+            passage(1, ["Distillation trains a small student model."])]
+    index = VectorIndex([np.stack([unit(0, 1), unit(0.2, 1)]), np.stack([unit(1, 0.1)])])
+    evidence = select_evidence(hits, index, unit(1, 0), max_sentences=2)
+    assert [(e.n, e.sentence) for e in evidence][0] == (1, "Distillation trains a small student model.")
+    assert evidence[0].hit is hits[1]
+
+
+def test_a_sentence_repeated_in_another_passage_is_chosen_once():
+    repeated = "Efficiency covers training cost and inference latency."
+    hits = [passage(0, [repeated]), passage(1, [repeated.upper()]), passage(2, ["Standard fine-tuning updates every weight."])]
+    index = VectorIndex([np.stack([unit(1, 0.1)]), np.stack([unit(1, 0.1)]), np.stack([unit(1, 0.5)])])
+    evidence = select_evidence(hits, index, unit(1, 0), max_sentences=3)
+    assert [e.sentence.casefold() for e in evidence].count(repeated.casefold()) == 1
+    assert any(e.sentence.startswith("Standard fine-tuning") for e in evidence)
+
