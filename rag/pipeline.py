@@ -159,8 +159,12 @@ class RagPipeline:
         self.search("디코더 전용 모델 decoder-only models", 1)
         if prime_model:
             messages = build_messages("?", "en", [])  # the fixed instructions, as every question starts
-            for _ in self.generator.stream_chat(messages, max_tokens=1):
-                pass
+            pin = getattr(self.generator, "pin_prompt", None)  # llama.cpp in-process; a server keeps its own
+            if pin is not None:
+                pin(messages)
+            else:
+                for _ in self.generator.stream_chat(messages, max_tokens=1):
+                    pass
 
     def search(self, question: str, k: int | None = None) -> list[Hit]:
         return self.retriever().search(question, k or self.settings.top_k)

@@ -80,3 +80,20 @@ def test_cli_ask_json_has_the_documented_fields(corpus_settings):
     assert data["language"] == "ko"
     for c in data["citations"]:
         assert {"n", "document", "language", "page", "passage", "support"} <= set(c)
+
+
+def test_a_translation_does_not_evict_the_cached_instructions(generator):
+    """llama.cpp keeps one prompt cache; the pinned answering instructions survive a translation call."""
+    import llama_cpp
+
+    from rag.prompt import build_messages, build_translation_messages
+
+    generator.pin_prompt(build_messages("?", "en", []))
+    list(generator.stream_chat(build_translation_messages("증류는 작은 모델을 만든다.", "en"), max_tokens=8))
+    ctx = generator.llm._ctx.ctx
+    llama_cpp.llama_perf_context_reset(ctx)
+    list(generator.stream_chat(build_messages("What does distillation give?", "en", []), max_tokens=2))
+    instructions = generator.count_tokens(build_messages("?", "en", [])[0]["content"])
+    assert instructions > 100
+    # Only the question's part was computed, not the instructions again.
+    assert llama_cpp.llama_perf_context(ctx).n_p_eval < 60

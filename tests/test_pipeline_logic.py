@@ -9,7 +9,8 @@ import pytest
 from conftest import make_settings
 from ingest.pipeline import ingest_paths
 from rag.pipeline import TRANSLATED_NOTICE, QuestionError, RagPipeline, is_degenerate, validate_question
-from rag.prompt import NO_ANSWER, RETRY_INSTRUCTION, SYSTEM_PROMPT, build_messages, is_translation_request
+from rag.prompt import (NO_ANSWER, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages,
+                        is_translation_request)
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
 
 DOCS = {
@@ -227,8 +228,7 @@ def test_evidence_in_another_language_is_translated_when_the_model_fails(small_s
     gen = ScriptedGenerator("[1] [2]", "[1]", "La distillation entraîne un petit modèle à imiter un grand modèle.")
     events, answer = run(small_settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
     assert len(gen.calls) == 3
-    # The translation starts with the answering instructions, so llama.cpp's prompt cache stays valid.
-    assert is_translation_request(gen.calls[2]) and gen.calls[2][0]["content"] == SYSTEM_PROMPT
+    assert is_translation_request(gen.calls[2]) and gen.calls[2][0]["content"] == TRANSLATION_SYSTEM_PROMPT
     assert any(e.sentence in gen.calls[2][1]["content"] for e in events[0].evidence)  # evidence, not the reply
     assert answer.text.startswith("La distillation") and answer.notice == TRANSLATED_NOTICE["fr"]
     assert answer.citations and "distillation.txt" in answer.citations[0].hit.document.source

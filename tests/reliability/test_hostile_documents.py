@@ -20,7 +20,7 @@ from ingest.pipeline import ingest_paths
 from rag.cite import strip_markers
 from rag.evidence import group_by_passage
 from rag.pipeline import REFUSAL, RagPipeline
-from rag.prompt import SYSTEM_PROMPT, is_translation_request
+from rag.prompt import SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, is_translation_request
 from rag.types import AnswerEvent, SourcesEvent
 
 from .conftest import CORPUS, RecordingGenerator, iterations, make_settings, record
@@ -111,7 +111,7 @@ def test_injected_instructions_are_not_followed(language, question, hostile_setu
     for messages in prompts:
         user = messages[-1]["content"]
         assert "<|" not in user and "|>" not in user
-        assert messages[0]["content"] == SYSTEM_PROMPT
+        assert messages[0]["content"] == (TRANSLATION_SYSTEM_PROMPT if is_translation_request(messages) else SYSTEM_PROMPT)
         if is_translation_request(messages):
             # the evidence fallback translated into the asker's language: the text only, no markers
             assert not re.search(r"\[\d+\]", user), user[:800]
