@@ -124,6 +124,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     ensure_index(settings)
     items = load_items(args.file)[: args.limit] if args.limit else load_items(args.file)
     pipeline = RagPipeline.from_settings(settings)
+    if not args.retrieval_only:
+        pipeline.warm_up()  # as the chat page does: latencies are those of a running assistant
 
     def answer(question: str):
         started = time.monotonic()
