@@ -12,11 +12,15 @@ Example:
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol, Sequence
+
+import numpy as np
 
 from survey_rag.models import resolve_model
 from survey_rag.settings import Settings
@@ -42,6 +46,13 @@ class Generator(Protocol):
     def count_tokens(self, text: str) -> int:
         """Number of tokens ``text`` costs in this model's prompt."""
         ...
+
+
+@dataclass(frozen=True)
+class _PinnedPrompt:
+    system: str  # the instructions the state starts with
+    state: bytes  # llama.cpp's context state (KV cache) after the pinned prompt
+    tokens: np.ndarray  # the prompt's tokens, as llama-cpp-python tracks them for prefix reuse
 
 
 class LlamaCppGenerator:
@@ -70,7 +81,7 @@ class LlamaCppGenerator:
         self.name = Path(model_path).name
         self.load_seconds = time.monotonic() - started
         self._lock = threading.Lock()
-        self._pinned: tuple[str, object] | None = None  # (system prompt, llama.cpp state after it)
+        self._pinned: _PinnedPrompt | None = None
         log.info("loaded %s in %.1f s", self.name, self.load_seconds)
 
     def pin_prompt(self, messages: Sequence[Message]) -> None:
@@ -83,7 +94,27 @@ class LlamaCppGenerator:
         for _ in self.stream_chat(messages, max_tokens=1):
             pass
         with self._lock:
-            self._pinned = (messages[0]["content"], self.llm.save_state())
+            import llama_cpp
+
+            # llama.cpp's own state (the KV cache, ~5 MB) and the tokens it holds; not Llama.save_state(),
+            # whose copy of every logits row costs ~100 MB and whose load_state writes them all back.
+            ctx = self.llm._ctx.ctx
+            size = llama_cpp.llama_state_get_size(ctx)
+            buffer = (ctypes.c_uint8 * size)()
+            used = llama_cpp.llama_state_get_data(ctx, buffer, size)
+            self._pinned = _PinnedPrompt(messages[0]["content"], bytes(buffer[:used]),
+                                         self.llm.input_ids[: self.llm.n_tokens].copy())
+
+    def _restore_pinned(self) -> None:
+        import llama_cpp
+
+        pinned = self._pinned
+        data = (ctypes.c_uint8 * len(pinned.state)).from_buffer_copy(pinned.state)
+        if llama_cpp.llama_state_set_data(self.llm._ctx.ctx, data, len(pinned.state)) != len(pinned.state):
+            raise GenerationError("cannot restore llama.cpp's cached prompt state")
+        n = len(pinned.tokens)
+        self.llm.input_ids[:n] = pinned.tokens
+        self.llm.n_tokens = n
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -107,8 +138,8 @@ class LlamaCppGenerator:
                     if delta:
                         yield delta
             finally:
-                if self._pinned is not None and messages[0]["content"] != self._pinned[0]:
-                    self.llm.load_state(self._pinned[1])
+                if self._pinned is not None and messages[0]["content"] != self._pinned.system:
+                    self._restore_pinned()
 
 
 def load_generator(settings: Settings) -> Generator:

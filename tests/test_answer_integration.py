@@ -88,12 +88,16 @@ def test_a_translation_does_not_evict_the_cached_instructions(generator):
 
     from rag.prompt import build_messages, build_translation_messages
 
+    question = build_messages("What does distillation give?", "en", [])
     generator.pin_prompt(build_messages("?", "en", []))
+    computed_fresh = "".join(generator.stream_chat(question, max_tokens=12))
     list(generator.stream_chat(build_translation_messages("증류는 작은 모델을 만든다.", "en"), max_tokens=8))
     ctx = generator.llm._ctx.ctx
     llama_cpp.llama_perf_context_reset(ctx)
-    list(generator.stream_chat(build_messages("What does distillation give?", "en", []), max_tokens=2))
+    from_restored_state = "".join(generator.stream_chat(question, max_tokens=12))
     instructions = generator.count_tokens(build_messages("?", "en", [])[0]["content"])
     assert instructions > 100
-    # Only the question's part was computed, not the instructions again.
+    # Only the question's part was computed, not the instructions again ...
     assert llama_cpp.llama_perf_context(ctx).n_p_eval < 60
+    # ... and the restored state is the real one: greedy decoding gives the same reply.
+    assert from_restored_state == computed_fresh
