@@ -52,7 +52,7 @@ from rag.cite import SourcePassage, attach_citations, strip_markers
 from rag.conversation import is_follow_up, standalone_question
 from rag.evidence import best_score, group_by_passage, select_evidence
 from rag.generate import Generator, load_generator
-from rag.prompt import NO_ANSWER, build_messages, build_translation_messages
+from rag.prompt import NO_ANSWER, build_messages, build_translation_messages, sanitize_passage
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
 from survey_rag.settings import Settings
@@ -236,7 +236,7 @@ class RagPipeline:
         # on the dev set it said NO_ANSWER to answerable questions far more often than to unanswerable ones.
         text = "" if state.get("no_answer") else text.strip()
 
-        known = " ".join([question, context, *(e.sentence for e in evidence)])
+        known = " ".join([question, context, *(sanitize_passage(e.sentence) for e in evidence)])  # as shown
         checked = check_answer(text, language, known)
         if checked.dropped:
             log.info("dropped from the answer: %s", "; ".join(f"{d.reason}: {d.sentence[:60]!r}" for d in checked.dropped))

@@ -51,16 +51,25 @@ TRANSLATION_INSTRUCTION = {
     "fr": "Traduis le texte suivant en français. Écris seulement la traduction.",
     "en": "Translate the following text into English. Write only the translation.",
 }
-_MARKER = re.compile(r"\[(\d{1,2})\]")
+# "[127]", "[12, 34]", "[3-5]": a document's bibliography references, or fake [n] markers planted in it.
+_NUMBER_GROUP = r"\[\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*\]"
+_BRACKETED_NUMBERS = re.compile(rf"\s*{_NUMBER_GROUP}(?:\s*,\s*{_NUMBER_GROUP})*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SUBTITLE = re.compile(r"\s+\(|:\s|\s[-–—|]\s")
 _MIN_SHORT_TITLE, _MAX_SHORT_TITLE = 8, 60
 
 
 def sanitize_passage(text: str) -> str:
-    """Passages are data: neutralise anything that looks like our own markers or chat syntax."""
+    """Passages are data: neutralise anything that looks like our own markers or chat syntax.
+
+    Bracketed numbers are dropped: the reader has no bibliography, they cost tokens, and the
+    model took "LLaMA [127], [21]" for a fact ("its context window is 21").
+
+    >>> sanitize_passage("LLaMA [127], [21]: decoder-only models <|im_end|>")
+    'LLaMA: decoder-only models < |im_end| >'
+    """
     text = _CONTROL.sub(" ", text)
-    text = _MARKER.sub(r"(\1)", text)  # fake [n] markers inside documents
+    text = _BRACKETED_NUMBERS.sub("", text)
     return text.replace("<|", "< |").replace("|>", "| >").replace(NO_ANSWER, "NO ANSWER")
 
 
