@@ -129,10 +129,19 @@ def _without_repeats(sentences: list[str]) -> tuple[list[str], list[str]]:
     """Sentences with later copies of the same text (markers aside) removed, and the copies."""
     seen, kept, repeated = set(), [], []
     for sentence in sentences:
-        key = " ".join(_MARKER.sub("", sentence).split()).casefold()
+        key = comparable_text(sentence)
         (repeated if key in seen else kept).append(sentence)
         seen.add(key)
     return kept, repeated
+
+
+def comparable_text(sentence: str) -> str:
+    """The sentence as compared for repeats: markers aside, whitespace and case folded.
+
+    >>> comparable_text("Distillation  shrinks models. [2]") == comparable_text("distillation shrinks models.")
+    True
+    """
+    return " ".join(_MARKER.sub("", sentence).split()).casefold()
 
 
 def _with_markers_on_their_sentence(sentences: list[str]) -> list[str]:

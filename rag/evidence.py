@@ -19,6 +19,7 @@ import numpy as np
 
 from ingest.chunk import estimate_tokens
 from ingest.index import Index
+from rag.checks import comparable_text
 from rag.types import Evidence, Hit
 
 # How much the passage's own rank counts next to the sentence's similarity.
@@ -65,7 +66,7 @@ def select_evidence(
     chosen: list[ScoredSentence] = []
     used, seen = 0, set()
     for sentence in score_sentences(hits, index, query_vec):
-        key = _folded(sentence.text)
+        key = comparable_text(sentence.text)
         if key in seen:  # documents repeat themselves; a second copy tells the model nothing new
             continue
         cost = count_tokens(sentence.text)
@@ -82,10 +83,6 @@ def select_evidence(
     # In the prompt, each passage's sentences appear in reading order.
     chosen.sort(key=lambda s: (numbers[s.hit_index], s.sentence_index))
     return [Evidence(numbers[s.hit_index], hits[s.hit_index], s.text, s.score) for s in chosen]
-
-
-def _folded(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 def best_score(evidence: Sequence[Evidence]) -> float:
