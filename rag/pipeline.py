@@ -192,8 +192,8 @@ class RagPipeline:
         context = history[-1] if history and search_text != question else ""
 
         retriever = self.retriever()
-        query_vec = self.embedder.encode_queries([search_text])[0]
-        hits = retriever.search(search_text, top_k or s.top_k, query_vec)
+        query_vec, search_vec = retriever.query_vectors(search_text)
+        hits = retriever.search(search_text, top_k or s.top_k, search_vec)
         evidence = select_evidence(
             hits, retriever.index, query_vec, max_sentences=s.evidence_sentences,
             token_budget=_evidence_budget(s),

@@ -3,7 +3,8 @@
 Most questions are cross-lingual or paraphrased, where keyword hits are noise,
 so dense similarity ranks and keywords only add a bounded boost
 (``fusion.dense_with_keyword_boost``); keyword-only candidates are scored
-densely too before they compete. Overlapping chunks of one document are
+densely too before they compete. The dense query spells out the rare acronyms
+the documents define (``rag.acronyms``). Overlapping chunks of one document are
 collapsed so the top k shows distinct passages.
 
 Example:
@@ -22,6 +23,7 @@ import numpy as np
 
 from ingest.embed import Embedder
 from ingest.index import Index
+from rag.acronyms import AcronymGlossary
 from rag.fusion import dense_with_keyword_boost
 from rag.keywords import tokenize
 from rag.types import Hit
@@ -76,6 +78,7 @@ class HybridRetriever:
         self.embedder = embedder
         self.config = config or RetrievalConfig()
         self._keyword: KeywordIndex | None = None
+        self._glossary: AcronymGlossary | None = None
         self._keyword_lock = threading.Lock()
 
     @property
@@ -85,8 +88,26 @@ class HybridRetriever:
                 self._keyword = KeywordIndex([c.text for c in self.index.chunks])
             return self._keyword
 
+    @property
+    def glossary(self) -> AcronymGlossary:
+        with self._keyword_lock:
+            if self._glossary is None:
+                self._glossary = AcronymGlossary.from_texts([c.text for c in self.index.chunks])
+            return self._glossary
+
     def embed_query(self, question: str) -> np.ndarray:
-        return self.embedder.encode_queries([question])[0]
+        """The dense search vector: ``question`` with the documents' rare acronyms spelled out."""
+        return self.embedder.encode_queries([self.glossary.expand(question)])[0]
+
+    def query_vectors(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """(``question``'s own vector, its search vector); one vector twice when no acronym is spelled out.
+        Evidence and the refusal threshold use the first: they judge what was asked."""
+        expanded = self.glossary.expand(question)
+        if expanded == question:
+            vec = self.embedder.encode_queries([question])[0]
+            return vec, vec
+        own, search = self.embedder.encode_queries([question, expanded])
+        return own, search
 
     def dense(self, query_vec: np.ndarray, k: int) -> dict[int, float]:
         return dict(self.index.search(query_vec, k))
@@ -99,7 +120,7 @@ class HybridRetriever:
         return {int(r): float(scores[r]) for r in top if scores[r] > 0}
 
     def search(self, question: str, k: int = 5, query_vec: np.ndarray | None = None) -> list[Hit]:
-        """The ``k`` best distinct passages for ``question``."""
+        """The ``k`` best distinct passages for ``question`` (``query_vec``: its search vector)."""
         if not self.index.chunks:
             return []
         cfg = self.config
