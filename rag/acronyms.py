@@ -32,8 +32,10 @@ _TERM_END = ("NNG", "NNP", "SL", "SN", "XSN")
 _AND = {"과", "와", "및"}
 
 
-def _mentions(acronym: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(acronym)}(?![A-Za-z0-9])")
+def _mentions(acronym: str, escape: bool = True) -> re.Pattern[str]:
+    """The acronym as a whole word (``escape=False``: ``acronym`` is already a pattern)."""
+    body = re.escape(acronym) if escape else f"(?:{acronym})"
+    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])")
 
 
 def _capitals(acronym: str) -> str:
@@ -99,13 +101,13 @@ class AcronymGlossary:
                 form = full_form(text[: match.start()], match.group(1))
                 if form:
                     found[match.group(1)][form] += 1
+        if not found:
+            return cls({})
+        # One pass over the texts for all acronyms at once: a collection can define thousands.
+        any_of = _mentions("|".join(re.escape(a) for a in sorted(found, key=len, reverse=True)), escape=False)
+        passages_with: Counter[str] = Counter(a for t in texts for a in set(any_of.findall(t)))
         limit = max(3, int(rare_share * len(texts)))
-        rare = {}
-        for acronym, forms in found.items():
-            mentions = _mentions(acronym)
-            if sum(1 for t in texts if mentions.search(t)) <= limit:
-                rare[acronym] = forms.most_common(1)[0][0]
-        return cls(rare)
+        return cls({a: forms.most_common(1)[0][0] for a, forms in found.items() if passages_with[a] <= limit})
 
     def expand(self, question: str) -> str:
         """``question`` with the first mention of each known acronym followed by its full form."""
