@@ -4,6 +4,7 @@ not kept" rows of docs/BENCHMARKS.md were measured). Run it once per setting, ba
     .venv/bin/python scripts/compare_llama_settings.py                 # the product's settings
     .venv/bin/python scripts/compare_llama_settings.py --flash-attn
     .venv/bin/python scripts/compare_llama_settings.py --batch 128
+    .venv/bin/python scripts/compare_llama_settings.py --no-repack
 
 Three prompts of ~350 tokens from the corpus, 80 generated tokens each, llama.cpp's own counters.
 """
@@ -25,7 +26,17 @@ def main() -> None:
     parser.add_argument("--flash-attn", action="store_true")
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--mmap", action="store_true", help="map the file (the product reads it into memory)")
+    parser.add_argument("--no-repack", action="store_true", help="keep the file's weight layout (llama.cpp repacks Q4_K for AVX2)")
     args = parser.parse_args()
+    if args.no_repack:  # llama-cpp-python has no argument for llama_model_params.use_extra_bufts
+        defaults = llama_cpp.llama_cpp.llama_model_default_params
+
+        def without_repack():
+            params = defaults()
+            params.use_extra_bufts = False
+            return params
+
+        llama_cpp.llama_cpp.llama_model_default_params = without_repack
     settings = Settings.load()
     llm = llama_cpp.Llama(
         model_path=str(resolve_model(settings.llm_model, settings)), n_ctx=settings.n_ctx,
@@ -41,8 +52,8 @@ def main() -> None:
         for _ in llm.create_chat_completion(messages=messages, max_tokens=80, temperature=0, top_k=1, stream=True):
             pass
         perf = llama_cpp.llama_perf_context(llm._ctx.ctx)
-        logging.info("flash_attn=%s batch=%d: %d prompt tokens at %.1f tokens/s, %d generated at %.1f tokens/s",
-                     args.flash_attn, args.batch, perf.n_p_eval, perf.n_p_eval / (perf.t_p_eval_ms / 1000),
+        logging.info("flash_attn=%s batch=%d repack=%s: %d prompt tokens at %.1f tokens/s, %d generated at %.1f tokens/s",
+                     args.flash_attn, args.batch, not args.no_repack, perf.n_p_eval, perf.n_p_eval / (perf.t_p_eval_ms / 1000),
                      perf.n_eval, perf.n_eval / (perf.t_eval_ms / 1000))
 
 
