@@ -38,9 +38,11 @@ class Generator(Protocol):
     name: str
 
     def stream_chat(
-        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: Sequence[str] = ()
+        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: Sequence[str] = (),
+        banned: Sequence[str] = (),
     ) -> Iterator[str]:
-        """Yield the reply to ``messages`` piece by piece."""
+        """Yield the reply to ``messages`` piece by piece; ``banned`` words are kept out of it where the
+        backend can (llama.cpp: each word that is one token of the model, with or without a leading space)."""
         ...
 
     def count_tokens(self, text: str) -> int:
@@ -82,6 +84,7 @@ class LlamaCppGenerator:
         self.load_seconds = time.monotonic() - started
         self._lock = threading.Lock()
         self._pinned: _PinnedPrompt | None = None
+        self._bans: dict[tuple[str, ...], dict[int, float]] = {}
         log.info("loaded %s in %.1f s", self.name, self.load_seconds)
 
     def pin_prompt(self, messages: Sequence[Message]) -> None:
@@ -119,8 +122,20 @@ class LlamaCppGenerator:
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
+    def _logit_bias(self, banned: Sequence[str]) -> dict[int, float] | None:
+        key = tuple(banned)
+        if key not in self._bans:
+            bias = {}
+            for variant in (v for word in key for v in (word, " " + word)):
+                tokens = self.llm.tokenize(variant.encode("utf-8"), add_bos=False, special=False)
+                if len(tokens) == 1:
+                    bias[tokens[0]] = -100.0  # never chosen; a several-token word is left alone
+            self._bans[key] = bias
+        return self._bans[key] or None
+
     def stream_chat(
-        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: Sequence[str] = ()
+        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: Sequence[str] = (),
+        banned: Sequence[str] = (),
     ) -> Iterator[str]:
         with self._lock:
             stream = self.llm.create_chat_completion(
@@ -129,6 +144,7 @@ class LlamaCppGenerator:
                 temperature=temperature,
                 top_k=1 if temperature == 0 else 40,
                 repeat_penalty=1.1,
+                logit_bias=self._logit_bias(banned) if banned else None,
                 stop=list(stop) or None,
                 stream=True,
             )

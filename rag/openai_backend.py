@@ -157,9 +157,11 @@ class OpenAICompatibleGenerator:
     # ----------------------------------------------------------------- generation
 
     def stream_chat(
-        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: Sequence[str] = ()
+        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: Sequence[str] = (),
+        banned: Sequence[str] = (),
     ) -> Iterator[str]:
-        """Yield the reply piece by piece as the server streams it."""
+        """Yield the reply piece by piece as the server streams it. ``banned`` is not applied: the
+        server's token ids are unknown here (the pipeline's checks still reject a bare "YES")."""
         payload: dict[str, Any] = {
             "model": self.model,
             "messages": [dict(m) for m in messages],

@@ -52,7 +52,7 @@ from rag.cite import SourcePassage, attach_citations, strip_markers
 from rag.conversation import is_follow_up, standalone_question
 from rag.evidence import best_score, group_by_passage, select_evidence
 from rag.generate import Generator, load_generator
-from rag.prompt import NO_ANSWER, build_messages, build_translation_messages, sanitize_passage
+from rag.prompt import NO_ANSWER, NOT_A_REPLY, build_messages, build_translation_messages, sanitize_passage
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
 from survey_rag.settings import Settings
@@ -216,7 +216,7 @@ class RagPipeline:
             messages = build_messages(question, language, evidence, context=context, strict=strict)
             text, state = "", {}
             for piece in self._generate(messages, language, max_answer_tokens or s.max_answer_tokens, timings,
-                                        started, state):
+                                        started, state, banned=NOT_A_REPLY):
                 yield TokenEvent(piece, restart=attempt > 0 and not text)
                 text += piece
             if state.get("no_answer"):
@@ -290,11 +290,12 @@ class RagPipeline:
                                  timings=timings, **base))
 
     def _generate(self, messages, language: str, max_tokens: int, timings: dict, started: float,
-                  state: dict) -> Iterator[str]:
+                  state: dict, banned: Sequence[str] = ()) -> Iterator[str]:
         """Stream the reply. A NO_ANSWER is never shown (``state["no_answer"]``); a reply that starts in
         the wrong language is cut short (``state["wrong_language"]``)."""
         seen, pending = "", ""
-        for piece in self.generator.stream_chat(messages, max_tokens=max_tokens, temperature=self.settings.temperature):
+        for piece in self.generator.stream_chat(messages, max_tokens=max_tokens, temperature=self.settings.temperature,
+                                                banned=banned):
             seen += piece
             head = seen.strip().upper()
             if head.startswith(NO_ANSWER):

@@ -101,3 +101,16 @@ def test_a_translation_does_not_evict_the_cached_instructions(generator):
     assert llama_cpp.llama_perf_context(ctx).n_p_eval < 60
     # ... and the restored state is the real one: greedy decoding gives the same reply.
     assert from_restored_state == computed_fresh
+
+
+def test_banned_words_are_kept_out_of_the_reply(generator):
+    """The default model's bare "YES" (rag.prompt.NOT_A_REPLY) cannot be generated when banned; words
+    that are several tokens of the model are left alone rather than half-banned."""
+    from rag.prompt import NOT_A_REPLY
+
+    ask = [{"role": "user", "content": "Reply with the single word YES in capital letters and nothing else."}]
+    assert "".join(generator.stream_chat(ask, max_tokens=4)).strip().startswith("YES")
+    banned = "".join(generator.stream_chat(ask, max_tokens=4, banned=NOT_A_REPLY))
+    assert not banned.strip().startswith("YES"), banned
+    assert set(generator._logit_bias(("YES",))) == {generator.llm.tokenize(w, add_bos=False)[0] for w in (b"YES", b" YES")}
+    assert generator._logit_bias(("antidisestablishmentarianism",)) is None

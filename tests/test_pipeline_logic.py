@@ -37,7 +37,7 @@ class ScriptedGenerator:
         self.replies = list(replies)
         self.calls: list[list[dict]] = []
 
-    def stream_chat(self, messages, max_tokens, temperature=0.0, stop=()):
+    def stream_chat(self, messages, max_tokens, temperature=0.0, stop=(), banned=()):
         self.calls.append(list(messages))
         reply = self.replies.pop(0)
         for i in range(0, len(reply), 4):

@@ -115,7 +115,7 @@ class RecordingGenerator:
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
-    def stream_chat(self, messages, max_tokens, temperature=0.0, stop=()):
+    def stream_chat(self, messages, max_tokens, temperature=0.0, stop=(), banned=()):
         self.calls.append([dict(m) for m in messages])
         self.prompt_tokens.append(rendered_prompt_tokens(self.inner, messages))
-        yield from self.inner.stream_chat(messages, max_tokens=max_tokens, temperature=temperature, stop=stop)
+        yield from self.inner.stream_chat(messages, max_tokens=max_tokens, temperature=temperature, stop=stop, banned=banned)
