@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from typing import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
 
 # "(RAG)", "(GeLU)", "(CPM-2)": two or more capitals, at most ten characters.
 _DEFINED = re.compile(r"\(([A-Z][A-Za-z0-9-]{1,9})\)")
@@ -32,10 +32,10 @@ _TERM_END = ("NNG", "NNP", "SL", "SN", "XSN")
 _AND = {"과", "와", "및"}
 
 
-def _mentions(acronym: str, escape: bool = True) -> re.Pattern[str]:
-    """The acronym as a whole word (``escape=False``: ``acronym`` is already a pattern)."""
-    body = re.escape(acronym) if escape else f"(?:{acronym})"
-    return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])")
+def _any_of(acronyms: Iterable[str]) -> re.Pattern[str]:
+    """Any of ``acronyms`` as a whole word, the longest first."""
+    body = "|".join(re.escape(a) for a in sorted(acronyms, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])")
 
 
 def _capitals(acronym: str) -> str:
@@ -91,6 +91,11 @@ class AcronymGlossary:
     """Rare acronyms defined in the documents, each with its most frequent full form."""
 
     full_forms: Mapping[str, str]
+    _mentioned: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # One pattern for all acronyms: a question is scanned once, however many the documents define.
+        object.__setattr__(self, "_mentioned", _any_of(self.full_forms) if self.full_forms else re.compile(r"(?!)"))
 
     @classmethod
     def from_texts(cls, texts: Sequence[str], rare_share: float = 0.02) -> "AcronymGlossary":
@@ -103,15 +108,20 @@ class AcronymGlossary:
                     found[match.group(1)][form] += 1
         if not found:
             return cls({})
-        # One pass over the texts for all acronyms at once: a collection can define thousands.
-        any_of = _mentions("|".join(re.escape(a) for a in sorted(found, key=len, reverse=True)), escape=False)
+        any_of = _any_of(found)
         passages_with: Counter[str] = Counter(a for t in texts for a in set(any_of.findall(t)))
         limit = max(3, int(rare_share * len(texts)))
         return cls({a: forms.most_common(1)[0][0] for a, forms in found.items() if passages_with[a] <= limit})
 
     def expand(self, question: str) -> str:
         """``question`` with the first mention of each known acronym followed by its full form."""
-        for acronym, form in self.full_forms.items():
-            if form.casefold() not in question.casefold():
-                question = _mentions(acronym).sub(f"{acronym} ({form})", question, count=1)
-        return question
+        folded, done = question.casefold(), set()
+
+        def spell_out(match: re.Match[str]) -> str:
+            acronym, form = match.group(0), self.full_forms[match.group(0)]
+            if acronym in done or form.casefold() in folded:
+                return acronym
+            done.add(acronym)
+            return f"{acronym} ({form})"
+
+        return self._mentioned.sub(spell_out, question)

@@ -79,18 +79,18 @@ class HybridRetriever:
         self.config = config or RetrievalConfig()
         self._keyword: KeywordIndex | None = None
         self._glossary: AcronymGlossary | None = None
-        self._keyword_lock = threading.Lock()
+        self._lazy_lock = threading.Lock()
 
     @property
     def keyword_index(self) -> KeywordIndex:
-        with self._keyword_lock:
+        with self._lazy_lock:
             if self._keyword is None:
                 self._keyword = KeywordIndex([c.text for c in self.index.chunks])
             return self._keyword
 
     @property
     def glossary(self) -> AcronymGlossary:
-        with self._keyword_lock:
+        with self._lazy_lock:
             if self._glossary is None:
                 self._glossary = AcronymGlossary.from_texts([c.text for c in self.index.chunks])
             return self._glossary
