@@ -67,8 +67,13 @@ def test_corpus_glossary_and_query_vectors(corpus_index, embedder):
     retriever = HybridRetriever(corpus_index, embedder)
     assert retriever.glossary.full_forms["RAG"] == "검색 보강 생성"
     assert "LLM" not in retriever.glossary.full_forms
-    own, search = retriever.query_vectors("RAG 붙이면 작은 모델로도 큰 모델급 성능이 나와?")
+    question = "RAG 붙이면 작은 모델로도 큰 모델급 성능이 나와?"
+    own, search = retriever.query_vectors(question)
     assert float(own @ search) < 0.99
+    # A search given no vector (pipeline.search, the evaluation) embeds the spelled-out question too.
+    rows = [h.row for h in retriever.search(question, 10)]
+    assert rows == [h.row for h in retriever.search(question, 10, query_vec=search)]
+    assert rows != [h.row for h in retriever.search(question, 10, query_vec=own)]
     np.testing.assert_allclose(own, embedder.encode_queries(["RAG 붙이면 작은 모델로도 큰 모델급 성능이 나와?"])[0],
                                atol=1e-4)
     plain, same = retriever.query_vectors("디코더 전용 모델이 왜 주류가 되었나?")

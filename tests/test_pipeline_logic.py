@@ -9,7 +9,7 @@ import pytest
 from conftest import make_settings
 from ingest.pipeline import ingest_paths
 from rag.pipeline import TRANSLATED_NOTICE, QuestionError, RagPipeline, is_degenerate, validate_question
-from rag.prompt import (NO_ANSWER, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages,
+from rag.prompt import (NO_ANSWER, NOT_A_REPLY, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages,
                         is_translation_request)
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
 
@@ -36,9 +36,11 @@ class ScriptedGenerator:
     def __init__(self, *replies: str):
         self.replies = list(replies)
         self.calls: list[list[dict]] = []
+        self.banned: list[tuple[str, ...]] = []
 
     def stream_chat(self, messages, max_tokens, temperature=0.0, stop=(), banned=()):
         self.calls.append(list(messages))
+        self.banned.append(tuple(banned))
         reply = self.replies.pop(0)
         for i in range(0, len(reply), 4):
             yield reply[i : i + 4]
@@ -241,6 +243,8 @@ def test_evidence_in_another_language_is_translated_when_the_model_fails(small_s
     assert any(e.sentence in gen.calls[2][1]["content"] for e in events[0].evidence)  # evidence, not the reply
     assert answer.text.startswith("La distillation") and answer.notice == TRANSLATED_NOTICE["fr"]
     assert answer.citations and "distillation.txt" in answer.citations[0].hit.document.source
+    # A bare YES is banned from the answering calls (rag.prompt.NOT_A_REPLY), not from the translation.
+    assert gen.banned == [NOT_A_REPLY, NOT_A_REPLY, ()]
 
 
 def test_a_translation_that_repeats_itself_is_shown_once(small_settings, small_embedder):
