@@ -15,115 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 
-from ingest.language import detect_language
+from core.language import detect_language
+from core.text import LATIN_CHARS_PER_TOKEN, Span, estimate_tokens, is_heading, split_sentences
 from ingest.types import Chunk, Document
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_LATIN_CHARS_PER_TOKEN = 3.6  # Hangul costs more per character (0.95 tokens)
 _PARAGRAPH = re.compile(r"\S(?:.*\S)?")  # one line: these documents mark paragraphs with single newlines
-_NUMBERED_HEADING = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.?|[A-Z]\.)\s+\S")
-_SENTENCE_END = re.compile(r"[.!?。…:;,)\]]$")
-_HEADING_MAX_CHARS = 80
-
-
-def estimate_tokens(text: str) -> int:
-    """Rough LLM token count: Hangul syllables cost about one token, Latin text about 1 per 3.6 chars."""
-    hangul = len(_HANGUL.findall(text))
-    return int(hangul * 0.95 + (len(text) - hangul) / _LATIN_CHARS_PER_TOKEN) + 1
-
-
-@lru_cache(maxsize=1)
-def kiwi():
-    """The process's one Kiwi analyser (sentence splitting here, keyword tokens in rag.keywords):
-    each instance holds about 0.4 GB of dictionaries and models."""
-    from kiwipiepy import Kiwi
-
-    return Kiwi()
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-
-
-# A sentence end followed by the start of another sentence. Kiwi splits Korean well but
-# leaves Latin-script prose ("Il apprend vite. C'est ...") as one long "sentence".
-_LATIN_END = re.compile(
-    r"[.!?…]+(?:[\s\u00a0\u202f]?[\"'»”’)\]])*(?=\s+(?:[\"'«“‘(\[][\s\u00a0\u202f]?)?[A-ZÀ-ÖØ-Þ0-9\uac00-\ud7a3])"
-)
-_LAST_WORD = re.compile(r"(\S+)$")
-_WORD_WINDOW = 40
-_INITIALISM = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")  # e.g, i.e, U.S
-_ABBREVIATIONS = frozenset(
-    "al approx cf ch chap dr eq eqs etc ex fig figs mme mr mrs ms no nos p pp réf ref refs resp sec st tab vol vs".split()
-)
-
-
-# Kiwi's time grows with the square of a run of characters without whitespace (a base64
-# blob, a minified line: 1 MB took over 20 minutes), so such runs never reach it: each
-# becomes a "sentence" of its own, which chunking then cuts to size.
-_LONG_RUN = re.compile(r"\S{200,}")
-
-
-def split_sentences(text: str, offset: int = 0) -> list[Span]:
-    """Sentence spans of ``text`` (offsets shifted by ``offset``)."""
-    spans, pos = [], 0
-    for m in _LONG_RUN.finditer(text):
-        spans.extend(_split_prose(text[pos : m.start()], offset + pos))
-        spans.append(Span(offset + m.start(), offset + m.end()))
-        pos = m.end()
-    spans.extend(_split_prose(text[pos:] if pos else text, offset + pos))
-    return spans
-
-
-def _split_prose(text: str, offset: int) -> list[Span]:
-    spans = []
-    for sent in kiwi().split_into_sents(text):
-        start, end = sent.start, sent.end
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        for a, b in _split_latin(text, start, end):
-            spans.append(Span(offset + a, offset + b))
-    return spans
-
-
-def _split_latin(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split ``text[start:end]`` after sentence-final punctuation that Kiwi did not split at."""
-    pieces = []
-    for m in _LATIN_END.finditer(text, start, end):
-        # Only the last few characters matter (abbreviations are short); scanning back to
-        # ``start`` made a paragraph of skipped abbreviations ("Fig. 1. Fig. 2. ...") quadratic.
-        word = _LAST_WORD.search(text, max(start, m.start() - _WORD_WINDOW), m.start())
-        token = word.group(1).lstrip("([\"'«“").lower() if word else ""
-        if token in _ABBREVIATIONS or _INITIALISM.match(token) or (len(token) == 1 and token.isalpha()):
-            continue
-        if token.isdigit() and len(token) <= 2:  # "1. Introduction", list numbers
-            continue
-        pieces.append((start, m.end()))
-        start = m.end()
-        while start < end and text[start].isspace():
-            start += 1
-    if end > start:
-        pieces.append((start, end))
-    return pieces
-
-
-def is_heading(paragraph: str) -> bool:
-    """A one-line paragraph that reads like a section title."""
-    line = paragraph.strip()
-    if "\n" in line or not (2 <= len(line) <= _HEADING_MAX_CHARS):
-        return False
-    if line.startswith(("#",)):
-        return True
-    if line.startswith(("•", "-", "*", "(", "[")) or _SENTENCE_END.search(line):
-        return False
-    return bool(_NUMBERED_HEADING.match(line)) or len(line.split()) <= 10
 
 
 def _hard_split(span: Span, text: str, max_tokens: int) -> list[Span]:
@@ -131,9 +28,9 @@ def _hard_split(span: Span, text: str, max_tokens: int) -> list[Span]:
     pieces, start = [], span.start
     while start < span.end:
         # The longest prefix that fits (the estimate never shrinks as text grows); no prefix longer
-        # than max_tokens * _LATIN_CHARS_PER_TOKEN fits, so the search never looks further (it
+        # than max_tokens * LATIN_CHARS_PER_TOKEN fits, so the search never looks further (it
         # measured the whole rest of the sentence each time: quadratic on a megabyte-long line).
-        lo, hi = start + 1, min(span.end, start + int(max_tokens * _LATIN_CHARS_PER_TOKEN) + 1)
+        lo, hi = start + 1, min(span.end, start + int(max_tokens * LATIN_CHARS_PER_TOKEN) + 1)
         while lo < hi:
             mid = (lo + hi + 1) // 2
             if estimate_tokens(text[start:mid]) <= max_tokens:

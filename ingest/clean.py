@@ -11,8 +11,9 @@ import re
 import unicodedata
 from collections import Counter
 
+from core.text import CONTROL_CHARS
+
 _CID = re.compile(r"\s?\(cid:\d+\)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _SPACE_RUN = re.compile(r"[ \t]{2,}")
 
@@ -25,7 +26,7 @@ _JUNK_LINE_MAX_CHARS = 2
 def clean_text(text: str) -> str:
     """Normalise Unicode (NFC) and drop extraction debris, keeping every real sentence."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _CONTROL.sub("", _CID.sub("", text))
+    text = CONTROL_CHARS.sub("", _CID.sub("", text))
     lines = [_SPACE_RUN.sub(" ", line.rstrip()) for line in text.split("\n")]
     lines = _drop_junk_runs(lines)
     lines = _drop_consecutive_duplicates(lines)

@@ -24,8 +24,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ingest.types import Chunk, text_hash
-from survey_rag.models import resolve_model
-from survey_rag.settings import Settings
+from core.models import ModelError, resolve_model
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class Embedder:
         try:
             model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         except Exception as exc:
-            raise RuntimeError(
+            raise ModelError(
                 f"{path}: cannot load as a sentence-transformers model ({type(exc).__name__}: {exc}); "
                 "point SURVEY_RAG_EMBEDDING_MODEL at a sentence-transformers folder"
             ) from exc

@@ -36,7 +36,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from ingest.types import Chunk
+from core.errors import UserFacingError
+from ingest.types import Chunk, IndexedDocument
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ _KEEP_VERSIONS = 2  # the live one and the one before, for readers that are stil
 HNSW_THRESHOLD = 50_000  # above this many vectors an approximate index answers faster
 
 
-class IndexStoreError(RuntimeError):
+class IndexStoreError(UserFacingError, RuntimeError):
     """The index is missing, locked or inconsistent; the message says what to do."""
 
 
@@ -56,18 +57,6 @@ class NoIndexError(IndexStoreError):
 
 class IngestLockedError(IndexStoreError):
     pass
-
-
-@dataclass(frozen=True)
-class IndexedDocument:
-    doc_id: str
-    source: str
-    title: str
-    languages: tuple[str, ...]
-    seed: str
-    content_hash: str
-    chunk_count: int
-    ingested_at: float
 
 
 @dataclass(frozen=True)

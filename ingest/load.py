@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import UserFacingError
 from ingest.clean import clean_pages, clean_text
 from ingest.types import Document
 
@@ -32,7 +33,7 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-class LoadError(ValueError):
+class LoadError(UserFacingError, ValueError):
     """A file cannot be ingested; the message is one line naming the cause."""
 
 

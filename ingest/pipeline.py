@@ -24,6 +24,9 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from core.language import document_languages
+from core.progress import TqdmProgress
+from core.settings import Settings
 from ingest.chunk import chunk_document
 from ingest.embed import EmbeddingCache, Embedder, embedding_model_id
 from ingest.index import (
@@ -32,13 +35,12 @@ from ingest.index import (
     IngestLock,
     NoIndexError,
     collect_garbage,
+    current_version,
     open_index,
     write_version,
 )
-from ingest.language import document_languages
 from ingest.load import (
     MANIFEST_NAME,
-    SUPPORTED_SUFFIXES,
     LoadError,
     SourceMeta,
     check_file,
@@ -47,7 +49,6 @@ from ingest.load import (
     read_manifest,
 )
 from ingest.types import Chunk, Document, FileFailure, IngestReport
-from survey_rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +265,16 @@ def remove_documents(sources: Iterable[str], settings: Settings) -> IngestReport
             version = index.version
         return IngestReport(removed=tuple(sorted({d.source for d in gone})), chunks=len(rows),
                             seconds=time.monotonic() - started, version=version)
+
+
+def ensure_index(settings: Settings) -> None:
+    """Ingest the bundled corpus when no index exists yet (first run)."""
+    if current_version(settings.index_dir) is not None:
+        return
+    log.info("no index yet: ingesting the bundled corpus from %s (first run only)", settings.corpus_dir)
+    with TqdmProgress() as progress:
+        report = ingest_paths([settings.corpus_dir], settings, progress=progress)
+    log.info("%s", report.summary())
 
 
 def _open_previous(index_dir: Path) -> Index | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from core.text import printable
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,20 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class IndexedDocument:
+    """A document as the index records it (its text lives in the chunks)."""
+
+    doc_id: str
+    source: str
+    title: str
+    languages: tuple[str, ...]
+    seed: str
+    content_hash: str
+    chunk_count: int
+    ingested_at: float
+
+
+@dataclass(frozen=True)
 class FileFailure:
     """A file that could not be ingested, with a one-line reason."""
 
@@ -65,19 +80,7 @@ class FileFailure:
     reason: str
 
     def __str__(self) -> str:
-        return f"{one_line(self.path)}: {one_line(self.reason)}"
-
-
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
-
-
-def one_line(text: str) -> str:
-    """``text`` with line breaks, control characters and undecodable bytes escaped (``\\n``, ``\\udce9``).
-
-    >>> one_line("bad\\nname\\udce9.txt")
-    'bad\\\\nname\\\\udce9.txt'
-    """
-    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+        return f"{printable(self.path)}: {printable(self.reason)}"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
+from core.text import kiwi
+
 # "(RAG)", "(GeLU)", "(CPM-2)": two or more capitals, at most ten characters.
 _DEFINED = re.compile(r"\(([A-Z][A-Za-z0-9-]{1,9})\)")
 # A full form never crosses these: it is the words right before the parenthesis, in one clause.
@@ -67,7 +69,6 @@ def full_form(before: str, acronym: str) -> str | None:
 
 
 def _korean_term(words: Sequence[str]) -> list[str]:
-    from ingest.chunk import kiwi
 
     words = [w.lstrip("0123456789") for w in words]  # a footnote number glued on: "8오스트레일리아"
     text = " ".join(words)

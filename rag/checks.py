@@ -25,14 +25,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.chunk import is_heading, split_sentences
-from ingest.language import detect_language, hangul_share
+from core.language import detect_language, hangul_share
+from core.text import CITATION_MARKER, LETTER, is_heading, split_sentences, strip_citation_markers
 
-_MARKER = re.compile(r"\s*\[\d{1,2}\]")
-_MARKER_TEXT = re.compile(r"\[\d{1,2}\]")
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
-_LEADING_MARKERS = re.compile(r"\s*(?:\[\d{1,2}\]\s*)+")
-_LETTER = re.compile(r"[^\W\d_]")
+_LEADING_MARKERS = re.compile(rf"\s*(?:{CITATION_MARKER.pattern}\s*)+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W_]{2,}")
 # Replies that answer nothing on their own: to "Is GeLU or ReLU more common?" the model said "YES".
@@ -82,7 +79,7 @@ def check_answer(text: str, language: str, known: str) -> CheckedAnswer:
         dropped += [DroppedSentence(s, f"not in {language}") for s in off]
         sentences = [s for s in sentences if s not in off]
 
-    asked = [s for s in sentences if _MARKER.sub("", s).rstrip().endswith(("?", "？"))]
+    asked = [s for s in sentences if strip_citation_markers(s).rstrip().endswith(("?", "？"))]
     if asked and len(asked) < len(sentences):  # the model restating the question inside its answer
         dropped += [DroppedSentence(s, "a question, not an answer") for s in asked]
         sentences = [s for s in sentences if s not in asked]
@@ -90,7 +87,7 @@ def check_answer(text: str, language: str, known: str) -> CheckedAnswer:
     known_numbers = set(_numbers(known))
     kept = []
     for sentence in sentences:
-        invented = [n for n in _numbers(_MARKER.sub("", sentence)) if n not in known_numbers]
+        invented = [n for n in _numbers(strip_citation_markers(sentence)) if n not in known_numbers]
         if invented:
             dropped.append(DroppedSentence(sentence, f"invented number {invented[0]}"))
         else:
@@ -117,9 +114,9 @@ def _without_off_language_asides(sentence: str, language: str) -> str:
     clauses = sentence.split(";")
     kept = [c for c in clauses if not foreign_clause(c)]
     if kept and len(kept) < len(clauses):
-        markers = " ".join(_MARKER_TEXT.findall("".join(c for c in clauses if c not in kept)))
+        markers = " ".join(m.group() for m in CITATION_MARKER.finditer("".join(c for c in clauses if c not in kept)))
         sentence = ";".join(kept).rstrip(" ;")
-        if not re.search(r"[.!?。]\s*(?:\[\d{1,2}\]\s*)*$", sentence):
+        if not re.search(rf"[.!?。]\s*(?:{CITATION_MARKER.pattern}\s*)*$", sentence):
             sentence += "."
         sentence = f"{sentence} {markers}" if markers else sentence  # the citations stay with the sentence
     return sentence.strip()
@@ -141,7 +138,7 @@ def comparable_text(sentence: str) -> str:
     >>> comparable_text("Distillation  shrinks models. [2]") == comparable_text("distillation shrinks models.")
     True
     """
-    return " ".join(_MARKER.sub("", sentence).split()).casefold()
+    return " ".join(strip_citation_markers(sentence).split()).casefold()
 
 
 def _with_markers_on_their_sentence(sentences: list[str]) -> list[str]:
@@ -160,8 +157,8 @@ def _with_markers_on_their_sentence(sentences: list[str]) -> list[str]:
 
 def is_off_language(sentence: str, language: str) -> bool:
     """The sentence is clearly written in another language than ``language``."""
-    plain = _MARKER.sub("", sentence)
-    letters = len(_LETTER.findall(plain))
+    plain = strip_citation_markers(sentence)
+    letters = len(LETTER.findall(plain))
     if letters < _MIN_LETTERS_FOR_SCRIPT:
         return False
     share = hangul_share(plain)
@@ -181,9 +178,9 @@ def has_off_language_sentence(text: str, language: str) -> bool:
 def is_prose(sentence: str) -> bool:
     """Reads as a sentence: enough letters, mostly letters (not a formula, a table row or a number),
     and not a section title."""
-    bare = _MARKER.sub("", sentence)
+    bare = strip_citation_markers(sentence)
     plain = "".join(bare.split())
-    letters = len(_LETTER.findall(plain))
+    letters = len(LETTER.findall(plain))
     return (letters >= _MIN_LETTERS_FOR_SCRIPT and letters >= _MIN_PROSE_LETTER_SHARE * len(plain)
             and not is_heading(bare))
 
@@ -196,13 +193,13 @@ def _numbers(text: str) -> list[str]:
 
 def is_bare_reply(answer: str) -> bool:
     """The answer is only "yes", "no" or the like: no fact to cite, nothing the asker can check."""
-    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", _MARKER.sub("", answer))]
+    words = [w.casefold() for w in re.findall(r"[^\W\d_]+", strip_citation_markers(answer))]
     return bool(words) and all(w in _BARE_REPLY_WORDS for w in words)
 
 
 def is_echo(answer: str, question: str) -> bool:
     """The answer restates the question (or asks it back) instead of answering it."""
-    plain = _MARKER.sub("", answer).strip()
+    plain = strip_citation_markers(answer).strip()
     words = [w.casefold() for w in _WORD.findall(plain)]
     if not words:
         return False

@@ -22,10 +22,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ingest.chunk import split_sentences
+from core.text import citation_numbers, split_sentences, strip_citation_markers
 from rag.types import Citation, Hit
 
-_MARKER = re.compile(r"\s*\[(\d{1,2})\]")
 _MIN_CLAIM_CHARS = 8  # "Oui." or "네." states no fact that needs a source
 _ANCHOR = re.compile(r"[A-Za-z]*\d[\w.-]*|[A-Z][A-Za-z]*[A-Z][\w-]*")
 _ANCHOR_BONUS = 0.1  # added in proportion to the answer sentence's anchors found in a passage sentence
@@ -53,8 +52,7 @@ class CitedAnswer:
 
 
 def strip_markers(text: str) -> tuple[str, list[int]]:
-    markers = [int(m) for m in _MARKER.findall(text)]
-    return _MARKER.sub("", text).strip(), markers
+    return strip_citation_markers(text), citation_numbers(text)
 
 
 def attach_citations(

@@ -22,7 +22,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from ingest.language import detect_language
+from core.language import detect_language
 from rag.types import Answer, Hit
 
 _SPACE = re.compile(r"\s+")

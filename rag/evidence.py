@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ingest.chunk import estimate_tokens
+from core.text import estimate_tokens
 from ingest.index import Index
 from rag.checks import comparable_text
 from rag.types import Evidence, Hit

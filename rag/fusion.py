@@ -1,25 +1,13 @@
 """Fusion of dense and keyword rankings, as small pure functions.
 
 Example:
-    >>> reciprocal_rank_fusion([[1, 2, 3], [3, 1]], weights=[1.0, 1.0], k=60)[0][0]
-    1
+    >>> dense_with_keyword_boost({"a": 0.61, "b": 0.60}, {"b": 3.0}, boost=0.06)[0][0]
+    'b'
 """
 
 from __future__ import annotations
 
-from typing import Hashable, Sequence
-
-
-def reciprocal_rank_fusion(
-    rankings: Sequence[Sequence[Hashable]], weights: Sequence[float] | None = None, k: int = 60
-) -> list[tuple[Hashable, float]]:
-    """Classic RRF: sum of weight / (k + rank) over the rankings, best first."""
-    weights = weights or [1.0] * len(rankings)
-    scores: dict[Hashable, float] = {}
-    for ranking, weight in zip(rankings, weights):
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda kv: -kv[1])
+from typing import Hashable
 
 
 def normalise_max(scores: dict[Hashable, float]) -> dict[Hashable, float]:

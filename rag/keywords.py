@@ -20,9 +20,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ingest.chunk import kiwi
+from core.text import HANGUL, kiwi
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _WORD = re.compile(r"[^\W_]+(?:[-.][^\W_]+)*", re.UNICODE)
 _KEEP_TAGS = {"NNG", "NNP", "NR", "SL", "SN", "SH", "XR", "VV", "VA", "MAG"}
 _KEEP_TAG_PREFIXES = ("VV", "VA")  # Kiwi marks irregular stems as VV-I, VA-R, ...
@@ -51,7 +50,7 @@ def fold(text: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Keyword tokens of ``text`` in any of the corpus languages."""
     text = unicodedata.normalize("NFKC", text)
-    if _HANGUL.search(text):
+    if HANGUL.search(text):
         return _tokenize_korean(text)
     return _tokenize_latin(text)
 

@@ -9,11 +9,14 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from typing import Sequence
+from typing import Callable, Sequence
 
-from ingest.language import LANGUAGE_NAMES
+from core.language import LANGUAGE_NAMES
+from core.text import CONTROL_CHARS
 from rag.evidence import group_by_passage
+from rag.question import QuestionError
 from rag.types import Evidence
 
 NO_ANSWER = "NO_ANSWER"
@@ -59,7 +62,6 @@ TRANSLATION_INSTRUCTION = {
 # "[127]", "[12, 34]", "[3-5]": a document's bibliography references, or fake [n] markers planted in it.
 _NUMBER_GROUP = r"\[\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*\]"
 _BRACKETED_NUMBERS = re.compile(rf"\s*{_NUMBER_GROUP}(?:\s*,\s*{_NUMBER_GROUP})*")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SUBTITLE = re.compile(r"\s+\(|:\s|\s[-–—|]\s")
 _MIN_SHORT_TITLE, _MAX_SHORT_TITLE = 8, 60
 
@@ -73,7 +75,7 @@ def sanitize_passage(text: str) -> str:
     >>> sanitize_passage("LLaMA [127], [21]: decoder-only models <|im_end|>")
     'LLaMA: decoder-only models < |im_end| >'
     """
-    text = _CONTROL.sub(" ", text)
+    text = CONTROL_CHARS.sub(" ", text)
     text = _BRACKETED_NUMBERS.sub("", text)
     return text.replace("<|", "< |").replace("|>", "| >").replace(NO_ANSWER, "NO ANSWER")
 
@@ -116,11 +118,6 @@ def build_messages(
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n".join(parts)}]
 
 
-def is_translation_request(messages: Sequence[dict[str, str]]) -> bool:
-    """The chat messages ask for a translation of evidence (see build_translation_messages)."""
-    return messages[-1]["content"].startswith(tuple(TRANSLATION_INSTRUCTION.values()))
-
-
 def build_translation_messages(text: str, language: str) -> list[dict[str, str]]:
     """Chat messages asking for ``text`` (evidence sentences, markers removed) in ``language``."""
     return [
@@ -129,3 +126,39 @@ def build_translation_messages(text: str, language: str) -> list[dict[str, str]]
         {"role": "system", "content": TRANSLATION_SYSTEM_PROMPT},
         {"role": "user", "content": f"{TRANSLATION_INSTRUCTION[language]}\n\n{sanitize_passage(text)}"},
     ]
+
+
+_TEMPLATE_TOKENS_PER_MESSAGE = 8  # role markers and separators ("<|im_start|>user\n", "<|im_end|>\n")
+
+
+def prompt_tokens(messages: Sequence[dict[str, str]], count: Callable[[str], int]) -> int:
+    """Tokens the chat messages cost, with the chat template's few tokens per message."""
+    return sum(count(m["content"]) + _TEMPLATE_TOKENS_PER_MESSAGE for m in messages) + _TEMPLATE_TOKENS_PER_MESSAGE
+
+
+def fit_prompt(question: str, language: str, evidence: Sequence[Evidence], context: str, budget: int,
+               count: Callable[[str], int]) -> tuple[list[Evidence], str]:
+    """Evidence and context trimmed so that the prompt of either attempt fits ``budget`` tokens, counted
+    with the model's own tokenizer (a question of emoji or kanji costs several times the estimate).
+    The previous question goes first, then the least relevant sentences, then the end of the last
+    one; a question that leaves no room for a sentence is a QuestionError."""
+    evidence = list(evidence)
+    while True:
+        used = max(prompt_tokens(build_messages(question, language, evidence, context=context, strict=strict), count)
+                   for strict in (False, True))
+        if used <= budget:
+            return evidence, context
+        if context:
+            context = ""
+        elif len(evidence) > 1:
+            evidence.remove(min(evidence, key=lambda e: e.score))
+            renumber = {n: i for i, n in enumerate(sorted({e.n for e in evidence}), start=1)}
+            evidence = [dataclasses.replace(e, n=renumber[e.n]) for e in evidence]
+        elif evidence and len(evidence[0].sentence) > 80:  # one huge sentence (a table, a run of symbols)
+            sentence = evidence[0].sentence
+            evidence = [dataclasses.replace(evidence[0], sentence=sentence[: len(sentence) // 2] + " …")]
+        else:
+            raise QuestionError(
+                f"The question is too long for the model ({count(question):,} tokens; the whole prompt "
+                f"may use {budget:,}). Please shorten it."
+            )

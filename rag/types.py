@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-from ingest.index import IndexedDocument
-from ingest.types import Chunk
+from ingest.types import Chunk, IndexedDocument
 
 
 @dataclass(frozen=True)

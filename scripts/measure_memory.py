@@ -26,11 +26,11 @@ def main() -> None:
     for noisy in ("sentence_transformers", "faiss", "bm25s", "ingest", "rag", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     report("start")
-    from ingest.chunk import kiwi
+    from core.text import kiwi
     from ingest.embed import Embedder
-    from rag.generate import load_generator
+    from rag.llm.factory import load_generator
     from rag.pipeline import RagPipeline
-    from survey_rag.settings import Settings
+    from core.settings import Settings
 
     settings = Settings.load()
     embedder = Embedder.load(settings)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
-from survey_rag.settings import Settings
+from core.settings import Settings
 
 if TYPE_CHECKING:
     import numpy as np
@@ -135,9 +135,10 @@ def common_prefix_len(a: Sequence[int], b: Sequence[int]) -> int:
 def machine_info(settings: Settings) -> dict[str, Any]:
     """CPU, cores, memory and library versions, for reading the numbers later."""
     import faiss
-    import llama_cpp
     import numpy
     import torch
+
+    from rag.llm.llama_cpp_backend import llama_cpp_version
 
     cpu = "unknown"
     try:
@@ -154,7 +155,7 @@ def machine_info(settings: Settings) -> dict[str, Any]:
         "memory_bytes": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"),
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "versions": {"llama_cpp": llama_cpp.__version__, "torch": torch.__version__, "faiss": faiss.__version__,
+        "versions": {"llama_cpp": llama_cpp_version(), "torch": torch.__version__, "faiss": faiss.__version__,
                      "numpy": numpy.__version__},
         "n_threads": settings.n_threads,
         "load_average": os.getloadavg(),
@@ -261,7 +262,7 @@ def load_models(settings: Settings) -> tuple["Embedder", "LlamaCppGenerator", Mo
     """The embedder and the in-process llama.cpp model, and how long each took to load (imports included)."""
     from ingest.embed import Embedder
     from rag.generate import LlamaCppGenerator, load_generator
-    from survey_rag.models import resolve_model
+    from core.models import resolve_model
 
     started = time.perf_counter()
     embedder = Embedder.load(settings)
@@ -288,7 +289,7 @@ class IngestRun:
 def timed_ingest(paths: Sequence[Path], settings: Settings, embedder) -> IngestRun:
     """One ``ingest_paths`` call with a progress bar; failures are errors."""
     from ingest.pipeline import ingest_paths
-    from survey_rag.progress import TqdmProgress
+    from core.progress import TqdmProgress
 
     started = time.perf_counter()
     with TqdmProgress() as progress:
@@ -481,22 +482,12 @@ class CountingGenerator:
 class PromptCounter:
     """Tokens of a chat prompt exactly as llama-cpp-python renders it (the GGUF's chat template)."""
 
-    def __init__(self, llm):
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
+    def __init__(self, generator: "LlamaCppGenerator"):
         from rag.prompt import SYSTEM_PROMPT
 
-        def text(token: int) -> str:
-            return llm.detokenize([token], special=True).decode("utf-8", "replace") if token >= 0 else ""
-
-        self._llm = llm
-        self._format = Jinja2ChatFormatter(template=llm.metadata["tokenizer.chat_template"],
-                                           eos_token=text(llm.token_eos()), bos_token=text(llm.token_bos()))
-        self._reference = self.tokens([{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": ""}])
-
-    def tokens(self, messages: Sequence[dict[str, str]]) -> list[int]:
-        prompt = self._format(messages=list(messages)).prompt
-        return self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        self._generator = generator
+        self._reference = generator.chat_prompt_tokens([{"role": "system", "content": SYSTEM_PROMPT},
+                                                        {"role": "user", "content": ""}])
 
     @property
     def cached_prefix(self) -> int:
@@ -505,29 +496,11 @@ class PromptCounter:
 
     def count(self, messages: Sequence[dict[str, str]]) -> tuple[int, int]:
         """(total, uncached) prompt tokens."""
-        tokens = self.tokens(messages)
+        tokens = self._generator.chat_prompt_tokens(messages)
         return len(tokens), len(tokens) - common_prefix_len(tokens, self._reference)
 
 
-class LlamaPerf:
-    """llama.cpp's own counters: prompt tokens computed and tokens generated, with their time."""
-
-    def __init__(self, llm):
-        import llama_cpp
-
-        self._api = llama_cpp
-        self._ctx = llm._ctx.ctx
-
-    def reset(self) -> None:
-        self._api.llama_perf_context_reset(self._ctx)
-
-    def read(self) -> tuple[int, float, int, float]:
-        """(prompt tokens, prompt seconds, generated tokens, generation seconds) since the last reset."""
-        d = self._api.llama_perf_context(self._ctx)
-        return d.n_p_eval, d.t_p_eval_ms / 1000, d.n_eval, d.t_eval_ms / 1000
-
-
-def answer_questions(pipeline, items: Sequence, counter: PromptCounter, perf: LlamaPerf,
+def answer_questions(pipeline, items: Sequence, counter: PromptCounter, generator: "LlamaCppGenerator",
                      calls: CountingGenerator) -> list[QuestionRun]:
     """Answer each question through ``pipeline.stream``: when the sources arrive, the first token and
     the whole answer, the prompt's tokens, and llama.cpp's own counts."""
@@ -538,7 +511,7 @@ def answer_questions(pipeline, items: Sequence, counter: PromptCounter, perf: Ll
 
     runs = []
     for item in tqdm(items, desc="answering", unit="question"):
-        perf.reset()
+        generator.reset_perf()
         calls_before = calls.calls
         sources, answer, sources_s = None, None, 0.0
         started = time.perf_counter()
@@ -552,7 +525,8 @@ def answer_questions(pipeline, items: Sequence, counter: PromptCounter, perf: Ll
         prompt = uncached = None
         if not sources.will_refuse:
             prompt, uncached = counter.count(build_messages(answer.question, sources.language, sources.evidence))
-        n_prompt, prompt_s, n_gen, gen_s = perf.read()
+        perf = generator.perf()
+        n_prompt, prompt_s, n_gen, gen_s = perf.prompt_tokens, perf.prompt_s, perf.generated_tokens, perf.generation_s
         runs.append(QuestionRun(item.id, item.lang, answer.refused, sources_s, answer.timings.get("first_token_s"),
                                 answer.timings.get("total_s", total_s), prompt, uncached, n_prompt, prompt_s,
                                 n_gen, gen_s, calls.calls - calls_before))
@@ -615,10 +589,10 @@ def pick_questions(items: Sequence, limit: int | None) -> list:
 def measure_answers(pipeline, generator: "LlamaCppGenerator", items: Sequence
                     ) -> tuple[AnswerSummary, list[QuestionRun]]:
     """Answer ``items`` after the system prompt is cached; the peak-memory window starts with the first question."""
-    counter, perf = PromptCounter(generator.llm), LlamaPerf(generator.llm)
+    counter = PromptCounter(generator)
     pipeline.warm_up()  # as the chat page does before its first question
     reset_peak_rss()
-    runs = answer_questions(pipeline, items, counter, perf, pipeline.generator)
+    runs = answer_questions(pipeline, items, counter, generator, pipeline.generator)
     return summarise_answers(runs, counter.cached_prefix), runs
 
 

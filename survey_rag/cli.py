@@ -14,7 +14,15 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from survey_rag.settings import Settings, SettingsError
+from core.errors import user_message
+from core.models import model_status, registry, resolve_model
+from core.progress import TqdmProgress
+from core.settings import Settings, SettingsError
+from ingest.index import open_index
+from ingest.pipeline import ingest_paths, remove_documents
+from survey_rag.bench import register_bench_command
+from survey_rag.chat import register_chat_command
+from survey_rag.commands import register_commands
 
 log = logging.getLogger("survey_rag")
 
@@ -43,8 +51,6 @@ def main(argv: list[str] | None = None) -> int:
         log.error("interrupted")
         return 130
     except Exception as exc:  # the last line of defence: one clear line, details with -v
-        from survey_rag.errors import user_message
-
         message = user_message(exc)
         if message is None:
             raise
@@ -76,9 +82,9 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("documents", _cmd_documents, "list the indexed documents")
 
-    from survey_rag.commands import register_commands
-
     register_commands(add)
+    register_bench_command(add)
+    register_chat_command(add)
     return parser
 
 
@@ -93,8 +99,6 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
-    from survey_rag.models import model_status, registry, resolve_model
-
     if args.action == "list":
         for name, kind, path, licence in model_status(settings):
             print(f"{name:38} {kind:9} {path}\n{'':38} licence: {licence}")
@@ -109,9 +113,6 @@ def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.pipeline import ingest_paths, remove_documents
-    from survey_rag.progress import TqdmProgress
-
     if args.remove:
         report = remove_documents(args.remove, settings)
     else:
@@ -125,8 +126,6 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.index import open_index
-
     index = open_index(settings.index_dir)
     print(f"index version {index.version}: {len(index.documents)} documents, {len(index.chunks)} chunks")
     for doc in sorted(index.documents.values(), key=lambda d: d.title):

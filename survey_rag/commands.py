@@ -1,4 +1,4 @@
-"""Subcommands that build on the answering pipeline: ``ask``, ``eval`` (and ``chat``, ``bench``)."""
+"""Subcommands that build on the answering pipeline: ``ask`` and ``eval``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from survey_rag.settings import Settings
+from core.settings import Settings
+from core.text import one_line
+from ingest.pipeline import ensure_index
+from rag.evaluate import evaluate, first_hit_rank, format_report, load_items
+from rag.pipeline import RagPipeline
+from rag.question import QuestionError
+from rag.types import AnswerEvent, SourcesEvent, TokenEvent
 
 log = logging.getLogger("survey_rag")
 
@@ -32,36 +38,9 @@ def register_commands(add: Callable) -> None:
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--min-recall-at-5", type=float, help="exit 1 if recall@5 is below this floor")
 
-    from survey_rag.bench import register_bench_command
-
-    register_bench_command(add)
-
-    try:
-        from ui.commands import register_ui_commands
-    except ImportError:
-        return
-    register_ui_commands(add)
-
-
-def ensure_index(settings: Settings) -> None:
-    """Ingest the bundled corpus when no index exists yet (first run)."""
-    from ingest.index import current_version
-
-    if current_version(settings.index_dir) is not None:
-        return
-    from ingest.pipeline import ingest_paths
-    from survey_rag.progress import TqdmProgress
-
-    log.info("no index yet: ingesting the bundled corpus from %s (first run only)", settings.corpus_dir)
-    with TqdmProgress() as progress:
-        report = ingest_paths([settings.corpus_dir], settings, progress=progress)
-    log.info("%s", report.summary())
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.pipeline import QuestionError, RagPipeline
-    from rag.types import AnswerEvent, SourcesEvent, TokenEvent
-
     ensure_index(settings)
     pipeline = RagPipeline.from_settings(settings)
     try:
@@ -93,11 +72,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if answer.refused:
         print("nearest passages:")
         for i, hit in enumerate(answer.hits[:3], start=1):
-            print(f"  - {hit.document.title} [{hit.chunk.language}] score {hit.score:.2f}\n    {_one_line(hit.chunk.text)}")
+            print(f"  - {hit.document.title} [{hit.chunk.language}] score {hit.score:.2f}\n    {one_line(hit.chunk.text, 200)}")
     for c in shown:
         where = f"p. {c.hit.chunk.page}" if c.hit.chunk.page else (c.hit.chunk.heading or f"chars {c.hit.chunk.start}-{c.hit.chunk.end}")
         print(f"[{c.n}] {c.hit.document.title} ({c.hit.chunk.language}, {where}) support {c.support:.2f}")
-        print(f"    {_one_line(c.sentence)}")
+        print(f"    {one_line(c.sentence, 200)}")
     return 0
 
 
@@ -107,20 +86,13 @@ def _print_preview(event) -> None:
         return
     sys.stderr.write("best evidence:\n")
     for e in sorted(event.evidence, key=lambda e: -e.score)[:3]:
-        sys.stderr.write(f"  [{e.n}] {_one_line(e.sentence, 140)}\n")
+        sys.stderr.write(f"  [{e.n}] {one_line(e.sentence, 140)}\n")
     sys.stderr.flush()
 
 
-def _one_line(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.evaluate import evaluate, format_report, load_items
-    from rag.pipeline import RagPipeline
-    from rag.types import AnswerEvent, TokenEvent
-
     ensure_index(settings)
     items = load_items(args.file)[: args.limit] if args.limit else load_items(args.file)
     pipeline = RagPipeline.from_settings(settings)
@@ -165,8 +137,6 @@ def plot_recall(report: dict, items, pipeline, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from rag.evaluate import first_hit_rank
 
     ranks_by_lang: dict[str, list[int | None]] = {}
     for item in items:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from survey_rag.settings import Settings
+from core.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
@@ -55,7 +55,7 @@ def corpus_index(corpus_settings):
 
 @pytest.fixture(scope="session")
 def generator(corpus_settings):
-    from rag.generate import load_generator
+    from rag.llm.factory import load_generator
 
     return load_generator(corpus_settings)
 
@@ -71,6 +71,6 @@ def small_embedder(tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_generator(tmp_path_factory):
     """SmolLM2-135M: the real llama.cpp path in a fraction of a second per answer."""
-    from rag.generate import load_generator
+    from rag.llm.factory import load_generator
 
     return load_generator(make_settings(tmp_path_factory.mktemp("small-llm"), llm_model="smollm2-135m-instruct-q4_1"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ingest.index import IndexedDocument
-from ingest.types import Chunk
+from ingest.types import Chunk, IndexedDocument
+from rag.prompt import TRANSLATION_INSTRUCTION
 from rag.types import Hit
 
 
@@ -20,3 +20,8 @@ def make_hit(text: str, doc_id: str = "d1", title: str = "Doc", language: str = 
                   sentences=sentences or ((0, len(text)),), ordinal=row)
     doc = IndexedDocument(doc_id, f"/corpus/{doc_id}.txt", title, (language,), "", "h", 1, 0.0)
     return Hit(chunk=chunk, document=doc, score=score, dense=score, row=row)
+
+
+def is_translation_request(messages) -> bool:
+    """The chat messages ask for a translation of evidence (see rag.prompt.build_translation_messages)."""
+    return messages[-1]["content"].startswith(tuple(TRANSLATION_INSTRUCTION.values()))

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from ingest.language import detect_language
+from core.language import detect_language
 from rag.pipeline import RagPipeline
 
 pytestmark = pytest.mark.slow
@@ -84,21 +84,18 @@ def test_cli_ask_json_has_the_documented_fields(corpus_settings):
 
 def test_a_translation_does_not_evict_the_cached_instructions(generator):
     """llama.cpp keeps one prompt cache; the pinned answering instructions survive a translation call."""
-    import llama_cpp
-
     from rag.prompt import build_messages, build_translation_messages
 
     question = build_messages("What does distillation give?", "en", [])
     generator.pin_prompt(build_messages("?", "en", []))
     computed_fresh = "".join(generator.stream_chat(question, max_tokens=12))
     list(generator.stream_chat(build_translation_messages("증류는 작은 모델을 만든다.", "en"), max_tokens=8))
-    ctx = generator.llm._ctx.ctx
-    llama_cpp.llama_perf_context_reset(ctx)
+    generator.reset_perf()
     from_restored_state = "".join(generator.stream_chat(question, max_tokens=12))
     instructions = generator.count_tokens(build_messages("?", "en", [])[0]["content"])
     assert instructions > 100
     # Only the question's part was computed, not the instructions again ...
-    assert llama_cpp.llama_perf_context(ctx).n_p_eval < 60
+    assert generator.perf().prompt_tokens < 60
     # ... and the restored state is the real one: greedy decoding gives the same reply.
     assert from_restored_state == computed_fresh
 

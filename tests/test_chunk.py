@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from helpers_ingest import CORPUS
-from ingest.chunk import chunk_document, estimate_tokens, is_heading, split_sentences
+from core.text import estimate_tokens, is_heading, split_sentences
+from ingest.chunk import chunk_document
 from ingest.load import load_document, read_manifest
 from ingest.types import Document
-from survey_rag.settings import Settings
+from core.settings import Settings
 
 MANIFEST = read_manifest(CORPUS)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers_ingest import CORPUS
-from ingest.language import detect_language, document_languages, hangul_share
+from core.language import detect_language, document_languages, hangul_share
 
 
 @pytest.mark.parametrize(

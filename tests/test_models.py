@@ -12,8 +12,8 @@ import shutil
 
 import pytest
 
-from survey_rag import models
-from survey_rag.models import (
+from core import models
+from core.models import (
     DEFAULT_MODELS,
     ModelError,
     fetch_model,
@@ -23,7 +23,7 @@ from survey_rag.models import (
     resolve_model,
     sha256_file,
 )
-from survey_rag.settings import Settings
+from core.settings import Settings
 
 SMALL = "all-minilm-l6-v2"
 

@@ -20,9 +20,10 @@ from typing import Iterator
 import httpx
 import pytest
 
-from rag.generate import GenerationError, load_generator
-from rag.openai_backend import OpenAICompatibleGenerator, normalize_base_url
-from survey_rag.models import resolve_model
+from rag.llm.base import GenerationError
+from rag.llm.factory import load_generator
+from rag.llm.openai_backend import OpenAICompatibleGenerator, normalize_base_url
+from core.models import resolve_model
 from conftest import make_settings
 
 pytestmark = pytest.mark.timeout(300)
@@ -162,7 +163,7 @@ def test_interrupted_reply_is_an_error_not_a_short_answer(server_generator):
 def test_server_down_raises_one_line_error_after_bounded_retries(monkeypatch):
     port = free_port()  # closed again: nothing listens there
     pauses: list[float] = []
-    monkeypatch.setattr("rag.openai_backend.time.sleep", pauses.append)
+    monkeypatch.setattr("rag.llm.openai_backend.time.sleep", pauses.append)
     gen = OpenAICompatibleGenerator(f"http://127.0.0.1:{port}/v1", retries=2, backoff_s=0.2, timeout_s=5.0)
     started = time.monotonic()
     with pytest.raises(GenerationError) as info:
@@ -338,7 +339,6 @@ def test_base_url_forms():
 @pytest.mark.slow
 def test_whole_pipeline_answers_with_citations_through_the_server(llama_server, corpus_settings, embedder):
     """SURVEY_RAG_LLM_URL mode end to end: load_generator picks the server, the answer streams and is cited."""
-    from rag.generate import load_generator
     from rag.pipeline import RagPipeline
     from rag.types import AnswerEvent, TokenEvent
 

@@ -8,9 +8,12 @@ import pytest
 
 from conftest import make_settings
 from ingest.pipeline import ingest_paths
-from rag.pipeline import TRANSLATED_NOTICE, QuestionError, RagPipeline, is_degenerate, validate_question
-from rag.prompt import (NO_ANSWER, NOT_A_REPLY, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages,
-                        is_translation_request)
+from rag.compose import TRANSLATED_NOTICE, fallback_evidence
+from rag.draft import is_degenerate
+from rag.pipeline import RagPipeline
+from rag.question import QuestionError, validate_question
+from rag.prompt import NO_ANSWER, NOT_A_REPLY, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages
+from rag_fakes import is_translation_request
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
 
 DOCS = {
@@ -114,7 +117,7 @@ def test_evidence_fallback_prefers_sentences_in_the_answer_language(small_settin
                 Evidence(2, hit, "증류는 작은 학생 모델이 큰 교사 모델을 모방하도록 훈련합니다.", 0.55),
                 Evidence(3, hit, "Distillation trains a small student model to imitate a large teacher.", 0.20)]
     def first(language: str) -> str:
-        return pipeline._fallback_evidence(evidence, language)[0].sentence
+        return fallback_evidence(evidence, language, small_settings.refusal_threshold)[0].sentence
 
     assert first("ko").startswith("증류는")
     # ... but not a clearly weaker one: the best sentence is then translated.
@@ -124,7 +127,7 @@ def test_evidence_fallback_prefers_sentences_in_the_answer_language(small_settin
 
 
 def test_a_translated_fallback_cites_the_passage_of_each_sentence_it_translates():
-    from rag.pipeline import marked_translation
+    from rag.compose import marked_translation
 
     sources = [("학습 예시가 적어도 표준 미세 조정은 계산 비용이 많이 듭니다", 1), ("Les coûts incluent la latence.", 3)]
     assert (marked_translation("Le fine-tuning standard coûte cher. Les coûts incluent la latence.", sources)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from survey_rag.settings import Settings, SettingsError
+from core.settings import Settings, SettingsError
 
 
 def test_defaults_without_environment():

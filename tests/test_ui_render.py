@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.index import IndexedDocument, IngestLockedError
+from ingest.index import IngestLockedError
+from ingest.types import IndexedDocument
 from ingest.types import Chunk, FileFailure, IngestReport
 from rag.types import Answer, Citation, Evidence, Hit, SourcesEvent
 from ui import render
@@ -184,7 +185,7 @@ def test_failed_replacement_restores_the_previous_file(tmp_path, upload_settings
 
 
 def test_auth_from_env():
-    from ui.commands import auth_from_env
+    from survey_rag.chat import auth_from_env
 
     assert auth_from_env({}) is None
     assert auth_from_env({"SURVEY_RAG_USERNAME": "u", "SURVEY_RAG_PASSWORD": "p"}) == ("u", "p")

@@ -74,7 +74,7 @@ class StubPipeline:
     def __init__(self, settings, delay_s: float = 1.5):
         from types import SimpleNamespace
 
-        from ingest.index import IndexedDocument
+        from ingest.types import IndexedDocument
         from ingest.types import Chunk
         from rag.types import Hit
 
@@ -101,7 +101,7 @@ class StubPipeline:
     def stream(self, question, history=(), top_k=None, max_answer_tokens=None):
         import time
 
-        from rag.pipeline import validate_question
+        from rag.question import validate_question
         from rag.types import Answer, AnswerEvent, Citation, Evidence, SourcesEvent, TokenEvent
 
         validate_question(question, self.settings.max_question_chars)

@@ -31,11 +31,12 @@ from ingest.index import IndexStoreError, IngestLockedError
 from ingest.load import SUPPORTED_SUFFIXES, LoadError, check_file, load_document
 from ingest.pipeline import ingest_paths, remove_documents
 from ingest.types import FileFailure, IngestReport
-from rag.pipeline import QuestionError, RagPipeline, validate_question
+from rag.pipeline import RagPipeline
+from rag.question import QuestionError, validate_question
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
-from survey_rag.errors import user_message
-from survey_rag.progress import STAGE_LABELS
-from survey_rag.settings import Settings
+from core.errors import user_message
+from core.progress import STAGE_LABELS
+from core.settings import Settings
 from ui import render
 
 log = logging.getLogger(__name__)

@@ -16,25 +16,19 @@ Example:
 from __future__ import annotations
 
 import html
-import re
 import time
 from typing import Iterable, Sequence
 
+from core.text import CITATION_MARKER, one_line
 from rag.types import Answer, Citation, Evidence, Hit, SourcesEvent
 
 LANGUAGE_NAMES = {"ko": "한국어", "fr": "Français", "en": "English"}
-MARKER = re.compile(r"\[(\d{1,2})\]")
 CURSOR = "▌"
 _PASSAGE_CHARS = 1400  # longer passages are cut around the highlighted sentence
 
 
 def esc(text: str) -> str:
     return html.escape(text or "", quote=True)
-
-
-def one_line(text: str, limit: int = 220) -> str:
-    flat = " ".join((text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def language_label(code: str) -> str:
@@ -122,7 +116,7 @@ def link_markers(text: str, citations: Sequence[Citation], turn: int) -> str:
     """Escape ``text`` and turn each [n] marker of a cited passage into a reference link."""
     by_n = {c.n: c for c in citations}
     out, pos = [], 0
-    for m in MARKER.finditer(text):
+    for m in CITATION_MARKER.finditer(text):
         out.append(esc(text[pos : m.start()]))
         c = by_n.get(int(m.group(1)))
         out.append(cite_link(c, turn) if c else esc(m.group(0)))
@@ -136,7 +130,7 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     if answer.refused:
         return f'<div class="sr-refusal">{esc(answer.text)}</div>'
     body = link_markers(answer.text, answer.citations, turn)
-    if answer.citations and not MARKER.search(answer.text):
+    if answer.citations and not CITATION_MARKER.search(answer.text):
         # The answer could not be matched sentence by sentence: point at the passages it used.
         body += " " + " ".join(cite_link(c, turn) for c in answer.citations)
     if answer.notice:

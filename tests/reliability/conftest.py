@@ -14,6 +14,9 @@ import string
 import time
 from pathlib import Path
 
+from rag.llm.llama_cpp_backend import LlamaCppGenerator
+from rag.prompt import prompt_tokens
+
 from conftest import CORPUS, EMBEDDING_CACHE, FULL, REPO, make_settings  # noqa: F401  (re-exported)
 
 SMALL_EMBEDDING = "all-minilm-l6-v2"
@@ -87,20 +90,9 @@ def random_tag(rng: random.Random) -> str:
 def rendered_prompt_tokens(generator, messages) -> int:
     """Tokens of the prompt exactly as llama.cpp sends it: the model's own chat template, tokenised
     with special tokens (falls back to the pipeline's accounting for other backends)."""
-    llm = getattr(generator, "llm", None)
-    if llm is None:
-        from rag.pipeline import _prompt_tokens
-
-        return _prompt_tokens(messages, generator.count_tokens)
-    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-    formatter = Jinja2ChatFormatter(
-        template=llm.metadata["tokenizer.chat_template"],
-        eos_token=llm._model.token_get_text(llm.token_eos()),
-        bos_token=llm._model.token_get_text(llm.token_bos()),
-    )
-    prompt = formatter(messages=list(messages)).prompt
-    return len(llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+    if isinstance(generator, LlamaCppGenerator):
+        return len(generator.chat_prompt_tokens(messages))
+    return prompt_tokens(messages, generator.count_tokens)
 
 
 class RecordingGenerator:

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunk import chunk_document, estimate_tokens
+from core.text import estimate_tokens
+from ingest.chunk import chunk_document
 from ingest.index import integrity_problems, open_index
-from ingest.load import load_document
 from ingest.pipeline import ingest_paths
-from ingest.types import Document, one_line
+from core.text import printable
+from ingest.types import Document
 from rag.pipeline import RagPipeline
 
 from .conftest import SMALL_EMBEDDING, codeword, make_settings, record
@@ -265,7 +266,7 @@ def test_bad_files_each_get_one_line_and_good_ones_stay_searchable(bad_folder, s
                    f"{first} ranked first",
         skipped_by_design=folder.expect_skipped,
         ingest_seconds=round(seconds, 1),
-        reasons={one_line(Path(p).name): r for p, r in sorted(by_path.items())},
+        reasons={printable(Path(p).name): r for p, r in sorted(by_path.items())},
     )
 
 

@@ -13,8 +13,9 @@ import unicodedata
 
 import pytest
 
-from ingest.language import SUPPORTED
-from rag.pipeline import QuestionError, RagPipeline
+from core.language import SUPPORTED
+from rag.pipeline import RagPipeline
+from rag.question import QuestionError
 
 from .conftest import CORPUS, RecordingGenerator, record
 

@@ -33,7 +33,7 @@ from ingest import index as index_mod
 from ingest.index import IndexStoreError, current_version, integrity_problems, open_index
 from ingest.pipeline import ingest_paths
 from rag.pipeline import RagPipeline
-from survey_rag.errors import user_message
+from core.errors import user_message
 
 from .conftest import EMBEDDING_CACHE, SMALL_EMBEDDING, codeword, iterations, make_settings, prose, random_tag, record
 
@@ -54,7 +54,7 @@ CHILD = textwrap.dedent(
     from pathlib import Path
     from ingest.embed import Embedder
     from ingest.pipeline import ingest_paths
-    from survey_rag.settings import Settings
+    from core.settings import Settings
 
     args = json.loads(sys.argv[1])
     settings = Settings.load(overrides=args["settings"], environ={})

@@ -15,12 +15,14 @@ import time
 import pytest
 
 from ingest.index import open_index
-from ingest.language import detect_language
+from core.language import detect_language
 from ingest.pipeline import ingest_paths
 from rag.cite import strip_markers
 from rag.evidence import group_by_passage
-from rag.pipeline import REFUSAL, RagPipeline
-from rag.prompt import SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, is_translation_request
+from rag.compose import REFUSAL
+from rag.pipeline import RagPipeline
+from rag.prompt import SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT
+from rag_fakes import is_translation_request
 from rag.types import AnswerEvent, SourcesEvent
 
 from .conftest import CORPUS, RecordingGenerator, iterations, make_settings, record

@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from core.text import HANGUL, LETTER
+
 SUPPORTED = ("ko", "fr", "en")
 LANGUAGE_NAMES = {"ko": "Korean", "fr": "French", "en": "English"}
 NATIVE_NAMES = {"ko": "한국어", "fr": "français", "en": "English"}
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-_LETTER = re.compile(r"[^\W\d_]")
 # Words and letters that do not occur in English prose.
 _FRENCH_MARKERS = re.compile(
     r"\b(?:les|des|du|une|est|pour|avec|dans|quel|quelle|quels|quelles|pourquoi|comment|"
@@ -39,19 +39,19 @@ def _detector():
 
 
 def hangul_share(text: str) -> float:
-    letters = _LETTER.findall(text)
+    letters = LETTER.findall(text)
     if not letters:
         return 0.0
-    return sum(1 for ch in letters if _HANGUL.match(ch)) / len(letters)
+    return sum(1 for ch in letters if HANGUL.match(ch)) / len(letters)
 
 
 def detect_language(text: str, default: str = "en") -> str:
     """Return 'ko', 'fr' or 'en' for ``text`` (``default`` when it has no letters)."""
-    if not _LETTER.search(text):
+    if not LETTER.search(text):
         return default
     if hangul_share(text) >= _HANGUL_SHARE_FOR_KOREAN:
         return "ko"
-    latin = _HANGUL.sub(" ", text)
+    latin = HANGUL.sub(" ", text)
     from lingua import Language
 
     found = _detector().detect_language_of(latin)

@@ -9,7 +9,7 @@ A user can replace a default by naming a local path instead of a registered
 name (a sentence-transformers folder or a ``.gguf`` file).
 
 Example:
-    >>> from survey_rag.settings import Settings
+    >>> from core.settings import Settings
     >>> path = resolve_model("smollm2-135m-instruct-q4_1", Settings.load())  # doctest: +SKIP
 """
 
@@ -28,12 +28,13 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from survey_rag.settings import Settings
+from core.errors import UserFacingError
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-class ModelError(RuntimeError):
+class ModelError(UserFacingError, RuntimeError):
     """A model could not be fetched, verified or found."""
 
 

@@ -15,7 +15,10 @@ import logging
 import os
 from typing import Callable
 
-from survey_rag.settings import Settings
+from core.settings import Settings
+from ingest.pipeline import ensure_index
+from rag.pipeline import RagPipeline
+from ui.app import build_app, launch, warm_up
 
 log = logging.getLogger("survey_rag")
 
@@ -23,7 +26,7 @@ USERNAME_ENV = "SURVEY_RAG_USERNAME"
 PASSWORD_ENV = "SURVEY_RAG_PASSWORD"
 
 
-def register_ui_commands(add: Callable) -> None:
+def register_chat_command(add: Callable) -> None:
     p = add("chat", cmd_chat, "open the chat page (Gradio) on the indexed documents")
     p.add_argument("--host", default=None, help="address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", type=int, default=None, help="port (default: 7860)")
@@ -41,9 +44,6 @@ def auth_from_env(environ=None) -> tuple[str, str] | None:
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no telemetry calls
     logging.getLogger("bm25s").setLevel(logging.WARNING)
-    from rag.pipeline import RagPipeline
-    from survey_rag.commands import ensure_index
-
     if args.host:
         settings = settings.replace(host=args.host)
     if args.port:
@@ -61,8 +61,6 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     pipeline = RagPipeline.from_settings(settings)
     log.info("loading the answer model %s (once)…", settings.llm_model)
     name = pipeline.generator.name
-
-    from ui.app import build_app, launch, warm_up
 
     warm_up(pipeline)
     app = build_app(pipeline, settings)

@@ -1,6 +1,6 @@
 """Generation through any OpenAI-compatible server (llama.cpp's server, llama-cpp-python, vLLM, ...).
 
-``OpenAICompatibleGenerator`` implements the ``rag.generate.Generator`` protocol against
+``OpenAICompatibleGenerator`` implements the ``rag.llm.base.Generator`` protocol against
 ``POST <url>/chat/completions`` with ``"stream": true`` and reads the reply as server-sent events
 (``data: {...}`` lines, ending with ``data: [DONE]``). Connection errors are retried with backoff,
 but only before the first piece of the answer arrived; a server that is down, answers with an HTTP
@@ -31,8 +31,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from rag.generate import GenerationError, Message
-from survey_rag.settings import Settings
+from core.settings import Settings
+from core.text import estimate_tokens, one_line
+from rag.llm.base import GenerationError, Message
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,6 @@ _COUNT_CACHE_SIZE = 4096
 _TOKENIZER_RETRY_S = 30.0  # after a failed tokenizer call, estimate for this long before asking again
 # Errors that mean "no usable connection": safe to retry while nothing has been received.
 _RETRYABLE = (httpx.NetworkError, httpx.ConnectTimeout, httpx.RemoteProtocolError, httpx.PoolTimeout)
-
-
-def _one_line(text: Any, limit: int = _MAX_MESSAGE_CHARS) -> str:
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _error_message(payload: Any) -> str | None:
@@ -186,10 +182,10 @@ class OpenAICompatibleGenerator:
             except _RETRYABLE as exc:
                 if received:
                     raise GenerationError(
-                        f"the connection to the LLM server at {self.base_url} broke mid-answer: {_one_line(exc)}"
+                        f"the connection to the LLM server at {self.base_url} broke mid-answer: {one_line(exc, _MAX_MESSAGE_CHARS)}"
                     ) from exc
                 if attempt >= self.retries:
-                    reason = _one_line(exc) or type(exc).__name__
+                    reason = one_line(exc, _MAX_MESSAGE_CHARS) or type(exc).__name__
                     raise GenerationError(
                         f"cannot reach the LLM server at {self.base_url}: {reason}; "
                         "start it or unset SURVEY_RAG_LLM_URL"
@@ -204,7 +200,7 @@ class OpenAICompatibleGenerator:
                     "it may be overloaded (raise SURVEY_RAG_LLM_TIMEOUT_S or check the server)"
                 ) from exc
             except httpx.HTTPError as exc:
-                raise GenerationError(f"talking to the LLM server at {self.base_url} failed: {_one_line(exc)}") from exc
+                raise GenerationError(f"talking to the LLM server at {self.base_url} failed: {one_line(exc, _MAX_MESSAGE_CHARS)}") from exc
 
     def _http_error(self, response: httpx.Response) -> GenerationError:
         body = b""
@@ -217,7 +213,7 @@ class OpenAICompatibleGenerator:
             message = _error_message(json.loads(text)) or text
         except ValueError:
             message = text
-        message = _one_line(message) or response.reason_phrase
+        message = one_line(message, _MAX_MESSAGE_CHARS) or response.reason_phrase
         hint = ""
         if response.status_code in (401, 403):
             hint = "; check SURVEY_RAG_LLM_API_KEY"
@@ -253,20 +249,20 @@ class OpenAICompatibleGenerator:
             try:
                 event = json.loads(data)
             except ValueError:
-                raise self._malformed(f"an event is not JSON: {_one_line(data, 80)!r}") from None
+                raise self._malformed(f"an event is not JSON: {one_line(data, 80)!r}") from None
             if not isinstance(event, dict):
-                raise self._malformed(f"an event is not a JSON object: {_one_line(data, 80)!r}")
+                raise self._malformed(f"an event is not a JSON object: {one_line(data, 80)!r}")
             if "error" in event:
-                message = _one_line(_error_message(event) or event["error"])
+                message = one_line(_error_message(event) or event["error"], _MAX_MESSAGE_CHARS)
                 raise GenerationError(f"the LLM server at {self.base_url} failed mid-answer: {message}")
             choices = event.get("choices")
             if not isinstance(choices, list):
-                raise self._malformed(f"an event has no choices: {_one_line(data, 80)!r}")
+                raise self._malformed(f"an event has no choices: {one_line(data, 80)!r}")
             if not choices:  # e.g. a final usage-only event
                 continue
             choice = choices[0]
             if not isinstance(choice, dict):
-                raise self._malformed(f"a choice is not a JSON object: {_one_line(data, 80)!r}")
+                raise self._malformed(f"a choice is not a JSON object: {one_line(data, 80)!r}")
             delta = choice.get("delta") or {}
             content = delta.get("content") if isinstance(delta, dict) else None
             if content:
@@ -314,8 +310,6 @@ class OpenAICompatibleGenerator:
                 return cached
         count = self._server_count(text)
         if count is None:
-            from ingest.chunk import estimate_tokens
-
             return estimate_tokens(text)  # not cached: the server's count may become available
         with self._lock:
             self._counts[text] = count
@@ -341,7 +335,7 @@ class OpenAICompatibleGenerator:
             endpoint, overhead = tokenizer
             raw = self._ask_tokenizer(endpoint, text)
         except httpx.HTTPError as exc:
-            log.info("LLM server tokenizer unavailable (%s); estimating token counts", _one_line(exc))
+            log.info("LLM server tokenizer unavailable (%s); estimating token counts", one_line(exc, _MAX_MESSAGE_CHARS))
             with self._lock:
                 self._tokenizer_failed_at = time.monotonic()
             return None

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from core.errors import UserFacingError
+
 ENV_PREFIX = "SURVEY_RAG_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +36,7 @@ def _default_data_dir() -> Path:
     return Path(base) / "survey-rag"
 
 
-class SettingsError(ValueError):
+class SettingsError(UserFacingError, ValueError):
     """A setting has a value that cannot be used."""
 
 
@@ -46,7 +48,7 @@ class Settings:
     cache_dir: Path = field(default_factory=_default_cache_dir)
     embedding_cache_file: str = ""  # default: <data_dir>/embedding-cache.sqlite
 
-    # Models: a registered name (see survey_rag.models) or a local path.
+    # Models: a registered name (see core.models) or a local path.
     embedding_model: str = "embeddinggemma-300m"
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     llm_url: str = ""  # an OpenAI-compatible server; empty = in-process llama.cpp

@@ -1,13 +1,17 @@
-"""Text generation backends behind one small interface.
+"""The in-process llama.cpp backend: the ONLY module that touches llama-cpp-python's internals.
 
-``LlamaCppGenerator`` runs a GGUF model in-process with llama-cpp-python and
-its chat template; llama.cpp keeps the KV cache of the longest shared prompt
-prefix, so fixed instructions placed first are computed once.
+``LlamaCppGenerator`` runs a GGUF model with llama-cpp-python and its chat template; llama.cpp
+keeps the KV cache of the longest shared prompt prefix, so fixed instructions placed first are
+computed once (and ``pin_prompt`` keeps them across calls with other instructions). It also
+exposes what the bench and the tests measure: llama.cpp's own performance counters and the
+tokens of a chat prompt exactly as the model's template renders it.
 
 Example:
-    >>> gen = load_generator(Settings.load())  # doctest: +SKIP
+    >>> gen = LlamaCppGenerator(Path("model.gguf"))  # doctest: +SKIP
     >>> "".join(gen.stream_chat([{"role": "user", "content": "Say hi"}], max_tokens=8))  # doctest: +SKIP
     'Hi!'
+    >>> gen.reset_perf(); _ = list(gen.stream_chat(messages, max_tokens=8)); gen.perf()  # doctest: +SKIP
+    LlamaPerf(prompt_tokens=31, prompt_s=0.41, generated_tokens=8, generation_s=0.45)
 """
 
 from __future__ import annotations
@@ -18,36 +22,29 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
-from survey_rag.models import resolve_model
-from survey_rag.settings import Settings
+from rag.llm.base import GenerationError, Message
 
 log = logging.getLogger(__name__)
 
-Message = dict[str, str]
+def llama_cpp_version() -> str:
+    import llama_cpp
+
+    return llama_cpp.__version__
 
 
-class GenerationError(RuntimeError):
-    """The model or server could not produce an answer; the message says why and what to do."""
+@dataclass(frozen=True)
+class LlamaPerf:
+    """llama.cpp's own counters since the last reset: prompt tokens computed and tokens generated,
+    with their time."""
 
-
-class Generator(Protocol):
-    name: str
-
-    def stream_chat(
-        self, messages: Sequence[Message], max_tokens: int, temperature: float = 0.0, stop: Sequence[str] = (),
-        banned: Sequence[str] = (),
-    ) -> Iterator[str]:
-        """Yield the reply to ``messages`` piece by piece; ``banned`` words are kept out of it where the
-        backend can (llama.cpp: each word that is one token of the model, with or without a leading space)."""
-        ...
-
-    def count_tokens(self, text: str) -> int:
-        """Number of tokens ``text`` costs in this model's prompt."""
-        ...
+    prompt_tokens: int
+    prompt_s: float
+    generated_tokens: int
+    generation_s: float
 
 
 @dataclass(frozen=True)
@@ -85,6 +82,7 @@ class LlamaCppGenerator:
         self._lock = threading.Lock()
         self._pinned: _PinnedPrompt | None = None
         self._bans: dict[tuple[str, ...], dict[int, float]] = {}
+        self._formatter = None
         log.info("loaded %s in %.1f s", self.name, self.load_seconds)
 
     def pin_prompt(self, messages: Sequence[Message]) -> None:
@@ -118,6 +116,31 @@ class LlamaCppGenerator:
         n = len(pinned.tokens)
         self.llm.input_ids[:n] = pinned.tokens
         self.llm.n_tokens = n
+
+    def reset_perf(self) -> None:
+        import llama_cpp
+
+        llama_cpp.llama_perf_context_reset(self.llm._ctx.ctx)
+
+    def perf(self) -> LlamaPerf:
+        import llama_cpp
+
+        d = llama_cpp.llama_perf_context(self.llm._ctx.ctx)
+        return LlamaPerf(d.n_p_eval, d.t_p_eval_ms / 1000, d.n_eval, d.t_eval_ms / 1000)
+
+    def chat_prompt_tokens(self, messages: Sequence[Message]) -> list[int]:
+        """The tokens of ``messages`` as this model's chat template renders them (what llama.cpp computes)."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            def text(token: int) -> str:
+                return self.llm.detokenize([token], special=True).decode("utf-8", "replace") if token >= 0 else ""
+
+            self._formatter = Jinja2ChatFormatter(template=self.llm.metadata["tokenizer.chat_template"],
+                                                  eos_token=text(self.llm.token_eos()),
+                                                  bos_token=text(self.llm.token_bos()))
+        prompt = self._formatter(messages=list(messages)).prompt
+        return self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
@@ -156,15 +179,3 @@ class LlamaCppGenerator:
             finally:
                 if self._pinned is not None and messages[0]["content"] != self._pinned.system:
                     self._restore_pinned()
-
-
-def load_generator(settings: Settings) -> Generator:
-    """The configured backend: an OpenAI-compatible server when ``llm_url`` is set, else llama.cpp."""
-    if settings.llm_url:
-        from rag.openai_backend import OpenAICompatibleGenerator
-
-        return OpenAICompatibleGenerator.from_settings(settings)
-    path = resolve_model(settings.llm_model, settings)
-    if path.is_dir() or path.suffix.lower() != ".gguf":
-        raise GenerationError(f"{path}: the in-process LLM must be a .gguf file; set SURVEY_RAG_LLM_MODEL to one")
-    return LlamaCppGenerator(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)

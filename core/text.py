@@ -1,0 +1,157 @@
+"""Text helpers shared by ingestion and answering: sentence splitting (Kiwi, plus a splitter for
+Latin-script prose), heading detection, a token estimate, and the one pattern each for Hangul,
+citation markers and invisible control characters.
+
+Example:
+    >>> [text[s.start:s.end] for text in ["Il apprend vite. C'est utile."] for s in split_sentences(text)]
+    ['Il apprend vite.', "C'est utile."]
+    >>> strip_citation_markers("Distillation shrinks models [2].")
+    'Distillation shrinks models.'
+    >>> one_line("a\n  long   line", 8)
+    'a long …'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Hangul syllables and jamo (conjoining and compatibility).
+HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+# A citation marker as the answers carry them: "[1]" .. "[99]"; group 1 is the number.
+CITATION_MARKER = re.compile(r"\[(\d{1,2})\]")
+_SPACED_MARKER = re.compile(r"\s*" + CITATION_MARKER.pattern)
+# Control and zero-width characters (tab, line feed and carriage return are kept).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2060\ufeff]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
+LETTER = re.compile(r"[^\W\d_]")
+
+LATIN_CHARS_PER_TOKEN = 3.6  # Hangul costs more per character (0.95 tokens)
+_NUMBERED_HEADING = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.?|[A-Z]\.)\s+\S")
+_SENTENCE_END = re.compile(r"[.!?。…:;,)\]]$")
+_HEADING_MAX_CHARS = 80
+
+
+def estimate_tokens(text: str) -> int:
+    """Rough LLM token count: Hangul syllables cost about one token, Latin text about 1 per 3.6 chars."""
+    hangul = len(HANGUL.findall(text))
+    return int(hangul * 0.95 + (len(text) - hangul) / LATIN_CHARS_PER_TOKEN) + 1
+
+
+@lru_cache(maxsize=1)
+def kiwi():
+    """The process's one Kiwi analyser (sentence splitting here, keyword tokens in rag.keywords):
+    each instance holds about 0.4 GB of dictionaries and models."""
+    from kiwipiepy import Kiwi
+
+    return Kiwi()
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+
+
+# A sentence end followed by the start of another sentence. Kiwi splits Korean well but
+# leaves Latin-script prose ("Il apprend vite. C'est ...") as one long "sentence".
+_LATIN_END = re.compile(
+    r"[.!?…]+(?:[\s\u00a0\u202f]?[\"'»”’)\]])*(?=\s+(?:[\"'«“‘(\[][\s\u00a0\u202f]?)?[A-ZÀ-ÖØ-Þ0-9\uac00-\ud7a3])"
+)
+_LAST_WORD = re.compile(r"(\S+)$")
+_WORD_WINDOW = 40
+_INITIALISM = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")  # e.g, i.e, U.S
+_ABBREVIATIONS = frozenset(
+    "al approx cf ch chap dr eq eqs etc ex fig figs mme mr mrs ms no nos p pp réf ref refs resp sec st tab vol vs".split()
+)
+
+
+# Kiwi's time grows with the square of a run of characters without whitespace (a base64
+# blob, a minified line: 1 MB took over 20 minutes), so such runs never reach it: each
+# becomes a "sentence" of its own, which chunking then cuts to size.
+_LONG_RUN = re.compile(r"\S{200,}")
+
+
+def split_sentences(text: str, offset: int = 0) -> list[Span]:
+    """Sentence spans of ``text`` (offsets shifted by ``offset``)."""
+    spans, pos = [], 0
+    for m in _LONG_RUN.finditer(text):
+        spans.extend(_split_prose(text[pos : m.start()], offset + pos))
+        spans.append(Span(offset + m.start(), offset + m.end()))
+        pos = m.end()
+    spans.extend(_split_prose(text[pos:] if pos else text, offset + pos))
+    return spans
+
+
+def _split_prose(text: str, offset: int) -> list[Span]:
+    spans = []
+    for sent in kiwi().split_into_sents(text):
+        start, end = sent.start, sent.end
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        for a, b in _split_latin(text, start, end):
+            spans.append(Span(offset + a, offset + b))
+    return spans
+
+
+def _split_latin(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` after sentence-final punctuation that Kiwi did not split at."""
+    pieces = []
+    for m in _LATIN_END.finditer(text, start, end):
+        # Only the last few characters matter (abbreviations are short); scanning back to
+        # ``start`` made a paragraph of skipped abbreviations ("Fig. 1. Fig. 2. ...") quadratic.
+        word = _LAST_WORD.search(text, max(start, m.start() - _WORD_WINDOW), m.start())
+        token = word.group(1).lstrip("([\"'«“").lower() if word else ""
+        if token in _ABBREVIATIONS or _INITIALISM.match(token) or (len(token) == 1 and token.isalpha()):
+            continue
+        if token.isdigit() and len(token) <= 2:  # "1. Introduction", list numbers
+            continue
+        pieces.append((start, m.end()))
+        start = m.end()
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        pieces.append((start, end))
+    return pieces
+
+
+def is_heading(paragraph: str) -> bool:
+    """A one-line paragraph that reads like a section title."""
+    line = paragraph.strip()
+    if "\n" in line or not (2 <= len(line) <= _HEADING_MAX_CHARS):
+        return False
+    if line.startswith(("#",)):
+        return True
+    if line.startswith(("•", "-", "*", "(", "[")) or _SENTENCE_END.search(line):
+        return False
+    return bool(_NUMBERED_HEADING.match(line)) or len(line.split()) <= 10
+
+
+
+def strip_citation_markers(text: str) -> str:
+    """``text`` without its [n] markers (and the space before each)."""
+    return _SPACED_MARKER.sub("", text).strip()
+
+
+def citation_numbers(text: str) -> list[int]:
+    """The [n] markers of ``text``, in order."""
+    return [int(m) for m in CITATION_MARKER.findall(text)]
+
+
+def one_line(text: object, limit: int = 220) -> str:
+    """``text`` on one line (runs of whitespace become one space), cut to ``limit`` characters with "…"."""
+    flat = " ".join(str(text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def printable(text: str) -> str:
+    """``text`` with line breaks, control characters and undecodable bytes escaped (``\\n``, ``\\udce9``),
+    so a file name always prints as one line.
+
+    >>> printable("bad\\nname\\udce9.txt")
+    'bad\\\\nname\\\\udce9.txt'
+    """
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
