@@ -18,7 +18,8 @@ from typing import Callable
 from core.settings import Settings
 from ingest.pipeline import ensure_index
 from rag.pipeline import RagPipeline
-from ui.app import build_app, launch, warm_up
+from ui.app import build_app, launch
+from ui.handlers import warm_up
 
 log = logging.getLogger("survey_rag")
 

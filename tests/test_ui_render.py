@@ -1,14 +1,11 @@
-"""Fast unit tests of the chat page's pure parts: rendering, file-name sanitising, upload rollback."""
+"""Fast unit tests of the chat page's pure parts: rendering (uploads: tests/test_uploads.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from ingest.index import IngestLockedError
 from ingest.types import IndexedDocument
-from ingest.types import Chunk, FileFailure, IngestReport
+from ingest.types import Chunk
 from rag.types import Answer, Citation, Evidence, Hit, SourcesEvent
 from ui import render
 
@@ -100,88 +97,6 @@ def test_document_rows_and_choices():
     assert rows[0][0] == "Survey <One>" and rows[0][2] == 3 and rows[0][4] == "doc0.txt"
     assert rows[0][3].startswith("2023-11-1")
     assert render.document_choices(docs)[1] == ("한국어 문서 — doc1.txt", "/corpus/doc1.txt")
-
-
-# ---------------------------------------------------------------- uploads
-
-
-@pytest.mark.parametrize(
-    "name, expected",
-    [
-        ("../../etc/passwd", "passwd"),
-        ("..\\..\\windows\\evil.md", "evil.md"),
-        ("report.TXT", "report.txt"),
-        ("리포트 최종 (v2).pdf", "리포트 최종 (v2).pdf"),
-        ("a\x00b;rm -rf $HOME|x.txt", "a_b_rm -rf _HOME_x.txt"),
-        ("..", "upload"),
-        (".bashrc", "bashrc"),
-        ("", "upload"),
-    ],
-)
-def test_sanitize_filename(name, expected):
-    from ui.app import sanitize_filename
-
-    assert sanitize_filename(name) == expected
-
-
-def test_sanitize_filename_limits_length():
-    from ui.app import sanitize_filename
-
-    out = sanitize_filename("x" * 500 + ".txt")
-    assert out.endswith(".txt") and len(out) <= 110
-
-
-@pytest.fixture
-def upload_settings(tmp_path):
-    from conftest import make_settings
-
-    return make_settings(tmp_path / "data", max_upload_mb=0.01)
-
-
-def _fake_ingest(calls, fail_names=(), exc=None):
-    def ingest(paths):
-        calls.append([Path(p) for p in paths])
-        if exc:
-            raise exc
-        failed = tuple(FileFailure(str(p), "duplicate of already indexed /x; skipped") for p in paths
-                       if p.name in fail_names)
-        ok = tuple(str(Path(p).resolve()) for p in paths if p.name not in fail_names)
-        return IngestReport(added=ok, failed=failed)
-    return ingest
-
-
-def test_uploads_rejected_with_the_cli_reason(tmp_path, upload_settings):
-    from ui.app import add_uploads
-
-    (tmp_path / "empty.txt").write_bytes(b"")
-    (tmp_path / "tool.exe").write_bytes(b"MZ\x00\x00")
-    (tmp_path / "big.txt").write_text("word " * 5000)
-    (tmp_path / "good.md").write_text("# Good\n\nA fine little document about models.", encoding="utf-8")
-    calls = []
-    out = add_uploads([tmp_path / n for n in ("empty.txt", "tool.exe", "big.txt", "good.md")], upload_settings,
-                      _fake_ingest(calls))
-    reasons = {f.path: f.reason for f in out.rejected}
-    assert reasons["empty.txt"] == "empty file"
-    assert reasons["tool.exe"].startswith("unsupported file type '.exe'")
-    assert reasons["big.txt"].startswith("file too large")
-    uploads = upload_settings.data_dir / "uploads"
-    assert calls == [[uploads / "good.md"]]
-    assert sorted(p.name for p in uploads.iterdir()) == ["good.md"]  # staging cleaned up
-
-
-def test_failed_replacement_restores_the_previous_file(tmp_path, upload_settings):
-    from ui.app import add_uploads
-
-    uploads = upload_settings.data_dir / "uploads"
-    uploads.mkdir(parents=True)
-    (uploads / "notes.txt").write_text("the original notes", encoding="utf-8")
-    (tmp_path / "notes.txt").write_text("a new version of the notes", encoding="utf-8")
-    out = add_uploads([tmp_path / "notes.txt"], upload_settings, _fake_ingest([], fail_names={"notes.txt"}))
-    assert [f.path for f in out.rejected] == ["notes.txt"] and "duplicate" in out.rejected[0].reason
-    assert (uploads / "notes.txt").read_text(encoding="utf-8") == "the original notes"
-
-    out = add_uploads([tmp_path / "notes.txt"], upload_settings, _fake_ingest([], exc=IngestLockedError("busy")))
-    assert out.locked and (uploads / "notes.txt").read_text(encoding="utf-8") == "the original notes"
 
 
 def test_auth_from_env():

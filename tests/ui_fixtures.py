@@ -47,7 +47,8 @@ def ui_server(tmp_path_factory, corpus_settings, embedder, generator) -> UiServe
     if "server" in _SERVER:
         return _SERVER["server"]
     from rag.pipeline import RagPipeline
-    from ui.app import build_app, launch, warm_up
+    from ui.app import build_app, launch
+    from ui.handlers import warm_up
 
     data_dir = tmp_path_factory.mktemp("ui-data")
     shutil.copytree(corpus_settings.index_dir, data_dir / "index")
@@ -69,7 +70,10 @@ def close_server() -> None:
 
 
 class StubPipeline:
-    """Stands in for RagPipeline where no model is needed: answers slowly with one cited passage."""
+    """Stands in for RagPipeline where no model is needed: answers slowly with one cited passage.
+
+    It is an ``ui.protocols.AnswerService``, as RagPipeline is (tests/test_ui_handlers.py checks both).
+    """
 
     def __init__(self, settings, delay_s: float = 1.5):
         from types import SimpleNamespace
@@ -95,8 +99,8 @@ class StubPipeline:
 
         return SimpleNamespace(index=self._index)
 
-    def search(self, question, k=None):
-        return [self.hit]
+    def warm_up(self, prime_model=True):
+        """Nothing to load."""
 
     def stream(self, question, history=(), top_k=None, max_answer_tokens=None):
         import time

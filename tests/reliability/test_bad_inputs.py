@@ -293,8 +293,7 @@ def test_pathological_text_is_chunked_in_bounded_time(name, text):
 
 def test_names_with_separators_are_sanitised_on_upload(tmp_path):
     """Uploads arrive with names chosen elsewhere: path separators and `..` never leave the uploads folder."""
-    pytest.importorskip("gradio")
-    from ui.app import sanitize_filename
+    from ingest.uploads import sanitize_filename
 
     for raw in ["../../etc/passwd.txt", "..\\..\\windows\\system.ini.md", "/abs/olute.txt", "..", "...txt",
                 "a/../../b.pdf", "C:\\Users\\x\\..\\y.txt", "\x00evil\n.txt", "caf\udce9.txt"]:

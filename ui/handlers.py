@@ -1,0 +1,239 @@
+"""What the chat page's buttons do, as plain classes over an ``AnswerService`` (no Gradio here).
+
+``ChatHandler`` adds a question to the conversation, streams its answer and clears the
+conversation; ``DocumentsHandler`` shows the indexed documents, adds uploads, removes a
+document and re-ingests the corpus folder. ``ui.app`` lays the page out and turns their
+results into Gradio outputs.
+
+Example:
+    >>> chat = ChatHandler(pipeline, settings)  # doctest: +SKIP
+    >>> history, box, pending = chat.submit("LLM or fine-tuned model for NER?", [])  # doctest: +SKIP
+    >>> for update in chat.respond(history, pending, [], top_k=5, max_tokens=200): ...  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from core.errors import user_message
+from core.settings import Settings
+from ingest.index import IndexStoreError, IngestLockedError
+from ingest.pipeline import IngestProgress, ingest_paths
+from ingest.types import IndexedDocument
+from ingest.uploads import UploadReport, add_uploads, remove_upload
+from rag.question import QuestionError, validate_question
+from rag.types import Answer, AnswerEvent, SourcesEvent, TokenEvent
+from ui import render
+from ui.protocols import AnswerService
+
+log = logging.getLogger(__name__)
+
+LOCKED_MESSAGE = (
+    "Another ingest is already running (started from this page, another tab or the command line). "
+    "Nothing was changed; please try again when it has finished."
+)
+EMPTY_TABLE = [["(no documents indexed yet)", "", 0, "", ""]]
+
+Message = dict  # one chat message: {"role": "user" | "assistant", "content": markdown}
+
+
+def warm_up(service: AnswerService, prime_model: bool = True) -> None:
+    """Get the index, the embedder and the model's prompt cache ready, so the first question after
+    start is not the slow one (see ``RagPipeline.warm_up``)."""
+    try:
+        service.warm_up(prime_model)
+    except IndexStoreError as exc:
+        log.warning("no index to warm up: %s", exc)
+
+
+def _assistant(content: str) -> Message:
+    return {"role": "assistant", "content": content}
+
+
+# ---------------------------------------------------------------- chat
+
+
+@dataclass(frozen=True)
+class ChatUpdate:
+    """One step of an answer: the conversation, the sources panel, the pending question, the questions so far."""
+
+    history: list[Message]
+    sources: str | None  # None: the sources panel stays as it is
+    pending: str | None  # the question being answered; None once answered or failed
+    questions: list[str]  # the conversation's answered questions, oldest first
+
+
+class ChatHandler:
+    def __init__(self, service: AnswerService, settings: Settings):
+        self.service = service
+        self.settings = settings
+        self.model_name = service.generator.name
+
+    def submit(self, message: str, history: list[Message]) -> tuple[list[Message], str, str | None]:
+        """Add the question to the conversation at once: (history, text left in the box, pending question).
+
+        A bad question gets its reason in the conversation and stays in the box so it can be fixed.
+        """
+        history = list(history or [])
+        text = message or ""
+        try:
+            question = validate_question(text, self.settings.max_question_chars)
+        except QuestionError as exc:
+            if text.strip():
+                history.append({"role": "user", "content": render.esc(render.one_line(text, 300))})
+            history.append(_assistant(render.notice_markdown(str(exc))))
+            return history, text if text.strip() else "", None
+        history.append({"role": "user", "content": render.esc(question)})
+        history.append(_assistant(render.waiting_markdown("Searching the documents…")))
+        return history, "", question
+
+    def respond(self, history: list[Message], pending: str | None, questions: Sequence[str],
+                top_k: float, max_tokens: float) -> Iterator[ChatUpdate]:
+        """Answer ``pending``: the sources preview, the answer token by token, then the final answer."""
+        history = list(history or [])
+        questions = list(questions or [])
+        if not pending:
+            yield ChatUpdate(history, None, None, questions)
+            return
+        if not history or history[-1].get("role") != "assistant":
+            history.append(_assistant(""))
+        turn = len(questions) + 1
+        yield ChatUpdate(list(history), render.sources_searching(), pending, questions)
+        try:
+            answer = yield from self._stream(history, pending, questions, turn, top_k, max_tokens)
+        except QuestionError as exc:
+            history[-1] = _assistant(render.notice_markdown(str(exc)))
+            yield ChatUpdate(history, render.sources_placeholder(), None, questions)
+            return
+        except Exception as exc:  # keep the page usable; the details go to the server log
+            log.exception("answering failed")
+            reason = user_message(exc) or f"{type(exc).__name__}; see the server log for details"
+            history[-1] = _assistant(render.notice_markdown(f"Sorry, the answer failed ({reason})."))
+            yield ChatUpdate(history, None, None, questions)
+            return
+        history[-1] = _assistant(render.answer_markdown(answer, turn))
+        yield ChatUpdate(history, render.sources_for_answer(answer, turn, self.model_name), None,
+                         questions + [pending])
+
+    def _stream(self, history: list[Message], pending: str, questions: list[str], turn: int,
+                top_k: float, max_tokens: float) -> Iterator[ChatUpdate]:
+        """The updates while ``pending`` is answered (``history[-1]`` is the answer so far); returns the Answer."""
+        answer: Answer | None = None
+        text = ""
+        for event in self.service.stream(pending, history=tuple(questions), top_k=int(top_k),
+                                         max_answer_tokens=int(max_tokens)):
+            if isinstance(event, SourcesEvent):
+                waiting = ("Checking the nearest passages…" if event.will_refuse
+                           else f"Found {len(event.hits)} passages; writing the answer…")
+                history[-1] = _assistant(render.waiting_markdown(waiting))
+                yield ChatUpdate(list(history), render.sources_preview(event, turn), pending, questions)
+            elif isinstance(event, TokenEvent):
+                text = event.text if event.restart else text + event.text
+                history[-1] = _assistant(render.streaming_markdown(text))
+                yield ChatUpdate(list(history), None, pending, questions)
+            elif isinstance(event, AnswerEvent):
+                answer = event.answer
+        assert answer is not None
+        return answer
+
+    def clear(self) -> tuple[list[Message], str, None, list[str], str]:
+        """A new conversation: (history, sources panel, pending question, questions, question box)."""
+        return [], render.sources_placeholder(), None, [], ""
+
+
+# ---------------------------------------------------------------- documents
+
+
+@dataclass(frozen=True)
+class DocumentsView:
+    """The documents tab after an action: its status message, the table, the remove choices and the index line."""
+
+    status: str
+    rows: list[list]
+    choices: list[tuple[str, str]]  # (label, source)
+    info: str  # the models and the index size, markdown
+
+
+class DocumentsHandler:
+    def __init__(self, service: AnswerService, settings: Settings):
+        self.service = service
+        self.settings = settings
+        self.model_name = service.generator.name
+
+    def documents(self) -> list[IndexedDocument]:
+        try:
+            return list(self.service.retriever().index.documents.values())
+        except IndexStoreError:
+            return []
+
+    def rows(self) -> list[list]:
+        return render.document_rows(self.documents()) or EMPTY_TABLE
+
+    def choices(self) -> list[tuple[str, str]]:
+        return render.document_choices(self.documents())
+
+    def index_info(self) -> str:
+        docs = self.documents()
+        chunks = sum(d.chunk_count for d in docs)
+        return (
+            f"**Answer model:** `{self.model_name}`  \n"
+            f"**Embedding model:** `{self.settings.embedding_model}`  \n"
+            f"**Index:** {len(docs)} documents, {chunks} passages"
+        )
+
+    def view(self, status: str = "", changed: bool = False) -> DocumentsView:
+        """The tab as it is now; ``changed``: the index was just changed, so answer from the new version now."""
+        if changed:
+            warm_up(self.service, prime_model=False)  # switch to the new index version now, not on the next question
+        return DocumentsView(status, self.rows(), self.choices(), self.index_info())
+
+    def upload(self, files: Sequence[str | Path], progress: IngestProgress | None = None) -> DocumentsView:
+        if not files:
+            return self.view("Choose one or more .txt, .md or .pdf files first.")
+        before = {d.source for d in self.documents()}
+        outcome = add_uploads(files, self.settings, lambda paths: ingest_paths(
+            paths, self.settings, embedder=self.service.embedder, progress=progress))
+        return self.view(self._upload_status(outcome, before), changed=bool(outcome.added))
+
+    def _upload_status(self, outcome: UploadReport, before: set[str]) -> str:
+        lines = [LOCKED_MESSAGE] if outcome.locked else []
+        docs = {d.source: d for d in self.documents()}
+        unchanged = set(outcome.report.unchanged) if outcome.report else set()
+        for path in outcome.added:
+            d = docs.get(str(Path(path).resolve()))
+            if d is None:
+                continue
+            verb = "already indexed, unchanged" if d.source in unchanged else (
+                "updated" if d.source in before else "added")
+            lines.append(f"✓ **{render.esc(d.title)}** ({', '.join(d.languages)}, {d.chunk_count} chunks): {verb}.")
+        lines += [f"✗ Rejected `{failure}`" for failure in outcome.rejected]
+        if outcome.report:
+            lines.append(f"<small>{render.esc(outcome.report.summary())}</small>")
+        return "\n\n".join(lines) or "Nothing to do."
+
+    def remove(self, source: str | None) -> DocumentsView:
+        if not source:
+            return self.view("Pick a document to remove first.")
+        title = next((d.title for d in self.documents() if d.source == source), source)
+        try:
+            report = remove_upload(source, self.settings)
+        except IngestLockedError:
+            return self.view(LOCKED_MESSAGE)
+        if not report.removed:
+            return self.view(f"**{render.esc(title)}** was not in the index (already removed?).")
+        return self.view(f"Removed **{render.esc(title)}** from the index.", changed=True)
+
+    def reingest_corpus(self, progress: IngestProgress | None = None) -> DocumentsView:
+        corpus = self.settings.corpus_dir
+        try:
+            report = ingest_paths([corpus], self.settings, embedder=self.service.embedder, progress=progress)
+        except IngestLockedError:
+            return self.view(LOCKED_MESSAGE)
+        except IndexStoreError as exc:
+            return self.view(f"✗ {render.esc(str(exc))}")
+        lines = [f"Re-ingested `{render.esc(str(corpus))}`: {render.esc(report.summary())}"]
+        lines += [f"✗ Failed `{render.esc(str(f))}`" for f in report.failed]
+        return self.view("\n\n".join(lines), changed=bool(report.added or report.changed or report.removed))
