@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -164,100 +165,136 @@ def build_app(service: AnswerService, settings: Settings | None = None) -> gr.Bl
     settings = settings or service.settings
     chat = ChatHandler(service, settings)
     docs = DocumentsHandler(service, settings)
-    events = _Events(chat, docs)
-
     with gr.Blocks(title="Survey RAG", analytics_enabled=False) as app:
         gr.Markdown(
             "## Survey RAG\nAsk about the LLM survey documents in 한국어, Français or English; "
             "every answer cites the passages it comes from.",
             elem_id="sr-header",
         )
-        pending = gr.State(None)
-        questions = gr.State([])
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=380):
-                        chatbot = gr.Chatbot(
-                            label="Conversation", elem_id="sr-chat", height=520,
-                            placeholder="Ask a question below, or click an example. "
-                                        "Answers stream in; **[n]** marks the source passage.",
-                            buttons=["copy"], feedback_options=None, show_label=False,
-                        )
-                        with gr.Row():
-                            message = gr.Textbox(
-                                placeholder="Ask in Korean, French or English… (Enter to send)",
-                                show_label=False, lines=1, max_lines=4, scale=8, elem_id="sr-question",
-                                autofocus=True,
-                            )
-                            send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sr-ask")
-                        with gr.Row(elem_id="sr-examples"):
-                            example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
-                            clear_button = gr.Button("Clear conversation", size="sm", variant="stop",
-                                                     elem_id="sr-clear")
-                        with gr.Accordion("Settings", open=False, elem_id="sr-settings"):
-                            top_k = gr.Slider(1, 10, value=min(max(settings.top_k, 1), 10), step=1,
-                                              label="Passages to retrieve (top-k)")
-                            max_tokens = gr.Slider(32, 1024, value=min(max(settings.max_answer_tokens, 32), 1024),
-                                                   step=16, label="Answer length (max tokens)")
-                            info = gr.Markdown(docs.index_info())
-                    with gr.Column(scale=2, min_width=320):
-                        sources = gr.HTML(render.sources_placeholder(), elem_id="sr-sources-panel",
-                                          js_on_load=None)
+                chat_tab = _chat_tab(settings, docs)
             with gr.Tab("Documents", id="documents"):
-                gr.Markdown(
-                    "The documents answers are drawn from. Uploads are copied into the app's data folder "
-                    f"and indexed; only .txt, .md and .pdf files up to {settings.max_upload_mb:g} MB."
-                )
-                table = gr.Dataframe(value=docs.rows(), headers=render.DOCUMENT_HEADERS, interactive=False,
-                                     wrap=True, elem_id="sr-documents", max_height=420,
-                                     column_widths=["38%", "12%", "9%", "16%", "25%"])
-                with gr.Row(equal_height=False):
-                    with gr.Column():
-                        files = gr.File(label=f"Upload .txt, .md or .pdf (≤ {settings.max_upload_mb:g} MB each)",
-                                        file_count="multiple", elem_id="sr-upload")
-                        add_button = gr.Button("Add to index", variant="primary", elem_id="sr-add")
-                    with gr.Column():
-                        doc_picker = gr.Dropdown(choices=docs.choices(), value=None,
-                                                 label="Remove a document", elem_id="sr-remove-picker")
-                        remove_button = gr.Button("Remove from index", variant="stop", elem_id="sr-remove")
-                        corpus_button = gr.Button("Re-ingest the corpus folder", elem_id="sr-reingest")
-                status = gr.Markdown(elem_id="sr-doc-status")
-
-        # ------------------------------------------------------------ events
-        respond_args = dict(
-            fn=events.respond, inputs=[chatbot, pending, questions, top_k, max_tokens],
-            outputs=[chatbot, sources, pending, questions], concurrency_limit=1, concurrency_id="llm",
-            show_progress="full", show_progress_on=[chatbot],
-        )
-        submitted = message.submit(chat.submit, [message, chatbot], [chatbot, message, pending],
-                                   concurrency_limit=None, show_progress="hidden", api_name="submit",
-                                   queue=False)
-        answering = [submitted.then(api_name="respond", **respond_args)]
-        clicked = send.click(chat.submit, [message, chatbot], [chatbot, message, pending],
-                             concurrency_limit=None, show_progress="hidden", api_visibility="private",
-                             queue=False)
-        answering.append(clicked.then(api_visibility="private", **respond_args))
-        for button in example_buttons:
-            filled = button.click(lambda q=button.value: q, None, message, queue=False, api_visibility="private")
-            step = filled.then(chat.submit, [message, chatbot], [chatbot, message, pending],
-                               queue=False, api_visibility="private")
-            answering.append(step.then(api_visibility="private", **respond_args))
-        clear_button.click(chat.clear, None, [chatbot, sources, pending, questions, message], cancels=answering,
-                           queue=False, api_name="clear")
-        # The chatbot's own trash icon clears the messages; forget the conversation with them.
-        chatbot.clear(lambda: chat.clear()[1:4], None, [sources, pending, questions], cancels=answering, queue=False,
-                      api_visibility="private")
-
-        doc_outs = [status, table, doc_picker, info]
-        add_button.click(events.upload, [files], doc_outs + [files], concurrency_limit=1, concurrency_id="ingest",
-                         api_name="upload")
-        remove_button.click(events.remove, [doc_picker], doc_outs, concurrency_limit=1, concurrency_id="ingest",
-                            api_name="remove")
-        corpus_button.click(events.reingest_corpus, None, doc_outs, concurrency_limit=1, concurrency_id="ingest",
-                            api_name="reingest_corpus")
-        app.load(events.documents, None, doc_outs, api_name="documents", queue=False)
+                docs_tab = _documents_tab(settings, docs)
+        events = _Events(chat, docs)
+        _wire_chat(chat_tab, chat, events)
+        _wire_documents(docs_tab, chat_tab.info, events, app)
     return app
+
+
+@dataclass(frozen=True)
+class _ChatTab:
+    chatbot: gr.Chatbot
+    message: gr.Textbox
+    send: gr.Button
+    examples: list[gr.Button]
+    clear: gr.Button
+    top_k: gr.Slider
+    max_tokens: gr.Slider
+    info: gr.Markdown  # the models and the index size
+    sources: gr.HTML
+    pending: gr.State  # the question being answered
+    questions: gr.State  # the conversation's answered questions
+
+
+def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=380):
+            chatbot = gr.Chatbot(
+                label="Conversation", elem_id="sr-chat", height=520,
+                placeholder="Ask a question below, or click an example. "
+                            "Answers stream in; **[n]** marks the source passage.",
+                buttons=["copy"], feedback_options=None, show_label=False,
+            )
+            with gr.Row():
+                message = gr.Textbox(
+                    placeholder="Ask in Korean, French or English… (Enter to send)",
+                    show_label=False, lines=1, max_lines=4, scale=8, elem_id="sr-question",
+                    autofocus=True,
+                )
+                send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sr-ask")
+            with gr.Row(elem_id="sr-examples"):
+                examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
+                clear = gr.Button("Clear conversation", size="sm", variant="stop", elem_id="sr-clear")
+            with gr.Accordion("Settings", open=False, elem_id="sr-settings"):
+                top_k = gr.Slider(1, 10, value=min(max(settings.top_k, 1), 10), step=1,
+                                  label="Passages to retrieve (top-k)")
+                max_tokens = gr.Slider(32, 1024, value=min(max(settings.max_answer_tokens, 32), 1024),
+                                       step=16, label="Answer length (max tokens)")
+                info = gr.Markdown(docs.index_info())
+        with gr.Column(scale=2, min_width=320):
+            sources = gr.HTML(render.sources_placeholder(), elem_id="sr-sources-panel", js_on_load=None)
+    return _ChatTab(chatbot, message, send, examples, clear, top_k, max_tokens, info, sources,
+                    gr.State(None), gr.State([]))
+
+
+@dataclass(frozen=True)
+class _DocumentsTab:
+    table: gr.Dataframe
+    files: gr.File
+    add: gr.Button
+    picker: gr.Dropdown
+    remove: gr.Button
+    reingest: gr.Button
+    status: gr.Markdown
+
+
+def _documents_tab(settings: Settings, docs: DocumentsHandler) -> _DocumentsTab:
+    gr.Markdown(
+        "The documents answers are drawn from. Uploads are copied into the app's data folder "
+        f"and indexed; only .txt, .md and .pdf files up to {settings.max_upload_mb:g} MB."
+    )
+    table = gr.Dataframe(value=docs.rows(), headers=render.DOCUMENT_HEADERS, interactive=False,
+                         wrap=True, elem_id="sr-documents", max_height=420,
+                         column_widths=["38%", "12%", "9%", "16%", "25%"])
+    with gr.Row(equal_height=False):
+        with gr.Column():
+            files = gr.File(label=f"Upload .txt, .md or .pdf (≤ {settings.max_upload_mb:g} MB each)",
+                            file_count="multiple", elem_id="sr-upload")
+            add = gr.Button("Add to index", variant="primary", elem_id="sr-add")
+        with gr.Column():
+            picker = gr.Dropdown(choices=docs.choices(), value=None,
+                                 label="Remove a document", elem_id="sr-remove-picker")
+            remove = gr.Button("Remove from index", variant="stop", elem_id="sr-remove")
+            reingest = gr.Button("Re-ingest the corpus folder", elem_id="sr-reingest")
+    status = gr.Markdown(elem_id="sr-doc-status")
+    return _DocumentsTab(table, files, add, picker, remove, reingest, status)
+
+
+def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events) -> None:
+    """Enter, Ask and the examples add the question at once, then answer it one request at a time."""
+    submit_args = dict(fn=chat.submit, inputs=[tab.message, tab.chatbot],
+                       outputs=[tab.chatbot, tab.message, tab.pending], queue=False)
+    respond_args = dict(
+        fn=events.respond, inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens],
+        outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions], concurrency_limit=1, concurrency_id="llm",
+        show_progress="full", show_progress_on=[tab.chatbot],
+    )
+    submitted = tab.message.submit(concurrency_limit=None, show_progress="hidden", api_name="submit",
+                                   **submit_args)
+    answering = [submitted.then(api_name="respond", **respond_args)]
+    clicked = tab.send.click(concurrency_limit=None, show_progress="hidden", api_visibility="private",
+                             **submit_args)
+    answering.append(clicked.then(api_visibility="private", **respond_args))
+    for button in tab.examples:
+        filled = button.click(lambda q=button.value: q, None, tab.message, queue=False, api_visibility="private")
+        step = filled.then(api_visibility="private", **submit_args)
+        answering.append(step.then(api_visibility="private", **respond_args))
+    tab.clear.click(chat.clear, None, [tab.chatbot, tab.sources, tab.pending, tab.questions, tab.message],
+                    cancels=answering, queue=False, api_name="clear")
+    # The chatbot's own trash icon clears the messages; forget the conversation with them.
+    tab.chatbot.clear(lambda: chat.clear()[1:4], None, [tab.sources, tab.pending, tab.questions],
+                      cancels=answering, queue=False, api_visibility="private")
+
+
+def _wire_documents(tab: _DocumentsTab, info: gr.Markdown, events: _Events, app: gr.Blocks) -> None:
+    """Add, remove and re-ingest run one at a time; each refreshes the tab and the chat tab's index line."""
+    outputs = [tab.status, tab.table, tab.picker, info]
+    ingest_args = dict(concurrency_limit=1, concurrency_id="ingest")
+    tab.add.click(events.upload, [tab.files], outputs + [tab.files], api_name="upload", **ingest_args)
+    tab.remove.click(events.remove, [tab.picker], outputs, api_name="remove", **ingest_args)
+    tab.reingest.click(events.reingest_corpus, None, outputs, api_name="reingest_corpus", **ingest_args)
+    app.load(events.documents, None, outputs, api_name="documents", queue=False)
 
 
 def launch(app: gr.Blocks, settings: Settings, auth: Any = None, block: bool = True,
