@@ -31,6 +31,7 @@ from ingest.index import IndexStoreError, IngestLockedError
 from ingest.load import SUPPORTED_SUFFIXES, LoadError, check_file, load_document
 from ingest.pipeline import ingest_paths, remove_documents
 from ingest.types import FileFailure, IngestReport
+from rag.llm.factory import answer_slots
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError, validate_question
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
@@ -488,7 +489,7 @@ def build_app(pipeline: RagPipeline, settings: Settings | None = None) -> gr.Blo
         # ------------------------------------------------------------ events
         respond_args = dict(
             fn=respond, inputs=[chatbot, pending, questions, top_k, max_tokens],
-            outputs=[chatbot, sources, pending, questions], concurrency_limit=1, concurrency_id="llm",
+            outputs=[chatbot, sources, pending, questions], concurrency_limit=answer_slots(settings), concurrency_id="llm",
             show_progress="full", show_progress_on=[chatbot],
         )
         submitted = message.submit(submit, [message, chatbot, questions], [chatbot, message, pending],
