@@ -89,6 +89,10 @@ class Settings:
     port: int = 7860
     max_upload_mb: float = 20.0
 
+    # HTTP API (`survey-rag serve`).
+    api_keys: str = ""  # comma-separated; when set, every /v1 request needs "Authorization: Bearer <key>"
+    max_concurrent: int = 8  # answers written at once when the LLM is a server (in-process llama.cpp: 1)
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
@@ -102,6 +106,10 @@ class Settings:
         if self.embedding_cache_file:
             return Path(self.embedding_cache_file).expanduser()
         return self.data_dir / "embedding-cache.sqlite"
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
 
     @classmethod
     def load(

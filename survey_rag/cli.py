@@ -23,6 +23,7 @@ from ingest.pipeline import ingest_paths, remove_documents
 from survey_rag.bench import register_bench_command
 from survey_rag.chat import register_chat_command
 from survey_rag.commands import register_commands
+from survey_rag.serve import register_serve_command
 
 log = logging.getLogger("survey_rag")
 
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     register_commands(add)
     register_bench_command(add)
     register_chat_command(add)
+    register_serve_command(add)
     return parser
 
 

@@ -29,6 +29,7 @@ import gradio as gr
 from core.progress import STAGE_LABELS
 from core.settings import Settings
 from ingest.pipeline import IngestProgress
+from rag.llm.factory import answer_slots
 from ui import render
 from ui.handlers import ChatHandler, ChatUpdate, DocumentsHandler, DocumentsView
 from ui.protocols import AnswerService
@@ -267,7 +268,8 @@ def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events) -> None:
                        outputs=[tab.chatbot, tab.message, tab.pending], queue=False)
     respond_args = dict(
         fn=events.respond, inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens],
-        outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions], concurrency_limit=1, concurrency_id="llm",
+        outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions], concurrency_limit=answer_slots(settings),
+        concurrency_id="llm",
         show_progress="full", show_progress_on=[tab.chatbot],
     )
     submitted = tab.message.submit(concurrency_limit=None, show_progress="hidden", api_name="submit",

@@ -23,3 +23,9 @@ def load_generator(settings: Settings) -> Generator:
     if path.is_dir() or path.suffix.lower() != ".gguf":
         raise GenerationError(f"{path}: the in-process LLM must be a .gguf file; set SURVEY_RAG_LLM_MODEL to one")
     return LlamaCppGenerator(path, n_ctx=settings.n_ctx, n_threads=settings.n_threads)
+
+
+def answer_slots(settings: Settings) -> int:
+    """How many answers may be written at once: one in-process model generates one reply at a time;
+    a server (vLLM, llama-server --parallel N) batches, up to ``max_concurrent``."""
+    return max(1, settings.max_concurrent) if settings.llm_url else 1

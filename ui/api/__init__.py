@@ -1,0 +1,1 @@
+"""The HTTP API of ``survey-rag serve`` (see ``ui.api.app``)."""
