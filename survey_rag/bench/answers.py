@@ -3,7 +3,9 @@ the whole answer, the prompt's tokens, and llama.cpp's own counters (through the
 ``reset_perf`` / ``perf`` / ``chat_prompt_tokens``).
 
 Example:
-    >>> summary = measure_answers(pipeline, generator, pick_questions(load_questions(), 3))  # doctest: +SKIP
+    >>> calls = CountingGenerator(generator)  # doctest: +SKIP
+    >>> pipeline = RagPipeline(settings, embedder, calls)  # doctest: +SKIP
+    >>> summary = measure_answers(pipeline, generator, calls, items)  # doctest: +SKIP
     >>> summary.first_token_s.p50  # doctest: +SKIP
     4.1
 """
