@@ -11,20 +11,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from survey_rag import bench
-from survey_rag.bench import (
-    Spread,
-    Target,
+from survey_rag.bench.answers import AnswerSummary, QuestionRun, common_prefix_len
+from survey_rag.bench.bandwidth import (
+    Bandwidth,
     bandwidth_bound_tokens_per_s,
-    common_prefix_len,
     copy_bandwidth,
-    format_table,
-    percentile,
-    pick_questions,
-    spread,
-    synthetic_texts,
-    table_rows,
+    generation_speed,
+    measure_bandwidth,
 )
+from survey_rag.bench.ingest_run import IngestRun, IngestTimes
+from survey_rag.bench.machine import MachineInfo, StageRecord
+from survey_rag.bench.model_load import ModelLoad
+from survey_rag.bench.plan import FULL_PLAN
+from survey_rag.bench.questions import load_questions, pick_questions
+from survey_rag.bench.result import BenchResult, MemoryUse, Retrieval
+from survey_rag.bench.retrieval import RetrievalTimes
+from survey_rag.bench.stats import Spread, percentile, spread
+from survey_rag.bench.synthetic import SyntheticTimes, synthetic_index, synthetic_texts
+from survey_rag.bench.table import Target, format_table, table_rows
 from tests.conftest import EMBEDDING_CACHE, REPO
 
 
@@ -71,43 +75,51 @@ def test_targets_compare_in_the_right_direction():
 
 
 def test_measure_bandwidth_is_positive_and_best_of_both():
-    bw = bench.measure_bandwidth(8 << 20, reps=2, threads=2)
+    bw = measure_bandwidth(8 << 20, reps=2, threads=2)
     assert bw.one_thread_bytes_per_s > 0 and bw.threaded_bytes_per_s > 0
     assert bw.best == max(bw.one_thread_bytes_per_s, bw.threaded_bytes_per_s)
 
 
-def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: float = 250.0) -> dict:
-    """A made-up result in run_bench's shape."""
+def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: float = 250.0) -> BenchResult:
+    """A made-up result of run_bench's type."""
 
     def s(p50, p95, n=10):
-        return {"n": n, "p50": p50, "p95": p95}
+        return Spread(n, p50, p95)
 
-    retrieval = {"passages": 417, "vector_index": "IndexFlatIP", "keyword_build_s": 0.4,
-                 "dense_ms": s(0.2, 0.4), "keyword_ms": s(1.0, 3.0), "fused_ms": s(4.0, 9.0)}
-    ingest_run = {"documents": 5, "passages": 417, "embedded": 417, "seconds": 100.0, "passages_per_s": 4.17}
-    return {
-        "mode": "full",
-        "models": {"embedder": "embeddinggemma-300m", "embedder_dim": 768, "embedder_load_s": 8.0,
-                   "llm": "m.gguf", "llm_file_bytes": 1_117_320_768, "llm_load_s": 1.2},
-        "ingest": {"cold": ingest_run, "no_change": {**ingest_run, "embedded": 0, "seconds": no_change_s},
-                   "one_changed": {**ingest_run, "embedded": 2, "seconds": 3.0}, "changed_document": "a.txt",
-                   "corpus_index": ingest_run, "corpus_index_from_cache": False},
-        "query_embedding_ms": s(30.0, 45.0),
-        "retrieval": {"corpus": retrieval,
-                      "synthetic": {**retrieval, "passages": passages, "vector_index": "IndexHNSWFlat",
-                                    "fused_ms": s(20.0, 70.0), "vector_build_s": 40.0, "korean_share": 0.05}},
-        "answers": {"questions": 10, "generated": 9, "refused": 1, "sources_shown_s": s(0.5, 0.9),
-                    "first_token_s": s(4.0, 11.0), "total_s": s(9.0, 14.0), "prompt_tokens": s(400, 500),
-                    "uncached_prompt_tokens": s(uncached_p50, 350), "evaluated_prompt_tokens": s(240, 340),
-                    "cached_prefix_tokens": 160, "prompt_tokens_per_s": 60.0, "generation_tokens_per_s": 16.0},
-        "generation": {"tokens_per_s": 16.0, "model_file_bytes": 1_117_320_768, "bound_tokens_per_s": 17.9,
-                       "share_of_bound": 16.0 / 17.9,
-                       "copy_bandwidth": {"array_bytes": 1, "one_thread_bytes_per_s": 20e9, "threads": 2,
-                                          "threaded_bytes_per_s": 12e9, "best_bytes_per_s": 20e9}},
-        "memory": {"chat_rss_bytes": 2.9e9, "chat_peak_rss_bytes": 3.1e9, "process_peak_rss_bytes": 3.6e9},
-        "stages": {"model loads": {"seconds": 9.0, "peak_rss_bytes": 2.7e9, "rss_after_bytes": 2.6e9}},
-        "duration_s": 900.0,
-    }
+    retrieval = RetrievalTimes(passages=417, vector_index="IndexFlatIP", keyword_build_s=0.4, dense_ms=s(0.2, 0.4),
+                               keyword_ms=s(1.0, 3.0), fused_ms=s(4.0, 9.0))
+    synthetic = SyntheticTimes(passages=passages, vector_index="IndexHNSWFlat", keyword_build_s=0.4,
+                               dense_ms=s(0.2, 0.4), keyword_ms=s(1.0, 3.0), fused_ms=s(20.0, 70.0),
+                               vector_build_s=40.0, korean_share=0.05)
+    ingest_run = IngestRun(documents=5, passages=417, embedded=417, seconds=100.0, passages_per_s=4.17)
+    question = QuestionRun(id="q1", lang="ko", refused=False, sources_s=0.5, first_token_s=4.0, total_s=9.0,
+                           prompt_tokens=400, uncached_prompt_tokens=240, evaluated_prompt_tokens=240,
+                           prompt_eval_s=4.0, generated_tokens=80, generation_s=5.0, model_calls=1)
+    answers = AnswerSummary(
+        questions=10, generated=9, refused=1, sources_shown_s=s(0.5, 0.9), first_token_s=s(4.0, 11.0),
+        total_s=s(9.0, 14.0), prompt_tokens=s(400, 500), uncached_prompt_tokens=s(uncached_p50, 350),
+        evaluated_prompt_tokens=s(240, 340), cached_prefix_tokens=160, prompt_tokens_per_s=60.0,
+        generation_tokens_per_s=16.0, per_question=(question,))
+    bandwidth = Bandwidth(array_bytes=1, one_thread_bytes_per_s=20e9, threads=2, threaded_bytes_per_s=12e9)
+    return BenchResult(
+        mode="full",
+        plan=FULL_PLAN,
+        machine=MachineInfo(cpu="test cpu", cores=2, cores_usable=2, memory_bytes=24 << 30, platform="Linux",
+                            python="3.11.7", versions={"numpy": "2"}, n_threads=2, load_average=(0.5, 0.4, 0.3)),
+        models=ModelLoad(embedder="embeddinggemma-300m", embedder_dim=768, embedder_load_s=8.0, llm="m.gguf",
+                         llm_file_bytes=1_117_320_768, llm_load_s=1.2),
+        ingest=IngestTimes(cold=ingest_run, no_change=IngestRun(5, 417, 0, no_change_s, None),
+                           one_changed=IngestRun(5, 417, 2, 3.0, 0.67), changed_document="a.txt",
+                           corpus_index=ingest_run, corpus_index_from_cache=False),
+        query_embedding_ms=s(30.0, 45.0),
+        answers=answers,
+        memory=MemoryUse(chat_rss_bytes=2_900_000_000, chat_peak_rss_bytes=3_100_000_000,
+                         process_peak_rss_bytes=3_600_000_000, peaks_per_stage_resettable=True),
+        generation=generation_speed(16.0, 1_117_320_768, bandwidth),  # bound 17.9 tokens/s
+        retrieval=Retrieval(corpus=retrieval, synthetic=synthetic),
+        stages={"model loads": StageRecord(seconds=9.0, peak_rss_bytes=2_700_000_000, rss_after_bytes=2_600_000_000)},
+        duration_s=900.0,
+    )
 
 
 def _by_metric(rows, start: str):
@@ -145,8 +157,77 @@ def test_format_table_is_markdown_with_one_line_per_row():
     assert "| 0.50 s | ≤ 2 s | yes |" in text
 
 
+def _key_paths(value, prefix: str = "") -> list[str]:
+    """Every key of a JSON value as a dotted path, in order (list items as ``[]``, stage names as ``*``)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in [f"{prefix}{k}", *_key_paths(v, f"{prefix}{k}.")]]
+    if isinstance(value, list):
+        return sorted({p for item in value for p in _key_paths(item, f"{prefix}[].")}, key=str)
+    return []
+
+
+SPREAD_KEYS = ["n", "p50", "p95"]
+INGEST_RUN_KEYS = ["documents", "passages", "embedded", "seconds", "passages_per_s"]
+RETRIEVAL_KEYS = ["passages", "vector_index", "keyword_build_s", "dense_ms", *(f"dense_ms.{k}" for k in SPREAD_KEYS),
+                  "keyword_ms", *(f"keyword_ms.{k}" for k in SPREAD_KEYS), "fused_ms",
+                  *(f"fused_ms.{k}" for k in SPREAD_KEYS)]
+
+
+def _under(parent: str, keys) -> list[str]:
+    return [f"{parent}.{k}" for k in keys]
+
+
+def _nested(parent: str, name: str, keys) -> list[str]:
+    return [f"{parent}.{name}", *_under(f"{parent}.{name}", keys)]
+
+
+# The JSON that ``bench --json`` has written since the bench was added (docs/BENCHMARKS.md).
+JSON_KEYS = [
+    "mode",
+    "plan", *_under("plan", ["quick", "bandwidth_bytes", "bandwidth_reps", "embed_reps", "retrieval_reps",
+                             "synthetic_passages", "timing_questions", "answer_questions", "korean_share"]),
+    "machine", *_under("machine", ["cpu", "cores", "cores_usable", "memory_bytes", "platform", "python", "versions",
+                                   "versions.numpy", "n_threads", "load_average"]),
+    "models", *_under("models", ["embedder", "embedder_dim", "embedder_load_s", "llm", "llm_file_bytes",
+                                 "llm_load_s"]),
+    "ingest", *_nested("ingest", "cold", INGEST_RUN_KEYS), *_nested("ingest", "no_change", INGEST_RUN_KEYS),
+    *_nested("ingest", "one_changed", INGEST_RUN_KEYS), "ingest.changed_document",
+    *_nested("ingest", "corpus_index", INGEST_RUN_KEYS), "ingest.corpus_index_from_cache",
+    "query_embedding_ms", *_under("query_embedding_ms", SPREAD_KEYS),
+    "answers", "answers.questions", "answers.generated", "answers.refused",
+    *(p for name in ["sources_shown_s", "first_token_s", "total_s", "prompt_tokens", "uncached_prompt_tokens",
+                     "evaluated_prompt_tokens"] for p in _nested("answers", name, SPREAD_KEYS)),
+    "answers.cached_prefix_tokens", "answers.prompt_tokens_per_s", "answers.generation_tokens_per_s",
+    "answers.per_question", *sorted(_under("answers.per_question.[]", [
+        "id", "lang", "refused", "sources_s", "first_token_s", "total_s", "prompt_tokens", "uncached_prompt_tokens",
+        "evaluated_prompt_tokens", "prompt_eval_s", "generated_tokens", "generation_s", "model_calls"])),
+    "memory", *_under("memory", ["chat_rss_bytes", "chat_peak_rss_bytes", "process_peak_rss_bytes",
+                                 "peaks_per_stage_resettable"]),
+    "generation", "generation.tokens_per_s",
+    *_nested("generation", "copy_bandwidth", ["array_bytes", "one_thread_bytes_per_s", "threads",
+                                              "threaded_bytes_per_s", "best_bytes_per_s"]),
+    "generation.model_file_bytes", "generation.bound_tokens_per_s", "generation.share_of_bound",
+    "retrieval", *_nested("retrieval", "corpus", RETRIEVAL_KEYS),
+    *_nested("retrieval", "synthetic", [*RETRIEVAL_KEYS, "vector_build_s", "korean_share"]),
+    "stages", *_nested("stages", "model loads", ["seconds", "peak_rss_bytes", "rss_after_bytes"]),
+    "duration_s",
+]
+
+
+def test_result_json_has_the_keys_the_bench_has_always_written():
+    result = _result()
+    data = json.loads(json.dumps(result.to_dict()))
+    assert _key_paths(data) == JSON_KEYS
+    assert data["generation"]["copy_bandwidth"]["best_bytes_per_s"] == 20e9
+    assert data["generation"]["share_of_bound"] == pytest.approx(16.0 / bandwidth_bound_tokens_per_s(
+        1_117_320_768, 20e9))
+    assert data["answers"]["per_question"][0]["model_calls"] == 1
+    assert data["retrieval"]["synthetic"]["fused_ms"] == {"n": 10, "p50": 20.0, "p95": 70.0}
+    assert data["machine"]["load_average"] == [0.5, 0.4, 0.3]
+
+
 def test_pick_questions_takes_answerable_questions_language_by_language():
-    items = bench.load_questions()
+    items = load_questions()
     picked = pick_questions(items, 3)
     assert [i.lang for i in picked] == ["ko", "fr", "en"]
     assert all(i.answerable for i in picked)
@@ -171,14 +252,14 @@ def test_synthetic_index_uses_the_products_index_switch(monkeypatch):
     import ingest.index
 
     texts = [("en", f"word{i} text") for i in range(300)]
-    small = bench.synthetic_index(300, 16, texts, "test-model")
+    small = synthetic_index(300, 16, texts, "test-model")
     assert type(small.vectors).__name__ == "IndexFlatIP"
     assert len(small.chunks) == small.vectors.ntotal == 300
     assert ingest.index.integrity_problems(small) == []
     row, score = small.search(small.sentence_vectors[7], 1)[0]
     assert row == 7 and score == pytest.approx(1.0, abs=1e-5)
     monkeypatch.setattr(ingest.index, "HNSW_THRESHOLD", 200)
-    large = bench.synthetic_index(300, 16, texts, "test-model")
+    large = synthetic_index(300, 16, texts, "test-model")
     assert type(large.vectors).__name__ == "IndexHNSWFlat"
     # The product's retriever runs on it, keyword-only candidates (read back from HNSW) included.
     from rag.retrieve import HybridRetriever
@@ -206,6 +287,9 @@ def test_quick_bench_writes_sane_json(tmp_path, corpus_settings):
     r = json.loads(out.read_text(encoding="utf-8"))
 
     assert r["mode"] == "quick"
+    assert list(r) == [k for k in JSON_KEYS if "." not in k]
+    assert list(r["stages"]) == ["copy bandwidth", "model loads", "ingest", "query embedding", "retrieval (corpus)",
+                                 "answers", "synthetic index"]
     assert r["models"]["embedder_load_s"] > 0 and r["models"]["llm_load_s"] > 0
     assert r["models"]["llm_file_bytes"] > 100_000_000
     cold, same, changed = r["ingest"]["cold"], r["ingest"]["no_change"], r["ingest"]["one_changed"]

@@ -1,0 +1,141 @@
+"""The printed table: each measurement with the issue's target beside it and whether it is met.
+
+Example:
+    >>> print(format_table([Row("re-ingest, no change", "0.01 s", "≤ 2 s", "yes")]))
+    | metric | measured | target | met |
+    | --- | --- | --- | --- |
+    | re-ingest, no change | 0.01 s | ≤ 2 s | yes |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from survey_rag.bench.result import BenchResult
+from survey_rag.bench.stats import Spread
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str  # as the issue states it
+    limit: float
+    at_most: bool = True  # the value must be <= limit (False: >= limit)
+
+    def met(self, value: float | None) -> bool | None:
+        if value is None:
+            return None
+        return value <= self.limit if self.at_most else value >= self.limit
+
+
+TARGETS = {
+    "sources": Target("p50 ≤ 1.5 s", 1.5),
+    "uncached": Target("p50 ≤ 400", 400),
+    "ttft_p50": Target("p50 ≤ 6 s", 6),
+    "ttft_p95": Target("p95 ≤ 10 s", 10),
+    "total": Target("p50 ≤ 15 s", 15),
+    "generation": Target("≥ 80% of bound", 0.8, at_most=False),
+    "no_change": Target("≤ 2 s", 2),
+    "retrieval_100k": Target("p95 ≤ 50 ms at 100,000", 50),
+    "chat_rss": Target("≤ 3.5 GB", 3.5e9),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    metric: str
+    measured: str
+    target: str = ""
+    met: str = ""
+
+
+def _num(value: float | None, digits: int = 1, unit: str = "") -> str:
+    return "–" if value is None else f"{value:,.{digits}f}{unit}"
+
+
+def _p(s: Spread, digits: int = 1, unit: str = "") -> str:
+    return f"{_num(s.p50, digits, unit)} / {_num(s.p95, digits, unit)} (n={s.n})"
+
+
+def _gb(value: float | None) -> str:
+    return "–" if value is None else f"{value / 1e9:.2f} GB"
+
+
+def _row(metric: str, measured: str, checks: Sequence[tuple[Target, float | None]] = (), applies: bool = True) -> Row:
+    """A table row; each (target, value) check adds its target and whether it is met."""
+    if not checks:
+        return Row(metric, measured)
+    words = {True: "yes", False: "NO", None: "–"}
+    met = " / ".join("n/a" if not applies else words[t.met(v)] for t, v in checks)
+    return Row(metric, measured, "; ".join(t.text for t, _ in checks), met)
+
+
+def _load_and_ingest_rows(result: BenchResult) -> list[Row]:
+    m, ing, bw = result.models, result.ingest, result.generation.copy_bandwidth
+    cold = ing.cold
+    rows = [
+        _row("copy bandwidth (best)", f"{bw.best / 1e9:.1f} GB/s (1 thread "
+             f"{bw.one_thread_bytes_per_s / 1e9:.1f}, {bw.threads} threads {bw.threaded_bytes_per_s / 1e9:.1f})"),
+        _row("embedder load", f"{m.embedder_load_s:.1f} s ({m.embedder}, {m.embedder_dim} dims)"),
+        _row("LLM load", f"{m.llm_load_s:.1f} s ({m.llm}, {_gb(m.llm_file_bytes)})"),
+        _row("cold ingest, empty cache", f"{cold.documents} docs, {cold.passages} passages in {cold.seconds:.1f} s "
+             f"({_num(cold.passages_per_s, 2)} passages/s)"),
+        _row("re-ingest, no change", f"{ing.no_change.seconds:.2f} s",
+             [(TARGETS["no_change"], ing.no_change.seconds)]),
+        _row("re-ingest, one document changed", f"{ing.one_changed.seconds:.1f} s, "
+             f"{ing.one_changed.embedded} of {ing.one_changed.passages} passages embedded"),
+    ]
+    if ing.corpus_index_from_cache:
+        rows.append(_row("corpus index from the embedding cache", f"{ing.corpus_index.seconds:.1f} s, "
+                         f"{ing.corpus_index.embedded} of {ing.corpus_index.passages} passages embedded"))
+    return rows
+
+
+def _retrieval_rows(result: BenchResult) -> list[Row]:
+    corpus, synth = result.retrieval.corpus, result.retrieval.synthetic
+    rows = [_row("query embedding ms p50 / p95", _p(result.query_embedding_ms))]
+    for label, r in ((f"corpus ({corpus.passages:,} passages)", corpus),
+                     (f"synthetic ({synth.passages:,} passages, {synth.vector_index})", synth)):
+        for kind in ("dense", "keyword", "fused"):
+            checks = [(TARGETS["retrieval_100k"], r.fused_ms.p95)] if r is synth and kind == "fused" else []
+            rows.append(_row(f"retrieval {kind} ms p50 / p95, {label}", _p(getattr(r, f"{kind}_ms")), checks,
+                             applies=r.passages >= 100_000))
+    rows.append(_row("synthetic index build", f"vectors {synth.vector_build_s:.1f} s, keywords "
+                     f"{synth.keyword_build_s:.1f} s ({synth.korean_share:.0%} Korean passages)"))
+    return rows
+
+
+def _answer_and_memory_rows(result: BenchResult) -> list[Row]:
+    ans, gen, memory = result.answers, result.generation, result.memory
+    share = None if gen.share_of_bound is None else 100 * gen.share_of_bound
+    return [
+        _row("prompt tokens p50 / p95", _p(ans.prompt_tokens, 0)),
+        _row(f"uncached prompt tokens p50 / p95 (minus {ans.cached_prefix_tokens} system-prompt tokens)",
+             _p(ans.uncached_prompt_tokens, 0), [(TARGETS["uncached"], ans.uncached_prompt_tokens.p50)]),
+        _row("prompt tokens llama.cpp computed p50 / p95", _p(ans.evaluated_prompt_tokens, 0)),
+        _row("sources shown s p50 / p95", _p(ans.sources_shown_s, 2), [(TARGETS["sources"], ans.sources_shown_s.p50)]),
+        _row("first token s p50 / p95", _p(ans.first_token_s),
+             [(TARGETS["ttft_p50"], ans.first_token_s.p50), (TARGETS["ttft_p95"], ans.first_token_s.p95)]),
+        _row("full answer s p50 / p95", _p(ans.total_s), [(TARGETS["total"], ans.total_s.p50)]),
+        _row("prompt processing", f"{_num(ans.prompt_tokens_per_s)} tokens/s"),
+        _row("generation", f"{_num(gen.tokens_per_s)} tokens/s; bound {gen.bound_tokens_per_s:.1f} "
+             f"({_gb(gen.model_file_bytes)} / {gen.copy_bandwidth.best / 1e9:.1f} GB/s) = {_num(share, 0, '%')}",
+             [(TARGETS["generation"], gen.share_of_bound)]),
+        _row(f"peak RSS while chatting (after answering: {_gb(memory.chat_rss_bytes)})",
+             _gb(memory.chat_peak_rss_bytes), [(TARGETS["chat_rss"], memory.chat_peak_rss_bytes)]),
+        _row("RSS after loading the models", _gb(result.stages["model loads"].rss_after_bytes)),
+        _row("peak RSS of the whole bench", _gb(memory.process_peak_rss_bytes)),
+        _row("bench duration", f"{result.duration_s:.0f} s ({result.mode} run, {ans.questions} questions answered)"),
+    ]
+
+
+def table_rows(result: BenchResult) -> list[Row]:
+    """The table's rows, from ``run_bench``'s result."""
+    return [*_load_and_ingest_rows(result), *_retrieval_rows(result), *_answer_and_memory_rows(result)]
+
+
+def format_table(rows: Sequence[Row]) -> str:
+    """A Markdown table (pasteable into docs/BENCHMARKS.md)."""
+    lines = ["| metric | measured | target | met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {r.metric} | {r.measured} | {r.target} | {r.met} |" for r in rows]
+    return "\n".join(lines)
