@@ -305,7 +305,6 @@ def test_quick_bench_writes_sane_json(tmp_path, corpus_settings):
         for kind in ("dense", "keyword", "fused"):
             ms = times[f"{kind}_ms"]
             assert ms["n"] >= 15 and 0 < ms["p50"] <= ms["p95"], (name, kind, ms)
-        assert times["fused_ms"]["p50"] >= times["dense_ms"]["p50"]
 
     a = r["answers"]
     assert a["questions"] == 3 and a["generated"] >= 1

@@ -178,7 +178,7 @@ def build_app(service: AnswerService, settings: Settings | None = None) -> gr.Bl
             with gr.Tab("Documents", id="documents"):
                 docs_tab = _documents_tab(settings, docs)
         events = _Events(chat, docs)
-        _wire_chat(chat_tab, chat, events)
+        _wire_chat(chat_tab, chat, events, answer_slots(settings))
         _wire_documents(docs_tab, chat_tab.info, events, app)
     return app
 
@@ -262,14 +262,13 @@ def _documents_tab(settings: Settings, docs: DocumentsHandler) -> _DocumentsTab:
     return _DocumentsTab(table, files, add, picker, remove, reingest, status)
 
 
-def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events) -> None:
+def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events, slots: int) -> None:
     """Enter, Ask and the examples add the question at once, then answer it one request at a time."""
     submit_args = dict(fn=chat.submit, inputs=[tab.message, tab.chatbot],
                        outputs=[tab.chatbot, tab.message, tab.pending], queue=False)
     respond_args = dict(
         fn=events.respond, inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens],
-        outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions], concurrency_limit=answer_slots(settings),
-        concurrency_id="llm",
+        outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions], concurrency_limit=slots, concurrency_id="llm",
         show_progress="full", show_progress_on=[tab.chatbot],
     )
     submitted = tab.message.submit(concurrency_limit=None, show_progress="hidden", api_name="submit",

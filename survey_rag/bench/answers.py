@@ -82,6 +82,9 @@ class CountingGenerator:
         self.calls += 1
         return self.inner.stream_chat(messages, **kwargs)
 
+    def pin_prompt(self, messages: Sequence[Message]) -> None:
+        self.inner.pin_prompt(messages)
+
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
