@@ -20,7 +20,7 @@ from ingest.pipeline import ensure_index
 from rag.llm.factory import answer_slots
 from rag.pipeline import RagPipeline
 from ui.api.app import create_app
-from ui.app import warm_up
+from ui.handlers import warm_up
 
 log = logging.getLogger("survey_rag")
 
