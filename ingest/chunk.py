@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from core.language import detect_language
+from core.language import label_language
 from core.text import LATIN_CHARS_PER_TOKEN, Span, estimate_tokens, is_heading, split_sentences
 from ingest.types import Chunk, Document
 
@@ -84,7 +84,7 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap: int = 1) -> li
                 text=body,
                 start=start,
                 end=end,
-                language=detect_language(body, default=(doc.languages or ("en",))[0]),
+                language=label_language(body, default=(doc.languages or ("en",))[0]),
                 heading=heading,
                 page=doc.page_at(start),
                 ordinal=ordinal,

@@ -121,6 +121,8 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             report = ingest_paths(paths, settings, progress=progress, rebuild=args.rebuild)
     for failure in report.failed:
         log.error("failed: %s", failure)
+    for warning in report.warnings:
+        log.warning("partly read: %s", warning)
     log.info("%s", report.summary())
     return 0 if report.ok else 1
 
