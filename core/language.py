@@ -89,14 +89,20 @@ def label_language(text: str, default: str = "en") -> str:
     names are not relabelled.
     """
     code = detect_language(text, default)
-    if code == "ko" or HANGUL.search(text) or len(LETTER.findall(text)) < _LABEL_MIN_LETTERS:
+    letters = LETTER.findall(text)
+    if code == "ko" or HANGUL.search(text):
+        return code
+    # Latin-script text needs enough letters to tell German from English; another script
+    # (Arabic, Cyrillic, Thai, ...) is named by lingua from a word or two.
+    latin = sum(1 for ch in letters if ch < "\u0250") >= len(letters) / 2
+    if latin and len(letters) < _LABEL_MIN_LETTERS:
         return code
     confidences = _wide_detector().compute_language_confidence_values(text)
     if not confidences or confidences[0].value == 0:  # a script none of the languages is written in
         return "other"
     best = confidences[0]
     found = best.language.iso_code_639_1.name.lower()
-    if found in SUPPORTED or best.value < _LABEL_MIN_CONFIDENCE:
+    if found in SUPPORTED or (latin and best.value < _LABEL_MIN_CONFIDENCE):
         return code
     return found
 
