@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import zipfile
 from pathlib import Path
@@ -97,7 +98,6 @@ def _zip(members: dict[str, bytes]) -> bytes:
 def test_bad_inputs_fail_with_one_line_naming_the_cause(tmp_path):
     blank = io.BytesIO()
     render_text_image([""]).save(blank, format="PNG")
-    deck = io.BytesIO()
     make_pptx(tmp_path / "real.pptx", [("Title", "Body")])
     cases = {
         "renamed.docx": (_zip({"photo.jpg": b"\xff\xd8 not a document"}),
@@ -124,7 +124,7 @@ def test_bad_inputs_fail_with_one_line_naming_the_cause(tmp_path):
     assert set(reasons) == set(cases)
     for name, (_, pattern) in cases.items():
         assert "\n" not in reasons[name]
-        assert __import__("re").match(pattern, reasons[name]), (name, reasons[name])
+        assert re.match(pattern, reasons[name]), (name, reasons[name])
 
 
 def test_pdf_samples_outcomes():
@@ -161,7 +161,6 @@ def test_languages_outside_ko_fr_en_are_labelled_as_they_are(tmp_path, small_emb
 
 def test_generated_formats_are_found_at_their_location(tmp_path, small_embedder):
     expected = _write_formats(tmp_path / "docs")
-    (tmp_path / "docs" / "note.png").write_bytes(b"")  # replaced below by a real image
     image = render_text_image(["The amber heron survey was printed as a poster."])
     image.save(tmp_path / "docs" / "note.png")
     expected["note.png"] = ("Which survey was printed as a poster?", "")
@@ -235,3 +234,32 @@ def test_ocr_page_that_fails_is_reported_and_the_rest_indexed(tmp_path, small_em
     assert warning.reason.startswith("page 2: OCR failed (") and "the other pages were indexed" in warning.reason
     index = open_index(settings.index_dir)
     assert any("retrieval and ranking" in c.text for c in index.chunks)
+
+
+@pytest.mark.slow
+def test_ask_json_cites_the_slide_with_the_default_models(tmp_path):
+    """End to end with the default embedder and LLM: a slide deck's fact answered and cited as its slide."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import EMBEDDING_CACHE
+
+    docs = tmp_path / "docs"
+    _write_formats(docs)
+    env = {**os.environ, "SURVEY_RAG_DATA_DIR": str(tmp_path / "data"),
+           "SURVEY_RAG_EMBEDDING_CACHE_FILE": str(EMBEDDING_CACHE)}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "survey_rag.cli", *args], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=900)
+
+    ingest = cli("ingest", str(docs))
+    assert ingest.returncode == 0, ingest.stderr[-2000:]
+    asked = cli("ask", "--json", "How many stars does the purple llama mascot have?")
+    assert asked.returncode == 0, asked.stderr[-2000:]
+    answer = json.loads(asked.stdout)
+    assert not answer["refused"], answer
+    assert "seventeen" in answer["text"].lower() or "17" in answer["text"]
+    cited = [c for c in answer["citations"] if Path(c["source"]).name == "deck.pptx"]
+    assert cited and cited[0]["location"] == "slide 2" and cited[0]["location_kind"] == "slide"
