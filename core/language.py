@@ -29,6 +29,14 @@ _FRENCH_MARKERS = re.compile(
     re.IGNORECASE,
 )
 _HANGUL_SHARE_FOR_KOREAN = 0.3
+# Languages a document label can name besides ko/fr/en (lingua names); any other text is "other".
+_LABEL_LANGUAGES = (
+    "KOREAN", "FRENCH", "ENGLISH", "GERMAN", "SPANISH", "ITALIAN", "PORTUGUESE", "DUTCH", "POLISH",
+    "SWEDISH", "DANISH", "RUSSIAN", "UKRAINIAN", "GREEK", "TURKISH", "ARABIC", "PERSIAN", "HEBREW",
+    "HINDI", "CHINESE", "JAPANESE", "VIETNAMESE", "INDONESIAN", "THAI",
+)
+_LABEL_MIN_LETTERS = 40
+_LABEL_MIN_CONFIDENCE = 0.6
 
 
 @lru_cache(maxsize=1)
@@ -65,9 +73,43 @@ def detect_language(text: str, default: str = "en") -> str:
     return "en"
 
 
+@lru_cache(maxsize=1)
+def _wide_detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(*[getattr(Language, name) for name in _LABEL_LANGUAGES]).build()
+
+
+def label_language(text: str, default: str = "en") -> str:
+    """A document passage's language as an ISO 639-1 code, "other" when none of ``_LABEL_LANGUAGES``.
+
+    For labels only (documents table, citations): questions are answered in ko, fr or en,
+    decided by ``detect_language``, which this agrees with on those three. Another language is
+    named only when lingua is confident on enough letters, so short English passages full of
+    names are not relabelled.
+    """
+    code = detect_language(text, default)
+    letters = LETTER.findall(text)
+    if code == "ko" or HANGUL.search(text):
+        return code
+    # Latin-script text needs enough letters to tell German from English; another script
+    # (Arabic, Cyrillic, Thai, ...) is named by lingua from a word or two.
+    latin = sum(1 for ch in letters if ch < "\u0250") >= len(letters) / 2
+    if latin and len(letters) < _LABEL_MIN_LETTERS:
+        return code
+    confidences = _wide_detector().compute_language_confidence_values(text)
+    if not confidences or confidences[0].value == 0:  # a script none of the languages is written in
+        return "other"
+    best = confidences[0]
+    found = best.language.iso_code_639_1.name.lower()
+    if found in SUPPORTED or (latin and best.value < _LABEL_MIN_CONFIDENCE):
+        return code
+    return found
+
+
 def document_languages(texts: list[str]) -> tuple[str, ...]:
-    """Languages present in a document's chunks, most frequent first."""
+    """Languages present in a document's chunks (as ``label_language`` names them), most frequent first."""
     from collections import Counter
 
-    counts = Counter(detect_language(t) for t in texts if t.strip())
+    counts = Counter(label_language(t) for t in texts if t.strip())
     return tuple(lang for lang, _ in counts.most_common())

@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 STAGE_LABELS = {
     "scan": "checking files",
     "load": "reading documents",
+    "ocr": "OCR of scanned pages",
     "embed": "embedding passages",
     "write": "writing index",
 }

@@ -63,6 +63,8 @@ class Settings:
     chunk_max_tokens: int = 200
     chunk_overlap_sentences: int = 1
     max_file_mb: float = 20.0
+    ocr_page_timeout_s: float = 120.0  # one scanned page's OCR stops here; the page is reported, the rest kept
+    watch_quiet_ms: int = 2000  # `ingest --watch`: re-ingest once no file changed for this long
 
     # Retrieval and answering.
     top_k: int = 5

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from core.language import detect_language
+from core.language import label_language
 from core.text import LATIN_CHARS_PER_TOKEN, Span, estimate_tokens, is_heading, split_sentences
 from ingest.types import Chunk, Document
 
@@ -55,11 +55,20 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap: int = 1) -> li
     """Split a document into overlapping, sentence-aligned chunks."""
     text = doc.text
     sections: list[tuple[str, list[Span]]] = [("", [])]
+    # Pages and slides are the locations citations show: each starts a section, and no chunk
+    # spans two (a chunk is cited by the location it starts in).
+    by_location = bool(doc.pages)
+    section_location = None
     for m in _PARAGRAPH.finditer(text):
         paragraph = m.group(0)
+        location = doc.page_at(m.start()) if by_location else None
         if is_heading(paragraph):
             sections.append((paragraph.strip().lstrip("#").strip(), [Span(m.start(), m.end())]))
+            section_location = location
             continue
+        if location != section_location:
+            sections.append(("", []))
+            section_location = location
         for span in split_sentences(paragraph, m.start()):
             if estimate_tokens(text[span.start : span.end]) > max_tokens:
                 sections[-1][1].extend(_hard_split(span, text, max_tokens))
@@ -70,7 +79,7 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap: int = 1) -> li
     for section, (heading, spans) in enumerate(sections):
         for group in _pack(spans, text, max_tokens, overlap):
             groups.append((section, heading, group))
-    groups = _merge_tiny(groups, text, max_tokens)
+    groups = _merge_tiny(groups, text, max_tokens, within_sections=by_location)
 
     chunks = []
     for ordinal, (_, heading, group) in enumerate(groups):
@@ -84,7 +93,7 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap: int = 1) -> li
                 text=body,
                 start=start,
                 end=end,
-                language=detect_language(body, default=(doc.languages or ("en",))[0]),
+                language=label_language(body, default=(doc.languages or ("en",))[0]),
                 heading=heading,
                 page=doc.page_at(start),
                 ordinal=ordinal,
@@ -119,12 +128,17 @@ def _pack(spans: list[Span], text: str, max_tokens: int, overlap: int) -> list[l
 _Group = tuple[int, str, list[Span]]  # (section number, heading, sentence spans)
 
 
-def _merge_tiny(groups: list[_Group], text: str, max_tokens: int) -> list[_Group]:
+def _merge_tiny(groups: list[_Group], text: str, max_tokens: int, within_sections: bool = False) -> list[_Group]:
     """Fold a chunk of a few tokens (a lone heading, a section's last sentence) into a neighbour.
 
     The end of a section goes to the chunk before it, anything else to the chunk after
     it; either only when the result still fits ``max_tokens``, else the small chunk stays.
+    With ``within_sections`` (paged documents) a chunk is folded only into one of its own section.
     """
+
+    def may_join(a: int, b: int) -> bool:
+        return not within_sections or a == b
+
 
     def size(spans: list[Span]) -> int:
         return estimate_tokens(text[spans[0].start : spans[-1].end])
@@ -141,9 +155,9 @@ def _merge_tiny(groups: list[_Group], text: str, max_tokens: int) -> list[_Group
             prev_ok = bool(out) and size(join(out[-1][2], p_spans)) <= max_tokens
             if prev_ok and out[-1][0] == p_section:
                 out[-1] = (out[-1][0], out[-1][1], join(out[-1][2], p_spans))
-            elif size(join(p_spans, spans)) <= max_tokens:
+            elif size(join(p_spans, spans)) <= max_tokens and may_join(p_section, section):
                 spans = join(p_spans, spans)
-            elif prev_ok:
+            elif prev_ok and may_join(out[-1][0], p_section):
                 out[-1] = (out[-1][0], out[-1][1], join(out[-1][2], p_spans))
             else:
                 out.append((p_section, p_heading, p_spans))
@@ -152,7 +166,7 @@ def _merge_tiny(groups: list[_Group], text: str, max_tokens: int) -> list[_Group
             continue
         out.append((section, heading, spans))
     if pending is not None:
-        if out and size(join(out[-1][2], pending[2])) <= max_tokens:
+        if out and size(join(out[-1][2], pending[2])) <= max_tokens and may_join(out[-1][0], pending[0]):
             out[-1] = (out[-1][0], out[-1][1], join(out[-1][2], pending[2]))
         else:
             out.append(pending)

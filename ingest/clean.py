@@ -17,6 +17,19 @@ _CID = re.compile(r"\s?\(cid:\d+\)")
 _BLANK_RUN = re.compile(r"\n{3,}")
 _SPACE_RUN = re.compile(r"[ \t]{2,}")
 
+# Typographic ligatures (ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ) expanded by NFKC. NFKC is applied to these alone: on
+# whole text it would also rewrite Hangul compatibility jamo, full-width forms and superscripts.
+_LIGATURES = re.compile("[\ufb00-\ufb06]")
+# A word cut by a line-end hyphen: letters, "-", newline, a lower-case continuation.
+_HYPHENATED = re.compile(r"([^\W\d_]+)-\n([^\W\d_A-ZÀ-ÖØ-Þ][^\s]*)[ \t]?")
+# A line that is only a page number: "12", "- 12 -", "Page 12", "12 / 40", "p. 12".
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+|p\.\s*)?\d{1,4}(?:\s*(?:/|of|sur)\s*\d{1,4})?(?:\s*[-–—])?\s*$",
+                          re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+# A header or footer with the page number at one end and no sentence end: "12  Methods", "Survey | 12".
+_NUMBERED_EDGE = re.compile(r"^\s*(?:\d{1,4}\s+\S.*\S|\S.*\s\d{1,4})\s*$(?<![.!?:;])")
+_EDGE_LINES = 1  # running headers and footers are a page's first or last line
+
 # A line repeated this often across a document is boilerplate (running titles, footers).
 _REPEATED_LINE_MIN = 3
 _REPEATED_LINE_MIN_CHARS = 10
@@ -42,8 +55,9 @@ def clean_pages(pages: list[str]) -> list[str]:
     never sees it repeat; this keeps its first copy only, as ``clean_text`` does for
     a whole text file.
     """
-    cleaned = [clean_text(page) for page in pages]
-    page_lines = [page.split("\n") for page in cleaned]
+    cleaned = [clean_text(join_hyphenated(expand_ligatures(page))) for page in pages]
+    page_lines = _drop_running_edges([page.split("\n") for page in cleaned])
+    page_lines = [_drop_page_numbers(lines) for lines in page_lines]
     repeated = _repeated([line for lines in page_lines for line in lines])
     seen: set[str] = set()
     out = []
@@ -59,6 +73,57 @@ def clean_pages(pages: list[str]) -> list[str]:
         text = _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip("\n")
         out.append(text + "\n" if text else "")
     return out
+
+
+def expand_ligatures(text: str) -> str:
+    """"ﬁne" -> "fine": the ligature characters alone are NFKC-normalised."""
+    return _LIGATURES.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+
+
+def join_hyphenated(text: str) -> str:
+    """"adip-\\niscing elit" -> "adipiscing\\nelit": a word split at a line end is made whole.
+
+    Only a lower-case continuation is joined, so "Hugging-\\nFace" and "GPT-\\n4" stay as they are.
+    """
+    return _HYPHENATED.sub(lambda m: f"{m.group(1)}{m.group(2)}\n", text)
+
+
+def _edge_indexes(lines: list[str]) -> set[int]:
+    """Positions of a page's first and last ``_EDGE_LINES`` non-blank lines."""
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    return set(nonblank[:_EDGE_LINES] + nonblank[-_EDGE_LINES:])
+
+
+def _drop_page_numbers(lines: list[str]) -> list[str]:
+    """Drop a page-number line among the first or last lines of a page."""
+    edges = _edge_indexes(lines)
+    return [line for i, line in enumerate(lines) if not (i in edges and _PAGE_NUMBER.match(line))]
+
+
+def _drop_running_edges(page_lines: list[list[str]]) -> list[list[str]]:
+    """Drop running headers and footers that carry the page number ("3  Methods", "Survey — 12").
+
+    Such a line differs on every page, so it is compared with its digits blanked out; one found
+    at the edge of at least ``_REPEATED_LINE_MIN`` pages is dropped from every page. Only lines with
+    the number at one end and no sentence end are candidates: body lines at a page's edge are not.
+    """
+    def key(line: str) -> str:
+        return _DIGITS.sub("#", line.strip())
+
+    edge_keys = [
+        {i: key(lines[i]) for i in _edge_indexes(lines) if _NUMBERED_EDGE.match(lines[i])} for lines in page_lines
+    ]
+    counts = Counter(k for keys in edge_keys for k in set(keys.values()))
+    variants: dict[str, set[str]] = {}
+    for lines, keys in zip(page_lines, edge_keys):
+        for i, k in keys.items():
+            variants.setdefault(k, set()).add(lines[i].strip())
+    # A line that never changes is left to the repeated-line rule (which keeps its first copy).
+    running = {k for k, n in counts.items() if n >= _REPEATED_LINE_MIN and len(variants[k]) > 1}
+    return [
+        [line for i, line in enumerate(lines) if keys.get(i) not in running]
+        for lines, keys in zip(page_lines, edge_keys)
+    ]
 
 
 def _is_short(line: str) -> bool:

@@ -114,10 +114,14 @@ def open_index(index_dir: Path) -> Index:
         vectors = faiss.read_index(str(path / "vectors.faiss"))
         sentence_vectors = np.load(path / "sentences.npy")
         with sqlite3.connect((path / "meta.sqlite").resolve().as_uri() + "?mode=ro", uri=True) as db:
+            # Versions written before slides had no location_kind column: their locations are all pages.
+            has_kind = any(col[1] == "location_kind" for col in db.execute("PRAGMA table_info(documents)"))
+            kind = "location_kind" if has_kind else "''"
             documents = {
-                row[0]: IndexedDocument(row[0], row[1], row[2], tuple(json.loads(row[3])), row[4], row[5], row[6], row[7])
+                row[0]: IndexedDocument(row[0], row[1], row[2], tuple(json.loads(row[3])), *row[4:])
                 for row in db.execute(
-                    "SELECT doc_id, source, title, languages, seed, content_hash, chunk_count, ingested_at FROM documents"
+                    "SELECT doc_id, source, title, languages, seed, content_hash, chunk_count, ingested_at, "
+                    f"{kind} FROM documents"
                 )
             }
             chunks = tuple(
@@ -258,7 +262,7 @@ def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk
         with db:
             db.execute(
                 "CREATE TABLE documents (doc_id TEXT PRIMARY KEY, source TEXT UNIQUE, title TEXT, languages TEXT, "
-                "seed TEXT, content_hash TEXT, chunk_count INTEGER, ingested_at REAL)"
+                "seed TEXT, content_hash TEXT, chunk_count INTEGER, ingested_at REAL, location_kind TEXT)"
             )
             db.execute(
                 "CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT REFERENCES documents, "
@@ -266,9 +270,10 @@ def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk
                 "sentences TEXT)"
             )
             db.executemany(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (d.doc_id, d.source, d.title, json.dumps(list(d.languages)), d.seed, d.content_hash, d.chunk_count, d.ingested_at)
+                    (d.doc_id, d.source, d.title, json.dumps(list(d.languages)), d.seed, d.content_hash, d.chunk_count,
+                     d.ingested_at, d.location_kind)
                     for d in documents
                 ],
             )

@@ -1,4 +1,7 @@
-"""Read .txt, .md and .pdf files into cleaned ``Document``s, or fail with one clear line.
+"""Check a file and load it into a cleaned ``Document`` with its format's reader, or fail with one line.
+
+The readers live in ``ingest/formats/`` (one module per format); this module picks one by the
+file's suffix, and owns what all formats share: size and type checks, manifests, identities.
 
 Example:
     >>> doc = load_document(Path("corpus/harnessing-llms-practical-guide.fr.txt"), max_bytes=20_000_000)
@@ -14,27 +17,25 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from core.errors import UserFacingError
-from ingest.clean import clean_pages, clean_text
+from ingest.formats import image, pdf, plain, slides, web, word
+from ingest.formats.base import Extracted, LoadError, PageProgress
+from ingest.formats.plain import decode_text
 from ingest.types import Document
+
+__all__ = ["LoadError", "decode_text", "load_document", "check_file", "read_manifest", "SourceMeta"]
 
 log = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
-PDF_SUFFIXES = {".pdf"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES
+READERS: dict[str, Callable[..., Extracted]] = {
+    suffix: module.read for module in (plain, pdf, word, slides, web, image) for suffix in module.SUFFIXES
+}
+SUPPORTED_SUFFIXES = set(READERS)
 MANIFEST_NAME = "manifest.json"
-# Legacy encodings tried for text that is not UTF-8: Korean (CP949 is a superset of EUC-KR)
-# and Western European (CP1252 is a superset of the printable Latin-1 range).
-LEGACY_ENCODINGS = ("cp949", "cp1252")
 _TITLE_MAX = 120
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.MULTILINE)
 _LETTER = re.compile(r"[^\W\d_]")
-
-
-class LoadError(UserFacingError, ValueError):
-    """A file cannot be ingested; the message is one line naming the cause."""
 
 
 @dataclass(frozen=True)
@@ -104,112 +105,47 @@ def check_file(path: Path, max_bytes: int) -> None:
         )
 
 
-def load_document(path: Path, max_bytes: int, meta: SourceMeta | None = None) -> Document:
-    """Load and clean one file. Raises LoadError with a one-line reason."""
+def load_document(
+    path: Path,
+    max_bytes: int,
+    meta: SourceMeta | None = None,
+    *,
+    ocr_timeout_s: float = 120.0,
+    progress: PageProgress | None = None,
+) -> Document:
+    """Load and clean one file with its format's reader. Raises LoadError with a one-line reason.
+
+    ``progress`` gets (done, total) pages where a format reads page by page (OCR of scans);
+    each OCR run stops after ``ocr_timeout_s`` seconds, and its page is listed in ``problems``.
+    """
     meta = meta or SourceMeta()
     check_file(path, max_bytes)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read file ({exc.strerror or exc})") from exc
-    if path.suffix.lower() in PDF_SUFFIXES:
-        text, pages, pdf_title = _read_pdf(raw)
-    else:
-        text, pages, pdf_title = clean_text(decode_text(raw)), (), ""
+    reader = READERS[path.suffix.lower()]
+    got = reader(raw, ocr_timeout_s=ocr_timeout_s, progress=progress)
+    text = got.text
     if not _LETTER.search(text):  # whitespace, rules and bullets ("---", "* * *"), digits only
         raise LoadError("no text left after cleaning (the file holds only whitespace or debris)")
     source = str(path.resolve())
     return Document(
         doc_id=doc_id_for(source),
         source=source,
-        title=meta.title or pdf_title or _guess_title(text, path),
+        title=meta.title or got.title or _guess_title(text, path),
         text=text,
         content_hash=hashlib.sha256(raw).hexdigest(),
         languages=meta.languages,
         seed=meta.seed,
-        pages=pages,
+        pages=got.starts,
+        location_kind=got.location_kind,
+        problems=got.problems,
     )
 
 
-def decode_text(raw: bytes) -> str:
-    """Decode bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or a detected legacy encoding.
-
-    Legacy text is decoded as CP949 (Korean) or CP1252 (French, English), whichever
-    reads as text; anything else is rejected with one line asking for UTF-8. Damaged UTF-8
-    is kept: a character cut off by truncation is dropped, a few stray bytes become U+FFFD.
-    """
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise LoadError("invalid UTF-16 text") from exc
-    if b"\x00" in raw[:65536]:
-        raise LoadError("binary file (contains NUL bytes), not text")
-    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.reason == "unexpected end of data" and exc.start >= len(body) - 3:
-            log.info("UTF-8 text cut short in the middle of a character; the partial character is dropped")
-            return body[: exc.start].decode("utf-8")
-    from charset_normalizer import from_bytes
-
-    # Only the legacy encodings of the corpus languages are candidates: unrestricted detection
-    # guesses wrong on short texts (a latin-1 French paragraph came out as Baltic cp1257, a
-    # short one as UTF-16), and a wrong guess silently corrupts every accented letter.
-    best = from_bytes(raw[:1_000_000], cp_isolation=list(LEGACY_ENCODINGS)).best()
-    if best is None or best.encoding is None:
-        text = body.decode("utf-8", errors="replace")
-        damaged = text.count("\ufffd")
-        if damaged <= max(8, len(body) // 2000):  # UTF-8 with a few stray bytes: keep it, mark them
-            log.warning("%d invalid UTF-8 byte sequence(s) replaced by U+FFFD", damaged)
-            return text
-        raise LoadError(
-            "not valid UTF-8, UTF-16 (with BOM), CP949/EUC-KR or CP1252/Latin-1 text (binary file?); "
-            "convert it to UTF-8"
-        )
-    if best.chaos > 0.3:
-        raise LoadError(f"text encoding unclear (best guess {best.encoding}); convert the file to UTF-8")
-    log.info("decoded as %s", best.encoding)
-    return raw.decode(best.encoding, errors="replace")
-
-
-def _read_pdf(raw: bytes) -> tuple[str, tuple[int, ...], str]:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception as exc:  # pypdf raises several types for unsupported crypto
-                raise LoadError(f"encrypted PDF that cannot be opened ({exc})") from exc
-            if not ok:
-                raise LoadError("encrypted PDF (a password is required); save an unencrypted copy")
-        page_texts = clean_pages([page.extract_text() or "" for page in reader.pages])
-        title = ""
-        if reader.metadata and reader.metadata.title:
-            title = str(reader.metadata.title).strip()[:_TITLE_MAX]
-    except LoadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
-        raise LoadError(f"corrupt or unreadable PDF ({type(exc).__name__}: {str(exc)[:120]})") from exc
-    if not any(t.strip() for t in page_texts):
-        pages = f"{len(page_texts)} page{'' if len(page_texts) == 1 else 's'}"
-        raise LoadError(f"PDF has no extractable text ({pages}; scanned images need OCR first)")
-    text, starts, offset = [], [], 0
-    for page_text in page_texts:
-        starts.append(offset)
-        text.append(page_text)
-        offset += len(page_text) + 1
-    return "\n".join(text), tuple(starts), title
-
-
 def _guess_title(text: str, path: Path) -> str:
-    if path.suffix.lower() in {".md", ".markdown"} and (m := _MD_HEADING.search(text)):
+    if path.suffix.lower() in {".md", ".markdown", ".docx", ".html", ".htm", ".pptx"} and (m := _MD_HEADING.search(text)):
         return m.group(1).strip()[:_TITLE_MAX]
     for line in text.splitlines():
         line = line.strip()

@@ -52,7 +52,7 @@ from ingest.types import Chunk, Document, FileFailure, IngestReport
 
 log = logging.getLogger(__name__)
 
-# (stage, done, total); stages: "scan", "load", "embed", "write"
+# (stage, done, total); stages: "scan", "load", "ocr" (pages of one scanned file), "embed", "write"
 IngestProgress = Callable[[str, int, int], None]
 
 
@@ -154,6 +154,7 @@ def ingest_paths(
             hashes_seen.setdefault(doc.content_hash, doc.source)
 
         loaded: list[Document] = []
+        warnings: list[FileFailure] = []
         for i, (cand, digest) in enumerate(to_load, start=1):
             progress("load", i - 1, len(to_load))
             twin = hashes_seen.get(digest)
@@ -161,7 +162,8 @@ def ingest_paths(
                 failures.append(FileFailure(str(cand.path), f"duplicate of already indexed {twin}; skipped"))
                 continue
             try:
-                doc = load_document(cand.path, max_bytes, cand.meta)
+                doc = load_document(cand.path, max_bytes, cand.meta, ocr_timeout_s=settings.ocr_page_timeout_s,
+                                    progress=lambda done, total: progress("ocr", done, total))
             except LoadError as exc:
                 failures.append(FileFailure(str(cand.path), str(exc)))
                 continue
@@ -170,6 +172,7 @@ def ingest_paths(
                 continue
             hashes_seen[digest] = cand.source
             loaded.append(doc)
+            warnings.extend(FileFailure(str(cand.path), problem) for problem in doc.problems)
         progress("load", len(to_load), len(to_load))
 
         seen_sources = {c.source for c in candidates}
@@ -189,6 +192,7 @@ def ingest_paths(
             removed=tuple(d.source for d in removed),
             unchanged=tuple(d.source for d in unchanged),
             failed=tuple(failures),
+            warnings=tuple(warnings),
         )
         if not (added or changed or removed) and (previous is not None or not loaded):
             return IngestReport(**report_kwargs, chunks=len(previous.chunks) if previous else 0, embedded=0,
@@ -205,7 +209,7 @@ def ingest_paths(
                     doc_id=doc.doc_id, source=doc.source, title=doc.title,
                     languages=doc.languages or document_languages([c.text for c in chunks]),
                     seed=doc.seed, content_hash=doc.content_hash, chunk_count=len(chunks),
-                    ingested_at=time.time(),
+                    ingested_at=time.time(), location_kind=doc.location_kind,
                 )
             )
         kept_ids = {d.doc_id for d in kept}

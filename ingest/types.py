@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.text import printable
+from core.text import one_line, printable
 
 
 @dataclass(frozen=True)
 class Document:
     """One source file, loaded and cleaned.
 
-    ``pages`` holds the character offset where each PDF page starts (page 1 at
-    offset 0); it is empty for text files.
+    ``pages`` holds the character offset where each PDF page or PPTX slide starts (page 1 at
+    offset 0); it is empty for text files. ``location_kind`` names what ``pages`` counts
+    ("page", "slide"; "" when passages are located by section heading). ``problems`` lists
+    parts that could not be read (a page OCR gave up on) while the rest was loaded.
     """
 
     doc_id: str
@@ -23,6 +25,8 @@ class Document:
     languages: tuple[str, ...] = ()
     seed: str = ""  # original seed file name, for the evaluation set
     pages: tuple[int, ...] = ()
+    location_kind: str = ""
+    problems: tuple[str, ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number containing ``offset``, or None for non-paged text."""
@@ -70,6 +74,15 @@ class IndexedDocument:
     content_hash: str
     chunk_count: int
     ingested_at: float
+    location_kind: str = ""  # what Chunk.page counts in this document: "page", "slide", or "" (none)
+
+    def location_of(self, chunk: Chunk) -> str:
+        """Where ``chunk`` is, as shown in citations: "p. 3", "slide 3", "§ Heading", or ""."""
+        if chunk.page:
+            return f"slide {chunk.page}" if self.location_kind == "slide" else f"p. {chunk.page}"
+        if chunk.heading:
+            return f"§ {one_line(chunk.heading, 80)}"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class IngestReport:
     removed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     failed: tuple[FileFailure, ...] = ()
+    warnings: tuple[FileFailure, ...] = ()  # parts of indexed files that could not be read
     chunks: int = 0
     embedded: int = 0  # chunks whose vectors were computed (not from cache)
     seconds: float = 0.0

@@ -49,6 +49,8 @@ class Citation:
             "seed": d.seed,
             "language": c.language,
             "page": c.page,
+            "location_kind": d.location_kind or ("page" if c.page else "heading"),
+            "location": d.location_of(c),
             "heading": c.heading,
             "start": c.start,
             "end": c.end,

@@ -33,6 +33,15 @@ if [ $with_tests = 1 ]; then
 else
   .venv/bin/python -m pip install -q -e .
 fi
+# OCR of scanned PDFs and images (ingest/formats/ocr.py): Tesseract with Korean, French and English data.
+if ! tesseract --list-langs 2>/dev/null | grep -qx kor; then
+  ocr_packages="tesseract-ocr tesseract-ocr-kor tesseract-ocr-fra tesseract-ocr-eng"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $ocr_packages >/dev/null
+  else
+    sudo apt-get update -q >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $ocr_packages >/dev/null
+  fi
+fi
 .venv/bin/survey-rag models fetch
 if [ $with_tests = 1 ]; then
   .venv/bin/survey-rag models fetch all-minilm-l6-v2 smollm2-135m-instruct-q4_1

@@ -20,6 +20,8 @@ from core.progress import TqdmProgress
 from core.settings import Settings, SettingsError
 from ingest.index import open_index
 from ingest.pipeline import ingest_paths, remove_documents
+from ingest.types import IngestReport
+from ingest.watch import watch_and_ingest
 from survey_rag.bench import register_bench_command
 from survey_rag.chat import register_chat_command
 from survey_rag.commands import register_commands
@@ -80,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the bundled corpus)")
     p.add_argument("--rebuild", action="store_true", help="re-chunk and re-index every document")
     p.add_argument("--remove", nargs="+", metavar="DOC", help="remove documents by path or id instead")
+    p.add_argument("--watch", action="store_true",
+                   help="keep running: re-ingest the paths whenever files change (after a quiet period)")
 
     p = add("documents", _cmd_documents, "list the indexed documents")
 
@@ -115,16 +119,26 @@ def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    if args.watch:
+        log.info("watching %s (Ctrl-C stops)", ", ".join(map(str, args.paths or [settings.corpus_dir])))
+        watch_and_ingest(args.paths or [settings.corpus_dir], settings, on_report=_log_report)
+        return 0
     if args.remove:
         report = remove_documents(args.remove, settings)
     else:
         paths = args.paths or [settings.corpus_dir]
         with TqdmProgress() as progress:
             report = ingest_paths(paths, settings, progress=progress, rebuild=args.rebuild)
+    _log_report(report)
+    return 0 if report.ok else 1
+
+
+def _log_report(report: IngestReport) -> None:
     for failure in report.failed:
         log.error("failed: %s", failure)
+    for warning in report.warnings:
+        log.warning("partly read: %s", warning)
     log.info("%s", report.summary())
-    return 0 if report.ok else 1
 
 
 def _cmd_documents(args: argparse.Namespace, settings: Settings) -> int:

@@ -74,7 +74,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         for i, hit in enumerate(answer.hits[:3], start=1):
             print(f"  - {hit.document.title} [{hit.chunk.language}] score {hit.score:.2f}\n    {one_line(hit.chunk.text, 200)}")
     for c in shown:
-        where = f"p. {c.hit.chunk.page}" if c.hit.chunk.page else (c.hit.chunk.heading or f"chars {c.hit.chunk.start}-{c.hit.chunk.end}")
+        where = c.hit.document.location_of(c.hit.chunk) or f"chars {c.hit.chunk.start}-{c.hit.chunk.end}"
         print(f"[{c.n}] {c.hit.document.title} ({c.hit.chunk.language}, {where}) support {c.support:.2f}")
         print(f"    {one_line(c.sentence, 200)}")
     return 0

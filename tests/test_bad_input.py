@@ -47,8 +47,8 @@ def _make_bad_files(folder) -> dict[str, str]:
         "image.txt": r"^binary file \(contains NUL bytes\), not text$",
         "corrupt.pdf": r"^corrupt or unreadable PDF \(.+\)$",
         "encrypted.pdf": r"^encrypted PDF \(a password is required\); save an unencrypted copy$",
-        "scanned.pdf": r"^PDF has no extractable text \(2 pages; scanned images need OCR first\)$",
-        "notes.docx": r"^unsupported file type '\.docx'; supported: \.markdown, \.md, \.pdf, \.txt$",
+        "scanned.pdf": r"^PDF has no text \(2 pages; no text layer and OCR read none\)$",
+        "notes.docx": r"^not a \.docx file \(not a zip package: .+\)$",
         "huge.txt": r"^file too large \(50\.0 MB > 20 MB limit; split it or raise SURVEY_RAG_MAX_FILE_MB\)$",
         "dangling.txt": r"^broken or looping symbolic link$",
     }

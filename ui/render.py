@@ -37,13 +37,8 @@ def language_label(code: str) -> str:
 
 
 def location(hit: Hit) -> str:
-    """Where the passage is: its page for PDFs, else its section heading, else empty."""
-    chunk = hit.chunk
-    if chunk.page:
-        return f"p. {chunk.page}"
-    if chunk.heading:
-        return f"§ {one_line(chunk.heading, 80)}"
-    return ""
+    """Where the passage is: its page (PDF) or slide (PPTX), else its section heading, else empty."""
+    return hit.document.location_of(hit.chunk)
 
 
 def anchor_id(turn: int, n: int) -> str:

@@ -135,13 +135,13 @@ def build(folder: Folder) -> None:
     folder.bad("encrypted.pdf", encrypt_pdf(make_pdf([["A secret page."]])),
                r"^encrypted PDF \(a password is required\); save an unencrypted copy$")
     folder.bad("image-only.pdf", image_only_pdf(),
-               r"^PDF has no extractable text \(1 page; scanned images need OCR first\)$")
-    folder.bad("no-pages.pdf", make_pdf([]), r"^PDF has no extractable text \(0 pages; .*\)$")
+               r"^PDF has no text \(1 page; no text layer and OCR read none\)$")
+    folder.bad("no-pages.pdf", make_pdf([]), r"^PDF has no text \(0 pages; .*\)$")
     with open(root / "huge.txt", "wb") as fh:  # 50 MB of real text, over the 20 MB default limit
         line = b"An ordinary sentence about language models, repeated to fill fifty megabytes.\n"
         fh.write(line * (50_000_000 // len(line) + 1))
     folder.bad("huge.txt", None, r"^file too large \(50\.0 MB > 20 MB limit; split it or raise SURVEY_RAG_MAX_FILE_MB\)$")
-    folder.bad("notes.docx", b"PK\x03\x04 not really a docx", r"^unsupported file type '\.docx'; supported: .*$")
+    folder.bad("notes.docx", b"PK\x03\x04 not really a docx", r"^not a \.docx file \(not a zip package: .+\)$")
     folder.bad("tool.exe", b"MZ\x90\x00" * 64, r"^unsupported file type '\.exe'")
     folder.bad("README", b"A file without an extension.\n", r"^unsupported file type '\(none\)'")
     folder.bad(b"caf\xe9-latin1-name.txt", good_text("cafe", "a name that is not UTF-8").encode(),

@@ -1,0 +1,1 @@
+"""One reader per file format; each turns raw bytes into an ``Extracted`` (see ``base``)."""
