@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,7 +31,8 @@ from core.progress import STAGE_LABELS
 from core.settings import Settings
 from ingest.pipeline import IngestProgress
 from ui import render
-from ui.handlers import ChatHandler, ChatUpdate, DocumentsHandler, DocumentsView
+from ui.handlers import (ChatHandler, ChatUpdate, ConversationsHandler, ConversationView, DocumentsHandler,
+                         DocumentsView)
 from ui.protocols import AnswerService
 
 EXAMPLES = [
@@ -106,7 +108,12 @@ def theme() -> gr.themes.Base:
 
 def _chat_outputs(update: ChatUpdate) -> tuple:
     sources = gr.skip() if update.sources is None else update.sources
-    return update.history, sources, update.pending, update.questions
+    return update.history, sources, update.pending, update.questions, update.conversation
+
+
+def _user(request: gr.Request | None) -> str:
+    """The logged-in user's name; empty without a login."""
+    return (getattr(request, "username", None) or "") if request is not None else ""
 
 
 def _doc_outputs(view: DocumentsView) -> tuple:
@@ -131,14 +138,59 @@ def _file_path(file: Any) -> Path:
 class _Events:
     """The handlers' methods with Gradio's inputs and outputs (Gradio fills in ``progress``)."""
 
-    def __init__(self, chat: ChatHandler, docs: DocumentsHandler):
+    def __init__(self, chat: ChatHandler, docs: DocumentsHandler, saved: ConversationsHandler, exports: Path):
         self.chat = chat
         self.docs = docs
+        self.saved = saved
+        self.exports = exports
 
-    def respond(self, history: list, pending: str | None, questions: list, top_k: float, max_tokens: float
-                ) -> Iterator[tuple]:
-        for update in self.chat.respond(history, pending, questions, top_k, max_tokens):
+    def respond(self, history: list, pending: str | None, questions: list, top_k: float, max_tokens: float,
+                conversation: str | None, request: gr.Request) -> Iterator[tuple]:
+        for update in self.chat.respond(history, pending, questions, top_k, max_tokens, conversation,
+                                        _user(request)):
             yield _chat_outputs(update)
+
+    # The sidebar: outputs are (chatbot, sources, questions, conversation, sidebar list).
+
+    def _shown(self, view: ConversationView, user: str) -> tuple:
+        return (view.history, view.sources, view.questions, view.conversation,
+                gr.Radio(choices=self.saved.choices(user), value=view.conversation))
+
+    def restore(self, conversation: str | None, request: gr.Request) -> tuple:
+        """On page load: the conversation this browser had open, else the user's latest."""
+        user = _user(request)
+        if not self.saved.store.exists(conversation, user):
+            conversation = self.saved.latest(user)
+        return self._shown(self.saved.open(conversation, user), user)
+
+    def open(self, conversation: str | None, request: gr.Request) -> tuple:
+        return self._shown(self.saved.open(conversation, _user(request)), _user(request))
+
+    def new(self, request: gr.Request) -> tuple:
+        return self._shown(ConversationView([], render.sources_placeholder(), [], None), _user(request))
+
+    def sidebar(self, conversation: str | None, request: gr.Request) -> tuple:
+        """The sidebar list with ``conversation`` selected, and ``conversation`` for the browser to remember."""
+        return gr.Radio(choices=self.saved.choices(_user(request)), value=conversation), conversation
+
+    def rename(self, conversation: str | None, title: str, request: gr.Request) -> tuple:
+        self.saved.rename(conversation, _user(request), title)
+        return self.sidebar(conversation, request)[0], ""
+
+    def delete(self, conversation: str | None, request: gr.Request) -> tuple:
+        user = _user(request)
+        self.saved.delete(conversation, user)
+        return self._shown(self.saved.open(self.saved.latest(user), user), user)
+
+    def _export(self, conversation: str | None, fmt: str, request: gr.Request) -> str | None:
+        path = self.saved.export(conversation, _user(request), fmt, self.exports)
+        return str(path) if path else None
+
+    def export_markdown(self, conversation: str | None, request: gr.Request) -> str | None:
+        return self._export(conversation, "md", request)
+
+    def export_json(self, conversation: str | None, request: gr.Request) -> str | None:
+        return self._export(conversation, "json", request)
 
     def documents(self) -> tuple:
         return _doc_outputs(self.docs.view())
@@ -165,6 +217,7 @@ def build_app(service: AnswerService, settings: Settings | None = None) -> gr.Bl
     settings = settings or service.settings
     chat = ChatHandler(service, settings)
     docs = DocumentsHandler(service, settings)
+    saved = ConversationsHandler(chat.store, chat.model_name)
     with gr.Blocks(title="Survey RAG", analytics_enabled=False) as app:
         gr.Markdown(
             "## Survey RAG\nAsk about the LLM survey documents in 한국어, Français or English; "
@@ -176,8 +229,10 @@ def build_app(service: AnswerService, settings: Settings | None = None) -> gr.Bl
                 chat_tab = _chat_tab(settings, docs)
             with gr.Tab("Documents", id="documents"):
                 docs_tab = _documents_tab(settings, docs)
-        events = _Events(chat, docs)
-        _wire_chat(chat_tab, chat, events)
+        # Exports go to the temporary folder, from which Gradio serves downloads.
+        events = _Events(chat, docs, saved, Path(tempfile.gettempdir()) / "survey-rag-exports")
+        answering = _wire_chat(chat_tab, chat, events)
+        _wire_sidebar(chat_tab, events, app, answering)
         _wire_documents(docs_tab, chat_tab.info, events, app)
     return app
 
@@ -195,10 +250,31 @@ class _ChatTab:
     sources: gr.HTML
     pending: gr.State  # the question being answered
     questions: gr.State  # the conversation's answered questions
+    conversation: gr.State  # the saved conversation open on this page
+    remembered: gr.BrowserState  # the same, kept in the browser across reloads (not part of the API)
+    saved: gr.Radio  # the sidebar's list of conversations
+    new: gr.Button
+    title: gr.Textbox
+    rename: gr.Button
+    delete: gr.Button
+    export_md: gr.Button
+    export_json: gr.Button
+    download: gr.File
 
 
 def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
     with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=200, elem_id="sr-sidebar"):
+            new = gr.Button("New conversation", size="sm", variant="primary", elem_id="sr-new")
+            saved = gr.Radio(choices=[], value=None, label="Conversations", elem_id="sr-conversations")
+            with gr.Accordion("Rename, delete, export", open=False, elem_id="sr-conv-actions"):
+                title = gr.Textbox(placeholder="New title", show_label=False, lines=1, elem_id="sr-title")
+                rename = gr.Button("Rename", size="sm", elem_id="sr-rename")
+                delete = gr.Button("Delete", size="sm", variant="stop", elem_id="sr-delete")
+                with gr.Row():
+                    export_md = gr.Button("Markdown", size="sm", elem_id="sr-export-md")
+                    export_json = gr.Button("JSON", size="sm", elem_id="sr-export-json")
+                download = gr.File(label="Export", interactive=False, elem_id="sr-export")
         with gr.Column(scale=3, min_width=380):
             chatbot = gr.Chatbot(
                 label="Conversation", elem_id="sr-chat", height=520,
@@ -225,7 +301,8 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
         with gr.Column(scale=2, min_width=320):
             sources = gr.HTML(render.sources_placeholder(), elem_id="sr-sources-panel", js_on_load=None)
     return _ChatTab(chatbot, message, send, examples, clear, top_k, max_tokens, info, sources,
-                    gr.State(None), gr.State([]))
+                    gr.State(None), gr.State([]), gr.State(None), gr.BrowserState(None, storage_key="sr-conversation"),
+                    saved, new, title, rename, delete, export_md, export_json, download)
 
 
 @dataclass(frozen=True)
@@ -261,15 +338,19 @@ def _documents_tab(settings: Settings, docs: DocumentsHandler) -> _DocumentsTab:
     return _DocumentsTab(table, files, add, picker, remove, reingest, status)
 
 
-def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events) -> None:
-    """Enter, Ask and the examples add the question at once, then answer it one request at a time."""
+def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events) -> list:
+    """Enter, Ask and the examples add the question at once, then answer it one request at a time;
+    returns the answering events (which New, open and delete cancel)."""
     submit_args = dict(fn=chat.submit, inputs=[tab.message, tab.chatbot],
                        outputs=[tab.chatbot, tab.message, tab.pending], queue=False)
     respond_args = dict(
-        fn=events.respond, inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens],
-        outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions], concurrency_limit=1, concurrency_id="llm",
-        show_progress="full", show_progress_on=[tab.chatbot],
+        fn=events.respond,
+        inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens, tab.conversation],
+        outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions, tab.conversation],
+        concurrency_limit=1, concurrency_id="llm", show_progress="full", show_progress_on=[tab.chatbot],
     )
+    refresh = dict(fn=events.sidebar, inputs=[tab.conversation], outputs=[tab.saved, tab.remembered], queue=False,
+                   api_visibility="private")
     submitted = tab.message.submit(concurrency_limit=None, show_progress="hidden", api_name="submit",
                                    **submit_args)
     answering = [submitted.then(api_name="respond", **respond_args)]
@@ -280,11 +361,31 @@ def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events) -> None:
         filled = button.click(lambda q=button.value: q, None, tab.message, queue=False, api_visibility="private")
         step = filled.then(api_visibility="private", **submit_args)
         answering.append(step.then(api_visibility="private", **respond_args))
-    tab.clear.click(chat.clear, None, [tab.chatbot, tab.sources, tab.pending, tab.questions, tab.message],
-                    cancels=answering, queue=False, api_name="clear")
+    for answered in answering:
+        answered.then(**refresh)
+    # Clear starts a new conversation (the saved one stays in the sidebar).
+    tab.clear.click(lambda: chat.clear() + (None,), None,
+                    [tab.chatbot, tab.sources, tab.pending, tab.questions, tab.message, tab.conversation],
+                    cancels=answering, queue=False, api_name="clear").then(**refresh)
     # The chatbot's own trash icon clears the messages; forget the conversation with them.
-    tab.chatbot.clear(lambda: chat.clear()[1:4], None, [tab.sources, tab.pending, tab.questions],
-                      cancels=answering, queue=False, api_visibility="private")
+    tab.chatbot.clear(lambda: chat.clear()[1:4] + (None,), None,
+                      [tab.sources, tab.pending, tab.questions, tab.conversation],
+                      cancels=answering, queue=False, api_visibility="private").then(**refresh)
+    return answering
+
+
+def _wire_sidebar(tab: _ChatTab, events: _Events, app: gr.Blocks, answering: list) -> None:
+    """New, open, rename, delete and export saved conversations; a page load reopens this browser's one."""
+    shown = [tab.chatbot, tab.sources, tab.questions, tab.conversation, tab.saved]
+    private = dict(queue=False, api_visibility="private")
+    remember = dict(fn=lambda c: c, inputs=[tab.conversation], outputs=[tab.remembered], **private)
+    app.load(events.restore, [tab.remembered], shown, api_name="restore", queue=False).then(**remember)
+    tab.new.click(events.new, None, shown, cancels=answering, **private).then(**remember)
+    tab.saved.input(events.open, [tab.saved], shown, cancels=answering, **private).then(**remember)
+    tab.rename.click(events.rename, [tab.conversation, tab.title], [tab.saved, tab.title], **private)
+    tab.delete.click(events.delete, [tab.conversation], shown, cancels=answering, **private).then(**remember)
+    tab.export_md.click(events.export_markdown, [tab.conversation], [tab.download], **private)
+    tab.export_json.click(events.export_json, [tab.conversation], [tab.download], **private)
 
 
 def _wire_documents(tab: _DocumentsTab, info: gr.Markdown, events: _Events, app: gr.Blocks) -> None:

@@ -1,0 +1,131 @@
+"""The chat page's saved conversations, source viewer, languages and scope in Debian's Chromium
+(Playwright), over the test stub (tests/ui_fixtures.py): no model is needed to test the page."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import make_settings
+from ui_fixtures import StubPipeline, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(300),
+    pytest.mark.skipif(not CHROMIUM.exists() and not shutil.which("chromium"), reason="needs Debian's chromium"),
+]
+
+
+class StubApp:
+    """The chat page over a stub, restartable on the same port and data folder."""
+
+    def __init__(self, data_dir: Path, make_stub=StubPipeline):
+        self.settings = make_settings(data_dir, host="127.0.0.1", port=free_port())
+        self.make_stub = make_stub
+        self.app = None
+        self.start()
+
+    def start(self) -> None:
+        from ui.app import build_app, launch
+
+        self.stub = self.make_stub(self.settings)
+        self.app = build_app(self.stub, self.settings)
+        self.url = launch(self.app, self.settings, block=False).rstrip("/") + "/"
+
+    def restart(self) -> None:
+        self.app.close()
+        self.start()
+
+    def close(self) -> None:
+        self.app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
+                              headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def stub_app(tmp_path):
+    app = StubApp(tmp_path, lambda settings: StubPipeline(settings, delay_s=0.3))
+    yield app
+    app.close()
+
+
+def open_page(browser, url: str, locale: str = "en-US"):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.wait_for_selector("#sr-question textarea")
+    return page
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#sr-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_selector("#sr-sources-panel .sr-status-done", timeout=60_000)
+    page.wait_for_function("q => document.querySelector('#sr-conversations').innerText.includes(q)", arg=question)
+
+
+def sidebar_titles(page) -> list[str]:
+    return [t.strip() for t in page.locator("#sr-conversations label").all_inner_texts()]
+
+
+def test_a_conversation_comes_back_after_a_reload_and_a_restart(browser, stub_app):
+    page = open_page(browser, stub_app.url)
+    ask(page, "What is <distillation>?")
+    assert "<distillation>" in page.locator("#sr-chat").inner_text()
+
+    page.reload()
+    page.wait_for_selector("#sr-chat a.sr-cite")
+    assert "What is <distillation>?" in page.locator("#sr-chat").inner_text()
+    assert page.locator("#sr-sources-panel .sr-card mark").count() >= 1  # the source cards are back
+    assert sidebar_titles(page) == ["What is <distillation>?"]
+
+    stub_app.restart()
+    page.goto(stub_app.url)
+    page.wait_for_selector("#sr-chat a.sr-cite")
+    assert "What is <distillation>?" in page.locator("#sr-chat").inner_text()
+    assert "Stub document" in page.locator("#sr-sources-panel").inner_text()
+    page.context.close()
+
+
+def test_two_conversations_switch_export_and_delete(browser, stub_app):
+    page = open_page(browser, stub_app.url)
+    ask(page, "First topic?")
+    page.locator("#sr-new").click()
+    page.wait_for_function("() => !document.querySelector('#sr-chat').innerText.includes('First topic?')")
+    ask(page, "Second topic?")
+    assert sidebar_titles(page) == ["Second topic?", "First topic?"]
+
+    page.locator("#sr-conversations label", has_text="First topic?").click()
+    page.wait_for_function("() => document.querySelector('#sr-chat').innerText.includes('First topic?')")
+    assert "Second topic?" not in page.locator("#sr-chat").inner_text()
+
+    page.locator("#sr-conv-actions").get_by_text("Rename, delete, export").click()
+    page.locator("#sr-export-md").click()
+    link = page.locator("#sr-export a[download], #sr-export a").first
+    link.wait_for()
+    markdown = page.request.get(link.get_attribute("href")).text()
+    assert "First topic?" in markdown and "Stub answer. [1]" in markdown
+    assert '1. **Stub document**: "Stub passages exist so the page can be tested without models."' in markdown
+
+    page.locator("#sr-delete").click()
+    page.wait_for_function("() => !document.querySelector('#sr-conversations').innerText.includes('First topic?')")
+    assert sidebar_titles(page) == ["Second topic?"]
+    page.wait_for_function("() => document.querySelector('#sr-chat').innerText.includes('Second topic?')")
+    page.context.close()
