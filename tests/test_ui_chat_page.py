@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from conftest import make_settings
-from ui_fixtures import StubPipeline, free_port
+from ui_fixtures import TEST_OUTPUT, StubPipeline, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -129,3 +131,41 @@ def test_two_conversations_switch_export_and_delete(browser, stub_app):
     assert sidebar_titles(page) == ["Second topic?"]
     page.wait_for_function("() => document.querySelector('#sr-chat').innerText.includes('Second topic?')")
     page.context.close()
+
+
+def test_clicking_a_citation_opens_the_pdf_page_with_the_sentence_highlighted(browser, tmp_path):
+    from test_viewer import baseline_top_percent, stub_over
+
+    app = StubApp(tmp_path / "data", lambda settings: stub_over(tmp_path, settings))
+    try:
+        page = open_page(browser, app.url)
+        ask(page, "How small can a distilled model be?")
+        started = time.monotonic()
+        page.locator("#sr-chat a.sr-cite").first.click()
+        page.wait_for_selector("#sr-viewer-panel img.sr-page-img", state="visible")
+        page.wait_for_function("() => document.querySelector('#sr-viewer-panel img.sr-page-img').complete")
+        shown_s = time.monotonic() - started
+        TEST_OUTPUT.mkdir(exist_ok=True)
+        (TEST_OUTPUT / "ui-viewer-timing.json").write_text(json.dumps({"click_to_viewer_s": round(shown_s, 3)}))
+        print(f"\nclick on [1] -> PDF page shown: {shown_s:.2f} s")
+
+        assert 'data-page="2"' in page.locator("#sr-viewer-panel .sr-viewer").evaluate("e => e.outerHTML")
+        image = page.locator("#sr-viewer-panel img.sr-page-img").bounding_box()
+        boxes = [b.bounding_box() for b in page.locator("#sr-viewer-panel .sr-hl").all()]
+        assert boxes, "no highlight box"
+        sentence_y = image["y"] + image["height"] * baseline_top_percent(1) / 100  # the cited line's baseline
+        assert any(b["y"] <= sentence_y <= b["y"] + b["height"] + 2 for b in boxes), (sentence_y, boxes)
+        assert all(image["x"] <= b["x"] and b["x"] + b["width"] <= image["x"] + image["width"] + 1 for b in boxes)
+
+        page.locator("#sr-viewer-next").click()
+        page.wait_for_selector('#sr-viewer-panel .sr-viewer[data-page="3"]')
+        assert page.locator("#sr-viewer-panel .sr-hl").count() == 0
+        page.locator("#sr-viewer-prev").click()
+        page.wait_for_selector('#sr-viewer-panel .sr-viewer[data-page="2"]')
+
+        page.locator("#sr-sources-panel .sr-card", has_text="Terns").click()  # a card opens its source too
+        page.wait_for_selector("#sr-viewer-panel mark.sr-viewer-hit")
+        assert "They fly far <every> year." in page.locator("#sr-viewer-panel mark.sr-viewer-hit").inner_text()
+        page.context.close()
+    finally:
+        app.close()

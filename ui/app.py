@@ -32,7 +32,7 @@ from core.settings import Settings
 from ingest.pipeline import IngestProgress
 from ui import render
 from ui.handlers import (ChatHandler, ChatUpdate, ConversationsHandler, ConversationView, DocumentsHandler,
-                         DocumentsView)
+                         DocumentsView, ViewerHandler, ViewerView)
 from ui.protocols import AnswerService
 
 EXAMPLES = [
@@ -73,23 +73,49 @@ CSS = """
 .sr-waiting { color: var(--body-text-color-subdued); font-style: italic; }
 #sr-examples button { font-size: 0.85em; }
 #sr-documents, #sr-documents * { font-family: var(--font) !important; }
+.sr-card[data-doc] { cursor: pointer; }
+.sr-viewer-head { margin-bottom: 6px; }
+.sr-page { position: relative; line-height: 0; border: 1px solid var(--border-color-primary); }
+.sr-page-img { width: 100%; height: auto; display: block; }
+.sr-hl { position: absolute; background: rgba(250, 204, 21, 0.38); outline: 2px solid #f59e0b; border-radius: 2px; }
+.sr-text { max-height: 560px; overflow-y: auto; white-space: pre-wrap; line-height: 1.55; font-size: 0.92em; }
+.sr-text mark { background: rgba(250, 204, 21, 0.6); color: inherit; }
 """
 
-# A click on an [n] reference scrolls to its source card and flashes it (instead of following the link).
+# A click on an [n] reference scrolls to its source card and flashes it (instead of following the link);
+# a click on a reference or a card opens the source viewer at the card's sentence (through the hidden
+# target box and open button); a marked sentence appearing in the viewer is scrolled into view.
 HEAD = """
 <script>
+function srOpenSource(el) {
+  const box = document.querySelector('#sr-viewer-target textarea, #sr-viewer-target input');
+  const open = document.querySelector('#sr-viewer-open');
+  if (!box || !open || !el.dataset.doc) return;
+  box.value = JSON.stringify({doc: el.dataset.doc, page: el.dataset.page, sentence: el.dataset.sentence});
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  setTimeout(function () { open.click(); }, 30);
+}
 document.addEventListener('click', function (event) {
-  const link = event.target && event.target.closest ? event.target.closest('a.sr-cite') : null;
+  const target = event.target && event.target.closest ? event.target : null;
+  if (!target) return;
+  const link = target.closest('a.sr-cite');
+  const card = link ? null : target.closest('.sr-card[data-doc]');
+  if (card) { srOpenSource(card); return; }
   if (!link) return;
   event.preventDefault();
   event.stopPropagation();
   const id = link.getAttribute('data-target') || (link.getAttribute('href') || '').replace(/^#/, '');
-  const card = id ? document.getElementById(id) : null;
-  if (!card) return;
-  card.scrollIntoView({behavior: 'smooth', block: 'center'});
-  card.classList.add('sr-flash');
-  setTimeout(function () { card.classList.remove('sr-flash'); }, 1800);
+  const shown = id ? document.getElementById(id) : null;
+  if (!shown) return;
+  srOpenSource(shown);  // the chat strips data-* attributes from links: the card carries the source
+  shown.scrollIntoView({behavior: 'smooth', block: 'center'});
+  shown.classList.add('sr-flash');
+  setTimeout(function () { shown.classList.remove('sr-flash'); }, 1800);
 }, true);
+new MutationObserver(function () {
+  const hit = document.querySelector('#sr-viewer-panel .sr-viewer-hit:not([data-seen])');
+  if (hit) { hit.setAttribute('data-seen', '1'); hit.scrollIntoView({block: 'center'}); }
+}).observe(document.documentElement, {childList: true, subtree: true});
 </script>
 """
 
@@ -138,11 +164,30 @@ def _file_path(file: Any) -> Path:
 class _Events:
     """The handlers' methods with Gradio's inputs and outputs (Gradio fills in ``progress``)."""
 
-    def __init__(self, chat: ChatHandler, docs: DocumentsHandler, saved: ConversationsHandler, exports: Path):
+    def __init__(self, chat: ChatHandler, docs: DocumentsHandler, saved: ConversationsHandler, exports: Path,
+                 viewer: ViewerHandler):
         self.chat = chat
         self.docs = docs
         self.saved = saved
         self.exports = exports
+        self.viewer = viewer
+
+    # The viewer: outputs are (its box, its HTML, the shown page).
+
+    @staticmethod
+    def _viewer(view: ViewerView | None) -> tuple:
+        if view is None:
+            return gr.skip(), gr.skip(), gr.skip()
+        return gr.Column(visible=True), view.html, view.target
+
+    def open_source(self, raw: str) -> tuple:
+        return self._viewer(self.viewer.open(raw))
+
+    def previous_page(self, shown: str | None) -> tuple:
+        return self._viewer(self.viewer.move(shown, -1))
+
+    def next_page(self, shown: str | None) -> tuple:
+        return self._viewer(self.viewer.move(shown, 1))
 
     def respond(self, history: list, pending: str | None, questions: list, top_k: float, max_tokens: float,
                 conversation: str | None, request: gr.Request) -> Iterator[tuple]:
@@ -230,9 +275,11 @@ def build_app(service: AnswerService, settings: Settings | None = None) -> gr.Bl
             with gr.Tab("Documents", id="documents"):
                 docs_tab = _documents_tab(settings, docs)
         # Exports go to the temporary folder, from which Gradio serves downloads.
-        events = _Events(chat, docs, saved, Path(tempfile.gettempdir()) / "survey-rag-exports")
+        events = _Events(chat, docs, saved, Path(tempfile.gettempdir()) / "survey-rag-exports",
+                         ViewerHandler(service, settings))
         answering = _wire_chat(chat_tab, chat, events)
         _wire_sidebar(chat_tab, events, app, answering)
+        _wire_viewer(chat_tab, events)
         _wire_documents(docs_tab, chat_tab.info, events, app)
     return app
 
@@ -260,6 +307,14 @@ class _ChatTab:
     export_md: gr.Button
     export_json: gr.Button
     download: gr.File
+    viewer_box: gr.Column
+    viewer: gr.HTML
+    viewer_target: gr.Textbox  # hidden: a click on a citation writes the source to open here
+    viewer_open: gr.Button  # hidden: then clicks this
+    viewer_prev: gr.Button
+    viewer_next: gr.Button
+    viewer_close: gr.Button
+    viewer_shown: gr.State  # the page shown, as ui.viewer.ViewerTarget JSON
 
 
 def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
@@ -299,10 +354,20 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
                                        step=16, label="Answer length (max tokens)")
                 info = gr.Markdown(docs.index_info())
         with gr.Column(scale=2, min_width=320):
+            with gr.Column(visible=False, elem_id="sr-viewer-box") as viewer_box:
+                viewer = gr.HTML(elem_id="sr-viewer-panel")
+                with gr.Row():
+                    viewer_prev = gr.Button("◀ Previous page", size="sm", elem_id="sr-viewer-prev")
+                    viewer_next = gr.Button("Next page ▶", size="sm", elem_id="sr-viewer-next")
+                    viewer_close = gr.Button("Close", size="sm", elem_id="sr-viewer-close")
+            viewer_target = gr.Textbox(visible="hidden", elem_id="sr-viewer-target")
+            viewer_open = gr.Button(visible="hidden", elem_id="sr-viewer-open")
             sources = gr.HTML(render.sources_placeholder(), elem_id="sr-sources-panel", js_on_load=None)
     return _ChatTab(chatbot, message, send, examples, clear, top_k, max_tokens, info, sources,
                     gr.State(None), gr.State([]), gr.State(None), gr.BrowserState(None, storage_key="sr-conversation"),
-                    saved, new, title, rename, delete, export_md, export_json, download)
+                    saved, new, title, rename, delete, export_md, export_json, download,
+                    viewer_box, viewer, viewer_target, viewer_open, viewer_prev, viewer_next, viewer_close,
+                    gr.State(None))
 
 
 @dataclass(frozen=True)
@@ -386,6 +451,15 @@ def _wire_sidebar(tab: _ChatTab, events: _Events, app: gr.Blocks, answering: lis
     tab.delete.click(events.delete, [tab.conversation], shown, cancels=answering, **private).then(**remember)
     tab.export_md.click(events.export_markdown, [tab.conversation], [tab.download], **private)
     tab.export_json.click(events.export_json, [tab.conversation], [tab.download], **private)
+
+
+def _wire_viewer(tab: _ChatTab, events: _Events) -> None:
+    outputs = [tab.viewer_box, tab.viewer, tab.viewer_shown]
+    private = dict(queue=False, api_visibility="private")
+    tab.viewer_open.click(events.open_source, [tab.viewer_target], outputs, **private)
+    tab.viewer_prev.click(events.previous_page, [tab.viewer_shown], outputs, **private)
+    tab.viewer_next.click(events.next_page, [tab.viewer_shown], outputs, **private)
+    tab.viewer_close.click(lambda: gr.Column(visible=False), None, [tab.viewer_box], **private)
 
 
 def _wire_documents(tab: _DocumentsTab, info: gr.Markdown, events: _Events, app: gr.Blocks) -> None:

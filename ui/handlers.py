@@ -30,6 +30,7 @@ from ui import render
 from ui.conversations import ConversationStore, ConversationSummary, Turn
 from ui.export import conversation_json, conversation_markdown
 from ui.protocols import AnswerService
+from ui.viewer import ViewerError, ViewerTarget, viewer_html
 
 log = logging.getLogger(__name__)
 
@@ -325,3 +326,45 @@ class DocumentsHandler:
         lines = [f"Re-ingested `{render.esc(str(corpus))}`: {render.esc(report.summary())}"]
         lines += [f"✗ Failed `{render.esc(str(f))}`" for f in report.failed]
         return self.view("\n\n".join(lines), changed=bool(report.added or report.changed or report.removed))
+
+
+# ---------------------------------------------------------------- source viewer
+
+
+@dataclass(frozen=True)
+class ViewerView:
+    html: str
+    target: str | None  # the shown page as ViewerTarget JSON, for previous/next; None after an error
+
+
+class ViewerHandler:
+    """Opens a cited source at its sentence (``ui.viewer``), and moves page by page in a PDF."""
+
+    def __init__(self, service: AnswerService, settings: Settings):
+        self.service = service
+        self.settings = settings
+
+    def _show(self, target: ViewerTarget) -> ViewerView:
+        try:
+            documents = self.service.retriever().index.documents
+            html = viewer_html(target, documents, int(self.settings.max_file_mb * 1e6))
+        except (ViewerError, IndexStoreError) as exc:
+            return ViewerView(render.notice_markdown(str(exc)), None)
+        return ViewerView(html, target.to_json())
+
+    def open(self, raw: str) -> ViewerView:
+        """From a click on a citation or a source card (JSON: doc, page, sentence)."""
+        try:
+            return self._show(ViewerTarget.parse(raw))
+        except ViewerError as exc:
+            return ViewerView(render.notice_markdown(str(exc)), None)
+
+    def move(self, shown: str | None, delta: int) -> ViewerView | None:
+        """The previous (-1) or next (+1) page; None when there is no page to move to."""
+        if not shown:
+            return None
+        target = ViewerTarget.from_json(shown)
+        if target.page is None or target.page + delta < 1:
+            return None
+        view = self._show(target.moved(delta))
+        return view if view.target else None
