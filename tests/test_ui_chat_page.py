@@ -169,3 +169,38 @@ def test_clicking_a_citation_opens_the_pdf_page_with_the_sentence_highlighted(br
         page.context.close()
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("locale, ask_label, new_label", [("ko-KR", "질문하기", "새 대화"),
+                                                          ("fr-FR", "Demander", "Nouvelle conversation")])
+def test_the_browser_language_picks_the_page_language(browser, stub_app, locale, ask_label, new_label):
+    page = open_page(browser, stub_app.url, locale=locale)
+    page.wait_for_function("t => document.querySelector('#sr-ask').innerText.trim() === t", arg=ask_label)
+    assert page.locator("#sr-new").inner_text().strip() == new_label
+    page.locator("#sr-language label", has_text="English").click()  # the switch
+    page.wait_for_function("() => document.querySelector('#sr-ask').innerText.trim() === 'Ask'")
+    assert page.locator("#sr-new").inner_text().strip() == "New conversation"
+    page.reload()  # the choice is remembered in this browser
+    page.wait_for_selector("#sr-question textarea")
+    page.wait_for_timeout(500)
+    assert page.locator("#sr-ask").inner_text().strip() == "Ask"
+    page.context.close()
+
+
+def test_screenshot_korean_chat_with_the_viewer_open(browser, tmp_path):
+    from test_viewer import stub_over
+
+    app = StubApp(tmp_path / "data", lambda settings: stub_over(tmp_path, settings))
+    try:
+        page = open_page(browser, app.url, locale="ko-KR")
+        page.wait_for_function("() => document.querySelector('#sr-ask').innerText.trim() === '질문하기'")
+        ask(page, "증류한 모델은 얼마나 작아질 수 있나요?")
+        page.locator("#sr-chat a.sr-cite").first.click()
+        page.wait_for_selector("#sr-viewer-panel .sr-hl")
+        page.wait_for_timeout(800)
+        TEST_OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(TEST_OUTPUT / "ui-viewer-korean.png"), full_page=True)
+        assert "대화 목록" in page.locator("#sr-conversations").inner_text()
+        page.context.close()
+    finally:
+        app.close()

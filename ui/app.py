@@ -30,7 +30,7 @@ import gradio as gr
 from core.progress import STAGE_LABELS
 from core.settings import Settings
 from ingest.pipeline import IngestProgress
-from ui import render
+from ui import i18n, render
 from ui.handlers import (ChatHandler, ChatUpdate, ConversationsHandler, ConversationView, DocumentsHandler,
                          DocumentsView, ViewerHandler, ViewerView)
 from ui.protocols import AnswerService
@@ -264,16 +264,18 @@ def build_app(service: AnswerService, settings: Settings | None = None) -> gr.Bl
     docs = DocumentsHandler(service, settings)
     saved = ConversationsHandler(chat.store, chat.model_name)
     with gr.Blocks(title="Survey RAG", analytics_enabled=False) as app:
-        gr.Markdown(
-            "## Survey RAG\nAsk about the LLM survey documents in 한국어, Français or English; "
-            "every answer cites the passages it comes from.",
-            elem_id="sr-header",
-        )
+        with gr.Row(equal_height=False):
+            header = gr.Markdown(i18n.text("header", i18n.DEFAULT), elem_id="sr-header")
+            language = gr.Radio(i18n.CHOICES, value=i18n.DEFAULT, label=i18n.text("language", i18n.DEFAULT),
+                                elem_id="sr-language", scale=0, min_width=260)
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
+            with gr.Tab(i18n.text("tab_chat", i18n.DEFAULT), id="chat") as chat_page:
                 chat_tab = _chat_tab(settings, docs)
-            with gr.Tab("Documents", id="documents"):
+            with gr.Tab(i18n.text("tab_documents", i18n.DEFAULT), id="documents") as docs_page:
                 docs_tab = _documents_tab(settings, docs)
+        _wire_language(app, language, [
+            (header, "value", "header"), (language, "label", "language"), (chat_page, "label", "tab_chat"),
+            (docs_page, "label", "tab_documents"), *_chat_labels(chat_tab), *_documents_labels(docs_tab)])
         # Exports go to the temporary folder, from which Gradio serves downloads.
         events = _Events(chat, docs, saved, Path(tempfile.gettempdir()) / "survey-rag-exports",
                          ViewerHandler(service, settings))
@@ -315,6 +317,8 @@ class _ChatTab:
     viewer_next: gr.Button
     viewer_close: gr.Button
     viewer_shown: gr.State  # the page shown, as ui.viewer.ViewerTarget JSON
+    actions: gr.Accordion
+    settings: gr.Accordion
 
 
 def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
@@ -322,7 +326,7 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
         with gr.Column(scale=1, min_width=200, elem_id="sr-sidebar"):
             new = gr.Button("New conversation", size="sm", variant="primary", elem_id="sr-new")
             saved = gr.Radio(choices=[], value=None, label="Conversations", elem_id="sr-conversations")
-            with gr.Accordion("Rename, delete, export", open=False, elem_id="sr-conv-actions"):
+            with gr.Accordion("Rename, delete, export", open=False, elem_id="sr-conv-actions") as actions:
                 title = gr.Textbox(placeholder="New title", show_label=False, lines=1, elem_id="sr-title")
                 rename = gr.Button("Rename", size="sm", elem_id="sr-rename")
                 delete = gr.Button("Delete", size="sm", variant="stop", elem_id="sr-delete")
@@ -347,7 +351,7 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
             with gr.Row(elem_id="sr-examples"):
                 examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
                 clear = gr.Button("Clear conversation", size="sm", variant="stop", elem_id="sr-clear")
-            with gr.Accordion("Settings", open=False, elem_id="sr-settings"):
+            with gr.Accordion("Settings", open=False, elem_id="sr-settings") as settings_box:
                 top_k = gr.Slider(1, 10, value=min(max(settings.top_k, 1), 10), step=1,
                                   label="Passages to retrieve (top-k)")
                 max_tokens = gr.Slider(32, 1024, value=min(max(settings.max_answer_tokens, 32), 1024),
@@ -367,7 +371,7 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
                     gr.State(None), gr.State([]), gr.State(None), gr.BrowserState(None, storage_key="sr-conversation"),
                     saved, new, title, rename, delete, export_md, export_json, download,
                     viewer_box, viewer, viewer_target, viewer_open, viewer_prev, viewer_next, viewer_close,
-                    gr.State(None))
+                    gr.State(None), actions, settings_box)
 
 
 @dataclass(frozen=True)
@@ -451,6 +455,46 @@ def _wire_sidebar(tab: _ChatTab, events: _Events, app: gr.Blocks, answering: lis
     tab.delete.click(events.delete, [tab.conversation], shown, cancels=answering, **private).then(**remember)
     tab.export_md.click(events.export_markdown, [tab.conversation], [tab.download], **private)
     tab.export_json.click(events.export_json, [tab.conversation], [tab.download], **private)
+
+
+Labelled = list[tuple[Any, str, str]]  # (component, its attribute showing words, the catalogue key)
+
+
+def _chat_labels(tab: _ChatTab) -> Labelled:
+    return [
+        (tab.new, "value", "new"), (tab.saved, "label", "conversations"), (tab.actions, "label", "conv_actions"),
+        (tab.title, "placeholder", "new_title"), (tab.rename, "value", "rename"), (tab.delete, "value", "delete"),
+        (tab.download, "label", "export"), (tab.chatbot, "placeholder", "chat_placeholder"),
+        (tab.message, "placeholder", "question_placeholder"), (tab.send, "value", "ask"),
+        (tab.clear, "value", "clear"), (tab.settings, "label", "settings"), (tab.top_k, "label", "top_k"),
+        (tab.max_tokens, "label", "max_tokens"), (tab.viewer_prev, "value", "previous_page"),
+        (tab.viewer_next, "value", "next_page"), (tab.viewer_close, "value", "close"),
+    ]
+
+
+def _documents_labels(tab: _DocumentsTab) -> Labelled:
+    return [(tab.files, "label", "upload"), (tab.add, "value", "add"), (tab.picker, "label", "remove_picker"),
+            (tab.remove, "value", "remove"), (tab.reingest, "value", "reingest")]
+
+
+def _wire_language(app: gr.Blocks, switch: gr.Radio, labelled: Labelled) -> None:
+    """The page's words in the language of the switch; on load, the one chosen before in this browser,
+    else the browser's (Accept-Language)."""
+    chosen = gr.BrowserState(None, storage_key="sr-language")
+    components = [c for c, _, _ in labelled]
+
+    def words(language: str) -> list:
+        language = language if language in i18n.LANGUAGES else i18n.DEFAULT
+        return [gr.update(**{attr: i18n.text(key, language)}) for _, attr, key in labelled]
+
+    def on_load(saved: str | None, request: gr.Request) -> list:
+        headers = getattr(request, "headers", None) or {}
+        language = saved if saved in i18n.LANGUAGES else i18n.pick_language(headers.get("accept-language"))
+        return [language] + words(language)
+
+    private = dict(queue=False, api_visibility="private")
+    app.load(on_load, [chosen], [switch] + components, **private)
+    switch.input(lambda language: [language] + words(language), [switch], [chosen] + components, **private)
 
 
 def _wire_viewer(tab: _ChatTab, events: _Events) -> None:
