@@ -107,7 +107,7 @@ class StubPipeline:
     def warm_up(self, prime_model=True):
         """Nothing to load."""
 
-    def stream(self, question, history=(), top_k=None, max_answer_tokens=None):
+    def stream(self, question, history=(), top_k=None, max_answer_tokens=None, documents=None):
         import time
 
         from rag.question import validate_question
@@ -115,7 +115,7 @@ class StubPipeline:
 
         validate_question(question, self.settings.max_question_chars)
         self.calls.append((question, tuple(history), top_k, max_answer_tokens))
-        hits = self.hits
+        hits = [h for h in self.hits if documents is None or h.document.doc_id in documents]
         sentences = [h.chunk.sentence_texts()[0] for h in hits]
         yield SourcesEvent(tuple(hits), tuple(Evidence(n, h, s, 0.7) for n, (h, s) in
                                               enumerate(zip(hits, sentences), start=1)), "en", False)
