@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import make_settings
+from ui.conversations import ConversationStore
 from ui_fixtures import TEST_OUTPUT, StubPipeline, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -201,6 +202,27 @@ def test_screenshot_korean_chat_with_the_viewer_open(browser, tmp_path):
         TEST_OUTPUT.mkdir(exist_ok=True)
         page.screenshot(path=str(TEST_OUTPUT / "ui-viewer-korean.png"), full_page=True)
         assert "대화 목록" in page.locator("#sr-conversations").inner_text()
+        page.context.close()
+    finally:
+        app.close()
+
+
+def test_a_question_scoped_to_one_document_cites_only_it(browser, tmp_path):
+    from test_viewer import stub_over
+
+    app = StubApp(tmp_path / "data", lambda settings: stub_over(tmp_path, settings))
+    try:
+        page = open_page(browser, app.url)
+        page.locator("#sr-scope input").click()
+        page.get_by_role("option", name="Terns").click()
+        page.keyboard.press("Escape")
+        ask(page, "Where do terns fly?")
+        titles = page.locator("#sr-sources-panel .sr-card .sr-title").all_inner_texts()
+        assert titles == ["Terns"], titles
+        assert "📄 Terns" in page.locator("#sr-chat").inner_text()  # the scope is shown with the answer
+        store = ConversationStore(app.settings.data_dir / "conversations.sqlite")
+        (turn,) = store.turns(store.list("")[0].id, "")
+        assert turn.scope == ("Terns",)  # and saved with the conversation
         page.context.close()
     finally:
         app.close()

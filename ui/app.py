@@ -79,6 +79,7 @@ CSS = """
 .sr-page-img { width: 100%; height: auto; display: block; }
 .sr-hl { position: absolute; background: rgba(250, 204, 21, 0.38); outline: 2px solid #f59e0b; border-radius: 2px; }
 .sr-text { max-height: 560px; overflow-y: auto; white-space: pre-wrap; line-height: 1.55; font-size: 0.92em; }
+.sr-scope { font-size: 0.82em; color: var(--body-text-color-subdued); margin-top: 4px; }
 .sr-text mark { background: rgba(250, 204, 21, 0.6); color: inherit; }
 """
 
@@ -190,9 +191,9 @@ class _Events:
         return self._viewer(self.viewer.move(shown, 1))
 
     def respond(self, history: list, pending: str | None, questions: list, top_k: float, max_tokens: float,
-                conversation: str | None, request: gr.Request) -> Iterator[tuple]:
+                conversation: str | None, documents: list | None, request: gr.Request) -> Iterator[tuple]:
         for update in self.chat.respond(history, pending, questions, top_k, max_tokens, conversation,
-                                        _user(request)):
+                                        _user(request), documents or ()):
             yield _chat_outputs(update)
 
     # The sidebar: outputs are (chatbot, sources, questions, conversation, sidebar list).
@@ -319,6 +320,7 @@ class _ChatTab:
     viewer_shown: gr.State  # the page shown, as ui.viewer.ViewerTarget JSON
     actions: gr.Accordion
     settings: gr.Accordion
+    scope: gr.Dropdown  # the documents to ask; none chosen: all
 
 
 def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
@@ -348,6 +350,8 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
                     autofocus=True,
                 )
                 send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sr-ask")
+            scope = gr.Dropdown(choices=[(t, i) for t, i in docs.scope_choices()], value=[], multiselect=True,
+                                label=i18n.text("scope", i18n.DEFAULT), elem_id="sr-scope")
             with gr.Row(elem_id="sr-examples"):
                 examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
                 clear = gr.Button("Clear conversation", size="sm", variant="stop", elem_id="sr-clear")
@@ -371,7 +375,7 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
                     gr.State(None), gr.State([]), gr.State(None), gr.BrowserState(None, storage_key="sr-conversation"),
                     saved, new, title, rename, delete, export_md, export_json, download,
                     viewer_box, viewer, viewer_target, viewer_open, viewer_prev, viewer_next, viewer_close,
-                    gr.State(None), actions, settings_box)
+                    gr.State(None), actions, settings_box, scope)
 
 
 @dataclass(frozen=True)
@@ -414,7 +418,7 @@ def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events) -> list:
                        outputs=[tab.chatbot, tab.message, tab.pending], queue=False)
     respond_args = dict(
         fn=events.respond,
-        inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens, tab.conversation],
+        inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens, tab.conversation, tab.scope],
         outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions, tab.conversation],
         concurrency_limit=1, concurrency_id="llm", show_progress="full", show_progress_on=[tab.chatbot],
     )
@@ -468,7 +472,7 @@ def _chat_labels(tab: _ChatTab) -> Labelled:
         (tab.message, "placeholder", "question_placeholder"), (tab.send, "value", "ask"),
         (tab.clear, "value", "clear"), (tab.settings, "label", "settings"), (tab.top_k, "label", "top_k"),
         (tab.max_tokens, "label", "max_tokens"), (tab.viewer_prev, "value", "previous_page"),
-        (tab.viewer_next, "value", "next_page"), (tab.viewer_close, "value", "close"),
+        (tab.viewer_next, "value", "next_page"), (tab.viewer_close, "value", "close"), (tab.scope, "label", "scope"),
     ]
 
 

@@ -100,10 +100,11 @@ class ChatHandler:
         return history, "", question
 
     def respond(self, history: list[Message], pending: str | None, questions: Sequence[str],
-                top_k: float, max_tokens: float, conversation: str | None = None, user: str = ""
-                ) -> Iterator[ChatUpdate]:
+                top_k: float, max_tokens: float, conversation: str | None = None, user: str = "",
+                documents: Sequence[str] = ()) -> Iterator[ChatUpdate]:
         """Answer ``pending``: the sources preview, the answer token by token, then the final answer,
-        saved in ``conversation`` (a new one when it is None or not the user's)."""
+        saved in ``conversation`` (a new one when it is None or not the user's). ``documents``: the
+        doc ids to search (none: all)."""
         history = list(history or [])
         questions = list(questions or [])
         if not pending:
@@ -114,7 +115,8 @@ class ChatHandler:
         turn = len(questions) + 1
         yield ChatUpdate(list(history), render.sources_searching(), pending, questions, conversation)
         try:
-            answer = yield from self._stream(history, pending, questions, turn, top_k, max_tokens, conversation)
+            answer = yield from self._stream(history, pending, questions, turn, top_k, max_tokens, conversation,
+                                             list(documents or ()) or None)
         except QuestionError as exc:
             history[-1] = _assistant(render.notice_markdown(str(exc)))
             yield ChatUpdate(history, render.sources_placeholder(), None, questions, conversation)
@@ -125,28 +127,36 @@ class ChatHandler:
             history[-1] = _assistant(render.notice_markdown(f"Sorry, the answer failed ({reason})."))
             yield ChatUpdate(history, None, None, questions, conversation)
             return
-        conversation = self._save(conversation, user, answer)
-        history[-1] = _assistant(render.answer_markdown(answer, turn))
+        scope = self._titles(documents)
+        conversation = self._save(conversation, user, answer, scope)
+        history[-1] = _assistant(render.answer_markdown(answer, turn) + render.scope_markdown(scope))
         yield ChatUpdate(history, render.sources_for_answer(answer, turn, self.model_name), None,
                          questions + [pending], conversation)
 
-    def _save(self, conversation: str | None, user: str, answer: Answer) -> str | None:
+    def _titles(self, documents: Sequence[str]) -> tuple[str, ...]:
+        if not documents:
+            return ()
+        known = self.service.retriever().index.documents
+        return tuple(known[d].title if d in known else d for d in documents)
+
+    def _save(self, conversation: str | None, user: str, answer: Answer, scope: tuple[str, ...]) -> str | None:
         """Add the answered question to the saved conversation; a failed save is logged, the answer still shown."""
         try:
             if not self.store.exists(conversation, user):
                 conversation = self.store.create(user)
-            self.store.add_turn(conversation, user, answer)
+            self.store.add_turn(conversation, user, answer, scope)
         except Exception:
             log.exception("could not save the conversation")
         return conversation
 
     def _stream(self, history: list[Message], pending: str, questions: list[str], turn: int,
-                top_k: float, max_tokens: float, conversation: str | None) -> Iterator[ChatUpdate]:
+                top_k: float, max_tokens: float, conversation: str | None, documents: list[str] | None
+                ) -> Iterator[ChatUpdate]:
         """The updates while ``pending`` is answered (``history[-1]`` is the answer so far); returns the Answer."""
         answer: Answer | None = None
         text = ""
         for event in self.service.stream(pending, history=tuple(questions), top_k=int(top_k),
-                                         max_answer_tokens=int(max_tokens)):
+                                         max_answer_tokens=int(max_tokens), documents=documents):
             if isinstance(event, SourcesEvent):
                 waiting = ("Checking the nearest passages…" if event.will_refuse
                            else f"Found {len(event.hits)} passages; writing the answer…")
@@ -183,7 +193,7 @@ def conversation_messages(turns: Sequence[Turn]) -> list[Message]:
     history: list[Message] = []
     for n, turn in enumerate(turns, start=1):
         history.append({"role": "user", "content": render.esc(turn.question)})
-        history.append(_assistant(render.answer_markdown(turn.answer, n)))
+        history.append(_assistant(render.answer_markdown(turn.answer, n) + render.scope_markdown(turn.scope)))
     return history
 
 
@@ -263,6 +273,10 @@ class DocumentsHandler:
 
     def choices(self) -> list[tuple[str, str]]:
         return render.document_choices(self.documents())
+
+    def scope_choices(self) -> list[tuple[str, str]]:
+        """(title, doc id) for the chat's document picker."""
+        return [(d.title, d.doc_id) for d in sorted(self.documents(), key=lambda d: d.title.lower())]
 
     def index_info(self) -> str:
         docs = self.documents()

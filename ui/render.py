@@ -145,6 +145,13 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     return body
 
 
+def scope_markdown(titles: Sequence[str]) -> str:
+    """The documents a question was restricted to, under its answer (nothing when it searched all)."""
+    if not titles:
+        return ""
+    return '\n\n<div class="sr-scope">📄 ' + esc("; ".join(titles)) + "</div>"
+
+
 # ---------------------------------------------------------------- sources panel
 
 
