@@ -111,15 +111,18 @@ class RagPipeline:
         return final
 
     def stream(self, question: str, history: Sequence[str] = (), top_k: int | None = None,
-               max_answer_tokens: int | None = None) -> Iterator[Event]:
+               max_answer_tokens: int | None = None, documents: Sequence[str] | None = None) -> Iterator[Event]:
         """Yield SourcesEvent, then TokenEvents, then one AnswerEvent.
 
-        ``history`` holds the previous questions of the conversation, oldest first.
+        ``history`` holds the previous questions of the conversation, oldest first; ``documents``
+        (doc ids), when given, restricts retrieval to those documents (a question they do not answer
+        is refused with their nearest passages).
         """
         started, s = time.monotonic(), self.settings
         asked = prepare_question(question, history, s.max_question_chars)
         retriever = self.retriever()
-        hits, evidence = self._retrieve(retriever, asked, top_k or s.top_k)
+        scope = frozenset(documents) if documents is not None else None
+        hits, evidence = self._retrieve(retriever, asked, top_k or s.top_k, scope)
         base = AnswerBase(asked, tuple(hits), {"retrieval_s": time.monotonic() - started})
         refuse = best_score(evidence) < s.refusal_threshold
         if not refuse:  # whatever the question, the context and the passages cost, the prompt fits the budget
@@ -143,10 +146,11 @@ class RagPipeline:
                                                   self.generator, s, max_answer_tokens), base, started)
         yield self._finish(answer, started)
 
-    def _retrieve(self, retriever: HybridRetriever, asked: Question, k: int) -> tuple[list[Hit], list[Evidence]]:
-        """The passages, and the sentences of them that best answer the question."""
+    def _retrieve(self, retriever: HybridRetriever, asked: Question, k: int, documents: frozenset[str] | None
+                  ) -> tuple[list[Hit], list[Evidence]]:
+        """The passages (of ``documents`` only, when given), and the sentences of them that best answer the question."""
         query_vec, search_vec = retriever.query_vectors(asked.search_text)
-        hits = retriever.search(asked.search_text, k, search_vec)
+        hits = retriever.search(asked.search_text, k, search_vec, documents)
         evidence = select_evidence(hits, retriever.index, query_vec, max_sentences=self.settings.evidence_sentences,
                                    token_budget=evidence_budget(self.settings))
         return hits, evidence

@@ -119,14 +119,30 @@ class HybridRetriever:
         top = np.argsort(-scores)[:k]
         return {int(r): float(scores[r]) for r in top if scores[r] > 0}
 
-    def search(self, question: str, k: int = 5, query_vec: np.ndarray | None = None) -> list[Hit]:
-        """The ``k`` best distinct passages for ``question`` (``query_vec``: its search vector)."""
+    def scoped_dense(self, query_vec: np.ndarray, k: int, documents: frozenset[str]) -> dict[int, float]:
+        """Dense search among the passages of ``documents`` (doc ids) only: exact, over their rows."""
+        rows = [row for row, chunk in enumerate(self.index.chunks) if chunk.doc_id in documents]
+        if not rows:
+            return {}
+        scores = self.index.vectors_of(rows) @ query_vec
+        return {rows[i]: float(scores[i]) for i in np.argsort(-scores)[:k]}
+
+    def search(self, question: str, k: int = 5, query_vec: np.ndarray | None = None,
+               documents: frozenset[str] | None = None) -> list[Hit]:
+        """The ``k`` best distinct passages for ``question`` (``query_vec``: its search vector),
+        from the documents whose ids are in ``documents`` only when it is given."""
         if not self.index.chunks:
             return []
         cfg = self.config
         query_vec = self.embed_query(question) if query_vec is None else query_vec
-        dense = self.dense(query_vec, cfg.candidate_k)
-        keyword = self.keyword(question, cfg.candidate_k) if cfg.keyword_boost > 0 else {}
+        if documents is None:
+            dense = self.dense(query_vec, cfg.candidate_k)
+            keyword = self.keyword(question, cfg.candidate_k) if cfg.keyword_boost > 0 else {}
+        else:
+            dense = self.scoped_dense(query_vec, cfg.candidate_k, documents)
+            keyword = self.keyword(question, len(self.index.chunks)) if cfg.keyword_boost > 0 else {}
+            keyword = dict(sorted(((r, v) for r, v in keyword.items() if self.index.chunks[r].doc_id in documents),
+                                  key=lambda rv: -rv[1])[: cfg.candidate_k])
         if not cfg.keyword_only_candidates:
             keyword = {r: v for r, v in keyword.items() if r in dense}
         missing = [r for r in keyword if r not in dense]

@@ -112,8 +112,8 @@ class FailingStub(StubPipeline):
         super().__init__(settings, delay_s=0)
         self.error = error
 
-    def stream(self, question, history=(), top_k=None, max_answer_tokens=None):
-        yield from super().stream(question, history, top_k, max_answer_tokens)
+    def stream(self, question, history=(), top_k=None, max_answer_tokens=None, documents=None):
+        yield from super().stream(question, history, top_k, max_answer_tokens, documents)
         raise self.error
 
 

@@ -70,12 +70,14 @@ def close_server() -> None:
 
 
 class StubPipeline:
-    """Stands in for RagPipeline where no model is needed: answers slowly with one cited passage.
+    """Stands in for RagPipeline where no model is needed: answers slowly, citing each passage.
 
-    It is an ``ui.protocols.AnswerService``, as RagPipeline is (tests/test_ui_handlers.py checks both).
+    ``passages``: (document, chunk) pairs to cite, sentence = the chunk's first sentence;
+    by default one "Stub document" passage. It is an ``ui.protocols.AnswerService``, as
+    RagPipeline is (tests/test_ui_handlers.py checks both).
     """
 
-    def __init__(self, settings, delay_s: float = 1.5):
+    def __init__(self, settings, delay_s: float = 1.5, passages=None):
         from types import SimpleNamespace
 
         from ingest.types import IndexedDocument
@@ -87,12 +89,15 @@ class StubPipeline:
         self.generator = SimpleNamespace(name="stub-model")
         self.calls: list[tuple] = []  # (question, history, top_k, max_answer_tokens)
         self.embedder = None
-        text = "Stub passages exist so the page can be tested without models."
-        chunk = Chunk(chunk_id="c0", doc_id="d0", text=text, start=0, end=len(text), language="en",
-                      sentences=((0, len(text)),))
-        doc = IndexedDocument("d0", "/stub/doc.txt", "Stub document", ("en",), "", "h", 1, 0.0)
-        self.hit = Hit(chunk=chunk, document=doc, score=0.7, dense=0.7, row=0)
-        self._index = SimpleNamespace(documents={"d0": doc})
+        if passages is None:
+            text = "Stub passages exist so the page can be tested without models."
+            chunk = Chunk(chunk_id="c0", doc_id="d0", text=text, start=0, end=len(text), language="en",
+                          sentences=((0, len(text)),))
+            passages = [(IndexedDocument("d0", "/stub/doc.txt", "Stub document", ("en",), "", "h", 1, 0.0), chunk)]
+        self.hits = [Hit(chunk=chunk, document=doc, score=0.7 - 0.01 * i, dense=0.7, row=i)
+                     for i, (doc, chunk) in enumerate(passages)]
+        self.hit = self.hits[0]
+        self._index = SimpleNamespace(documents={doc.doc_id: doc for doc, _ in passages})
 
     def retriever(self):
         from types import SimpleNamespace
@@ -102,7 +107,7 @@ class StubPipeline:
     def warm_up(self, prime_model=True):
         """Nothing to load."""
 
-    def stream(self, question, history=(), top_k=None, max_answer_tokens=None):
+    def stream(self, question, history=(), top_k=None, max_answer_tokens=None, documents=None):
         import time
 
         from rag.question import validate_question
@@ -110,10 +115,14 @@ class StubPipeline:
 
         validate_question(question, self.settings.max_question_chars)
         self.calls.append((question, tuple(history), top_k, max_answer_tokens))
-        sentence = self.hit.chunk.text
-        yield SourcesEvent((self.hit,), (Evidence(1, self.hit, sentence, 0.7),), "en", False)
-        for word in ("Stub ", "answer ", "[1]."):
+        hits = [h for h in self.hits if documents is None or h.document.doc_id in documents]
+        sentences = [h.chunk.sentence_texts()[0] for h in hits]
+        yield SourcesEvent(tuple(hits), tuple(Evidence(n, h, s, 0.7) for n, (h, s) in
+                                              enumerate(zip(hits, sentences), start=1)), "en", False)
+        markers = " ".join(f"[{n}]" for n in range(1, len(hits) + 1))
+        for word in ("Stub ", "answer ", markers + "."):
             time.sleep(self.delay_s / 3)
             yield TokenEvent(word)
-        yield AnswerEvent(Answer(question=question, language="en", text="Stub answer. [1]", refused=False,
-                                 citations=(Citation(1, self.hit, sentence, 0.7),), hits=(self.hit,)))
+        citations = tuple(Citation(n, h, s, 0.7) for n, (h, s) in enumerate(zip(hits, sentences), start=1))
+        yield AnswerEvent(Answer(question=question, language="en", text=f"Stub answer. {markers}", refused=False,
+                                 citations=citations, hits=tuple(hits)))

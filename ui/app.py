@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,8 +31,9 @@ from core.progress import STAGE_LABELS
 from core.settings import Settings
 from ingest.pipeline import IngestProgress
 from rag.llm.factory import answer_slots
-from ui import render
-from ui.handlers import ChatHandler, ChatUpdate, DocumentsHandler, DocumentsView
+from ui import i18n, render
+from ui.handlers import (ChatHandler, ChatUpdate, ConversationsHandler, ConversationView, DocumentsHandler,
+                         DocumentsView, ViewerHandler, ViewerView)
 from ui.protocols import AnswerService
 
 EXAMPLES = [
@@ -72,23 +74,50 @@ CSS = """
 .sr-waiting { color: var(--body-text-color-subdued); font-style: italic; }
 #sr-examples button { font-size: 0.85em; }
 #sr-documents, #sr-documents * { font-family: var(--font) !important; }
+.sr-card[data-doc] { cursor: pointer; }
+.sr-viewer-head { margin-bottom: 6px; }
+.sr-page { position: relative; line-height: 0; border: 1px solid var(--border-color-primary); }
+.sr-page-img { width: 100%; height: auto; display: block; }
+.sr-hl { position: absolute; background: rgba(250, 204, 21, 0.38); outline: 2px solid #f59e0b; border-radius: 2px; }
+.sr-text { max-height: 560px; overflow-y: auto; white-space: pre-wrap; line-height: 1.55; font-size: 0.92em; }
+.sr-scope { font-size: 0.82em; color: var(--body-text-color-subdued); margin-top: 4px; }
+.sr-text mark { background: rgba(250, 204, 21, 0.6); color: inherit; }
 """
 
-# A click on an [n] reference scrolls to its source card and flashes it (instead of following the link).
+# A click on an [n] reference scrolls to its source card and flashes it (instead of following the link);
+# a click on a reference or a card opens the source viewer at the card's sentence (through the hidden
+# target box and open button); a marked sentence appearing in the viewer is scrolled into view.
 HEAD = """
 <script>
+function srOpenSource(el) {
+  const box = document.querySelector('#sr-viewer-target textarea, #sr-viewer-target input');
+  const open = document.querySelector('#sr-viewer-open');
+  if (!box || !open || !el.dataset.doc) return;
+  box.value = JSON.stringify({doc: el.dataset.doc, page: el.dataset.page, sentence: el.dataset.sentence});
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  setTimeout(function () { open.click(); }, 30);
+}
 document.addEventListener('click', function (event) {
-  const link = event.target && event.target.closest ? event.target.closest('a.sr-cite') : null;
+  const target = event.target && event.target.closest ? event.target : null;
+  if (!target) return;
+  const link = target.closest('a.sr-cite');
+  const card = link ? null : target.closest('.sr-card[data-doc]');
+  if (card) { srOpenSource(card); return; }
   if (!link) return;
   event.preventDefault();
   event.stopPropagation();
   const id = link.getAttribute('data-target') || (link.getAttribute('href') || '').replace(/^#/, '');
-  const card = id ? document.getElementById(id) : null;
-  if (!card) return;
-  card.scrollIntoView({behavior: 'smooth', block: 'center'});
-  card.classList.add('sr-flash');
-  setTimeout(function () { card.classList.remove('sr-flash'); }, 1800);
+  const shown = id ? document.getElementById(id) : null;
+  if (!shown) return;
+  srOpenSource(shown);  // the chat strips data-* attributes from links: the card carries the source
+  shown.scrollIntoView({behavior: 'smooth', block: 'center'});
+  shown.classList.add('sr-flash');
+  setTimeout(function () { shown.classList.remove('sr-flash'); }, 1800);
 }, true);
+new MutationObserver(function () {
+  const hit = document.querySelector('#sr-viewer-panel .sr-viewer-hit:not([data-seen])');
+  if (hit) { hit.setAttribute('data-seen', '1'); hit.scrollIntoView({block: 'center'}); }
+}).observe(document.documentElement, {childList: true, subtree: true});
 </script>
 """
 
@@ -107,7 +136,12 @@ def theme() -> gr.themes.Base:
 
 def _chat_outputs(update: ChatUpdate) -> tuple:
     sources = gr.skip() if update.sources is None else update.sources
-    return update.history, sources, update.pending, update.questions
+    return update.history, sources, update.pending, update.questions, update.conversation
+
+
+def _user(request: gr.Request | None) -> str:
+    """The logged-in user's name; empty without a login."""
+    return (getattr(request, "username", None) or "") if request is not None else ""
 
 
 def _doc_outputs(view: DocumentsView) -> tuple:
@@ -132,14 +166,78 @@ def _file_path(file: Any) -> Path:
 class _Events:
     """The handlers' methods with Gradio's inputs and outputs (Gradio fills in ``progress``)."""
 
-    def __init__(self, chat: ChatHandler, docs: DocumentsHandler):
+    def __init__(self, chat: ChatHandler, docs: DocumentsHandler, saved: ConversationsHandler, exports: Path,
+                 viewer: ViewerHandler):
         self.chat = chat
         self.docs = docs
+        self.saved = saved
+        self.exports = exports
+        self.viewer = viewer
 
-    def respond(self, history: list, pending: str | None, questions: list, top_k: float, max_tokens: float
-                ) -> Iterator[tuple]:
-        for update in self.chat.respond(history, pending, questions, top_k, max_tokens):
+    # The viewer: outputs are (its box, its HTML, the shown page).
+
+    @staticmethod
+    def _viewer(view: ViewerView | None) -> tuple:
+        if view is None:
+            return gr.skip(), gr.skip(), gr.skip()
+        return gr.Column(visible=True), view.html, view.target
+
+    def open_source(self, raw: str) -> tuple:
+        return self._viewer(self.viewer.open(raw))
+
+    def previous_page(self, shown: str | None) -> tuple:
+        return self._viewer(self.viewer.move(shown, -1))
+
+    def next_page(self, shown: str | None) -> tuple:
+        return self._viewer(self.viewer.move(shown, 1))
+
+    def respond(self, history: list, pending: str | None, questions: list, top_k: float, max_tokens: float,
+                conversation: str | None, documents: list | None, request: gr.Request) -> Iterator[tuple]:
+        for update in self.chat.respond(history, pending, questions, top_k, max_tokens, conversation,
+                                        _user(request), documents or ()):
             yield _chat_outputs(update)
+
+    # The sidebar: outputs are (chatbot, sources, questions, conversation, sidebar list).
+
+    def _shown(self, view: ConversationView, user: str) -> tuple:
+        return (view.history, view.sources, view.questions, view.conversation,
+                gr.Radio(choices=self.saved.choices(user), value=view.conversation))
+
+    def restore(self, conversation: str | None, request: gr.Request) -> tuple:
+        """On page load: the conversation this browser had open, else the user's latest."""
+        user = _user(request)
+        if not self.saved.store.exists(conversation, user):
+            conversation = self.saved.latest(user)
+        return self._shown(self.saved.open(conversation, user), user)
+
+    def open(self, conversation: str | None, request: gr.Request) -> tuple:
+        return self._shown(self.saved.open(conversation, _user(request)), _user(request))
+
+    def new(self, request: gr.Request) -> tuple:
+        return self._shown(ConversationView([], render.sources_placeholder(), [], None), _user(request))
+
+    def sidebar(self, conversation: str | None, request: gr.Request) -> tuple:
+        """The sidebar list with ``conversation`` selected, and ``conversation`` for the browser to remember."""
+        return gr.Radio(choices=self.saved.choices(_user(request)), value=conversation), conversation
+
+    def rename(self, conversation: str | None, title: str, request: gr.Request) -> tuple:
+        self.saved.rename(conversation, _user(request), title)
+        return self.sidebar(conversation, request)[0], ""
+
+    def delete(self, conversation: str | None, request: gr.Request) -> tuple:
+        user = _user(request)
+        self.saved.delete(conversation, user)
+        return self._shown(self.saved.open(self.saved.latest(user), user), user)
+
+    def _export(self, conversation: str | None, fmt: str, request: gr.Request) -> str | None:
+        path = self.saved.export(conversation, _user(request), fmt, self.exports)
+        return str(path) if path else None
+
+    def export_markdown(self, conversation: str | None, request: gr.Request) -> str | None:
+        return self._export(conversation, "md", request)
+
+    def export_json(self, conversation: str | None, request: gr.Request) -> str | None:
+        return self._export(conversation, "json", request)
 
     def documents(self) -> tuple:
         return _doc_outputs(self.docs.view())
@@ -166,19 +264,26 @@ def build_app(service: AnswerService, settings: Settings | None = None) -> gr.Bl
     settings = settings or service.settings
     chat = ChatHandler(service, settings)
     docs = DocumentsHandler(service, settings)
+    saved = ConversationsHandler(chat.store, chat.model_name)
     with gr.Blocks(title="Survey RAG", analytics_enabled=False) as app:
-        gr.Markdown(
-            "## Survey RAG\nAsk about the LLM survey documents in 한국어, Français or English; "
-            "every answer cites the passages it comes from.",
-            elem_id="sr-header",
-        )
+        with gr.Row(equal_height=False):
+            header = gr.Markdown(i18n.text("header", i18n.DEFAULT), elem_id="sr-header")
+            language = gr.Radio(i18n.CHOICES, value=i18n.DEFAULT, label=i18n.text("language", i18n.DEFAULT),
+                                elem_id="sr-language", scale=0, min_width=260)
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
+            with gr.Tab(i18n.text("tab_chat", i18n.DEFAULT), id="chat") as chat_page:
                 chat_tab = _chat_tab(settings, docs)
-            with gr.Tab("Documents", id="documents"):
+            with gr.Tab(i18n.text("tab_documents", i18n.DEFAULT), id="documents") as docs_page:
                 docs_tab = _documents_tab(settings, docs)
-        events = _Events(chat, docs)
-        _wire_chat(chat_tab, chat, events, answer_slots(settings))
+        _wire_language(app, language, [
+            (header, "value", "header"), (language, "label", "language"), (chat_page, "label", "tab_chat"),
+            (docs_page, "label", "tab_documents"), *_chat_labels(chat_tab), *_documents_labels(docs_tab)])
+        # Exports go to the temporary folder, from which Gradio serves downloads.
+        events = _Events(chat, docs, saved, Path(tempfile.gettempdir()) / "survey-rag-exports",
+                         ViewerHandler(service, settings))
+        answering = _wire_chat(chat_tab, chat, events, answer_slots(settings))
+        _wire_sidebar(chat_tab, events, app, answering)
+        _wire_viewer(chat_tab, events)
         _wire_documents(docs_tab, chat_tab.info, events, app)
     return app
 
@@ -196,10 +301,42 @@ class _ChatTab:
     sources: gr.HTML
     pending: gr.State  # the question being answered
     questions: gr.State  # the conversation's answered questions
+    conversation: gr.State  # the saved conversation open on this page
+    remembered: gr.BrowserState  # the same, kept in the browser across reloads (not part of the API)
+    saved: gr.Radio  # the sidebar's list of conversations
+    new: gr.Button
+    title: gr.Textbox
+    rename: gr.Button
+    delete: gr.Button
+    export_md: gr.Button
+    export_json: gr.Button
+    download: gr.File
+    viewer_box: gr.Column
+    viewer: gr.HTML
+    viewer_target: gr.Textbox  # hidden: a click on a citation writes the source to open here
+    viewer_open: gr.Button  # hidden: then clicks this
+    viewer_prev: gr.Button
+    viewer_next: gr.Button
+    viewer_close: gr.Button
+    viewer_shown: gr.State  # the page shown, as ui.viewer.ViewerTarget JSON
+    actions: gr.Accordion
+    settings: gr.Accordion
+    scope: gr.Dropdown  # the documents to ask; none chosen: all
 
 
 def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
     with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=200, elem_id="sr-sidebar"):
+            new = gr.Button("New conversation", size="sm", variant="primary", elem_id="sr-new")
+            saved = gr.Radio(choices=[], value=None, label="Conversations", elem_id="sr-conversations")
+            with gr.Accordion("Rename, delete, export", open=False, elem_id="sr-conv-actions") as actions:
+                title = gr.Textbox(placeholder="New title", show_label=False, lines=1, elem_id="sr-title")
+                rename = gr.Button("Rename", size="sm", elem_id="sr-rename")
+                delete = gr.Button("Delete", size="sm", variant="stop", elem_id="sr-delete")
+                with gr.Row():
+                    export_md = gr.Button("Markdown", size="sm", elem_id="sr-export-md")
+                    export_json = gr.Button("JSON", size="sm", elem_id="sr-export-json")
+                download = gr.File(label="Export", interactive=False, elem_id="sr-export")
         with gr.Column(scale=3, min_width=380):
             chatbot = gr.Chatbot(
                 label="Conversation", elem_id="sr-chat", height=520,
@@ -214,19 +351,32 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
                     autofocus=True,
                 )
                 send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="sr-ask")
+            scope = gr.Dropdown(choices=[(t, i) for t, i in docs.scope_choices()], value=[], multiselect=True,
+                                label=i18n.text("scope", i18n.DEFAULT), elem_id="sr-scope")
             with gr.Row(elem_id="sr-examples"):
                 examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
                 clear = gr.Button("Clear conversation", size="sm", variant="stop", elem_id="sr-clear")
-            with gr.Accordion("Settings", open=False, elem_id="sr-settings"):
+            with gr.Accordion("Settings", open=False, elem_id="sr-settings") as settings_box:
                 top_k = gr.Slider(1, 10, value=min(max(settings.top_k, 1), 10), step=1,
                                   label="Passages to retrieve (top-k)")
                 max_tokens = gr.Slider(32, 1024, value=min(max(settings.max_answer_tokens, 32), 1024),
                                        step=16, label="Answer length (max tokens)")
                 info = gr.Markdown(docs.index_info())
         with gr.Column(scale=2, min_width=320):
+            with gr.Column(visible=False, elem_id="sr-viewer-box") as viewer_box:
+                viewer = gr.HTML(elem_id="sr-viewer-panel")
+                with gr.Row():
+                    viewer_prev = gr.Button("◀ Previous page", size="sm", elem_id="sr-viewer-prev")
+                    viewer_next = gr.Button("Next page ▶", size="sm", elem_id="sr-viewer-next")
+                    viewer_close = gr.Button("Close", size="sm", elem_id="sr-viewer-close")
+            viewer_target = gr.Textbox(visible="hidden", elem_id="sr-viewer-target")
+            viewer_open = gr.Button(visible="hidden", elem_id="sr-viewer-open")
             sources = gr.HTML(render.sources_placeholder(), elem_id="sr-sources-panel", js_on_load=None)
     return _ChatTab(chatbot, message, send, examples, clear, top_k, max_tokens, info, sources,
-                    gr.State(None), gr.State([]))
+                    gr.State(None), gr.State([]), gr.State(None), gr.BrowserState(None, storage_key="sr-conversation"),
+                    saved, new, title, rename, delete, export_md, export_json, download,
+                    viewer_box, viewer, viewer_target, viewer_open, viewer_prev, viewer_next, viewer_close,
+                    gr.State(None), actions, settings_box, scope)
 
 
 @dataclass(frozen=True)
@@ -262,15 +412,19 @@ def _documents_tab(settings: Settings, docs: DocumentsHandler) -> _DocumentsTab:
     return _DocumentsTab(table, files, add, picker, remove, reingest, status)
 
 
-def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events, slots: int) -> None:
-    """Enter, Ask and the examples add the question at once, then answer it one request at a time."""
+def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events, slots: int) -> list:
+    """Enter, Ask and the examples add the question at once, then answer it one request at a time;
+    returns the answering events (which New, open and delete cancel)."""
     submit_args = dict(fn=chat.submit, inputs=[tab.message, tab.chatbot],
                        outputs=[tab.chatbot, tab.message, tab.pending], queue=False)
     respond_args = dict(
-        fn=events.respond, inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens],
-        outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions], concurrency_limit=slots, concurrency_id="llm",
-        show_progress="full", show_progress_on=[tab.chatbot],
+        fn=events.respond,
+        inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens, tab.conversation, tab.scope],
+        outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions, tab.conversation],
+        concurrency_limit=slots, concurrency_id="llm", show_progress="full", show_progress_on=[tab.chatbot],
     )
+    refresh = dict(fn=events.sidebar, inputs=[tab.conversation], outputs=[tab.saved, tab.remembered], queue=False,
+                   api_visibility="private")
     submitted = tab.message.submit(concurrency_limit=None, show_progress="hidden", api_name="submit",
                                    **submit_args)
     answering = [submitted.then(api_name="respond", **respond_args)]
@@ -281,11 +435,80 @@ def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events, slots: int) ->
         filled = button.click(lambda q=button.value: q, None, tab.message, queue=False, api_visibility="private")
         step = filled.then(api_visibility="private", **submit_args)
         answering.append(step.then(api_visibility="private", **respond_args))
-    tab.clear.click(chat.clear, None, [tab.chatbot, tab.sources, tab.pending, tab.questions, tab.message],
-                    cancels=answering, queue=False, api_name="clear")
+    for answered in answering:
+        answered.then(**refresh)
+    # Clear starts a new conversation (the saved one stays in the sidebar).
+    tab.clear.click(lambda: chat.clear() + (None,), None,
+                    [tab.chatbot, tab.sources, tab.pending, tab.questions, tab.message, tab.conversation],
+                    cancels=answering, queue=False, api_name="clear").then(**refresh)
     # The chatbot's own trash icon clears the messages; forget the conversation with them.
-    tab.chatbot.clear(lambda: chat.clear()[1:4], None, [tab.sources, tab.pending, tab.questions],
-                      cancels=answering, queue=False, api_visibility="private")
+    tab.chatbot.clear(lambda: chat.clear()[1:4] + (None,), None,
+                      [tab.sources, tab.pending, tab.questions, tab.conversation],
+                      cancels=answering, queue=False, api_visibility="private").then(**refresh)
+    return answering
+
+
+def _wire_sidebar(tab: _ChatTab, events: _Events, app: gr.Blocks, answering: list) -> None:
+    """New, open, rename, delete and export saved conversations; a page load reopens this browser's one."""
+    shown = [tab.chatbot, tab.sources, tab.questions, tab.conversation, tab.saved]
+    private = dict(queue=False, api_visibility="private")
+    remember = dict(fn=lambda c: c, inputs=[tab.conversation], outputs=[tab.remembered], **private)
+    app.load(events.restore, [tab.remembered], shown, api_name="restore", queue=False).then(**remember)
+    tab.new.click(events.new, None, shown, cancels=answering, **private).then(**remember)
+    tab.saved.input(events.open, [tab.saved], shown, cancels=answering, **private).then(**remember)
+    tab.rename.click(events.rename, [tab.conversation, tab.title], [tab.saved, tab.title], **private)
+    tab.delete.click(events.delete, [tab.conversation], shown, cancels=answering, **private).then(**remember)
+    tab.export_md.click(events.export_markdown, [tab.conversation], [tab.download], **private)
+    tab.export_json.click(events.export_json, [tab.conversation], [tab.download], **private)
+
+
+Labelled = list[tuple[Any, str, str]]  # (component, its attribute showing words, the catalogue key)
+
+
+def _chat_labels(tab: _ChatTab) -> Labelled:
+    return [
+        (tab.new, "value", "new"), (tab.saved, "label", "conversations"), (tab.actions, "label", "conv_actions"),
+        (tab.title, "placeholder", "new_title"), (tab.rename, "value", "rename"), (tab.delete, "value", "delete"),
+        (tab.download, "label", "export"), (tab.chatbot, "placeholder", "chat_placeholder"),
+        (tab.message, "placeholder", "question_placeholder"), (tab.send, "value", "ask"),
+        (tab.clear, "value", "clear"), (tab.settings, "label", "settings"), (tab.top_k, "label", "top_k"),
+        (tab.max_tokens, "label", "max_tokens"), (tab.viewer_prev, "value", "previous_page"),
+        (tab.viewer_next, "value", "next_page"), (tab.viewer_close, "value", "close"), (tab.scope, "label", "scope"),
+    ]
+
+
+def _documents_labels(tab: _DocumentsTab) -> Labelled:
+    return [(tab.files, "label", "upload"), (tab.add, "value", "add"), (tab.picker, "label", "remove_picker"),
+            (tab.remove, "value", "remove"), (tab.reingest, "value", "reingest")]
+
+
+def _wire_language(app: gr.Blocks, switch: gr.Radio, labelled: Labelled) -> None:
+    """The page's words in the language of the switch; on load, the one chosen before in this browser,
+    else the browser's (Accept-Language)."""
+    chosen = gr.BrowserState(None, storage_key="sr-language")
+    components = [c for c, _, _ in labelled]
+
+    def words(language: str) -> list:
+        language = language if language in i18n.LANGUAGES else i18n.DEFAULT
+        return [gr.update(**{attr: i18n.text(key, language)}) for _, attr, key in labelled]
+
+    def on_load(saved: str | None, request: gr.Request) -> list:
+        headers = getattr(request, "headers", None) or {}
+        language = saved if saved in i18n.LANGUAGES else i18n.pick_language(headers.get("accept-language"))
+        return [language] + words(language)
+
+    private = dict(queue=False, api_visibility="private")
+    app.load(on_load, [chosen], [switch] + components, **private)
+    switch.input(lambda language: [language] + words(language), [switch], [chosen] + components, **private)
+
+
+def _wire_viewer(tab: _ChatTab, events: _Events) -> None:
+    outputs = [tab.viewer_box, tab.viewer, tab.viewer_shown]
+    private = dict(queue=False, api_visibility="private")
+    tab.viewer_open.click(events.open_source, [tab.viewer_target], outputs, **private)
+    tab.viewer_prev.click(events.previous_page, [tab.viewer_shown], outputs, **private)
+    tab.viewer_next.click(events.next_page, [tab.viewer_shown], outputs, **private)
+    tab.viewer_close.click(lambda: gr.Column(visible=False), None, [tab.viewer_box], **private)
 
 
 def _wire_documents(tab: _DocumentsTab, info: gr.Markdown, events: _Events, app: gr.Blocks) -> None:

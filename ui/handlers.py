@@ -27,7 +27,10 @@ from ingest.uploads import UploadReport, add_uploads, remove_upload
 from rag.question import QuestionError, validate_question
 from rag.types import Answer, AnswerEvent, SourcesEvent, TokenEvent
 from ui import render
+from ui.conversations import ConversationStore, ConversationSummary, Turn
+from ui.export import conversation_json, conversation_markdown
 from ui.protocols import AnswerService
+from ui.viewer import ViewerError, ViewerTarget, viewer_html
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +67,19 @@ class ChatUpdate:
     sources: str | None  # None: the sources panel stays as it is
     pending: str | None  # the question being answered; None once answered or failed
     questions: list[str]  # the conversation's answered questions, oldest first
+    conversation: str | None  # the saved conversation's id (None until its first answer)
+
+
+def conversation_store(settings: Settings) -> ConversationStore:
+    return ConversationStore(settings.data_dir / "conversations.sqlite")
 
 
 class ChatHandler:
-    def __init__(self, service: AnswerService, settings: Settings):
+    def __init__(self, service: AnswerService, settings: Settings, store: ConversationStore | None = None):
         self.service = service
         self.settings = settings
         self.model_name = service.generator.name
+        self.store = store or conversation_store(settings)
 
     def submit(self, message: str, history: list[Message]) -> tuple[list[Message], str, str | None]:
         """Add the question to the conversation at once: (history, text left in the box, pending question).
@@ -91,49 +100,72 @@ class ChatHandler:
         return history, "", question
 
     def respond(self, history: list[Message], pending: str | None, questions: Sequence[str],
-                top_k: float, max_tokens: float) -> Iterator[ChatUpdate]:
-        """Answer ``pending``: the sources preview, the answer token by token, then the final answer."""
+                top_k: float, max_tokens: float, conversation: str | None = None, user: str = "",
+                documents: Sequence[str] = ()) -> Iterator[ChatUpdate]:
+        """Answer ``pending``: the sources preview, the answer token by token, then the final answer,
+        saved in ``conversation`` (a new one when it is None or not the user's). ``documents``: the
+        doc ids to search (none: all)."""
         history = list(history or [])
         questions = list(questions or [])
         if not pending:
-            yield ChatUpdate(history, None, None, questions)
+            yield ChatUpdate(history, None, None, questions, conversation)
             return
         if not history or history[-1].get("role") != "assistant":
             history.append(_assistant(""))
         turn = len(questions) + 1
-        yield ChatUpdate(list(history), render.sources_searching(), pending, questions)
+        yield ChatUpdate(list(history), render.sources_searching(), pending, questions, conversation)
         try:
-            answer = yield from self._stream(history, pending, questions, turn, top_k, max_tokens)
+            answer = yield from self._stream(history, pending, questions, turn, top_k, max_tokens, conversation,
+                                             list(documents or ()) or None)
         except QuestionError as exc:
             history[-1] = _assistant(render.notice_markdown(str(exc)))
-            yield ChatUpdate(history, render.sources_placeholder(), None, questions)
+            yield ChatUpdate(history, render.sources_placeholder(), None, questions, conversation)
             return
         except Exception as exc:  # keep the page usable; the details go to the server log
             log.exception("answering failed")
             reason = user_message(exc) or f"{type(exc).__name__}; see the server log for details"
             history[-1] = _assistant(render.notice_markdown(f"Sorry, the answer failed ({reason})."))
-            yield ChatUpdate(history, None, None, questions)
+            yield ChatUpdate(history, None, None, questions, conversation)
             return
-        history[-1] = _assistant(render.answer_markdown(answer, turn))
+        scope = self._titles(documents)
+        conversation = self._save(conversation, user, answer, scope)
+        history[-1] = _assistant(render.answer_markdown(answer, turn) + render.scope_markdown(scope))
         yield ChatUpdate(history, render.sources_for_answer(answer, turn, self.model_name), None,
-                         questions + [pending])
+                         questions + [pending], conversation)
+
+    def _titles(self, documents: Sequence[str]) -> tuple[str, ...]:
+        if not documents:
+            return ()
+        known = self.service.retriever().index.documents
+        return tuple(known[d].title if d in known else d for d in documents)
+
+    def _save(self, conversation: str | None, user: str, answer: Answer, scope: tuple[str, ...]) -> str | None:
+        """Add the answered question to the saved conversation; a failed save is logged, the answer still shown."""
+        try:
+            if not self.store.exists(conversation, user):
+                conversation = self.store.create(user)
+            self.store.add_turn(conversation, user, answer, scope)
+        except Exception:
+            log.exception("could not save the conversation")
+        return conversation
 
     def _stream(self, history: list[Message], pending: str, questions: list[str], turn: int,
-                top_k: float, max_tokens: float) -> Iterator[ChatUpdate]:
+                top_k: float, max_tokens: float, conversation: str | None, documents: list[str] | None
+                ) -> Iterator[ChatUpdate]:
         """The updates while ``pending`` is answered (``history[-1]`` is the answer so far); returns the Answer."""
         answer: Answer | None = None
         text = ""
         for event in self.service.stream(pending, history=tuple(questions), top_k=int(top_k),
-                                         max_answer_tokens=int(max_tokens)):
+                                         max_answer_tokens=int(max_tokens), documents=documents):
             if isinstance(event, SourcesEvent):
                 waiting = ("Checking the nearest passages…" if event.will_refuse
                            else f"Found {len(event.hits)} passages; writing the answer…")
                 history[-1] = _assistant(render.waiting_markdown(waiting))
-                yield ChatUpdate(list(history), render.sources_preview(event, turn), pending, questions)
+                yield ChatUpdate(list(history), render.sources_preview(event, turn), pending, questions, conversation)
             elif isinstance(event, TokenEvent):
                 text = event.text if event.restart else text + event.text
                 history[-1] = _assistant(render.streaming_markdown(text))
-                yield ChatUpdate(list(history), None, pending, questions)
+                yield ChatUpdate(list(history), None, pending, questions, conversation)
             elif isinstance(event, AnswerEvent):
                 answer = event.answer
         assert answer is not None
@@ -142,6 +174,73 @@ class ChatHandler:
     def clear(self) -> tuple[list[Message], str, None, list[str], str]:
         """A new conversation: (history, sources panel, pending question, questions, question box)."""
         return [], render.sources_placeholder(), None, [], ""
+
+
+# ---------------------------------------------------------------- saved conversations
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    """A saved conversation shown again: the chat, the last answer's sources, its questions, its id."""
+
+    history: list[Message]
+    sources: str
+    questions: list[str]
+    conversation: str | None
+
+
+def conversation_messages(turns: Sequence[Turn]) -> list[Message]:
+    history: list[Message] = []
+    for n, turn in enumerate(turns, start=1):
+        history.append({"role": "user", "content": render.esc(turn.question)})
+        history.append(_assistant(render.answer_markdown(turn.answer, n) + render.scope_markdown(turn.scope)))
+    return history
+
+
+class ConversationsHandler:
+    """The sidebar: list, open, rename, delete and export the user's saved conversations."""
+
+    def __init__(self, store: ConversationStore, model_name: str = ""):
+        self.store = store
+        self.model_name = model_name
+
+    def list(self, user: str) -> list[ConversationSummary]:
+        return self.store.list(user)
+
+    def choices(self, user: str) -> list[tuple[str, str]]:
+        """(title, id) for the sidebar, newest first."""
+        return [(c.title or "…", c.id) for c in self.store.list(user)]
+
+    def open(self, conversation: str | None, user: str) -> ConversationView:
+        """``conversation`` as saved; an unknown one or another user's opens empty."""
+        turns = self.store.turns(conversation, user)
+        if not turns:
+            known = self.store.exists(conversation, user)
+            return ConversationView([], render.sources_placeholder(), [], conversation if known else None)
+        sources = render.sources_for_answer(turns[-1].answer, len(turns), self.model_name)
+        return ConversationView(conversation_messages(turns), sources, [t.question for t in turns], conversation)
+
+    def latest(self, user: str) -> str | None:
+        found = self.store.list(user)
+        return found[0].id if found else None
+
+    def rename(self, conversation: str | None, user: str, title: str) -> bool:
+        return bool(conversation) and self.store.rename(conversation, user, title)
+
+    def delete(self, conversation: str | None, user: str) -> bool:
+        return bool(conversation) and self.store.delete(conversation, user)
+
+    def export(self, conversation: str | None, user: str, fmt: str, folder: Path) -> Path | None:
+        """Write the conversation as ``fmt`` ("md" or "json") into ``folder``; None when there is nothing to write."""
+        turns = self.store.turns(conversation, user)
+        if not turns:
+            return None
+        title = self.store.title(conversation, user)
+        text = conversation_markdown(title, turns) if fmt == "md" else conversation_json(title, turns)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"conversation-{conversation[:8]}.{'md' if fmt == 'md' else 'json'}"
+        path.write_text(text, encoding="utf-8")
+        return path
 
 
 # ---------------------------------------------------------------- documents
@@ -174,6 +273,10 @@ class DocumentsHandler:
 
     def choices(self) -> list[tuple[str, str]]:
         return render.document_choices(self.documents())
+
+    def scope_choices(self) -> list[tuple[str, str]]:
+        """(title, doc id) for the chat's document picker."""
+        return [(d.title, d.doc_id) for d in sorted(self.documents(), key=lambda d: d.title.lower())]
 
     def index_info(self) -> str:
         docs = self.documents()
@@ -237,3 +340,45 @@ class DocumentsHandler:
         lines = [f"Re-ingested `{render.esc(str(corpus))}`: {render.esc(report.summary())}"]
         lines += [f"✗ Failed `{render.esc(str(f))}`" for f in report.failed]
         return self.view("\n\n".join(lines), changed=bool(report.added or report.changed or report.removed))
+
+
+# ---------------------------------------------------------------- source viewer
+
+
+@dataclass(frozen=True)
+class ViewerView:
+    html: str
+    target: str | None  # the shown page as ViewerTarget JSON, for previous/next; None after an error
+
+
+class ViewerHandler:
+    """Opens a cited source at its sentence (``ui.viewer``), and moves page by page in a PDF."""
+
+    def __init__(self, service: AnswerService, settings: Settings):
+        self.service = service
+        self.settings = settings
+
+    def _show(self, target: ViewerTarget) -> ViewerView:
+        try:
+            documents = self.service.retriever().index.documents
+            html = viewer_html(target, documents, int(self.settings.max_file_mb * 1e6))
+        except (ViewerError, IndexStoreError) as exc:
+            return ViewerView(render.notice_markdown(str(exc)), None)
+        return ViewerView(html, target.to_json())
+
+    def open(self, raw: str) -> ViewerView:
+        """From a click on a citation or a source card (JSON: doc, page, sentence)."""
+        try:
+            return self._show(ViewerTarget.parse(raw))
+        except ViewerError as exc:
+            return ViewerView(render.notice_markdown(str(exc)), None)
+
+    def move(self, shown: str | None, delta: int) -> ViewerView | None:
+        """The previous (-1) or next (+1) page; None when there is no page to move to."""
+        if not shown:
+            return None
+        target = ViewerTarget.from_json(shown)
+        if target.page is None or target.page + delta < 1:
+            return None
+        view = self._show(target.moved(delta))
+        return view if view.target else None

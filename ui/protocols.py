@@ -43,5 +43,6 @@ class AnswerService(Protocol):
     def warm_up(self, prime_model: bool = True) -> None: ...
 
     def stream(self, question: str, history: Sequence[str] = (), top_k: int | None = None,
-               max_answer_tokens: int | None = None) -> Iterator[Event]:
-        """SourcesEvent, then TokenEvents, then one AnswerEvent; raises QuestionError for a bad question."""
+               max_answer_tokens: int | None = None, documents: Sequence[str] | None = None) -> Iterator[Event]:
+        """SourcesEvent, then TokenEvents, then one AnswerEvent; raises QuestionError for a bad question.
+        ``documents``: the doc ids to search (None: all)."""

@@ -97,13 +97,20 @@ def notice_markdown(message: str) -> str:
     return f'<div class="sr-note">{esc(message)}</div>'
 
 
+def source_attributes(hit: Hit, sentence: str) -> str:
+    """The data-* attributes with which a click opens the source viewer at ``sentence``."""
+    return (f'data-doc="{esc(hit.document.doc_id)}" data-page="{hit.chunk.page or ""}" '
+            f'data-sentence="{esc(one_line(sentence, 2000))}"')
+
+
 def cite_link(citation: Citation, turn: int) -> str:
     d = citation.hit.document
     where = location(citation.hit)
     tip = f"{d.title}{' · ' + where if where else ''} — {one_line(citation.sentence, 300)}"
     return (
         f'<sup class="sr-ref"><a class="sr-cite" href="#{anchor_id(turn, citation.n)}" '
-        f'data-target="{anchor_id(turn, citation.n)}" title="{esc(tip)}">[{citation.n}]</a></sup>'
+        f'data-target="{anchor_id(turn, citation.n)}" {source_attributes(citation.hit, citation.sentence)} '
+        f'title="{esc(tip)}">[{citation.n}]</a></sup>'
     )
 
 
@@ -133,6 +140,13 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     return body
 
 
+def scope_markdown(titles: Sequence[str]) -> str:
+    """The documents a question was restricted to, under its answer (nothing when it searched all)."""
+    if not titles:
+        return ""
+    return '\n\n<div class="sr-scope">📄 ' + esc("; ".join(titles)) + "</div>"
+
+
 # ---------------------------------------------------------------- sources panel
 
 
@@ -144,7 +158,8 @@ def _card(n: str, anchor: str, hit: Hit, sentences: Sequence[str], score_label: 
     badge_html = "".join(f'<span class="sr-badge">{esc(b)}</span>' for b in badges)
     badge_html += f'<span class="sr-badge sr-score">{esc(score_label)}</span>'
     return (
-        f'<div class="sr-card {extra_class}" id="{esc(anchor)}">'
+        f'<div class="sr-card {extra_class}" id="{esc(anchor)}" '
+        f'{source_attributes(hit, sentences[0] if sentences else "")}>'
         f'<div class="sr-card-head"><span class="sr-n">{esc(n)}</span>'
         f'<span class="sr-title">{esc(d.title)}</span></div>'
         f'<div class="sr-meta">{badge_html}</div>'

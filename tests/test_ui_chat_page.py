@@ -1,0 +1,228 @@
+"""The chat page's saved conversations, source viewer, languages and scope in Debian's Chromium
+(Playwright), over the test stub (tests/ui_fixtures.py): no model is needed to test the page."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import make_settings
+from ui.conversations import ConversationStore
+from ui_fixtures import TEST_OUTPUT, StubPipeline, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.timeout(300),
+    pytest.mark.skipif(not CHROMIUM.exists() and not shutil.which("chromium"), reason="needs Debian's chromium"),
+]
+
+
+class StubApp:
+    """The chat page over a stub, restartable on the same port and data folder."""
+
+    def __init__(self, data_dir: Path, make_stub=StubPipeline):
+        self.settings = make_settings(data_dir, host="127.0.0.1", port=free_port())
+        self.make_stub = make_stub
+        self.app = None
+        self.start()
+
+    def start(self) -> None:
+        from ui.app import build_app, launch
+
+        self.stub = self.make_stub(self.settings)
+        self.app = build_app(self.stub, self.settings)
+        self.url = launch(self.app, self.settings, block=False).rstrip("/") + "/"
+
+    def restart(self) -> None:
+        self.app.close()
+        self.start()
+
+    def close(self) -> None:
+        self.app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
+                              headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def stub_app(tmp_path):
+    app = StubApp(tmp_path, lambda settings: StubPipeline(settings, delay_s=0.3))
+    yield app
+    app.close()
+
+
+def open_page(browser, url: str, locale: str = "en-US"):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.wait_for_selector("#sr-question textarea")
+    return page
+
+
+def ask(page, question: str) -> None:
+    box = page.locator("#sr-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_selector("#sr-sources-panel .sr-status-done", timeout=60_000)
+    page.wait_for_function("q => document.querySelector('#sr-conversations').innerText.includes(q)", arg=question)
+
+
+def sidebar_titles(page) -> list[str]:
+    return [t.strip() for t in page.locator("#sr-conversations label").all_inner_texts()]
+
+
+def test_a_conversation_comes_back_after_a_reload_and_a_restart(browser, stub_app):
+    page = open_page(browser, stub_app.url)
+    ask(page, "What is <distillation>?")
+    assert "<distillation>" in page.locator("#sr-chat").inner_text()
+
+    page.reload()
+    page.wait_for_selector("#sr-chat a.sr-cite")
+    assert "What is <distillation>?" in page.locator("#sr-chat").inner_text()
+    assert page.locator("#sr-sources-panel .sr-card mark").count() >= 1  # the source cards are back
+    assert sidebar_titles(page) == ["What is <distillation>?"]
+
+    stub_app.restart()
+    page.goto(stub_app.url)
+    page.wait_for_selector("#sr-chat a.sr-cite")
+    assert "What is <distillation>?" in page.locator("#sr-chat").inner_text()
+    assert "Stub document" in page.locator("#sr-sources-panel").inner_text()
+    page.context.close()
+
+
+def test_two_conversations_switch_export_and_delete(browser, stub_app):
+    page = open_page(browser, stub_app.url)
+    ask(page, "First topic?")
+    page.locator("#sr-new").click()
+    page.wait_for_function("() => !document.querySelector('#sr-chat').innerText.includes('First topic?')")
+    ask(page, "Second topic?")
+    assert sidebar_titles(page) == ["Second topic?", "First topic?"]
+
+    page.locator("#sr-conversations label", has_text="First topic?").click()
+    page.wait_for_function("() => document.querySelector('#sr-chat').innerText.includes('First topic?')")
+    assert "Second topic?" not in page.locator("#sr-chat").inner_text()
+
+    page.locator("#sr-conv-actions").get_by_text("Rename, delete, export").click()
+    page.locator("#sr-export-md").click()
+    link = page.locator("#sr-export a[download], #sr-export a").first
+    link.wait_for()
+    markdown = page.request.get(link.get_attribute("href")).text()
+    assert "First topic?" in markdown and "Stub answer. [1]" in markdown
+    assert '1. **Stub document**: "Stub passages exist so the page can be tested without models."' in markdown
+
+    page.locator("#sr-delete").click()
+    page.wait_for_function("() => !document.querySelector('#sr-conversations').innerText.includes('First topic?')")
+    assert sidebar_titles(page) == ["Second topic?"]
+    page.wait_for_function("() => document.querySelector('#sr-chat').innerText.includes('Second topic?')")
+    page.context.close()
+
+
+def test_clicking_a_citation_opens_the_pdf_page_with_the_sentence_highlighted(browser, tmp_path):
+    from test_viewer import baseline_top_percent, stub_over
+
+    app = StubApp(tmp_path / "data", lambda settings: stub_over(tmp_path, settings))
+    try:
+        page = open_page(browser, app.url)
+        ask(page, "How small can a distilled model be?")
+        started = time.monotonic()
+        page.locator("#sr-chat a.sr-cite").first.click()
+        page.wait_for_selector("#sr-viewer-panel img.sr-page-img", state="visible")
+        page.wait_for_function("() => document.querySelector('#sr-viewer-panel img.sr-page-img').complete")
+        shown_s = time.monotonic() - started
+        TEST_OUTPUT.mkdir(exist_ok=True)
+        (TEST_OUTPUT / "ui-viewer-timing.json").write_text(json.dumps({"click_to_viewer_s": round(shown_s, 3)}))
+        print(f"\nclick on [1] -> PDF page shown: {shown_s:.2f} s")
+
+        assert 'data-page="2"' in page.locator("#sr-viewer-panel .sr-viewer").evaluate("e => e.outerHTML")
+        image = page.locator("#sr-viewer-panel img.sr-page-img").bounding_box()
+        boxes = [b.bounding_box() for b in page.locator("#sr-viewer-panel .sr-hl").all()]
+        assert boxes, "no highlight box"
+        sentence_y = image["y"] + image["height"] * baseline_top_percent(1) / 100  # the cited line's baseline
+        assert any(b["y"] <= sentence_y <= b["y"] + b["height"] + 2 for b in boxes), (sentence_y, boxes)
+        assert all(image["x"] <= b["x"] and b["x"] + b["width"] <= image["x"] + image["width"] + 1 for b in boxes)
+
+        page.locator("#sr-viewer-next").click()
+        page.wait_for_selector('#sr-viewer-panel .sr-viewer[data-page="3"]')
+        assert page.locator("#sr-viewer-panel .sr-hl").count() == 0
+        page.locator("#sr-viewer-prev").click()
+        page.wait_for_selector('#sr-viewer-panel .sr-viewer[data-page="2"]')
+
+        page.locator("#sr-sources-panel .sr-card", has_text="Terns").click()  # a card opens its source too
+        page.wait_for_selector("#sr-viewer-panel mark.sr-viewer-hit")
+        assert "They fly far <every> year." in page.locator("#sr-viewer-panel mark.sr-viewer-hit").inner_text()
+        page.context.close()
+    finally:
+        app.close()
+
+
+@pytest.mark.parametrize("locale, ask_label, new_label", [("ko-KR", "질문하기", "새 대화"),
+                                                          ("fr-FR", "Demander", "Nouvelle conversation")])
+def test_the_browser_language_picks_the_page_language(browser, stub_app, locale, ask_label, new_label):
+    page = open_page(browser, stub_app.url, locale=locale)
+    page.wait_for_function("t => document.querySelector('#sr-ask').innerText.trim() === t", arg=ask_label)
+    assert page.locator("#sr-new").inner_text().strip() == new_label
+    page.locator("#sr-language label", has_text="English").click()  # the switch
+    page.wait_for_function("() => document.querySelector('#sr-ask').innerText.trim() === 'Ask'")
+    assert page.locator("#sr-new").inner_text().strip() == "New conversation"
+    page.reload()  # the choice is remembered in this browser
+    page.wait_for_selector("#sr-question textarea")
+    page.wait_for_timeout(500)
+    assert page.locator("#sr-ask").inner_text().strip() == "Ask"
+    page.context.close()
+
+
+def test_screenshot_korean_chat_with_the_viewer_open(browser, tmp_path):
+    from test_viewer import stub_over
+
+    app = StubApp(tmp_path / "data", lambda settings: stub_over(tmp_path, settings))
+    try:
+        page = open_page(browser, app.url, locale="ko-KR")
+        page.wait_for_function("() => document.querySelector('#sr-ask').innerText.trim() === '질문하기'")
+        ask(page, "증류한 모델은 얼마나 작아질 수 있나요?")
+        page.locator("#sr-chat a.sr-cite").first.click()
+        page.wait_for_selector("#sr-viewer-panel .sr-hl")
+        page.wait_for_timeout(800)
+        TEST_OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(TEST_OUTPUT / "ui-viewer-korean.png"), full_page=True)
+        assert "대화 목록" in page.locator("#sr-conversations").inner_text()
+        page.context.close()
+    finally:
+        app.close()
+
+
+def test_a_question_scoped_to_one_document_cites_only_it(browser, tmp_path):
+    from test_viewer import stub_over
+
+    app = StubApp(tmp_path / "data", lambda settings: stub_over(tmp_path, settings))
+    try:
+        page = open_page(browser, app.url)
+        page.locator("#sr-scope input").click()
+        page.get_by_role("option", name="Terns").click()
+        page.keyboard.press("Escape")
+        ask(page, "Where do terns fly?")
+        titles = page.locator("#sr-sources-panel .sr-card .sr-title").all_inner_texts()
+        assert titles == ["Terns"], titles
+        assert "📄 Terns" in page.locator("#sr-chat").inner_text()  # the scope is shown with the answer
+        store = ConversationStore(app.settings.data_dir / "conversations.sqlite")
+        (turn,) = store.turns(store.list("")[0].id, "")
+        assert turn.scope == ("Terns",)  # and saved with the conversation
+        page.context.close()
+    finally:
+        app.close()

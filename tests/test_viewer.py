@@ -1,0 +1,86 @@
+"""The source viewer (ui/viewer.py, ui.handlers.ViewerHandler): a real PDF written in the test,
+rendered with pypdfium2, the sentence's highlight where the PDF draws the sentence; text
+documents escaped with the sentence marked."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import make_settings
+from helpers_ingest import make_pdf
+from ingest.types import Chunk, IndexedDocument
+from ui.handlers import ViewerHandler
+from ui.viewer import ViewerTarget, render_pdf_page, text_html
+from ui_fixtures import StubPipeline
+
+# make_pdf: Helvetica 11 pt, 14 pt leading, first baseline at y=780 on a 595 x 842 page.
+PAGE_H = 842
+CITED = "Distillation keeps most of the teacher's accuracy at a tenth of its size."
+PAGES = [["Page one is about pretraining.", "Nothing cited here."],
+         ["Second page opens here.", CITED, "A closing line."],
+         ["Third page."]]
+
+
+def baseline_top_percent(line: int) -> float:
+    """Where line ``line`` (0-based) of a make_pdf page sits, in percent from the top."""
+    return 100 * (PAGE_H - (780 - 14 * line)) / PAGE_H
+
+
+def write_pdf(tmp_path):
+    path = tmp_path / "distill.pdf"
+    path.write_bytes(make_pdf(PAGES, title="Distillation notes"))
+    return path
+
+
+def test_the_cited_sentence_is_boxed_where_the_pdf_draws_it(tmp_path):
+    rendered = render_pdf_page(write_pdf(tmp_path), 2, CITED)
+    assert rendered.png.startswith(b"\x89PNG") and rendered.pages == 3 and rendered.page == 2
+    assert rendered.boxes, "the sentence was not found on the page"
+    top = min(b.top for b in rendered.boxes)
+    bottom = max(b.top + b.height for b in rendered.boxes)
+    baseline = baseline_top_percent(1)
+    assert top < baseline < bottom + 0.5, (top, baseline, bottom)  # the second line, not the first or third
+    assert abs(min(b.left for b in rendered.boxes) - 100 * 56 / 595) < 1.0
+    assert not render_pdf_page(write_pdf(tmp_path), 1, CITED).boxes  # not on page 1
+
+
+def test_a_sentence_split_differently_is_found_by_its_first_and_last_words(tmp_path):
+    reflowed = CITED.replace(" of the ", "  of\nthe ") + " (extra words the index kept)"
+    assert render_pdf_page(write_pdf(tmp_path), 2, reflowed).boxes
+
+
+def test_text_documents_are_escaped_with_the_sentence_marked():
+    doc = IndexedDocument("d", "/x/notes.md", "<b>Notes</b>", ("en",), "", "h", 1, 0.0)
+    html = text_html(doc, "Intro <script>alert(1)</script>.\nThe  cited\nsentence here. End.", "The cited sentence here.")
+    assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;Notes" in html
+    assert '<mark class="sr-viewer-hit">The  cited\nsentence here.</mark>' in html
+
+
+def stub_over(tmp_path, settings=None):
+    """A stub citing page 2 of a PDF written in tmp_path and a Markdown file."""
+    pdf = write_pdf(tmp_path)
+    md = tmp_path / "terns.md"
+    md.write_text("# Terns\n\nArctic terns migrate. They fly far <every> year.\n", encoding="utf-8")
+    pdf_doc = IndexedDocument("p1", str(pdf), "Distillation notes", ("en",), "", "h", 1, 0.0)
+    md_doc = IndexedDocument("m1", str(md), "Terns", ("en",), "", "h", 1, 0.0)
+    pdf_chunk = Chunk("pc", "p1", CITED, 0, len(CITED), "en", page=2, sentences=((0, len(CITED)),))
+    md_chunk = Chunk("mc", "m1", "They fly far <every> year.", 0, 26, "en", sentences=((0, 26),))
+    settings = settings or make_settings(tmp_path / "data")
+    return StubPipeline(settings, delay_s=0, passages=[(pdf_doc, pdf_chunk), (md_doc, md_chunk)])
+
+
+def test_the_handler_opens_a_pdf_at_its_page_and_moves_page_by_page(tmp_path):
+    viewer = ViewerHandler(stub := stub_over(tmp_path), stub.settings)
+    view = viewer.open(json.dumps({"doc": "p1", "page": "2", "sentence": CITED}))
+    assert 'data-page="2"' in view.html and "sr-hl" in view.html and "data:image/png;base64," in view.html
+    after = viewer.move(view.target, 1)
+    assert 'data-page="3"' in after.html and "sr-hl" not in after.html  # the highlight stays on the cited page
+    back = viewer.move(viewer.move(after.target, -1).target, -1)
+    assert 'data-page="1"' in back.html
+    assert viewer.move(back.target, -1) is None and viewer.move(after.target, 1) is None  # no page 0 or 4
+
+    text = viewer.open(json.dumps({"doc": "m1", "page": "", "sentence": "They fly far <every> year."}))
+    assert '<mark class="sr-viewer-hit">They fly far &lt;every&gt; year.</mark>' in text.html
+    assert "no longer in the index" in viewer.open(json.dumps({"doc": "gone", "page": "", "sentence": ""})).html
+    assert "cannot open this source" in viewer.open("not json").html
+    assert ViewerTarget.from_json(view.target).cited_page == 2
