@@ -69,7 +69,8 @@ def assign_folds(records: Sequence[Record], folds: int) -> list[list[Record]]:
     out: list[list[Record]] = [[] for _ in range(folds)]
     dealt = 0  # the second label continues where the first stopped, so fold sizes stay even
     for label in (True, False):
-        for record in sorted((r for r in records if r.label is label), key=lambda r: (stable_hash(r.id), r.id)):
+        ordered = sorted((r for r in records if bool(r.label) == label), key=lambda r: (stable_hash(r.id), r.id))
+        for record in ordered:
             out[dealt % folds].append(record)
             dealt += 1
     return out

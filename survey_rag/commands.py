@@ -98,10 +98,13 @@ def _print_preview(event) -> None:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.folds is not None and args.folds < 2:
+        log.error("eval --folds %d: cross-validation needs at least 2 folds", args.folds)
+        return 2
     ensure_index(settings)
     items = load_items(args.file)[: args.limit] if args.limit else load_items(args.file)
     pipeline = RagPipeline.from_settings(settings)
-    if args.folds:
+    if args.folds is not None:
         print(refusal_cv_table(items, pipeline, args.folds))
         return 0
     if not args.retrieval_only:
