@@ -352,7 +352,7 @@ def format_failures(report: dict) -> str:
         if not q["answerable"]:
             status = "answered unanswerable"
         else:
-            missing = "; ".join(" / ".join(fact[:2]) for fact in q["missing_facts"])
+            missing = "; ".join(" / ".join(fact[:2] + (["…"] if len(fact) > 2 else [])) for fact in q["missing_facts"])
             status = f"{'refused' if q['refused'] else 'answered'}, facts {q['facts']}, missing: {missing or '-'}"
         lines.append(f"{q['id']} {q['lang']} {q['kind']}: {status}")
         lines.append(f"    {q['answer']}")

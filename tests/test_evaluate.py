@@ -124,7 +124,8 @@ def test_dev_set_loads():
 
 @pytest.mark.slow
 def test_dev_retrieval_floor(corpus_settings, embedder, tmp_path):
-    """CI floor: recall@5 on the dev set must stay at or above 0.90 (eval --retrieval-only)."""
+    """CI floor: recall@5 on the 97 answerable dev questions must stay at or above 0.91 (eval
+    --retrieval-only measured 0.938 on 2026-11-29: 91 of 97; the floor lets two slip)."""
     from rag.evaluate import evaluate
     from rag.pipeline import RagPipeline
 
@@ -134,5 +135,5 @@ def test_dev_retrieval_floor(corpus_settings, embedder, tmp_path):
     (Path(__file__).resolve().parent.parent / "test-output").mkdir(exist_ok=True)
     (Path(__file__).resolve().parent.parent / "test-output" / "dev-retrieval.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    assert report["retrieval"]["n"] == 39
-    assert report["retrieval"]["recall@5"] >= 0.90
+    assert report["retrieval"]["n"] == 97
+    assert report["retrieval"]["recall@5"] >= 0.91
