@@ -1,9 +1,14 @@
 """Evaluation on a JSONL question set (the format of the bundled dev set).
 
-Each line: ``id, lang, question, answerable, gold[{doc, evidence}], answer_keywords, kind``.
+Each line: ``id, lang, question, answerable, gold[{doc, evidence}], answer_keywords, kind,
+answer_facts, answer_summary_en``.
 A retrieved passage is a hit for a gold item when it comes from the gold document and,
 after NFKC normalisation and whitespace folding, contains at least half of the gold
 evidence as one contiguous piece.
+
+An answer states a fact (one of ``answer_facts``, a list of alternative wordings) when one
+alternative occurs in its text, case-folded and NFKC-normalised, [n] markers removed; a
+refused answer states none.
 
 Example:
     >>> items = load_items(Path("survey_rag/data/dev.jsonl"))  # doctest: +SKIP
@@ -23,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from core.language import detect_language
+from core.text import one_line, strip_citation_markers
 from rag.types import Answer, Hit
 
 _SPACE = re.compile(r"\s+")
@@ -44,6 +50,8 @@ class EvalItem:
     gold: tuple[GoldItem, ...]
     answer_keywords: tuple[str, ...]
     kind: str
+    answer_facts: tuple[tuple[str, ...], ...] = ()  # each fact: alternative wordings, any one suffices
+    answer_summary_en: str = ""
 
 
 def load_items(path: Path) -> list[EvalItem]:
@@ -58,6 +66,8 @@ def load_items(path: Path) -> list[EvalItem]:
                     id=raw["id"], lang=raw["lang"], question=raw["question"], answerable=bool(raw["answerable"]),
                     gold=tuple(GoldItem(g["doc"], g["evidence"]) for g in raw.get("gold", [])),
                     answer_keywords=tuple(raw.get("answer_keywords", [])), kind=raw.get("kind", ""),
+                    answer_facts=tuple(tuple(alternatives) for alternatives in raw.get("answer_facts", [])),
+                    answer_summary_en=raw.get("answer_summary_en", ""),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -103,6 +113,16 @@ def retrieval_metrics(ranks: Sequence[int | None]) -> dict:
 def keywords_present(text: str, keywords: Iterable[str]) -> bool:
     folded = text.casefold()
     return all(k.casefold() in folded for k in keywords)
+
+
+def _fold(text: str) -> str:
+    return normalise(text).casefold()
+
+
+def facts_present(text: str, facts: Sequence[Sequence[str]]) -> list[bool]:
+    """Per fact, whether one of its alternatives occurs in ``text`` (markers removed, see module docstring)."""
+    folded = _fold(strip_citation_markers(text))
+    return [any(_fold(alternative) in folded for alternative in fact) for fact in facts]
 
 
 @dataclass(frozen=True)
@@ -157,27 +177,90 @@ def _group(results: Sequence[ItemResult], key: Callable[[ItemResult], str]) -> d
 
 
 def answer_metrics(results: Sequence[ItemResult]) -> dict:
+    """Answer quality over the questions that were answered (see ``answer_figures`` for the fact keys),
+    also per language and per kind, and one row per question (``per_question``)."""
     answered = [r for r in results if r.answer is not None]
     answerable = [r for r in answered if r.item.answerable]
     unanswerable = [r for r in answered if not r.item.answerable]
     ttfts = [r.ttft_s for r in answered if r.ttft_s is not None]
     totals = [r.total_s for r in answered if r.total_s is not None]
-
-    def share(rows: list[ItemResult], pred: Callable[[ItemResult], bool]) -> float | None:
-        return sum(1 for r in rows if pred(r)) / len(rows) if rows else None
-
     return {
-        "language_match": share(answered, language_matches),
-        "cited_gold": share(answerable, cites_gold),
-        "keywords": share(answerable, lambda r: keywords_present(r.answer.text, r.item.answer_keywords)),
-        "refused_unanswerable": share(unanswerable, lambda r: r.answer.refused),
+        "language_match": _share(answered, language_matches),
+        "cited_gold": _share(answerable, cites_gold),
+        "keywords": _share(answerable, lambda r: keywords_present(r.answer.text, r.item.answer_keywords)),
+        "refused_unanswerable": _share(unanswerable, lambda r: r.answer.refused),
         "false_refusals": sum(1 for r in answerable if r.answer.refused),
+        **answer_figures(answered),
         "ttft_p50_s": _percentile(ttfts, 50),
         "ttft_p95_s": _percentile(ttfts, 95),
         "total_p50_s": _percentile(totals, 50),
         "total_p95_s": _percentile(totals, 95),
         "n": len(answered),
+        "by_lang": _answer_groups(answered, lambda r: r.item.lang),
+        "by_kind": _answer_groups(answered, lambda r: r.item.kind),
+        "per_question": [question_row(r) for r in answered],
     }
+
+
+def answer_figures(answered: Sequence[ItemResult]) -> dict:
+    """Facts and refusals of answered results (``r.answer`` set).
+
+    ``facts``: share of answerable questions with facts whose answer states all of them;
+    ``facts_mean``: mean share of their facts stated; ``no_fact_answers``: share of them answered (not
+    refused) stating none; ``answered_by_model``: share of the non-refused answers whose text is the
+    model's own (no notice: the evidence fallback and the uncited reply carry one).
+    """
+    graded = [r for r in answered if r.item.answerable and r.item.answer_facts]
+    not_refused = [r for r in answered if not r.answer.refused]
+    unanswerable = [r for r in answered if not r.item.answerable]
+    return {
+        "facts": _share(graded, lambda r: all(stated_facts(r))),
+        "facts_mean": statistics.fmean(_fact_share(r) for r in graded) if graded else None,
+        "no_fact_answers": _share(graded, lambda r: not r.answer.refused and not any(stated_facts(r))),
+        "facts_n": len(graded),
+        "answered_by_model": _share(not_refused, lambda r: not r.answer.notice),
+        "answerable_refused": sum(1 for r in answered if r.item.answerable and r.answer.refused),
+        "unanswerable_refused": sum(1 for r in unanswerable if r.answer.refused),
+        "unanswerable_refused_share": _share(unanswerable, lambda r: r.answer.refused),
+        "answerable_n": sum(1 for r in answered if r.item.answerable),
+        "unanswerable_n": len(unanswerable),
+    }
+
+
+def stated_facts(r: ItemResult) -> list[bool]:
+    """Per fact of the question, whether the answer states it (a refusal states none)."""
+    if r.answer is None or r.answer.refused:
+        return [False] * len(r.item.answer_facts)
+    return facts_present(r.answer.text, r.item.answer_facts)
+
+
+def _fact_share(r: ItemResult) -> float:
+    stated = stated_facts(r)
+    return sum(stated) / len(stated)
+
+
+def question_row(r: ItemResult) -> dict:
+    """One answered question: which facts are missing, whether it failed (an answerable question
+    refused or missing a fact, an unanswerable one answered)."""
+    stated = stated_facts(r)
+    missing = [list(fact) for fact, ok in zip(r.item.answer_facts, stated) if not ok]
+    failed = (r.answer.refused or bool(missing)) if r.item.answerable else not r.answer.refused
+    return {
+        "id": r.item.id, "lang": r.item.lang, "kind": r.item.kind, "answerable": r.item.answerable,
+        "refused": r.answer.refused, "by_model": not r.answer.notice, "facts": f"{sum(stated)}/{len(stated)}",
+        "missing_facts": missing, "failed": failed, "answer": one_line(r.answer.text, 160),
+    }
+
+
+def _answer_groups(answered: Sequence[ItemResult], key: Callable[[ItemResult], str]) -> dict:
+    groups: dict[str, list[ItemResult]] = {}
+    for r in answered:
+        groups.setdefault(key(r), []).append(r)
+    return {k: answer_figures(v) for k, v in sorted(groups.items())}
+
+
+def _share(rows: Sequence[ItemResult], pred: Callable[[ItemResult], bool]) -> float | None:
+    return sum(1 for r in rows if pred(r)) / len(rows) if rows else None
 
 
 def language_matches(r: ItemResult) -> bool:
@@ -226,8 +309,51 @@ def format_report(report: dict) -> str:
         lines.append("")
         lines.append("answers")
         for key in ("language_match", "cited_gold", "keywords", "refused_unanswerable", "false_refusals",
+                    "facts", "facts_mean", "no_fact_answers", "answered_by_model", "answerable_refused",
+                    "unanswerable_refused", "unanswerable_refused_share",
                     "ttft_p50_s", "ttft_p95_s", "total_p50_s", "total_p95_s", "n"):
-            value = ans[key]
-            lines.append(f"{key:24} {value:.3f}" if isinstance(value, float) else f"{key:24} {value}")
+            lines.append(f"{key:27} {_cell(ans[key], 0)}")
+        lines.append("")
+        lines.extend(_answer_table(ans))
     return "\n".join(lines)
 
+
+def _answer_table(ans: dict) -> list[str]:
+    """Facts and refusals for all questions, per language and per kind."""
+    lines = [f"{'group':24} {'n':>3} {'facts':>6} {'mean':>6} {'nofact':>6} {'model':>6} "
+             f"{'A-ref':>5} {'U-ref':>5} {'U-ref%':>6}"]
+
+    def row(name: str, m: dict) -> str:
+        return (f"{name:24} {m['answerable_n'] + m['unanswerable_n']:>3} {_cell(m['facts'], 6)} "
+                f"{_cell(m['facts_mean'], 6)} {_cell(m['no_fact_answers'], 6)} {_cell(m['answered_by_model'], 6)} "
+                f"{m['answerable_refused']:>5} {m['unanswerable_refused']:>5} {_cell(m['unanswerable_refused_share'], 6)}")
+
+    lines.append(row("all", ans))
+    lines.extend(row(f"lang={name}", m) for name, m in ans["by_lang"].items())
+    lines.extend(row(f"kind={name}", m) for name, m in ans["by_kind"].items())
+    return lines
+
+
+def _cell(value: object, width: int) -> str:
+    if value is None:
+        return f"{'-':>{width}}"
+    return f"{value:>{width}.3f}" if isinstance(value, float) else f"{value!s:>{width}}"
+
+
+def format_failures(report: dict) -> str:
+    """The failed questions (see ``question_row``), one line each with the missing facts (their first
+    wordings) and the start of the answer; empty without answers."""
+    ans = report.get("answers")
+    if not ans:
+        return ""
+    failed = [q for q in ans["per_question"] if q["failed"]]
+    lines = [f"failures ({len(failed)} of {len(ans['per_question'])})"]
+    for q in failed:
+        if not q["answerable"]:
+            status = "answered unanswerable"
+        else:
+            missing = "; ".join(" / ".join(fact[:2] + (["…"] if len(fact) > 2 else [])) for fact in q["missing_facts"])
+            status = f"{'refused' if q['refused'] else 'answered'}, facts {q['facts']}, missing: {missing or '-'}"
+        lines.append(f"{q['id']} {q['lang']} {q['kind']}: {status}")
+        lines.append(f"    {q['answer']}")
+    return "\n".join(lines)

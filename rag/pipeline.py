@@ -146,6 +146,12 @@ class RagPipeline:
                                                   self.generator, s, max_answer_tokens), base, started)
         yield self._finish(answer, started)
 
+    def evidence(self, question: str, top_k: int | None = None) -> tuple[list[Hit], list[Evidence]]:
+        """The passages and evidence sentences ``stream`` would answer a first question from, without
+        generating: what the refusal threshold judges (``survey-rag eval --folds``)."""
+        asked = prepare_question(question, (), self.settings.max_question_chars)
+        return self._retrieve(self.retriever(), asked, top_k or self.settings.top_k, None)
+
     def _retrieve(self, retriever: HybridRetriever, asked: Question, k: int, documents: frozenset[str] | None
                   ) -> tuple[list[Hit], list[Evidence]]:
         """The passages (of ``documents`` only, when given), and the sentences of them that best answer the question."""

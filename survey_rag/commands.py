@@ -13,7 +13,10 @@ from typing import Callable
 from core.settings import Settings
 from core.text import one_line
 from ingest.pipeline import ensure_index
-from rag.evaluate import evaluate, first_hit_rank, format_report, load_items
+from rag.calibrate import (BEST_EVIDENCE, Record, cross_validate, fixed_threshold, format_cv, refusal_fit,
+                           refusal_measure)
+from rag.evaluate import EvalItem, evaluate, first_hit_rank, format_failures, format_report, load_items
+from rag.evidence import best_score
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
@@ -37,6 +40,8 @@ def register_commands(add: Callable) -> None:
     p.add_argument("--plot", type=Path, help="write a PNG of recall@k by language here")
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--min-recall-at-5", type=float, help="exit 1 if recall@5 is below this floor")
+    p.add_argument("--folds", type=int, help="instead: fit the refusal threshold on the best evidence score "
+                   "and print its in-sample and N-fold cross-validated refusals (no generation)")
 
 
 
@@ -93,9 +98,15 @@ def _print_preview(event) -> None:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.folds is not None and args.folds < 2:
+        log.error("eval --folds %d: cross-validation needs at least 2 folds", args.folds)
+        return 2
     ensure_index(settings)
     items = load_items(args.file)[: args.limit] if args.limit else load_items(args.file)
     pipeline = RagPipeline.from_settings(settings)
+    if args.folds is not None:
+        print(refusal_cv_table(items, pipeline, args.folds))
+        return 0
     if not args.retrieval_only:
         pipeline.warm_up()  # as the chat page does: latencies are those of a running assistant
 
@@ -119,6 +130,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     report = evaluate(items, lambda q: pipeline.search(q, 10), None if args.retrieval_only else answer, progress)
     print(format_report(report))
+    failures = format_failures(report)
+    if failures:
+        print()
+        print(failures)
     if args.json_path:
         args.json_path.parent.mkdir(parents=True, exist_ok=True)
         args.json_path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -129,6 +144,23 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         log.error("recall@5 %.3f is below the floor %.3f", report["retrieval"]["recall@5"], floor)
         return 1
     return 0
+
+
+def refusal_cv_table(items: list[EvalItem], pipeline: RagPipeline, folds: int) -> str:
+    """The refusal threshold on the best evidence score: the configured one, the one fitted on all
+    ``items`` and its cross-validated figures (retrieval and evidence selection only)."""
+    records = []
+    for item in items:
+        _, evidence = pipeline.evidence(item.question)
+        records.append(Record(item.id, item.answerable, {BEST_EVIDENCE: best_score(evidence)}))
+        log.info("%s %s: best evidence %.4f", item.id, item.lang, records[-1].features[BEST_EVIDENCE])
+    configured = fixed_threshold(pipeline.settings.refusal_threshold)
+    current = {**refusal_measure(records, [configured.predict(r) for r in records]),
+               "threshold": pipeline.settings.refusal_threshold}
+    result = cross_validate(records, refusal_fit, refusal_measure, folds)
+    title = (f"refusal: best evidence score < threshold ({len(records)} questions; "
+             "U = unanswerable, A = answerable; right = U refused + A not refused)")
+    return format_cv(result, title, {"configured (settings)": current})
 
 
 def plot_recall(report: dict, items, pipeline, path: Path) -> None:
