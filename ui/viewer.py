@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Mapping
 
 from core.errors import UserFacingError
-from ingest.load import PDF_SUFFIXES, LoadError, load_document
+from ingest.formats.pdf import SUFFIXES as PDF_SUFFIXES
+from ingest.load import LoadError, load_document
 from ingest.types import IndexedDocument
 from ui.render import esc
 
