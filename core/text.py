@@ -7,7 +7,7 @@ Example:
     ['Il apprend vite.', "C'est utile."]
     >>> strip_citation_markers("Distillation shrinks models [2].")
     'Distillation shrinks models.'
-    >>> one_line("a\n  long   line", 8)
+    >>> one_line("a\\n  long   line", 8)
     'a long …'
 """
 

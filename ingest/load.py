@@ -5,8 +5,8 @@ file's suffix, and owns what all formats share: size and type checks, manifests,
 
 Example:
     >>> doc = load_document(Path("corpus/harnessing-llms-practical-guide.fr.txt"), max_bytes=20_000_000)
-    >>> doc.title[:8]
-    'Exploite'
+    >>> doc.title  # no manifest given: the file name stands in
+    'harnessing-llms-practical-guide.fr'
 """
 
 from __future__ import annotations

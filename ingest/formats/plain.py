@@ -1,8 +1,8 @@
 """Plain text and Markdown: decode the bytes (UTF-8, UTF-16, or a legacy ko/fr/en encoding).
 
 Example:
-    >>> decode_text("café".encode("cp1252"))
-    'café'
+    >>> decode_text("déjà vu, café noir".encode("cp1252"))
+    'déjà vu, café noir'
 """
 
 from __future__ import annotations
