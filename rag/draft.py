@@ -116,13 +116,14 @@ def draft_answer(generator: Generator, question: Question, evidence: Sequence[Ev
     return Draft(text="" if reply.no_answer else reply.text.strip(), no_answer=reply.no_answer, attempts=attempts)
 
 
-def as_token_events(pieces: Gen[str, None, Reply], restart: bool) -> Gen[TokenEvent, None, Reply]:
-    """The pieces as TokenEvents, the first one marked ``restart`` when asked; returns the Reply."""
+def as_token_events(pieces: Gen[str, None, Reply], restart: bool, prefix: str = "") -> Gen[TokenEvent, None, Reply]:
+    """The pieces as TokenEvents, the first one marked ``restart`` when asked and led by ``prefix``
+    (a space between what was shown and what follows); returns the Reply."""
     first = True
     while True:
         try:
             piece = next(pieces)
         except StopIteration as done:
             return done.value
-        yield TokenEvent(piece, restart=restart and first)
+        yield TokenEvent(prefix + piece if first else piece, restart=restart and first)
         first = False

@@ -36,7 +36,7 @@ import numpy as np
 from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.index import Index, current_version, open_index
-from rag.compose import AnswerBase, compose_answer, refusal
+from rag.compose import AnswerBase, compose_answer, quote_evidence, refusal
 from rag.draft import draft_answer
 from rag.evidence import best_score, select_evidence
 from rag.llm.base import Generator, PromptPinning
@@ -142,9 +142,9 @@ class RagPipeline:
             return
         passages = source_passages(retriever.index, evidence)
         cited = verified_citations(text, asked.language, passages, self._embed_sentences, evidence, s)
-        answer = yield from _timed(compose_answer(base, cited, evidence, passages, self._embed_sentences,
-                                                  self.generator, s, max_answer_tokens), base, started)
-        yield self._finish(answer, started)
+        quotes = yield from _timed(quote_evidence(asked, evidence, self.generator, s, cited.text if cited else ""),
+                                   base, started)
+        yield self._finish(compose_answer(base, cited, quotes, evidence), started)
 
     def evidence(self, question: str, top_k: int | None = None) -> tuple[list[Hit], list[Evidence]]:
         """The passages and evidence sentences ``stream`` would answer a first question from, without

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import make_settings
 from ingest.pipeline import ingest_paths
-from rag.compose import TRANSLATED_NOTICE, fallback_evidence
+from rag.compose import TRANSLATED_NOTICE, quote_candidates
 from rag.draft import is_degenerate
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError, validate_question
@@ -44,7 +44,7 @@ class ScriptedGenerator:
     def stream_chat(self, messages, max_tokens, temperature=0.0, stop=(), banned=()):
         self.calls.append(list(messages))
         self.banned.append(tuple(banned))
-        reply = self.replies.pop(0)
+        reply = self.replies.pop(0) if self.replies else ""  # past the script: an empty reply
         for i in range(0, len(reply), 4):
             yield reply[i : i + 4]
 
@@ -117,7 +117,7 @@ def test_evidence_fallback_prefers_sentences_in_the_answer_language(small_settin
                 Evidence(2, hit, "증류는 작은 학생 모델이 큰 교사 모델을 모방하도록 훈련합니다.", 0.55),
                 Evidence(3, hit, "Distillation trains a small student model to imitate a large teacher.", 0.20)]
     def first(language: str) -> str:
-        return fallback_evidence(evidence, language, small_settings.refusal_threshold)[0].sentence
+        return quote_candidates(evidence, language)[0].sentence
 
     assert first("ko").startswith("증류는")
     # ... but not a clearly weaker one: the best sentence is then translated.
@@ -126,13 +126,27 @@ def test_evidence_fallback_prefers_sentences_in_the_answer_language(small_settin
     assert first("en").startswith("La distillation")  # nothing relevant enough in English: the best ones
 
 
-def test_a_translated_fallback_cites_the_passage_of_each_sentence_it_translates():
-    from rag.compose import marked_translation
+def test_each_translated_quote_cites_the_passage_of_the_sentence_it_translates(small_settings, small_embedder):
+    settings = dataclasses.replace(small_settings, evidence_sentences=8)  # both documents reach the evidence
+    gen = ScriptedGenerator("[1]", "[1]", "La distillation entraîne un petit modèle élève.",
+                            "Le modèle distillé a beaucoup moins de paramètres.")
+    events, answer = run(settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
+    translated = [m for m in gen.calls if is_translation_request(m)]
+    assert len(translated) == 2
+    by_sentence = {e.sentence: e.n for e in events[0].evidence}
+    sources = [next(s for s in by_sentence if s in m[1]["content"]) for m in translated]
+    assert answer.text == (f"La distillation entraîne un petit modèle élève. [{by_sentence[sources[0]]}] "
+                           f"Le modèle distillé a beaucoup moins de paramètres. [{by_sentence[sources[1]]}]")
+    assert answer.notice == TRANSLATED_NOTICE["fr"]
 
-    sources = [("학습 예시가 적어도 표준 미세 조정은 계산 비용이 많이 듭니다", 1), ("Les coûts incluent la latence.", 3)]
-    assert (marked_translation("Le fine-tuning standard coûte cher. Les coûts incluent la latence.", sources)
-            == "Le fine-tuning standard coûte cher. [1] Les coûts incluent la latence. [3]")
-    assert marked_translation("Le fine-tuning standard coûte cher, et la latence aussi.", sources) is None
+
+def test_a_verified_reply_leads_and_the_evidence_follows_it(small_settings, small_embedder):
+    gen = ScriptedGenerator("Distillation gives a model with far fewer parameters that answers faster.")
+    events, answer = run(small_settings, small_embedder, gen, "What does distillation give you?")
+    assert answer.text.startswith("Distillation gives a model with far fewer parameters")
+    best = max(events[0].evidence, key=lambda e: e.score)
+    assert f"{best.sentence} [{best.n}]" in answer.text  # the best sentence, as the document words it
+    assert not answer.notice and len(gen.calls) == 1  # English evidence for an English question: no translation
 
 
 def test_sentence_with_an_invented_number_is_dropped(small_settings, small_embedder):
@@ -170,7 +184,7 @@ def test_wrong_language_restarts_with_a_strict_instruction(small_settings, small
         "La distillation donne un modèle plus petit, avec beaucoup moins de paramètres.",
     )
     events, answer = run(small_settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
-    assert len(gen.calls) == 2
+    assert len([m for m in gen.calls if not is_translation_request(m)]) == 2
     assert "français" in gen.calls[1][-1]["content"].lower()
     assert any(isinstance(e, TokenEvent) and e.restart for e in events)
     assert answer.text.startswith("La distillation")
@@ -241,13 +255,13 @@ def test_an_answer_restating_the_question_is_asked_again(small_settings, small_e
 def test_evidence_in_another_language_is_translated_when_the_model_fails(small_settings, small_embedder):
     gen = ScriptedGenerator("[1] [2]", "[1]", "La distillation entraîne un petit modèle à imiter un grand modèle.")
     events, answer = run(small_settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
-    assert len(gen.calls) == 3
+    assert len(gen.calls) == 4  # two answering attempts, then one translation per quoted sentence (the second empty)
     assert is_translation_request(gen.calls[2]) and gen.calls[2][0]["content"] == TRANSLATION_SYSTEM_PROMPT
     assert any(e.sentence in gen.calls[2][1]["content"] for e in events[0].evidence)  # evidence, not the reply
     assert answer.text.startswith("La distillation") and answer.notice == TRANSLATED_NOTICE["fr"]
     assert answer.citations and "distillation.txt" in answer.citations[0].hit.document.source
     # A bare YES is banned from the answering calls (rag.prompt.NOT_A_REPLY), not from the translation.
-    assert gen.banned == [NOT_A_REPLY, NOT_A_REPLY, ()]
+    assert gen.banned == [NOT_A_REPLY, NOT_A_REPLY, (), ()]
 
 
 def test_a_translation_that_repeats_itself_is_shown_once(small_settings, small_embedder):
