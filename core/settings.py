@@ -72,7 +72,11 @@ class Settings:
     prompt_token_budget: int = 1500
     evidence_sentences: int = 4
     max_answer_tokens: int = 200
-    refusal_threshold: float = 0.44  # best evidence sentence below this: the documents do not answer
+    # Best evidence sentence below this: the documents do not answer. With a term of the question (a model,
+    # benchmark or method name) in none of the retrieved passages, below ``missing_term_threshold``.
+    # Both fitted together on the 118 dev questions (balanced accuracy, 5-fold CV in docs/EVALUATION.md).
+    refusal_threshold: float = 0.40
+    missing_term_threshold: float = 0.53
     # Evidence at least this close to the question overrides the model's NO_ANSWER (it is asked again);
     # below it, NO_ANSWER or an answer whose every claim was invented is a refusal.
     sure_evidence_threshold: float = 0.50

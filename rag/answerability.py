@@ -8,15 +8,16 @@ So the decision also reads the question's specific terms, the names and figures 
   ("Llama 3 70B", "GPT-4o", "MMLU", "8x7B"), as the question writes them;
 * ``missing_terms``: those that occur nowhere in the retrieved passages (compared without case,
   spaces and hyphens: "LLaMA-2" matches "Llama 2");
-* ``asks_quantity`` / ``states_quantity``: a "how many / combien / 몇" question is answered only by
-  an evidence sentence that gives a figure (a number the question does not already contain).
+* the decision (``Signals.refuse``): refuse below one similarity, or below a higher one when a
+  term the question is about is missing (the two thresholds are fitted together, with
+  cross-validation: ``survey-rag eval --folds 5``).
 
 Example:
     >>> specific_terms("What's the max context window of Llama 3 70B?")
     ('Llama 3 70B',)
     >>> missing_terms(("Llama 3 70B", "MMLU"), ["LLaMA-2 70B scores 68.9 on MMLU."])
     ('Llama 3 70B',)
-    >>> asks_quantity("Vicuna ca fait combien de parametres ?"), asks_quantity("Quand distiller ?")
+    >>> Signals(0.50, ("Llama 3 70B",)).refuse(0.40, 0.53), Signals(0.50, ()).refuse(0.40, 0.53)
     (True, False)
 """
 
@@ -27,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from rag.types import Evidence
+from rag.types import Evidence, Hit
 
 # A Latin-script word or a figure, possibly joined by hyphens or dots ("GPT-4o", "3.5", "8x7B").
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*")
@@ -44,21 +45,6 @@ _COMMON = frozenset(
     english french korean anglais français coréen
     llm llms ai api nlp ml gpu cpu faq vs etc""".split()
 )
-_QUANTITY = re.compile(
-    r"\bhow (?:many|much|long|big|large)\b|\bwhat (?:score|percentage|size|number)\b|\bwhich score\b|"
-    r"\bcombien\b|\bquel(?:le)? (?:score|taille|nombre|pourcentage)\b|"
-    r"몇|얼마|점수|수치|크기가",
-    re.IGNORECASE,
-)
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:%|[kKmMbB]\b|[xX]\b)?")
-
-
-def _fold(text: str) -> str:
-    """Case, width, spaces and hyphens folded away: 'LLaMA-2 70B' -> 'llama270b'."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return re.sub(r"[\s\-_.·]+", "", text)
-
-
 def specific_terms(question: str) -> tuple[str, ...]:
     """The names and versioned names the question is about, in order, each once."""
     tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(question)]
@@ -111,38 +97,25 @@ def _term_pattern(term: str) -> re.Pattern:
     return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
 
 
-def asks_quantity(question: str) -> bool:
-    """The question asks for a figure: how many, how much, what score, combien, 몇, 얼마."""
-    return bool(_QUANTITY.search(question))
-
-
-def states_quantity(question: str, sentences: Iterable[str]) -> bool:
-    """Some sentence gives a figure that the question does not already contain."""
-    asked = {_fold(m.group()) for m in _FIGURE.finditer(question)}
-    return any(_fold(m.group()) not in asked for s in sentences for m in _FIGURE.finditer(s)
-               if sum(ch.isdigit() for ch in m.group()) >= 1 and not _is_reference(s, m))
-
-
-def _is_reference(sentence: str, match: re.Match) -> bool:
-    """A bibliography marker like "[12]" is no figure."""
-    return sentence[max(0, match.start() - 1) : match.start()] == "[" and sentence[match.end() : match.end() + 1] in "],"
-
-
 @dataclass(frozen=True)
 class Signals:
     """What the answerability decision reads, for one question."""
 
     best_score: float  # similarity of the best evidence sentence to the question
-    missing: tuple[str, ...]  # specific terms of the question found in no retrieved passage
-    asks_quantity: bool
-    states_quantity: bool  # an evidence sentence gives a figure the question does not
+    missing: tuple[str, ...]  # specific terms of the question found in no retrieved passage or its title
 
-    def as_features(self) -> dict[str, float]:
-        return {"best": self.best_score, "missing": float(bool(self.missing)),
-                "quantity_unstated": float(self.asks_quantity and not self.states_quantity)}
+    def refuse(self, refusal_threshold: float, missing_term_threshold: float) -> bool:
+        return refuses(self.best_score, bool(self.missing), refusal_threshold, missing_term_threshold)
 
 
-def signals(question: str, passages: Sequence[str], evidence: Sequence[Evidence], best: float) -> Signals:
-    asked = asks_quantity(question)
-    return Signals(best_score=best, missing=missing_terms(specific_terms(question), passages),
-                   asks_quantity=asked, states_quantity=asked and states_quantity(question, [e.sentence for e in evidence]))
+def refuses(best_score: float, term_missing: bool, refusal_threshold: float, missing_term_threshold: float) -> bool:
+    """Refuse when the best evidence is weak, or when a term the question is about is nowhere in the
+    passages and the evidence is not clearly close (a translated document may spell the term its own
+    way, so a strong match still answers)."""
+    return best_score < refusal_threshold or (term_missing and best_score < missing_term_threshold)
+
+
+def signals(question: str, hits: Sequence[Hit], evidence: Sequence[Evidence]) -> Signals:
+    texts = [h.chunk.text for h in hits] + sorted({h.document.title for h in hits})
+    return Signals(best_score=max((e.score for e in evidence), default=0.0),
+                   missing=missing_terms(specific_terms(question), texts))

@@ -22,7 +22,10 @@ import statistics
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
+from rag.answerability import refuses
+
 BEST_EVIDENCE = "best_evidence"
+MISSING_TERM = "missing_term"  # 1.0 when a specific term of the question is in no retrieved passage
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,31 @@ def refusals_right(records: Sequence[Record], threshold: float) -> float:
 refusal_fit = threshold_fit(BEST_EVIDENCE, refusals_right)
 
 
+def gated_refusal(low: float, high: float) -> Fitted:
+    """The rule of rag.answerability.refuses with these thresholds."""
+    return Fitted({"threshold": low, "missing_term_threshold": high},
+                  lambda r: refuses(r.features[BEST_EVIDENCE], r.features[MISSING_TERM] > 0, low, high))
+
+
+def balanced_right(records: Sequence[Record], refused: Sequence[bool]) -> float:
+    """Mean of the share of unanswerable questions refused and the share of answerable ones answered:
+    with 21 unanswerable questions against 97, plain accuracy would favour answering everything."""
+    pairs = list(zip(records, refused))
+    unanswerable = [ref for r, ref in pairs if not r.label]
+    answerable = [not ref for r, ref in pairs if r.label]
+    return sum(statistics.fmean(group) for group in (unanswerable, answerable) if group) / 2
+
+
+def gated_refusal_fit(records: Sequence[Record]) -> Fitted:
+    """Fit of "refuse below ``low``, or below ``high`` when a question term is missing from the passages"
+    (rag.answerability.Signals.refuse), both thresholds maximising ``balanced_right``; ties go to the lowest."""
+    values = sorted({r.features[BEST_EVIDENCE] for r in records})
+    candidates = [values[0], *((a + b) / 2 for a, b in zip(values, values[1:])), math.nextafter(values[-1], math.inf)]
+    rules = [gated_refusal(low, high) for i, low in enumerate(candidates) for high in candidates[i:]]
+    return max(rules, key=lambda rule: (balanced_right(records, [rule.predict(r) for r in records]),
+                                        -rule.params["threshold"], -rule.params["missing_term_threshold"]))
+
+
 def fixed_threshold(threshold: float, feature: str = BEST_EVIDENCE) -> Fitted:
     """A threshold chosen elsewhere (e.g. the settings' refusal threshold), as a rule."""
     return Fitted({"threshold": threshold}, lambda r: r.features[feature] < threshold)
@@ -143,20 +171,21 @@ def refusal_measure(records: Sequence[Record], refused: Sequence[bool]) -> dict:
         "answerable_n": len(answerable),
         "answerable_refused_share": sum(answerable) / len(answerable) if answerable else None,
         "right": sum(1 for r, ref in pairs if ref != r.label) / len(pairs) if pairs else None,
+        "balanced": balanced_right(records, refused) if pairs else None,
     }
 
 
 def format_cv(result: CVResult, title: str, fixed: Mapping[str, dict] | None = None) -> str:
     """A table: ``fixed`` rules (name: figures), the in-sample fit, the cross-validated figures and each fold."""
-    lines = [title, f"{'rule':26} {'threshold':>10} {'U refused':>13} {'A refused':>13} {'right':>6}"]
+    lines = [title, f"{'rule':26} {'thresholds':>15} {'U refused':>13} {'A refused':>13} {'right':>6} {'balanced':>8}"]
 
     def row(name: str, threshold: str, m: dict) -> str:
         u = f"{m['unanswerable_refused']}/{m['unanswerable_n']} {_share(m['unanswerable_refused_share'])}"
         a = f"{m['answerable_refused']}/{m['answerable_n']} {_share(m['answerable_refused_share'])}"
-        return f"{name:26} {threshold:>10} {u:>13} {a:>13} {_share(m['right']):>6}"
+        return f"{name:26} {threshold:>15} {u:>13} {a:>13} {_share(m['right']):>6} {_share(m['balanced']):>8}"
 
     for name, m in (fixed or {}).items():
-        lines.append(row(name, f"{m['threshold']:.4f}", m))
+        lines.append(row(name, _params(m["params"]), m))
     lines.append(row("fitted, in-sample", _params(result.in_sample.params), result.in_sample_figures))
     thresholds = [f.params.get("threshold") for f in result.folds]
     spread = (f"{min(thresholds):.3f}-{max(thresholds):.3f}" if None not in thresholds else "per fold")

@@ -36,6 +36,7 @@ import numpy as np
 from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.index import Index, current_version, open_index
+from rag.answerability import signals
 from rag.compose import AnswerBase, compose_answer, quote_evidence, refusal
 from rag.draft import draft_answer
 from rag.evidence import best_score, select_evidence
@@ -124,7 +125,10 @@ class RagPipeline:
         scope = frozenset(documents) if documents is not None else None
         hits, evidence = self._retrieve(retriever, asked, top_k or s.top_k, scope)
         base = AnswerBase(asked, tuple(hits), {"retrieval_s": time.monotonic() - started})
-        refuse = best_score(evidence) < s.refusal_threshold
+        checked = signals(asked.text, hits, evidence)
+        if checked.missing:
+            log.info("question terms in no retrieved passage: %s", ", ".join(checked.missing))
+        refuse = checked.refuse(s.refusal_threshold, s.missing_term_threshold)
         if not refuse:  # whatever the question, the context and the passages cost, the prompt fits the budget
             evidence, context = fit_prompt(asked.text, asked.language, evidence, asked.context,
                                            s.prompt_token_budget, self.generator.count_tokens)

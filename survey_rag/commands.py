@@ -13,10 +13,10 @@ from typing import Callable
 from core.settings import Settings
 from core.text import one_line
 from ingest.pipeline import ensure_index
-from rag.calibrate import (BEST_EVIDENCE, Record, cross_validate, fixed_threshold, format_cv, refusal_fit,
-                           refusal_measure)
+from rag.answerability import signals
+from rag.calibrate import (BEST_EVIDENCE, MISSING_TERM, Record, cross_validate, fixed_threshold, format_cv,
+                           gated_refusal, gated_refusal_fit, refusal_fit, refusal_measure)
 from rag.evaluate import EvalItem, evaluate, first_hit_rank, format_failures, format_report, load_items
-from rag.evidence import best_score
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
@@ -147,20 +147,28 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def refusal_cv_table(items: list[EvalItem], pipeline: RagPipeline, folds: int) -> str:
-    """The refusal threshold on the best evidence score: the configured one, the one fitted on all
-    ``items`` and its cross-validated figures (retrieval and evidence selection only)."""
+    """The refusal rules before the model runs, as configured and fitted on ``items`` with their
+    cross-validated figures (retrieval and evidence selection only): the best evidence score alone,
+    and with the missing-term gate (rag.answerability)."""
     records = []
     for item in items:
-        _, evidence = pipeline.evidence(item.question)
-        records.append(Record(item.id, item.answerable, {BEST_EVIDENCE: best_score(evidence)}))
-        log.info("%s %s: best evidence %.4f", item.id, item.lang, records[-1].features[BEST_EVIDENCE])
-    configured = fixed_threshold(pipeline.settings.refusal_threshold)
-    current = {**refusal_measure(records, [configured.predict(r) for r in records]),
-               "threshold": pipeline.settings.refusal_threshold}
-    result = cross_validate(records, refusal_fit, refusal_measure, folds)
-    title = (f"refusal: best evidence score < threshold ({len(records)} questions; "
-             "U = unanswerable, A = answerable; right = U refused + A not refused)")
-    return format_cv(result, title, {"configured (settings)": current})
+        hits, evidence = pipeline.evidence(item.question)
+        found = signals(item.question, hits, evidence)
+        records.append(Record(item.id, item.answerable, {BEST_EVIDENCE: found.best_score,
+                                                         MISSING_TERM: float(bool(found.missing))}))
+        log.info("%s %s: best evidence %.4f, missing %s", item.id, item.lang, found.best_score, found.missing or "-")
+    s = pipeline.settings
+    single = fixed_threshold(s.refusal_threshold)
+    gated = gated_refusal(s.refusal_threshold, s.missing_term_threshold)
+    tables = []
+    for name, fit, configured in (("best evidence score < threshold", refusal_fit, single),
+                                  ("the same, or < missing_term_threshold when a question term is in no passage",
+                                   gated_refusal_fit, gated)):
+        current = {**refusal_measure(records, [configured.predict(r) for r in records]), "params": configured.params}
+        title = (f"refusal: {name} ({len(records)} questions; U = unanswerable, A = answerable; "
+                 "right = U refused + A not refused; balanced = mean of the U and A shares right)")
+        tables.append(format_cv(cross_validate(records, fit, refusal_measure, folds), title, {"configured (settings)": current}))
+    return "\n\n".join(tables)
 
 
 def plot_recall(report: dict, items, pipeline, path: Path) -> None:

@@ -1,0 +1,49 @@
+"""Answerability signals: the question's specific terms, whether the passages hold them, and the
+two-threshold refusal rule with its cross-validated fit."""
+
+from __future__ import annotations
+
+from rag.answerability import Signals, missing_terms, refuses, signals, specific_terms
+from rag.calibrate import BEST_EVIDENCE, MISSING_TERM, Record, balanced_right, gated_refusal_fit
+from rag.types import Evidence
+from rag_fakes import make_hit
+
+
+def test_specific_terms_are_names_versions_and_acronyms_not_common_words():
+    assert specific_terms("What's the max context window of Llama 3 70B?") == ("Llama 3 70B",)
+    assert specific_terms("한국어 RAG 챗봇에는 GPT-4o랑 Claude 3.5 Sonnet 중 뭐가 더 나아요?") == (
+        "RAG", "GPT-4o", "Claude 3.5", "Sonnet")
+    assert specific_terms("Should we pick an English-centric model? Lesquels sont les plus rapides ?") == ()
+    assert specific_terms("Quand faut-il distiller un modèle ?") == ()
+
+
+def test_terms_match_across_case_hyphens_and_spaces_but_only_as_whole_words():
+    passages = ["LLaMA-2 70B was trained on 2T tokens; its output is long.", "BLOOM은 다국어 모델입니다."]
+    assert missing_terms(("Llama 2", "llama-2 70b", "BLOOM"), passages) == ()
+    assert missing_terms(("TPU", "Llama 3 70B"), passages) == ("TPU", "Llama 3 70B")  # "output" holds no TPU
+
+
+def test_a_question_term_absent_from_the_passages_leads_to_a_refusal():
+    hit = make_hit("LLaMA-2 comes in 7B, 13B and 70B sizes and was trained on 2T tokens.", title="LLaMA-2 notes")
+    evidence = [Evidence(1, hit, hit.chunk.text, 0.48)]
+    about_llama3 = signals("What's the max context window of Llama 3 70B?", [hit], evidence)
+    about_llama2 = signals("Which sizes does LLaMA-2 come in?", [hit], evidence)
+    assert about_llama3.missing == ("Llama 3 70B",) and about_llama3.refuse(0.40, 0.53)
+    assert about_llama2.missing == () and not about_llama2.refuse(0.40, 0.53)
+    # A term found only in the document's title counts as present.
+    assert signals("What do the LLaMA-2 notes say?", [hit], evidence).missing == ()
+    # Strong evidence answers even so: a translated document may spell the term its own way.
+    assert not Signals(0.60, ("ZeRO",)).refuse(0.40, 0.53)
+
+
+def test_gated_refusal_fit_finds_both_thresholds():
+    def record(i: int, answerable: bool, best: float, missing: bool) -> Record:
+        return Record(f"q{i}", answerable, {BEST_EVIDENCE: best, MISSING_TERM: float(missing)})
+
+    records = [record(0, True, 0.70, False), record(1, True, 0.55, True), record(2, True, 0.45, False),
+               record(3, False, 0.35, False), record(4, False, 0.50, True), record(5, False, 0.52, True)]
+    fitted = gated_refusal_fit(records)
+    assert fitted.params == {"threshold": 0.40, "missing_term_threshold": 0.535}
+    refused = [fitted.predict(r) for r in records]
+    assert refused == [False, False, False, True, True, True] and balanced_right(records, refused) == 1.0
+    assert refuses(0.39, False, 0.40, 0.535) and not refuses(0.60, True, 0.40, 0.535)
