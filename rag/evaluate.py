@@ -184,6 +184,8 @@ def answer_metrics(results: Sequence[ItemResult]) -> dict:
     unanswerable = [r for r in answered if not r.item.answerable]
     ttfts = [r.ttft_s for r in answered if r.ttft_s is not None]
     totals = [r.total_s for r in answered if r.total_s is not None]
+    # Answers, not dumps of evidence: the length of the answers' text, markers left out.
+    lengths = [len(strip_citation_markers(r.answer.text)) for r in answered if not r.answer.refused]
     return {
         "language_match": _share(answered, language_matches),
         "cited_gold": _share(answerable, cites_gold),
@@ -191,6 +193,8 @@ def answer_metrics(results: Sequence[ItemResult]) -> dict:
         "refused_unanswerable": _share(unanswerable, lambda r: r.answer.refused),
         "false_refusals": sum(1 for r in answerable if r.answer.refused),
         **answer_figures(answered),
+        "answer_chars_p50": _percentile(lengths, 50),
+        "answer_chars_p90": _percentile(lengths, 90),
         "ttft_p50_s": _percentile(ttfts, 50),
         "ttft_p95_s": _percentile(ttfts, 95),
         "total_p50_s": _percentile(totals, 50),
@@ -310,7 +314,7 @@ def format_report(report: dict) -> str:
         lines.append("answers")
         for key in ("language_match", "cited_gold", "keywords", "refused_unanswerable", "false_refusals",
                     "facts", "facts_mean", "no_fact_answers", "answered_by_model", "answerable_refused",
-                    "unanswerable_refused", "unanswerable_refused_share",
+                    "unanswerable_refused", "unanswerable_refused_share", "answer_chars_p50", "answer_chars_p90",
                     "ttft_p50_s", "ttft_p95_s", "total_p50_s", "total_p95_s", "n"):
             lines.append(f"{key:27} {_cell(ans[key], 0)}")
         lines.append("")
