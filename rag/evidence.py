@@ -36,6 +36,11 @@ class ScoredSentence:
     rank_score: float  # what selection sorts by
 
 
+def rank_score(similarity: float, hit: Hit) -> float:
+    """What sentences are ranked by: their similarity to the question, and their passage's."""
+    return (1 - _PASSAGE_WEIGHT) * similarity + _PASSAGE_WEIGHT * hit.dense
+
+
 def score_sentences(hits: Sequence[Hit], index: Index, query_vec: np.ndarray) -> list[ScoredSentence]:
     """Every sentence of ``hits`` with its similarity to the question, best first."""
     scored = []
@@ -45,7 +50,7 @@ def score_sentences(hits: Sequence[Hit], index: Index, query_vec: np.ndarray) ->
         for j, (text, sim) in enumerate(zip(texts, sims.tolist())):
             if len(text.strip()) < _MIN_SENTENCE_CHARS:
                 continue
-            scored.append(ScoredSentence(i, j, text.strip(), sim, (1 - _PASSAGE_WEIGHT) * sim + _PASSAGE_WEIGHT * hit.dense))
+            scored.append(ScoredSentence(i, j, text.strip(), sim, rank_score(sim, hit)))
     scored.sort(key=lambda s: -s.rank_score)
     return scored
 

@@ -129,14 +129,15 @@ def test_evidence_fallback_prefers_sentences_in_the_answer_language(small_settin
 def test_each_translated_quote_cites_the_passage_of_the_sentence_it_translates(small_settings, small_embedder):
     settings = dataclasses.replace(small_settings, evidence_sentences=8)  # both documents reach the evidence
     gen = ScriptedGenerator("[1]", "[1]", "La distillation entraîne un petit modèle élève.",
-                            "Le modèle distillé a beaucoup moins de paramètres.")
+                            "Le modèle distillé a beaucoup moins de paramètres.", "Les lois d'échelle prédisent la perte.")
     events, answer = run(settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
     translated = [m for m in gen.calls if is_translation_request(m)]
-    assert len(translated) == 2
+    assert len(translated) == 3  # the three best evidence sentences, one call each
     by_sentence = {e.sentence: e.n for e in events[0].evidence}
-    sources = [next(s for s in by_sentence if s in m[1]["content"]) for m in translated]
-    assert answer.text == (f"La distillation entraîne un petit modèle élève. [{by_sentence[sources[0]]}] "
-                           f"Le modèle distillé a beaucoup moins de paramètres. [{by_sentence[sources[1]]}]")
+    n = [by_sentence[next(s for s in by_sentence if s in m[1]["content"])] for m in translated]
+    assert answer.text == (f"La distillation entraîne un petit modèle élève. [{n[0]}] "
+                           f"Le modèle distillé a beaucoup moins de paramètres. [{n[1]}] "
+                           f"Les lois d'échelle prédisent la perte. [{n[2]}]")
     assert answer.notice == TRANSLATED_NOTICE["fr"]
 
 
@@ -255,13 +256,13 @@ def test_an_answer_restating_the_question_is_asked_again(small_settings, small_e
 def test_evidence_in_another_language_is_translated_when_the_model_fails(small_settings, small_embedder):
     gen = ScriptedGenerator("[1] [2]", "[1]", "La distillation entraîne un petit modèle à imiter un grand modèle.")
     events, answer = run(small_settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
-    assert len(gen.calls) == 4  # two answering attempts, then one translation per quoted sentence (the second empty)
+    assert len(gen.calls) == 5  # two answering attempts, then one translation per quoted sentence (the others empty)
     assert is_translation_request(gen.calls[2]) and gen.calls[2][0]["content"] == TRANSLATION_SYSTEM_PROMPT
     assert any(e.sentence in gen.calls[2][1]["content"] for e in events[0].evidence)  # evidence, not the reply
     assert answer.text.startswith("La distillation") and answer.notice == TRANSLATED_NOTICE["fr"]
     assert answer.citations and "distillation.txt" in answer.citations[0].hit.document.source
     # A bare YES is banned from the answering calls (rag.prompt.NOT_A_REPLY), not from the translation.
-    assert gen.banned == [NOT_A_REPLY, NOT_A_REPLY, (), ()]
+    assert gen.banned == [NOT_A_REPLY, NOT_A_REPLY, (), (), ()]
 
 
 def test_a_translation_that_repeats_itself_is_shown_once(small_settings, small_embedder):
