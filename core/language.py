@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 from core.text import HANGUL, LETTER
@@ -109,7 +110,5 @@ def label_language(text: str, default: str = "en") -> str:
 
 def document_languages(texts: list[str]) -> tuple[str, ...]:
     """Languages present in a document's chunks (as ``label_language`` names them), most frequent first."""
-    from collections import Counter
-
     counts = Counter(label_language(t) for t in texts if t.strip())
     return tuple(lang for lang, _ in counts.most_common())

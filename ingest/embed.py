@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sqlite3
@@ -239,8 +240,6 @@ def embedding_model_id(settings: Settings) -> str:
 
     Vectors from different models never mix: the cache and the index are keyed by this id.
     """
-    import hashlib
-
     path = resolve_model(settings.embedding_model, settings)
     h = hashlib.sha1()
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from core.text import one_line, printable
@@ -122,6 +123,4 @@ class IngestReport:
 
 
 def text_hash(text: str) -> str:
-    import hashlib
-
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
