@@ -172,12 +172,26 @@ def test_clicking_a_citation_opens_the_pdf_page_with_the_sentence_highlighted(br
         app.close()
 
 
-@pytest.mark.parametrize("locale, ask_label, new_label", [("ko-KR", "질문하기", "새 대화"),
-                                                          ("fr-FR", "Demander", "Nouvelle conversation")])
-def test_the_browser_language_picks_the_page_language(browser, stub_app, locale, ask_label, new_label):
+@pytest.mark.parametrize("locale, language", [("ko-KR", "ko"), ("fr-FR", "fr")])
+def test_the_browser_language_picks_the_page_language(browser, stub_app, locale, language):
+    from ui.i18n import text
+
     page = open_page(browser, stub_app.url, locale=locale)
-    page.wait_for_function("t => document.querySelector('#sr-ask').innerText.trim() === t", arg=ask_label)
-    assert page.locator("#sr-new").inner_text().strip() == new_label
+    page.wait_for_function("t => document.querySelector('#sr-ask').innerText.trim() === t", arg=text("ask", language))
+    assert page.locator("#sr-new").inner_text().strip() == text("new", language)
+    # what the server writes: the sources panel, a notice, the documents tab
+    page.wait_for_function("t => document.querySelector('#sr-sources-panel').innerText.includes(t)",
+                           arg=text("sources_idle", language))
+    box = page.locator("#sr-question textarea")
+    box.fill("???")
+    box.press("Enter")
+    page.wait_for_selector("#sr-chat .sr-note")
+    assert page.locator("#sr-chat .sr-note").inner_text().strip() == text("empty_question", language)
+    ask(page, "Where do terns fly?")
+    assert text("sources_cited", language, n=1).split("(")[0] in page.locator("#sr-sources-panel .sr-status").inner_text()
+    page.locator("button[role=tab]", has_text=text("tab_documents", language)).click()
+    headers = page.locator("#sr-documents th").all_inner_texts()
+    assert any(text("col_ingested", language) in h for h in headers), headers
     page.locator("#sr-language label", has_text="English").click()  # the switch
     page.wait_for_function("() => document.querySelector('#sr-ask').innerText.trim() === 'Ask'")
     assert page.locator("#sr-new").inner_text().strip() == "New conversation"
