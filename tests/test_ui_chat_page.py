@@ -240,3 +240,24 @@ def test_a_question_scoped_to_one_document_cites_only_it(browser, tmp_path):
         page.context.close()
     finally:
         app.close()
+
+
+def test_the_document_picker_follows_the_index_after_a_change_on_the_documents_tab(browser, stub_app):
+    from ingest.types import IndexedDocument
+
+    page = open_page(browser, stub_app.url)
+    page.locator("#sr-scope input").click()
+    page.get_by_role("option", name="Stub document").click()
+    page.keyboard.press("Escape")
+    documents = stub_app.stub.retriever().index.documents
+    documents["d1"] = IndexedDocument("d1", "/stub/owls.txt", "Owl notes", ("en",), "", "h1", 1, 0.0)
+    del documents["d0"]  # as an upload and a removal from elsewhere would leave the index
+    page.locator("button[role=tab]", has_text="Documents").click()
+    page.locator("#sr-remove").click()  # nothing picked: only the views refresh
+    page.wait_for_selector("#sr-doc-status", state="attached")
+    page.locator("button[role=tab]", has_text="Chat").click()
+    page.locator("#sr-scope input").click()
+    page.wait_for_selector("[role=option]:has-text('Owl notes')")
+    assert page.get_by_role("option").all_inner_texts() == ["Owl notes"]
+    assert "Stub document" not in page.locator("#sr-scope").inner_text()  # the removed choice is dropped
+    page.context.close()

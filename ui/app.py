@@ -249,6 +249,12 @@ class _Events:
     def export_json(self, conversation: str | None, request: gr.Request) -> str | None:
         return self._export(conversation, "json", request)
 
+    def scope(self, chosen: list | None) -> gr.Dropdown:
+        """The chat's document picker over the documents indexed now, keeping the chosen ones still there."""
+        choices = self.docs.scope_choices()
+        ids = {i for _, i in choices}
+        return gr.Dropdown(choices=choices, value=[c for c in chosen or () if c in ids])
+
     def documents(self, language: str) -> tuple:
         return _doc_outputs(self.docs.view(language=language), language)
 
@@ -300,7 +306,7 @@ def build_app(service: AnswerService, settings: Settings | None = None) -> gr.Bl
         answering = _wire_chat(chat_tab, events, page_language, answer_slots(settings))
         _wire_sidebar(chat_tab, events, loaded, page_language, answering)
         _wire_viewer(chat_tab, events, page_language)
-        _wire_documents(docs_tab, chat_tab.info, events, loaded, page_language)
+        _wire_documents(docs_tab, chat_tab, events, loaded, page_language)
     return app
 
 
@@ -531,13 +537,17 @@ def _wire_viewer(tab: _ChatTab, events: _Events, language: gr.State) -> None:
     tab.viewer_close.click(lambda: gr.Column(visible=False), None, [tab.viewer_box], **private)
 
 
-def _wire_documents(tab: _DocumentsTab, info: gr.Markdown, events: _Events, loaded: Any, language: gr.State) -> None:
-    """Add, remove and re-ingest run one at a time; each refreshes the tab and the chat tab's index line."""
-    outputs = [tab.status, tab.table, tab.picker, info]
+def _wire_documents(tab: _DocumentsTab, chat: _ChatTab, events: _Events, loaded: Any, language: gr.State) -> None:
+    """Add, remove and re-ingest run one at a time; each refreshes the tab, the chat tab's index line
+    and its document picker."""
+    outputs = [tab.status, tab.table, tab.picker, chat.info]
     ingest_args = dict(concurrency_limit=1, concurrency_id="ingest")
-    tab.add.click(events.upload, [tab.files, language], outputs + [tab.files], api_name="upload", **ingest_args)
-    tab.remove.click(events.remove, [tab.picker, language], outputs, api_name="remove", **ingest_args)
-    tab.reingest.click(events.reingest_corpus, [language], outputs, api_name="reingest_corpus", **ingest_args)
+    refresh = dict(fn=events.scope, inputs=[chat.scope], outputs=[chat.scope], queue=False, api_visibility="private")
+    tab.add.click(events.upload, [tab.files, language], outputs + [tab.files], api_name="upload",
+                  **ingest_args).then(**refresh)
+    tab.remove.click(events.remove, [tab.picker, language], outputs, api_name="remove", **ingest_args).then(**refresh)
+    tab.reingest.click(events.reingest_corpus, [language], outputs, api_name="reingest_corpus",
+                       **ingest_args).then(**refresh)
     loaded.then(events.documents, [language], outputs, api_name="documents", queue=False)
 
 
