@@ -22,6 +22,8 @@ from rag.evidence import best_score
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
+from ui.export import feedback_questions
+from ui.handlers import conversation_store
 
 log = logging.getLogger("survey_rag")
 
@@ -36,6 +38,10 @@ def register_commands(add: Callable) -> None:
     p.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
     p.add_argument("--doc", dest="docs", action="append", metavar="ID_OR_NAME",
                    help="ask only this document (its id, file name or part of its title); repeatable")
+
+    p = add("feedback", cmd_feedback, "export the answers rated on the chat page as evaluation-set questions")
+    p.add_argument("action", choices=["export"])
+    p.add_argument("--out", type=Path, help="write the JSONL here (default: standard output)")
 
     p = add("eval", cmd_eval, "measure retrieval and answers on a JSONL question set")
     p.add_argument("file", nargs="?", type=Path, default=DEV_SET, help="questions (default: the bundled dev set)")
@@ -124,6 +130,19 @@ def _print_preview(event) -> None:
     sys.stderr.flush()
 
 
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """``feedback export``: one JSON line per rating (see ``ui.export.feedback_questions``)."""
+    lines = [json.dumps(q, ensure_ascii=False) for q in feedback_questions(conversation_store(settings).feedback())]
+    text = "".join(line + "\n" for line in lines)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        log.info("%d rated questions written to %s", len(lines), args.out)
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

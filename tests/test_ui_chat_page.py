@@ -261,3 +261,32 @@ def test_the_document_picker_follows_the_index_after_a_change_on_the_documents_t
     assert page.get_by_role("option").all_inner_texts() == ["Owl notes"]
     assert "Stub document" not in page.locator("#sr-scope").inner_text()  # the removed choice is dropped
     page.context.close()
+
+
+def test_thumbs_down_with_a_comment_is_stored_and_regenerate_answers_again(browser, stub_app):
+    page = open_page(browser, stub_app.url)
+    ask(page, "Where do terns fly?")
+    page.locator("#sr-chat button[aria-label='Dislike']").last.click()
+    page.locator("#sr-comment textarea").fill("the wrong passage")
+    page.locator("#sr-send-comment").click()
+    page.wait_for_selector("#sr-feedback", state="hidden")
+    store = ConversationStore(stub_app.settings.data_dir / "conversations.sqlite")
+    (rating,) = store.feedback()
+    assert (rating.rating, rating.comment, rating.question) == (-1, "the wrong passage", "Where do terns fly?")
+    assert rating.answer.citations and rating.index_version == "stub-v1"
+
+    calls, cites = len(stub_app.stub.calls), page.locator("#sr-chat .sr-cite").count()
+    page.locator("#sr-chat button[aria-label='Retry']").last.click()
+    for _ in range(300):  # the stub is asked again
+        if len(stub_app.stub.calls) > calls:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_selector("#sr-sources-panel .sr-status-done")
+    assert len(stub_app.stub.calls) == calls + 1 and stub_app.stub.calls[-1][0] == "Where do terns fly?"
+    assert page.locator("#sr-chat").inner_text().count("Where do terns fly?") == 1  # one question, one answer
+    page.wait_for_function("n => document.querySelectorAll('#sr-chat .sr-cite').length === n", arg=cites)
+    page.wait_for_timeout(300)
+    assert page.locator("#sr-chat .sr-cite").count() == cites  # the answer replaced, not added
+    (turn,) = store.turns(store.list("")[0].id, "")  # the new answer replaced the old one
+    assert turn.question == "Where do terns fly?" and len(store.feedback()) == 1
+    page.context.close()

@@ -200,6 +200,29 @@ class _Events:
     def submit(self, message: str, history: list, language: str) -> tuple:
         return self.chat.submit(message, history, language)
 
+    # Message actions: outputs as ``submit``'s plus the questions (the answer follows through ``respond``).
+
+    def regenerate(self, history: list, questions: list, conversation: str | None, language: str,
+                   request: gr.Request) -> tuple:
+        history, pending, questions = self.chat.regenerate(history, questions, conversation, _user(request), language)
+        return history, gr.skip(), pending, questions
+
+    def edit(self, history: list, questions: list, conversation: str | None, language: str, edited: gr.EditData,
+             request: gr.Request) -> tuple:
+        index = edited.index if isinstance(edited.index, int) else edited.index[0]
+        return self.chat.edit(history, questions, conversation, index, str(edited.value or ""), _user(request),
+                              language)
+
+    def rate(self, history: list, conversation: str | None, liked: gr.LikeData, request: gr.Request) -> tuple:
+        """The rated turn, and the comment box shown for it."""
+        index = liked.index if isinstance(liked.index, int) else liked.index[0]
+        rated = self.chat.rate(history, index, bool(liked.liked), conversation, _user(request))
+        return rated, gr.Row(visible=bool(rated))
+
+    def comment(self, conversation: str | None, rated: int, comment: str, request: gr.Request) -> tuple:
+        self.chat.comment(conversation, rated, comment, _user(request))
+        return "", gr.Row(visible=False)
+
     def respond(self, history: list, pending: str | None, questions: list, top_k: float, max_tokens: float,
                 conversation: str | None, documents: list | None, language: str,
                 request: gr.Request) -> Iterator[tuple]:
@@ -344,6 +367,10 @@ class _ChatTab:
     actions: gr.Accordion
     settings: gr.Accordion
     scope: gr.Dropdown  # the documents to ask; none chosen: all
+    feedback: gr.Row  # shown after a thumbs up or down: an optional comment
+    comment: gr.Textbox
+    send_comment: gr.Button
+    rated: gr.State  # the turn last rated on this page (0: none)
 
 
 def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
@@ -364,8 +391,13 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
                 label="Conversation", elem_id="sr-chat", height=520,
                 placeholder="Ask a question below, or click an example. "
                             "Answers stream in; **[n]** marks the source passage.",
-                buttons=["copy"], feedback_options=None, show_label=False,
+                buttons=["copy"], feedback_options=("Like", "Dislike"), editable="user", show_label=False,
             )
+            with gr.Row(visible=False, elem_id="sr-feedback") as feedback:
+                comment = gr.Textbox(show_label=False, lines=1, scale=8, elem_id="sr-comment",
+                                     placeholder=i18n.text("comment_placeholder", i18n.DEFAULT))
+                send_comment = gr.Button(i18n.text("send_comment", i18n.DEFAULT), size="sm", scale=1,
+                                         elem_id="sr-send-comment")
             with gr.Row():
                 message = gr.Textbox(
                     placeholder="Ask in Korean, French or English… (Enter to send)",
@@ -398,7 +430,7 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
                     gr.State(None), gr.State([]), gr.State(None), gr.BrowserState(None, storage_key="sr-conversation"),
                     saved, new, title, rename, delete, export_md, export_json, download,
                     viewer_box, viewer, viewer_target, viewer_open, viewer_prev, viewer_next, viewer_close,
-                    gr.State(None), actions, settings_box, scope)
+                    gr.State(None), actions, settings_box, scope, feedback, comment, send_comment, gr.State(0))
 
 
 @dataclass(frozen=True)
@@ -457,6 +489,17 @@ def _wire_chat(tab: _ChatTab, events: _Events, language: gr.State, slots: int) -
         filled = button.click(lambda q=button.value: q, None, tab.message, queue=False, api_visibility="private")
         step = filled.then(api_visibility="private", **submit_args)
         answering.append(step.then(api_visibility="private", **respond_args))
+    # Message actions: regenerate the last answer (the retry button), edit and resend a question, rate.
+    private = dict(queue=False, api_visibility="private")
+    state = [tab.chatbot, tab.questions, tab.conversation, language]
+    retried = tab.chatbot.retry(events.regenerate, state, [tab.chatbot, tab.message, tab.pending, tab.questions],
+                                **private)
+    answering.append(retried.then(api_visibility="private", **respond_args))
+    edited = tab.chatbot.edit(events.edit, state, [tab.chatbot, tab.message, tab.pending, tab.questions], **private)
+    answering.append(edited.then(api_visibility="private", **respond_args))
+    tab.chatbot.like(events.rate, [tab.chatbot, tab.conversation], [tab.rated, tab.feedback], **private)
+    for ask in (tab.send_comment.click, tab.comment.submit):
+        ask(events.comment, [tab.conversation, tab.rated, tab.comment], [tab.comment, tab.feedback], **private)
     for answered in answering:
         answered.then(**refresh)
     # Clear starts a new conversation (the saved one stays in the sidebar).
@@ -498,6 +541,7 @@ def _chat_labels(tab: _ChatTab) -> Labelled:
         (tab.clear, "value", "clear"), (tab.settings, "label", "settings"), (tab.top_k, "label", "top_k"),
         (tab.max_tokens, "label", "max_tokens"), (tab.viewer_prev, "value", "previous_page"),
         (tab.viewer_next, "value", "next_page"), (tab.viewer_close, "value", "close"), (tab.scope, "label", "scope"),
+        (tab.comment, "placeholder", "comment_placeholder"), (tab.send_comment, "value", "send_comment"),
     ]
 
 

@@ -53,6 +53,23 @@ def _assistant(content: str) -> Message:
     return {"role": "assistant", "content": content}
 
 
+def _text(message: Message) -> str:
+    """A message's text, whether its content is a string or a list of parts (as the page sends it back)."""
+    content = message.get("content")
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return str(content or "")
+
+
+def answer_position(history: Sequence[Message], index: int) -> int:
+    """The saved turn (1-based) the message at ``index`` belongs to: the answers before it (a notice about a
+    bad question is not one) plus one."""
+    if not 0 <= index < len(history):
+        return 0
+    return 1 + sum(1 for m in history[:index] if m.get("role") == "assistant"
+                   and not _text(m).startswith(render.NOTICE_START))
+
+
 # ---------------------------------------------------------------- chat
 
 
@@ -172,6 +189,50 @@ class ChatHandler:
                 answer = event.answer
         assert answer is not None
         return answer
+
+    def regenerate(self, history: list[Message], questions: Sequence[str], conversation: str | None, user: str = "",
+                   language: str = i18n.DEFAULT) -> tuple[list[Message], str | None, list[str]]:
+        """Answer the last question again: (history without its answer, the question as pending, the questions
+        before it). Its saved turn is forgotten (its rating, if any, stays); the new answer replaces it."""
+        questions = list(questions or [])
+        history = list(history or [])
+        last_user = max((i for i, m in enumerate(history) if m.get("role") == "user"), default=None)
+        if not questions or last_user is None:
+            return history, None, questions
+        self.store.drop_turns(conversation, user, len(questions))
+        history = history[: last_user + 1] + [_assistant(render.waiting_markdown(i18n.text("searching", language)))]
+        return history, questions[-1], questions[:-1]
+
+    def edit(self, history: list[Message], questions: Sequence[str], conversation: str | None, index: int,
+             question: str, user: str = "", language: str = i18n.DEFAULT
+             ) -> tuple[list[Message], str, str | None, list[str]]:
+        """Ask ``question`` instead of the question at message ``index``: the conversation from there on is
+        forgotten (shown and saved). Returns (history, text left in the box, pending question, questions)."""
+        history = list(history or [])
+        if not 0 <= index < len(history) or history[index].get("role") != "user":
+            return history, "", None, list(questions or [])
+        position = answer_position(history, index)
+        self.store.drop_turns(conversation, user, position)
+        kept = list(questions or [])[: position - 1]
+        history, box, pending = self.submit(question, history[:index], language)
+        return history, box, pending, kept
+
+    def rate(self, history: Sequence[Message], index: int, liked: bool, conversation: str | None,
+             user: str = "") -> int:
+        """Thumbs up (``liked``) or down on the answer at message ``index``, stored with the question, the
+        answer, its citations and the index version; returns the rated turn (0: nothing was rated)."""
+        position = answer_position(history, index)
+        try:
+            version = str(self.service.retriever().index.version)
+        except IndexStoreError:
+            version = ""
+        rated = self.store.rate(conversation, user, position, 1 if liked else -1, index_version=version)
+        return position if rated else 0
+
+    def comment(self, conversation: str | None, position: int, comment: str, user: str = "") -> bool:
+        """The comment on the latest rating of turn ``position``."""
+        return bool(position) and bool((comment or "").strip()) and self.store.comment(conversation, user, position,
+                                                                                        comment)
 
     def clear(self, language: str = i18n.DEFAULT) -> tuple[list[Message], str, None, list[str], str]:
         """A new conversation: (history, sources panel, pending question, questions, question box)."""

@@ -69,6 +69,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
                  "ko": "코퍼스 폴더 다시 색인"},
     "scope": {"en": "Documents to ask (none chosen: all)", "fr": "Documents interrogés (aucun choisi : tous)",
               "ko": "질문할 문서 (선택하지 않으면 전체)"},
+    "comment_placeholder": {"en": "Thanks! Say what was right or wrong (optional), then Enter",
+                            "fr": "Merci ! Dites ce qui allait ou non (facultatif), puis Entrée",
+                            "ko": "감사합니다! 무엇이 맞고 틀렸는지 적어 주세요 (선택), 그리고 Enter"},
+    "send_comment": {"en": "Send comment", "fr": "Envoyer", "ko": "의견 보내기"},
     # the sources panel
     "sources_idle": {
         "en": "Sources appear here: each cited passage with its document, language, page or section, "

@@ -95,9 +95,12 @@ def waiting_markdown(text: str) -> str:
     return f'<span class="sr-waiting">{esc(text)}</span>'
 
 
+NOTICE_START = '<div class="sr-note">'
+
+
 def notice_markdown(message: str) -> str:
     """A friendly note in the chat (an empty or over-long question, a failure)."""
-    return f'<div class="sr-note">{esc(message)}</div>'
+    return f'{NOTICE_START}{esc(message)}</div>'
 
 
 def source_attributes(hit: Hit, sentence: str) -> str:
