@@ -290,3 +290,22 @@ def test_thumbs_down_with_a_comment_is_stored_and_regenerate_answers_again(brows
     (turn,) = store.turns(store.list("")[0].id, "")  # the new answer replaced the old one
     assert turn.question == "Where do terns fly?" and len(store.feedback()) == 1
     page.context.close()
+
+
+def test_a_citation_of_an_earlier_turn_opens_that_turns_source(browser, tmp_path):
+    from test_viewer import stub_over
+
+    app = StubApp(tmp_path / "data", lambda settings: stub_over(tmp_path, settings))
+    try:
+        page = open_page(browser, app.url)
+        ask(page, "Where do terns fly?")
+        page.locator("#sr-question textarea").fill("And how far?")
+        page.locator("#sr-question textarea").press("Enter")
+        page.wait_for_selector("#sr-sources-panel #src-2-1", timeout=60_000)
+        assert page.locator("#src-1-2").count() == 0  # the first turn's cards are gone from the panel
+        page.locator("#sr-chat a.sr-cite[href='#src-1-2']").first.click()
+        page.wait_for_selector("#sr-viewer-panel mark.sr-viewer-hit")
+        assert "They fly far <every> year." in page.locator("#sr-viewer-panel mark.sr-viewer-hit").inner_text()
+        page.context.close()
+    finally:
+        app.close()

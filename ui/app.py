@@ -87,16 +87,20 @@ CSS = """
 
 # A click on an [n] reference scrolls to its source card and flashes it (instead of following the link);
 # a click on a reference or a card opens the source viewer at the card's sentence (through the hidden
-# target box and open button); a marked sentence appearing in the viewer is scrolled into view.
+# target box and open button); a reference of an earlier turn, whose card is no longer shown, asks the
+# server for that turn's citation; a marked sentence appearing in the viewer is scrolled into view.
 HEAD = """
 <script>
-function srOpenSource(el) {
+function srOpen(reference) {
   const box = document.querySelector('#sr-viewer-target textarea, #sr-viewer-target input');
   const open = document.querySelector('#sr-viewer-open');
-  if (!box || !open || !el.dataset.doc) return;
-  box.value = JSON.stringify({doc: el.dataset.doc, page: el.dataset.page, sentence: el.dataset.sentence});
+  if (!box || !open) return;
+  box.value = JSON.stringify(reference);
   box.dispatchEvent(new Event('input', {bubbles: true}));
   setTimeout(function () { open.click(); }, 30);
+}
+function srOpenSource(el) {
+  if (el.dataset.doc) srOpen({doc: el.dataset.doc, page: el.dataset.page, sentence: el.dataset.sentence});
 }
 document.addEventListener('click', function (event) {
   const target = event.target && event.target.closest ? event.target : null;
@@ -109,6 +113,8 @@ document.addEventListener('click', function (event) {
   event.stopPropagation();
   const id = link.getAttribute('data-target') || (link.getAttribute('href') || '').replace(/^#/, '');
   const shown = id ? document.getElementById(id) : null;
+  const earlier = /^src-(\d+)-(\d+)$/.exec(id || '');
+  if (!shown && earlier) { srOpen({turn: +earlier[1], n: +earlier[2]}); return; }  // an earlier turn's: the server has it
   if (!shown) return;
   srOpenSource(shown);  // the chat strips data-* attributes from links: the card carries the source
   shown.scrollIntoView({behavior: 'smooth', block: 'center'});
@@ -188,8 +194,9 @@ class _Events:
             return gr.skip(), gr.skip(), gr.skip()
         return gr.Column(visible=True), view.html, view.target
 
-    def open_source(self, raw: str, language: str) -> tuple:
-        return self._viewer(self.viewer.open(raw, language))
+    def open_source(self, raw: str, conversation: str | None, language: str, request: gr.Request) -> tuple:
+        return self._viewer(self.viewer.open(self.saved.source_reference(raw, conversation, _user(request)),
+                                             language))
 
     def previous_page(self, shown: str | None, language: str) -> tuple:
         return self._viewer(self.viewer.move(shown, -1, language))
@@ -575,7 +582,7 @@ def _wire_language(app: gr.Blocks, switch: gr.Radio, page_language: gr.State, la
 def _wire_viewer(tab: _ChatTab, events: _Events, language: gr.State) -> None:
     outputs = [tab.viewer_box, tab.viewer, tab.viewer_shown]
     private = dict(queue=False, api_visibility="private")
-    tab.viewer_open.click(events.open_source, [tab.viewer_target, language], outputs, **private)
+    tab.viewer_open.click(events.open_source, [tab.viewer_target, tab.conversation, language], outputs, **private)
     tab.viewer_prev.click(events.previous_page, [tab.viewer_shown, language], outputs, **private)
     tab.viewer_next.click(events.next_page, [tab.viewer_shown, language], outputs, **private)
     tab.viewer_close.click(lambda: gr.Column(visible=False), None, [tab.viewer_box], **private)

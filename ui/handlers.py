@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,6 +283,22 @@ class ConversationsHandler:
             return ConversationView([], render.sources_placeholder(language), [], conversation if known else None)
         sources = render.sources_for_answer(turns[-1].answer, len(turns), self.model_name, language)
         return ConversationView(conversation_messages(turns), sources, [t.question for t in turns], conversation)
+
+    def source_reference(self, raw: str, conversation: str | None, user: str) -> str:
+        """A viewer reference (JSON: doc, page, sentence) for ``raw``; a reference to citation ``n`` of saved
+        turn ``turn`` (JSON: turn, n; an earlier turn's, whose card is no longer on the page) is looked up
+        in ``conversation``. Anything else is returned as it is (the viewer says what is wrong with it)."""
+        try:
+            wanted = json.loads(raw)
+            turn, n = int(wanted["turn"]), int(wanted["n"])
+        except (ValueError, TypeError, KeyError):
+            return raw
+        turns = self.store.turns(conversation, user)
+        citation = next((c for c in turns[turn - 1].answer.citations if c.n == n), None) if 1 <= turn <= len(turns) else None
+        if citation is None:
+            return raw
+        return json.dumps({"doc": citation.hit.document.doc_id, "page": citation.hit.chunk.page,
+                           "sentence": citation.sentence}, ensure_ascii=False)
 
     def latest(self, user: str) -> str | None:
         found = self.store.list(user)
