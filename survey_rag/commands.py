@@ -8,11 +8,13 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Mapping
 
+from core.errors import UserFacingError
 from core.settings import Settings
 from core.text import one_line
 from ingest.pipeline import ensure_index
+from ingest.types import IndexedDocument
 from rag.answerability import signals
 from rag.calibrate import (BEST_EVIDENCE, MISSING_TERM, Record, cross_validate, fixed_threshold, format_cv,
                            gated_refusal, gated_refusal_fit, refusal_fit, refusal_measure)
@@ -20,6 +22,8 @@ from rag.evaluate import EvalItem, evaluate, first_hit_rank, format_failures, fo
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
+from ui.export import feedback_questions
+from ui.handlers import conversation_store
 
 log = logging.getLogger("survey_rag")
 
@@ -32,6 +36,12 @@ def register_commands(add: Callable) -> None:
     p.add_argument("question", help="the question, in Korean, French or English")
     p.add_argument("--json", action="store_true", help="print the structured answer as one JSON object")
     p.add_argument("--top-k", type=int, default=None, help="passages to retrieve")
+    p.add_argument("--doc", dest="docs", action="append", metavar="ID_OR_NAME",
+                   help="ask only this document (its id, file name or part of its title); repeatable")
+
+    p = add("feedback", cmd_feedback, "export the answers rated on the chat page as evaluation-set questions")
+    p.add_argument("action", choices=["export"])
+    p.add_argument("--out", type=Path, help="write the JSONL here (default: standard output)")
 
     p = add("eval", cmd_eval, "measure retrieval and answers on a JSONL question set")
     p.add_argument("file", nargs="?", type=Path, default=DEV_SET, help="questions (default: the bundled dev set)")
@@ -48,8 +58,13 @@ def register_commands(add: Callable) -> None:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     ensure_index(settings)
     pipeline = RagPipeline.from_settings(settings)
+    documents = None
+    if args.docs:
+        indexed = pipeline.retriever().index.documents
+        documents = resolve_documents(args.docs, indexed)
+        log.info("asking only: %s", "; ".join(indexed[d].title for d in documents))
     try:
-        events = pipeline.stream(args.question, top_k=args.top_k)
+        events = pipeline.stream(args.question, top_k=args.top_k, documents=documents)
         answer = None
         for event in events:
             if isinstance(event, SourcesEvent) and not args.json:
@@ -85,6 +100,26 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class UnknownDocumentError(UserFacingError):
+    """``ask --doc`` named no indexed document."""
+
+
+def resolve_documents(names: Iterable[str], documents: Mapping[str, IndexedDocument]) -> list[str]:
+    """The ids of the documents ``names`` designate: each name is a document id, a file name or
+    part of a title (case-insensitive); a name matching none raises UnknownDocumentError."""
+    chosen: list[str] = []
+    for name in names:
+        wanted = name.strip().casefold()
+        matches = [d.doc_id for d in documents.values()
+                   if wanted and (d.doc_id == name.strip() or Path(d.source).name.casefold() == wanted
+                                  or wanted in d.title.casefold())]
+        if not matches:
+            raise UnknownDocumentError(f"--doc {name!r}: no indexed document has this id, file name or title "
+                                       "(see `survey-rag documents`)")
+        chosen += [m for m in sorted(matches) if m not in chosen]
+    return chosen
+
+
 def _print_preview(event) -> None:
     """Sources and the best sentences, shown while the model is still reading its prompt."""
     if event.will_refuse:
@@ -95,6 +130,19 @@ def _print_preview(event) -> None:
     sys.stderr.flush()
 
 
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    """``feedback export``: one JSON line per rating (see ``ui.export.feedback_questions``)."""
+    lines = [json.dumps(q, ensure_ascii=False) for q in feedback_questions(conversation_store(settings).feedback())]
+    text = "".join(line + "\n" for line in lines)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        log.info("%d rated questions written to %s", len(lines), args.out)
+    else:
+        sys.stdout.write(text)
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -172,12 +172,26 @@ def test_clicking_a_citation_opens_the_pdf_page_with_the_sentence_highlighted(br
         app.close()
 
 
-@pytest.mark.parametrize("locale, ask_label, new_label", [("ko-KR", "질문하기", "새 대화"),
-                                                          ("fr-FR", "Demander", "Nouvelle conversation")])
-def test_the_browser_language_picks_the_page_language(browser, stub_app, locale, ask_label, new_label):
+@pytest.mark.parametrize("locale, language", [("ko-KR", "ko"), ("fr-FR", "fr")])
+def test_the_browser_language_picks_the_page_language(browser, stub_app, locale, language):
+    from ui.i18n import text
+
     page = open_page(browser, stub_app.url, locale=locale)
-    page.wait_for_function("t => document.querySelector('#sr-ask').innerText.trim() === t", arg=ask_label)
-    assert page.locator("#sr-new").inner_text().strip() == new_label
+    page.wait_for_function("t => document.querySelector('#sr-ask').innerText.trim() === t", arg=text("ask", language))
+    assert page.locator("#sr-new").inner_text().strip() == text("new", language)
+    # what the server writes: the sources panel, a notice, the documents tab
+    page.wait_for_function("t => document.querySelector('#sr-sources-panel').innerText.includes(t)",
+                           arg=text("sources_idle", language))
+    box = page.locator("#sr-question textarea")
+    box.fill("???")
+    box.press("Enter")
+    page.wait_for_selector("#sr-chat .sr-note")
+    assert page.locator("#sr-chat .sr-note").inner_text().strip() == text("empty_question", language)
+    ask(page, "Where do terns fly?")
+    assert text("sources_cited", language, n=1).split("(")[0] in page.locator("#sr-sources-panel .sr-status").inner_text()
+    page.locator("button[role=tab]", has_text=text("tab_documents", language)).click()
+    headers = page.locator("#sr-documents th").all_inner_texts()
+    assert any(text("col_ingested", language) in h for h in headers), headers
     page.locator("#sr-language label", has_text="English").click()  # the switch
     page.wait_for_function("() => document.querySelector('#sr-ask').innerText.trim() === 'Ask'")
     assert page.locator("#sr-new").inner_text().strip() == "New conversation"
@@ -223,6 +237,75 @@ def test_a_question_scoped_to_one_document_cites_only_it(browser, tmp_path):
         store = ConversationStore(app.settings.data_dir / "conversations.sqlite")
         (turn,) = store.turns(store.list("")[0].id, "")
         assert turn.scope == ("Terns",)  # and saved with the conversation
+        page.context.close()
+    finally:
+        app.close()
+
+
+def test_the_document_picker_follows_the_index_after_a_change_on_the_documents_tab(browser, stub_app):
+    from ingest.types import IndexedDocument
+
+    page = open_page(browser, stub_app.url)
+    page.locator("#sr-scope input").click()
+    page.get_by_role("option", name="Stub document").click()
+    page.keyboard.press("Escape")
+    documents = stub_app.stub.retriever().index.documents
+    documents["d1"] = IndexedDocument("d1", "/stub/owls.txt", "Owl notes", ("en",), "", "h1", 1, 0.0)
+    del documents["d0"]  # as an upload and a removal from elsewhere would leave the index
+    page.locator("button[role=tab]", has_text="Documents").click()
+    page.locator("#sr-remove").click()  # nothing picked: only the views refresh
+    page.wait_for_selector("#sr-doc-status", state="attached")
+    page.locator("button[role=tab]", has_text="Chat").click()
+    page.locator("#sr-scope input").click()
+    page.wait_for_selector("[role=option]:has-text('Owl notes')")
+    assert page.get_by_role("option").all_inner_texts() == ["Owl notes"]
+    assert "Stub document" not in page.locator("#sr-scope").inner_text()  # the removed choice is dropped
+    page.context.close()
+
+
+def test_thumbs_down_with_a_comment_is_stored_and_regenerate_answers_again(browser, stub_app):
+    page = open_page(browser, stub_app.url)
+    ask(page, "Where do terns fly?")
+    page.locator("#sr-chat button[aria-label='Dislike']").last.click()
+    page.locator("#sr-comment textarea").fill("the wrong passage")
+    page.locator("#sr-send-comment").click()
+    page.wait_for_selector("#sr-feedback", state="hidden")
+    store = ConversationStore(stub_app.settings.data_dir / "conversations.sqlite")
+    (rating,) = store.feedback()
+    assert (rating.rating, rating.comment, rating.question) == (-1, "the wrong passage", "Where do terns fly?")
+    assert rating.answer.citations and rating.index_version == "stub-v1"
+
+    calls, cites = len(stub_app.stub.calls), page.locator("#sr-chat .sr-cite").count()
+    page.locator("#sr-chat button[aria-label='Retry']").last.click()
+    for _ in range(300):  # the stub is asked again
+        if len(stub_app.stub.calls) > calls:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_selector("#sr-sources-panel .sr-status-done")
+    assert len(stub_app.stub.calls) == calls + 1 and stub_app.stub.calls[-1][0] == "Where do terns fly?"
+    assert page.locator("#sr-chat").inner_text().count("Where do terns fly?") == 1  # one question, one answer
+    page.wait_for_function("n => document.querySelectorAll('#sr-chat .sr-cite').length === n", arg=cites)
+    page.wait_for_timeout(300)
+    assert page.locator("#sr-chat .sr-cite").count() == cites  # the answer replaced, not added
+    (turn,) = store.turns(store.list("")[0].id, "")  # the new answer replaced the old one
+    assert turn.question == "Where do terns fly?" and len(store.feedback()) == 1
+    page.context.close()
+
+
+def test_a_citation_of_an_earlier_turn_opens_that_turns_source(browser, tmp_path):
+    from test_viewer import stub_over
+
+    app = StubApp(tmp_path / "data", lambda settings: stub_over(tmp_path, settings))
+    try:
+        page = open_page(browser, app.url)
+        ask(page, "Where do terns fly?")
+        page.locator("#sr-question textarea").fill("And how far?")
+        page.locator("#sr-question textarea").press("Enter")
+        page.wait_for_selector("#sr-sources-panel #src-2-1", timeout=60_000)
+        assert page.locator("#src-1-2").count() == 0  # the first turn's cards are gone from the panel
+        page.locator("#sr-chat a.sr-cite[href='#src-1-2']").first.click()
+        page.wait_for_selector("#sr-viewer-panel mark.sr-viewer-hit")
+        assert "They fly far <every> year." in page.locator("#sr-viewer-panel mark.sr-viewer-hit").inner_text()
         page.context.close()
     finally:
         app.close()

@@ -84,3 +84,23 @@ def test_the_handler_opens_a_pdf_at_its_page_and_moves_page_by_page(tmp_path):
     assert "no longer in the index" in viewer.open(json.dumps({"doc": "gone", "page": "", "sentence": ""})).html
     assert "cannot open this source" in viewer.open("not json").html
     assert ViewerTarget.from_json(view.target).cited_page == 2
+
+
+def test_a_reference_to_an_earlier_turn_is_looked_up_in_the_saved_conversation(tmp_path):
+    from ui.handlers import ChatHandler, ConversationsHandler
+
+    chat = ChatHandler(stub := stub_over(tmp_path), stub.settings)
+    history, _, pending = chat.submit("Where do terns fly?", [])
+    final = list(chat.respond(history, pending, [], 5, 200))[-1]
+    saved = ConversationsHandler(chat.store)
+    cid = final.conversation
+    citation = chat.store.turns(cid, "")[0].answer.citations[1]
+    found = json.loads(saved.source_reference(json.dumps({"turn": 1, "n": citation.n}), cid, ""))
+    assert found == {"doc": citation.hit.document.doc_id, "page": citation.hit.chunk.page,
+                     "sentence": citation.sentence}
+    direct = json.dumps({"doc": "m1", "page": "", "sentence": "x"})
+    assert saved.source_reference(direct, cid, "") == direct  # a card's own reference is used as it is
+    missing = json.dumps({"turn": 2, "n": 1})
+    assert saved.source_reference(missing, cid, "") == missing
+    assert saved.source_reference(json.dumps({"turn": 1, "n": 1}), cid, "someone else") != saved.source_reference(
+        json.dumps({"turn": 1, "n": 1}), cid, "")

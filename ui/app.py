@@ -23,9 +23,10 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import gradio as gr
+import pandas as pd
 
 from core.progress import STAGE_LABELS
 from core.settings import Settings
@@ -86,16 +87,20 @@ CSS = """
 
 # A click on an [n] reference scrolls to its source card and flashes it (instead of following the link);
 # a click on a reference or a card opens the source viewer at the card's sentence (through the hidden
-# target box and open button); a marked sentence appearing in the viewer is scrolled into view.
+# target box and open button); a reference of an earlier turn, whose card is no longer shown, asks the
+# server for that turn's citation; a marked sentence appearing in the viewer is scrolled into view.
 HEAD = """
 <script>
-function srOpenSource(el) {
+function srOpen(reference) {
   const box = document.querySelector('#sr-viewer-target textarea, #sr-viewer-target input');
   const open = document.querySelector('#sr-viewer-open');
-  if (!box || !open || !el.dataset.doc) return;
-  box.value = JSON.stringify({doc: el.dataset.doc, page: el.dataset.page, sentence: el.dataset.sentence});
+  if (!box || !open) return;
+  box.value = JSON.stringify(reference);
   box.dispatchEvent(new Event('input', {bubbles: true}));
   setTimeout(function () { open.click(); }, 30);
+}
+function srOpenSource(el) {
+  if (el.dataset.doc) srOpen({doc: el.dataset.doc, page: el.dataset.page, sentence: el.dataset.sentence});
 }
 document.addEventListener('click', function (event) {
   const target = event.target && event.target.closest ? event.target : null;
@@ -108,6 +113,8 @@ document.addEventListener('click', function (event) {
   event.stopPropagation();
   const id = link.getAttribute('data-target') || (link.getAttribute('href') || '').replace(/^#/, '');
   const shown = id ? document.getElementById(id) : null;
+  const earlier = /^src-(\d+)-(\d+)$/.exec(id || '');
+  if (!shown && earlier) { srOpen({turn: +earlier[1], n: +earlier[2]}); return; }  // an earlier turn's: the server has it
   if (!shown) return;
   srOpenSource(shown);  // the chat strips data-* attributes from links: the card carries the source
   shown.scrollIntoView({behavior: 'smooth', block: 'center'});
@@ -144,8 +151,13 @@ def _user(request: gr.Request | None) -> str:
     return (getattr(request, "username", None) or "") if request is not None else ""
 
 
-def _doc_outputs(view: DocumentsView) -> tuple:
-    return view.status, view.rows, gr.Dropdown(choices=view.choices, value=None), view.info
+def _table(rows: list[list], language: str) -> pd.DataFrame:
+    """The documents table with its headers in ``language``."""
+    return pd.DataFrame(rows, columns=render.document_headers(language))
+
+
+def _doc_outputs(view: DocumentsView, language: str) -> tuple:
+    return view.status, _table(view.rows, language), gr.Dropdown(choices=view.choices, value=None), view.info
 
 
 def _progress_bar(progress: gr.Progress) -> IngestProgress:
@@ -182,19 +194,47 @@ class _Events:
             return gr.skip(), gr.skip(), gr.skip()
         return gr.Column(visible=True), view.html, view.target
 
-    def open_source(self, raw: str) -> tuple:
-        return self._viewer(self.viewer.open(raw))
+    def open_source(self, raw: str, conversation: str | None, language: str, request: gr.Request) -> tuple:
+        return self._viewer(self.viewer.open(self.saved.source_reference(raw, conversation, _user(request)),
+                                             language))
 
-    def previous_page(self, shown: str | None) -> tuple:
-        return self._viewer(self.viewer.move(shown, -1))
+    def previous_page(self, shown: str | None, language: str) -> tuple:
+        return self._viewer(self.viewer.move(shown, -1, language))
 
-    def next_page(self, shown: str | None) -> tuple:
-        return self._viewer(self.viewer.move(shown, 1))
+    def next_page(self, shown: str | None, language: str) -> tuple:
+        return self._viewer(self.viewer.move(shown, 1, language))
+
+    def submit(self, message: str, history: list, language: str) -> tuple:
+        return self.chat.submit(message, history, language)
+
+    # Message actions: outputs as ``submit``'s plus the questions (the answer follows through ``respond``).
+
+    def regenerate(self, history: list, questions: list, conversation: str | None, language: str,
+                   request: gr.Request) -> tuple:
+        history, pending, questions = self.chat.regenerate(history, questions, conversation, _user(request), language)
+        return history, gr.skip(), pending, questions
+
+    def edit(self, history: list, questions: list, conversation: str | None, language: str, edited: gr.EditData,
+             request: gr.Request) -> tuple:
+        index = edited.index if isinstance(edited.index, int) else edited.index[0]
+        return self.chat.edit(history, questions, conversation, index, str(edited.value or ""), _user(request),
+                              language)
+
+    def rate(self, history: list, conversation: str | None, liked: gr.LikeData, request: gr.Request) -> tuple:
+        """The rated turn, and the comment box shown for it."""
+        index = liked.index if isinstance(liked.index, int) else liked.index[0]
+        rated = self.chat.rate(history, index, bool(liked.liked), conversation, _user(request))
+        return rated, gr.Row(visible=bool(rated))
+
+    def comment(self, conversation: str | None, rated: int, comment: str, request: gr.Request) -> tuple:
+        self.chat.comment(conversation, rated, comment, _user(request))
+        return "", gr.Row(visible=False)
 
     def respond(self, history: list, pending: str | None, questions: list, top_k: float, max_tokens: float,
-                conversation: str | None, documents: list | None, request: gr.Request) -> Iterator[tuple]:
+                conversation: str | None, documents: list | None, language: str,
+                request: gr.Request) -> Iterator[tuple]:
         for update in self.chat.respond(history, pending, questions, top_k, max_tokens, conversation,
-                                        _user(request), documents or ()):
+                                        _user(request), documents or (), language):
             yield _chat_outputs(update)
 
     # The sidebar: outputs are (chatbot, sources, questions, conversation, sidebar list).
@@ -203,18 +243,18 @@ class _Events:
         return (view.history, view.sources, view.questions, view.conversation,
                 gr.Radio(choices=self.saved.choices(user), value=view.conversation))
 
-    def restore(self, conversation: str | None, request: gr.Request) -> tuple:
+    def restore(self, conversation: str | None, language: str, request: gr.Request) -> tuple:
         """On page load: the conversation this browser had open, else the user's latest."""
         user = _user(request)
         if not self.saved.store.exists(conversation, user):
             conversation = self.saved.latest(user)
-        return self._shown(self.saved.open(conversation, user), user)
+        return self._shown(self.saved.open(conversation, user, language), user)
 
-    def open(self, conversation: str | None, request: gr.Request) -> tuple:
-        return self._shown(self.saved.open(conversation, _user(request)), _user(request))
+    def open(self, conversation: str | None, language: str, request: gr.Request) -> tuple:
+        return self._shown(self.saved.open(conversation, _user(request), language), _user(request))
 
-    def new(self, request: gr.Request) -> tuple:
-        return self._shown(ConversationView([], render.sources_placeholder(), [], None), _user(request))
+    def new(self, language: str, request: gr.Request) -> tuple:
+        return self._shown(ConversationView([], render.sources_placeholder(language), [], None), _user(request))
 
     def sidebar(self, conversation: str | None, request: gr.Request) -> tuple:
         """The sidebar list with ``conversation`` selected, and ``conversation`` for the browser to remember."""
@@ -224,10 +264,10 @@ class _Events:
         self.saved.rename(conversation, _user(request), title)
         return self.sidebar(conversation, request)[0], ""
 
-    def delete(self, conversation: str | None, request: gr.Request) -> tuple:
+    def delete(self, conversation: str | None, language: str, request: gr.Request) -> tuple:
         user = _user(request)
         self.saved.delete(conversation, user)
-        return self._shown(self.saved.open(self.saved.latest(user), user), user)
+        return self._shown(self.saved.open(self.saved.latest(user), user, language), user)
 
     def _export(self, conversation: str | None, fmt: str, request: gr.Request) -> str | None:
         path = self.saved.export(conversation, _user(request), fmt, self.exports)
@@ -239,22 +279,28 @@ class _Events:
     def export_json(self, conversation: str | None, request: gr.Request) -> str | None:
         return self._export(conversation, "json", request)
 
-    def documents(self) -> tuple:
-        return _doc_outputs(self.docs.view())
+    def scope(self, chosen: list | None) -> gr.Dropdown:
+        """The chat's document picker over the documents indexed now, keeping the chosen ones still there."""
+        choices = self.docs.scope_choices()
+        ids = {i for _, i in choices}
+        return gr.Dropdown(choices=choices, value=[c for c in chosen or () if c in ids])
 
-    def upload(self, files: list | None, progress: gr.Progress = gr.Progress()) -> tuple:
+    def documents(self, language: str) -> tuple:
+        return _doc_outputs(self.docs.view(language=language), language)
+
+    def upload(self, files: list | None, language: str, progress: gr.Progress = gr.Progress()) -> tuple:
         files = files if isinstance(files, list) else [files] if files else []
         if files:
-            progress(0, desc="Checking the files")
-        view = self.docs.upload([_file_path(f) for f in files], _progress_bar(progress))
-        return _doc_outputs(view) + (None,)  # and empty the file box
+            progress(0, desc=i18n.text("checking_files", language))
+        view = self.docs.upload([_file_path(f) for f in files], _progress_bar(progress), language)
+        return _doc_outputs(view, language) + (None,)  # and empty the file box
 
-    def remove(self, source: str | None) -> tuple:
-        return _doc_outputs(self.docs.remove(source))
+    def remove(self, source: str | None, language: str) -> tuple:
+        return _doc_outputs(self.docs.remove(source, language), language)
 
-    def reingest_corpus(self, progress: gr.Progress = gr.Progress()) -> tuple:
-        progress(0, desc="Checking the corpus folder")
-        return _doc_outputs(self.docs.reingest_corpus(_progress_bar(progress)))
+    def reingest_corpus(self, language: str, progress: gr.Progress = gr.Progress()) -> tuple:
+        progress(0, desc=i18n.text("checking_corpus", language))
+        return _doc_outputs(self.docs.reingest_corpus(_progress_bar(progress), language), language)
 
 
 # ---------------------------------------------------------------- the app
@@ -266,6 +312,7 @@ def build_app(service: AnswerService, settings: Settings | None = None) -> gr.Bl
     docs = DocumentsHandler(service, settings)
     saved = ConversationsHandler(chat.store, chat.model_name)
     with gr.Blocks(title="Survey RAG", analytics_enabled=False) as app:
+        page_language = gr.State(i18n.DEFAULT)  # the switch's choice, for the words the handlers write
         with gr.Row(equal_height=False):
             header = gr.Markdown(i18n.text("header", i18n.DEFAULT), elem_id="sr-header")
             language = gr.Radio(i18n.CHOICES, value=i18n.DEFAULT, label=i18n.text("language", i18n.DEFAULT),
@@ -275,16 +322,21 @@ def build_app(service: AnswerService, settings: Settings | None = None) -> gr.Bl
                 chat_tab = _chat_tab(settings, docs)
             with gr.Tab(i18n.text("tab_documents", i18n.DEFAULT), id="documents") as docs_page:
                 docs_tab = _documents_tab(settings, docs)
-        _wire_language(app, language, [
+        def page_words(language: str) -> list:  # what is not a label: the documents tab's intro and table
+            return [i18n.text("documents_intro", language, mb=f"{settings.max_upload_mb:g}"),
+                    _table(docs.rows(language), language), docs.index_info(language)]
+
+        loaded = _wire_language(app, language, page_language, [
             (header, "value", "header"), (language, "label", "language"), (chat_page, "label", "tab_chat"),
-            (docs_page, "label", "tab_documents"), *_chat_labels(chat_tab), *_documents_labels(docs_tab)])
+            (docs_page, "label", "tab_documents"), *_chat_labels(chat_tab), *_documents_labels(docs_tab)],
+            [docs_tab.intro, docs_tab.table, chat_tab.info], page_words)
         # Exports go to the temporary folder, from which Gradio serves downloads.
         events = _Events(chat, docs, saved, Path(tempfile.gettempdir()) / "survey-rag-exports",
                          ViewerHandler(service, settings))
-        answering = _wire_chat(chat_tab, chat, events, answer_slots(settings))
-        _wire_sidebar(chat_tab, events, app, answering)
-        _wire_viewer(chat_tab, events)
-        _wire_documents(docs_tab, chat_tab.info, events, app)
+        answering = _wire_chat(chat_tab, events, page_language, answer_slots(settings))
+        _wire_sidebar(chat_tab, events, loaded, page_language, answering)
+        _wire_viewer(chat_tab, events, page_language)
+        _wire_documents(docs_tab, chat_tab, events, loaded, page_language)
     return app
 
 
@@ -322,6 +374,10 @@ class _ChatTab:
     actions: gr.Accordion
     settings: gr.Accordion
     scope: gr.Dropdown  # the documents to ask; none chosen: all
+    feedback: gr.Row  # shown after a thumbs up or down: an optional comment
+    comment: gr.Textbox
+    send_comment: gr.Button
+    rated: gr.State  # the turn last rated on this page (0: none)
 
 
 def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
@@ -342,8 +398,13 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
                 label="Conversation", elem_id="sr-chat", height=520,
                 placeholder="Ask a question below, or click an example. "
                             "Answers stream in; **[n]** marks the source passage.",
-                buttons=["copy"], feedback_options=None, show_label=False,
+                buttons=["copy"], feedback_options=("Like", "Dislike"), editable="user", show_label=False,
             )
+            with gr.Row(visible=False, elem_id="sr-feedback") as feedback:
+                comment = gr.Textbox(show_label=False, lines=1, scale=8, elem_id="sr-comment",
+                                     placeholder=i18n.text("comment_placeholder", i18n.DEFAULT))
+                send_comment = gr.Button(i18n.text("send_comment", i18n.DEFAULT), size="sm", scale=1,
+                                         elem_id="sr-send-comment")
             with gr.Row():
                 message = gr.Textbox(
                     placeholder="Ask in Korean, French or English… (Enter to send)",
@@ -376,11 +437,12 @@ def _chat_tab(settings: Settings, docs: DocumentsHandler) -> _ChatTab:
                     gr.State(None), gr.State([]), gr.State(None), gr.BrowserState(None, storage_key="sr-conversation"),
                     saved, new, title, rename, delete, export_md, export_json, download,
                     viewer_box, viewer, viewer_target, viewer_open, viewer_prev, viewer_next, viewer_close,
-                    gr.State(None), actions, settings_box, scope)
+                    gr.State(None), actions, settings_box, scope, feedback, comment, send_comment, gr.State(0))
 
 
 @dataclass(frozen=True)
 class _DocumentsTab:
+    intro: gr.Markdown
     table: gr.Dataframe
     files: gr.File
     add: gr.Button
@@ -391,11 +453,8 @@ class _DocumentsTab:
 
 
 def _documents_tab(settings: Settings, docs: DocumentsHandler) -> _DocumentsTab:
-    gr.Markdown(
-        "The documents answers are drawn from. Uploads are copied into the app's data folder "
-        f"and indexed; only .txt, .md and .pdf files up to {settings.max_upload_mb:g} MB."
-    )
-    table = gr.Dataframe(value=docs.rows(), headers=render.DOCUMENT_HEADERS, interactive=False,
+    intro = gr.Markdown(i18n.text("documents_intro", i18n.DEFAULT, mb=f"{settings.max_upload_mb:g}"))
+    table = gr.Dataframe(value=docs.rows(), headers=render.document_headers(), interactive=False,
                          wrap=True, elem_id="sr-documents", max_height=420,
                          column_widths=["38%", "12%", "9%", "16%", "25%"])
     with gr.Row(equal_height=False):
@@ -409,17 +468,19 @@ def _documents_tab(settings: Settings, docs: DocumentsHandler) -> _DocumentsTab:
             remove = gr.Button("Remove from index", variant="stop", elem_id="sr-remove")
             reingest = gr.Button("Re-ingest the corpus folder", elem_id="sr-reingest")
     status = gr.Markdown(elem_id="sr-doc-status")
-    return _DocumentsTab(table, files, add, picker, remove, reingest, status)
+    return _DocumentsTab(intro, table, files, add, picker, remove, reingest, status)
 
 
-def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events, slots: int) -> list:
+def _wire_chat(tab: _ChatTab, events: _Events, language: gr.State, slots: int) -> list:
     """Enter, Ask and the examples add the question at once, then answer it one request at a time;
     returns the answering events (which New, open and delete cancel)."""
-    submit_args = dict(fn=chat.submit, inputs=[tab.message, tab.chatbot],
+    chat = events.chat
+    submit_args = dict(fn=events.submit, inputs=[tab.message, tab.chatbot, language],
                        outputs=[tab.chatbot, tab.message, tab.pending], queue=False)
     respond_args = dict(
         fn=events.respond,
-        inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens, tab.conversation, tab.scope],
+        inputs=[tab.chatbot, tab.pending, tab.questions, tab.top_k, tab.max_tokens, tab.conversation, tab.scope,
+                language],
         outputs=[tab.chatbot, tab.sources, tab.pending, tab.questions, tab.conversation],
         concurrency_limit=slots, concurrency_id="llm", show_progress="full", show_progress_on=[tab.chatbot],
     )
@@ -435,29 +496,42 @@ def _wire_chat(tab: _ChatTab, chat: ChatHandler, events: _Events, slots: int) ->
         filled = button.click(lambda q=button.value: q, None, tab.message, queue=False, api_visibility="private")
         step = filled.then(api_visibility="private", **submit_args)
         answering.append(step.then(api_visibility="private", **respond_args))
+    # Message actions: regenerate the last answer (the retry button), edit and resend a question, rate.
+    private = dict(queue=False, api_visibility="private")
+    state = [tab.chatbot, tab.questions, tab.conversation, language]
+    retried = tab.chatbot.retry(events.regenerate, state, [tab.chatbot, tab.message, tab.pending, tab.questions],
+                                **private)
+    answering.append(retried.then(api_visibility="private", **respond_args))
+    edited = tab.chatbot.edit(events.edit, state, [tab.chatbot, tab.message, tab.pending, tab.questions], **private)
+    answering.append(edited.then(api_visibility="private", **respond_args))
+    tab.chatbot.like(events.rate, [tab.chatbot, tab.conversation], [tab.rated, tab.feedback], **private)
+    for ask in (tab.send_comment.click, tab.comment.submit):
+        ask(events.comment, [tab.conversation, tab.rated, tab.comment], [tab.comment, tab.feedback], **private)
     for answered in answering:
         answered.then(**refresh)
     # Clear starts a new conversation (the saved one stays in the sidebar).
-    tab.clear.click(lambda: chat.clear() + (None,), None,
+    tab.clear.click(lambda lang: chat.clear(lang) + (None,), [language],
                     [tab.chatbot, tab.sources, tab.pending, tab.questions, tab.message, tab.conversation],
                     cancels=answering, queue=False, api_name="clear").then(**refresh)
     # The chatbot's own trash icon clears the messages; forget the conversation with them.
-    tab.chatbot.clear(lambda: chat.clear()[1:4] + (None,), None,
+    tab.chatbot.clear(lambda lang: chat.clear(lang)[1:4] + (None,), [language],
                       [tab.sources, tab.pending, tab.questions, tab.conversation],
                       cancels=answering, queue=False, api_visibility="private").then(**refresh)
     return answering
 
 
-def _wire_sidebar(tab: _ChatTab, events: _Events, app: gr.Blocks, answering: list) -> None:
-    """New, open, rename, delete and export saved conversations; a page load reopens this browser's one."""
+def _wire_sidebar(tab: _ChatTab, events: _Events, loaded: Any, language: gr.State, answering: list) -> None:
+    """New, open, rename, delete and export saved conversations; a page load (once the page's language
+    is known, ``loaded``) reopens this browser's one."""
     shown = [tab.chatbot, tab.sources, tab.questions, tab.conversation, tab.saved]
     private = dict(queue=False, api_visibility="private")
     remember = dict(fn=lambda c: c, inputs=[tab.conversation], outputs=[tab.remembered], **private)
-    app.load(events.restore, [tab.remembered], shown, api_name="restore", queue=False).then(**remember)
-    tab.new.click(events.new, None, shown, cancels=answering, **private).then(**remember)
-    tab.saved.input(events.open, [tab.saved], shown, cancels=answering, **private).then(**remember)
+    loaded.then(events.restore, [tab.remembered, language], shown, api_name="restore", queue=False).then(**remember)
+    tab.new.click(events.new, [language], shown, cancels=answering, **private).then(**remember)
+    tab.saved.input(events.open, [tab.saved, language], shown, cancels=answering, **private).then(**remember)
     tab.rename.click(events.rename, [tab.conversation, tab.title], [tab.saved, tab.title], **private)
-    tab.delete.click(events.delete, [tab.conversation], shown, cancels=answering, **private).then(**remember)
+    tab.delete.click(events.delete, [tab.conversation, language], shown, cancels=answering,
+                     **private).then(**remember)
     tab.export_md.click(events.export_markdown, [tab.conversation], [tab.download], **private)
     tab.export_json.click(events.export_json, [tab.conversation], [tab.download], **private)
 
@@ -474,6 +548,7 @@ def _chat_labels(tab: _ChatTab) -> Labelled:
         (tab.clear, "value", "clear"), (tab.settings, "label", "settings"), (tab.top_k, "label", "top_k"),
         (tab.max_tokens, "label", "max_tokens"), (tab.viewer_prev, "value", "previous_page"),
         (tab.viewer_next, "value", "next_page"), (tab.viewer_close, "value", "close"), (tab.scope, "label", "scope"),
+        (tab.comment, "placeholder", "comment_placeholder"), (tab.send_comment, "value", "send_comment"),
     ]
 
 
@@ -482,43 +557,49 @@ def _documents_labels(tab: _DocumentsTab) -> Labelled:
             (tab.remove, "value", "remove"), (tab.reingest, "value", "reingest")]
 
 
-def _wire_language(app: gr.Blocks, switch: gr.Radio, labelled: Labelled) -> None:
-    """The page's words in the language of the switch; on load, the one chosen before in this browser,
-    else the browser's (Accept-Language)."""
+def _wire_language(app: gr.Blocks, switch: gr.Radio, page_language: gr.State, labelled: Labelled,
+                   others: list, other_words: Callable[[str], list]) -> Any:
+    """The page's words in the language of the switch (kept in ``page_language`` for the handlers);
+    on load, the one chosen before in this browser, else the browser's (Accept-Language). ``others``
+    are the components ``other_words(language)`` fills. Returns the load event."""
     chosen = gr.BrowserState(None, storage_key="sr-language")
-    components = [c for c, _, _ in labelled]
+    components = [c for c, _, _ in labelled] + others
 
     def words(language: str) -> list:
         language = language if language in i18n.LANGUAGES else i18n.DEFAULT
-        return [gr.update(**{attr: i18n.text(key, language)}) for _, attr, key in labelled]
+        return ([language, language] + [gr.update(**{attr: i18n.text(key, language)}) for _, attr, key in labelled]
+                + other_words(language))
 
     def on_load(saved: str | None, request: gr.Request) -> list:
         headers = getattr(request, "headers", None) or {}
-        language = saved if saved in i18n.LANGUAGES else i18n.pick_language(headers.get("accept-language"))
-        return [language] + words(language)
+        return words(saved if saved in i18n.LANGUAGES else i18n.pick_language(headers.get("accept-language")))
 
     private = dict(queue=False, api_visibility="private")
-    app.load(on_load, [chosen], [switch] + components, **private)
-    switch.input(lambda language: [language] + words(language), [switch], [chosen] + components, **private)
+    switch.input(words, [switch], [chosen, page_language] + components, **private)
+    return app.load(on_load, [chosen], [switch, page_language] + components, **private)
 
 
-def _wire_viewer(tab: _ChatTab, events: _Events) -> None:
+def _wire_viewer(tab: _ChatTab, events: _Events, language: gr.State) -> None:
     outputs = [tab.viewer_box, tab.viewer, tab.viewer_shown]
     private = dict(queue=False, api_visibility="private")
-    tab.viewer_open.click(events.open_source, [tab.viewer_target], outputs, **private)
-    tab.viewer_prev.click(events.previous_page, [tab.viewer_shown], outputs, **private)
-    tab.viewer_next.click(events.next_page, [tab.viewer_shown], outputs, **private)
+    tab.viewer_open.click(events.open_source, [tab.viewer_target, tab.conversation, language], outputs, **private)
+    tab.viewer_prev.click(events.previous_page, [tab.viewer_shown, language], outputs, **private)
+    tab.viewer_next.click(events.next_page, [tab.viewer_shown, language], outputs, **private)
     tab.viewer_close.click(lambda: gr.Column(visible=False), None, [tab.viewer_box], **private)
 
 
-def _wire_documents(tab: _DocumentsTab, info: gr.Markdown, events: _Events, app: gr.Blocks) -> None:
-    """Add, remove and re-ingest run one at a time; each refreshes the tab and the chat tab's index line."""
-    outputs = [tab.status, tab.table, tab.picker, info]
+def _wire_documents(tab: _DocumentsTab, chat: _ChatTab, events: _Events, loaded: Any, language: gr.State) -> None:
+    """Add, remove and re-ingest run one at a time; each refreshes the tab, the chat tab's index line
+    and its document picker."""
+    outputs = [tab.status, tab.table, tab.picker, chat.info]
     ingest_args = dict(concurrency_limit=1, concurrency_id="ingest")
-    tab.add.click(events.upload, [tab.files], outputs + [tab.files], api_name="upload", **ingest_args)
-    tab.remove.click(events.remove, [tab.picker], outputs, api_name="remove", **ingest_args)
-    tab.reingest.click(events.reingest_corpus, None, outputs, api_name="reingest_corpus", **ingest_args)
-    app.load(events.documents, None, outputs, api_name="documents", queue=False)
+    refresh = dict(fn=events.scope, inputs=[chat.scope], outputs=[chat.scope], queue=False, api_visibility="private")
+    tab.add.click(events.upload, [tab.files, language], outputs + [tab.files], api_name="upload",
+                  **ingest_args).then(**refresh)
+    tab.remove.click(events.remove, [tab.picker, language], outputs, api_name="remove", **ingest_args).then(**refresh)
+    tab.reingest.click(events.reingest_corpus, [language], outputs, api_name="reingest_corpus",
+                       **ingest_args).then(**refresh)
+    loaded.then(events.documents, [language], outputs, api_name="documents", queue=False)
 
 
 def launch(app: gr.Blocks, settings: Settings, auth: Any = None, block: bool = True,

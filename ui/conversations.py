@@ -41,6 +41,10 @@ CREATE TABLE IF NOT EXISTS turns (
     position INTEGER NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
     scope TEXT NOT NULL, created REAL NOT NULL,
     PRIMARY KEY (conversation_id, position));
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, conversation_id TEXT NOT NULL, position INTEGER NOT NULL,
+    user TEXT NOT NULL, rating INTEGER NOT NULL, comment TEXT NOT NULL, question TEXT NOT NULL,
+    answer TEXT NOT NULL, scope TEXT NOT NULL, index_version TEXT NOT NULL, created REAL NOT NULL);
 """
 
 
@@ -57,6 +61,20 @@ class Turn:
     question: str
     answer: Answer
     scope: tuple[str, ...]  # the titles of the documents the question was restricted to; () = all
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A rated answer, kept as it was rated (a regenerated answer does not change it)."""
+
+    rating: int  # +1 thumbs up, -1 thumbs down
+    comment: str
+    question: str
+    answer: Answer
+    scope: tuple[str, ...]
+    index_version: str
+    user: str
+    created: float
 
 
 # ---------------------------------------------------------------- answers as JSON records
@@ -182,6 +200,49 @@ class ConversationStore:
             title = row[0] or one_line(answer.question, TITLE_CHARS)
             db.execute("UPDATE conversations SET title = ?, updated = ? WHERE id = ?", (title, now, cid))
         return position
+
+    def drop_turns(self, cid: str | None, user: str, first: int) -> int:
+        """Forget the turns from position ``first`` on (to answer again or after an edited question);
+        returns how many were dropped. Their ratings stay."""
+        if not cid:
+            return 0
+        with self._db() as db:
+            if db.execute("SELECT 1 FROM conversations WHERE id = ? AND user = ?", (cid, user)).fetchone() is None:
+                return 0
+            return db.execute("DELETE FROM turns WHERE conversation_id = ? AND position >= ?", (cid, first)).rowcount
+
+    def rate(self, cid: str | None, user: str, position: int, rating: int, comment: str = "",
+             index_version: str = "") -> bool:
+        """Rate turn ``position`` (+1 or -1, an optional comment), storing the question, the answer with its
+        citations, its scope and ``index_version`` with it; rating the same answer again replaces the rating."""
+        turns = self.turns(cid, user)
+        if not 1 <= position <= len(turns) or rating not in (1, -1):
+            return False
+        turn = turns[position - 1]
+        record = json.dumps(answer_record(turn.answer), ensure_ascii=False)
+        with self._db() as db:
+            db.execute("DELETE FROM feedback WHERE conversation_id = ? AND position = ? AND answer = ?",
+                       (cid, position, record))
+            db.execute("INSERT INTO feedback (conversation_id, position, user, rating, comment, question, answer, "
+                       "scope, index_version, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (cid, position, user, rating, (comment or "").strip(), turn.question, record,
+                        json.dumps(list(turn.scope), ensure_ascii=False), index_version, time.time()))
+        return True
+
+    def comment(self, cid: str | None, user: str, position: int, comment: str) -> bool:
+        """Add ``comment`` to the latest rating of turn ``position``."""
+        with self._db() as db:
+            return db.execute(
+                "UPDATE feedback SET comment = ? WHERE id = (SELECT MAX(id) FROM feedback WHERE conversation_id = ? "
+                "AND position = ? AND user = ?)", ((comment or "").strip(), cid, position, user)).rowcount == 1
+
+    def feedback(self) -> list[Feedback]:
+        """Every rating of every user, oldest first."""
+        with self._db() as db:
+            rows = db.execute("SELECT rating, comment, question, answer, scope, index_version, user, created "
+                              "FROM feedback ORDER BY id").fetchall()
+        return [Feedback(r, c, q, answer_from_record(json.loads(a)), tuple(json.loads(s)), v, u, t)
+                for r, c, q, a, s, v, u, t in rows]
 
     def rename(self, cid: str, user: str, title: str) -> bool:
         title = one_line(title or "", TITLE_CHARS)

@@ -1,4 +1,4 @@
-"""A saved conversation as a Markdown or JSON file to download.
+"""A saved conversation as a Markdown or JSON file to download, and the ratings as test questions.
 
 Markdown: each question, its answer with the ``[n]`` markers, then the numbered sources
 (document, page or section, the quoted supporting sentence). JSON: the same with every
@@ -16,7 +16,7 @@ from typing import Sequence
 
 from core.text import one_line
 from rag.types import Citation
-from ui.conversations import Turn
+from ui.conversations import Feedback, Turn
 
 
 def _where(citation: Citation) -> str:
@@ -52,3 +52,24 @@ def conversation_json(title: str, turns: Sequence[Turn]) -> str:
     return json.dumps({"title": title, "turns": [
         {"question": t.question, "scope": list(t.scope), "answer": t.answer.to_dict()} for t in turns
     ]}, ensure_ascii=False, indent=1)
+
+
+def feedback_questions(ratings: Sequence[Feedback]) -> list[dict]:
+    """The rated answers as questions in the evaluation set's format (``survey_rag/data/dev.jsonl``:
+    id, lang, question, answerable, gold [{doc, evidence}], kind), with the rating, the comment and the answer.
+
+    ``answerable`` is the page's verdict (answered or refused) kept by a thumbs up and reversed by a
+    thumbs down; ``gold`` is the cited sentences of an answer rated up (none otherwise): a reviewer
+    checks both before a question joins the evaluation set."""
+    out = []
+    for i, f in enumerate(ratings, start=1):
+        answered = not f.answer.refused
+        gold = [{"doc": c.hit.document.seed or c.hit.document.source.replace("\\", "/").rsplit("/", 1)[-1],
+                 "evidence": c.sentence} for c in f.answer.citations] if f.rating > 0 and answered else []
+        out.append({
+            "id": f"feedback-{i:03d}", "lang": f.answer.language, "question": f.question,
+            "answerable": answered if f.rating > 0 else not answered, "gold": gold, "kind": "feedback",
+            "rating": f.rating, "comment": f.comment, "answer": f.answer.text, "refused": f.answer.refused,
+            "scope": list(f.scope), "index_version": f.index_version, "user": f.user, "created": f.created,
+        })
+    return out

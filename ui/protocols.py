@@ -20,6 +20,10 @@ class DocumentIndex(Protocol):
     @property
     def documents(self) -> Mapping[str, IndexedDocument]: ...
 
+    @property
+    def version(self) -> str:
+        """The index version answers are drawn from (stored with a rating)."""
+
 
 class IndexedRetriever(Protocol):
     @property

@@ -1,7 +1,8 @@
 """Pure rendering for the chat page: answers, sources and the document table as HTML/markdown.
 
 Nothing here imports Gradio, so the markup can be unit-tested on its own. Every piece of
-document or model text goes through ``html.escape`` before it is wrapped in markup.
+document or model text goes through ``html.escape`` before it is wrapped in markup. The page's
+own words come from ``ui.i18n`` in the ``language`` given (the answer keeps its own).
 
 The chat message keeps the answer's visible ``[n]`` markers, each wrapped in a link to its
 source card (``#src-<turn>-<n>``) whose ``title`` tooltip shows the supporting sentence, so
@@ -21,6 +22,8 @@ from typing import Iterable, Sequence
 
 from core.text import CITATION_MARKER, one_line
 from rag.types import Answer, Citation, Evidence, Hit, SourcesEvent
+from ui import i18n
+from ui.i18n import DEFAULT
 
 LANGUAGE_NAMES = {"ko": "한국어", "fr": "Français", "en": "English"}
 CURSOR = "▌"
@@ -92,9 +95,12 @@ def waiting_markdown(text: str) -> str:
     return f'<span class="sr-waiting">{esc(text)}</span>'
 
 
+NOTICE_START = '<div class="sr-note">'
+
+
 def notice_markdown(message: str) -> str:
     """A friendly note in the chat (an empty or over-long question, a failure)."""
-    return f'<div class="sr-note">{esc(message)}</div>'
+    return f'{NOTICE_START}{esc(message)}</div>'
 
 
 def source_attributes(hit: Hit, sentence: str) -> str:
@@ -177,47 +183,45 @@ def _panel(status: str, status_class: str, cards: Sequence[str], footer: str = "
     )
 
 
-def sources_placeholder() -> str:
-    return _panel(
-        "Sources appear here: each cited passage with its document, language, page or section, "
-        "and the supporting sentence highlighted.",
-        "sr-status-idle",
-        [],
-    )
+def sources_placeholder(language: str = DEFAULT) -> str:
+    return _panel(esc(i18n.text("sources_idle", language)), "sr-status-idle", [])
 
 
-def sources_searching() -> str:
-    return _panel("Searching the documents…", "sr-status-preview", [])
+def sources_searching(language: str = DEFAULT) -> str:
+    return _panel(esc(i18n.text("searching", language)), "sr-status-preview", [])
 
 
-def sources_preview(event: SourcesEvent, turn: int) -> str:
+def _nearest_cards(hits: Sequence[Hit], turn: int, language: str) -> list[str]:
+    return [_card(f"#{i}", f"near-{turn}-{i}", h, [], i18n.text("score_relevance", language, score=f"{h.score:.2f}"),
+                  "sr-near")
+            for i, h in enumerate(hits[:3], start=1)]
+
+
+def sources_preview(event: SourcesEvent, turn: int, language: str = DEFAULT) -> str:
     """Shown as soon as retrieval is done, before the model writes: best sentences per passage."""
     if event.will_refuse:
-        cards = [_card(f"#{i}", f"near-{turn}-{i}", h, [], f"relevance {h.score:.2f}", "sr-near")
-                 for i, h in enumerate(event.hits[:3], start=1)]
-        return _panel("No passage answers this closely; nearest passages:", "sr-status-refused", cards)
+        cards = _nearest_cards(event.hits, turn, language)
+        return _panel(esc(i18n.text("preview_nearest", language)), "sr-status-refused", cards)
     by_n: dict[int, list[Evidence]] = {}
     for e in event.evidence:
         by_n.setdefault(e.n, []).append(e)
     cards = [
         _card(f"[{n}]", anchor_id(turn, n), evs[0].hit, [e.sentence for e in evs],
-              f"match {max(e.score for e in evs):.2f}", "sr-preview")
+              i18n.text("score_match", language, score=f"{max(e.score for e in evs):.2f}"), "sr-preview")
         for n, evs in sorted(by_n.items())
     ]
-    status = (f"Found {len(event.hits)} passages; the model is reading the best sentences "
-              f"(highlighted) and writing the answer…")
-    return _panel(esc(status), "sr-status-preview", cards)
+    return _panel(esc(i18n.text("preview_found", language, n=len(event.hits))), "sr-status-preview", cards)
 
 
-def sources_for_answer(answer: Answer, turn: int, model: str = "") -> str:
+def sources_for_answer(answer: Answer, turn: int, model: str = "", language: str = DEFAULT) -> str:
     """The cited passages (or, for a refusal, the nearest ones), with timings."""
-    timing = _timing(answer, model)
+    timing = _timing(answer, model, language)
     if answer.refused:
-        cards = [_card(f"#{i}", f"near-{turn}-{i}", h, [], f"relevance {h.score:.2f}", "sr-near")
-                 for i, h in enumerate(answer.hits[:3], start=1)]
-        status = "The documents do not answer this; nearest passages:" if cards else "No passages found."
+        cards = _nearest_cards(answer.hits, turn, language)
+        status = i18n.text("sources_refused" if cards else "sources_none", language)
         return _panel(esc(status) + timing, "sr-status-refused", cards)
-    cards = [_card(f"[{c.n}]", anchor_id(turn, c.n), c.hit, [c.sentence], f"support {c.support:.2f}", "sr-cited")
+    cards = [_card(f"[{c.n}]", anchor_id(turn, c.n), c.hit, [c.sentence],
+                   i18n.text("score_support", language, score=f"{c.support:.2f}"), "sr-cited")
              for c in sorted(answer.citations, key=lambda c: c.n)]
     cited_rows = {(c.hit.chunk.chunk_id) for c in answer.citations}
     others = [h for h in answer.hits if h.chunk.chunk_id not in cited_rows]
@@ -226,21 +230,22 @@ def sources_for_answer(answer: Answer, turn: int, model: str = "") -> str:
         items = "".join(
             f'<li><b>{esc(h.document.title)}</b> <span class="sr-badge">{esc(language_label(h.chunk.language))}</span>'
             f'{" <span class=sr-badge>" + esc(location(h)) + "</span>" if location(h) else ""}'
-            f' <span class="sr-badge sr-score">relevance {h.score:.2f}</span><br>{esc(one_line(h.chunk.text, 260))}</li>'
+            f' <span class="sr-badge sr-score">{esc(i18n.text("score_relevance", language, score=f"{h.score:.2f}"))}'
+            f'</span><br>{esc(one_line(h.chunk.text, 260))}</li>'
             for h in others
         )
-        footer = f'<details class="sr-others"><summary>Other retrieved passages ({len(others)})</summary><ul>{items}</ul></details>'
-    status = f"Cited passages ({len(cards)})"
-    return _panel(esc(status) + timing, "sr-status-done", cards, footer)
+        summary = esc(i18n.text("sources_other", language, n=len(others)))
+        footer = f'<details class="sr-others"><summary>{summary}</summary><ul>{items}</ul></details>'
+    return _panel(esc(i18n.text("sources_cited", language, n=len(cards))) + timing, "sr-status-done", cards, footer)
 
 
-def _timing(answer: Answer, model: str) -> str:
+def _timing(answer: Answer, model: str, language: str) -> str:
     t = answer.timings or {}
     parts = []
     if "first_token_s" in t:
-        parts.append(f"first words {t['first_token_s']:.1f} s")
+        parts.append(i18n.text("time_first", language, s=f"{t['first_token_s']:.1f}"))
     if "total_s" in t:
-        parts.append(f"total {t['total_s']:.1f} s")
+        parts.append(i18n.text("time_total", language, s=f"{t['total_s']:.1f}"))
     if model and not answer.refused:
         parts.append(model)
     return f'<span class="sr-timing">{esc(" · ".join(parts))}</span>' if parts else ""
@@ -270,4 +275,5 @@ def document_choices(documents: Iterable) -> list[tuple[str, str]]:
     ]
 
 
-DOCUMENT_HEADERS = ["Title", "Language", "Chunks", "Last ingested", "File"]
+def document_headers(language: str = DEFAULT) -> list[str]:
+    return [i18n.text(key, language) for key in ("col_title", "col_language", "col_chunks", "col_ingested", "col_file")]
