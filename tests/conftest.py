@@ -8,6 +8,7 @@ counts of the slow scenarios (CI runs reduced counts).
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,21 @@ def small_generator(tmp_path_factory):
     from rag.llm.factory import load_generator
 
     return load_generator(make_settings(tmp_path_factory.mktemp("small-llm"), llm_model="smollm2-135m-instruct-q4_1"))
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists() and not shutil.which("chromium"), reason="needs Debian's chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
+                              headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -8,17 +8,13 @@ saves screenshots of the answered chat and of the documents tab under test-outpu
 from __future__ import annotations
 
 import json
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
+from conftest import needs_chromium
 from ui_fixtures import TEST_OUTPUT, close_server, ui_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 KOREAN_QUESTION = "디코더 전용 모델이 왜 주류가 되었나?"
 QUOKKA_TITLE = "Quokka-3 field notes"
 
@@ -26,7 +22,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.timeout(900),
-    pytest.mark.skipif(not CHROMIUM.exists() and not shutil.which("chromium"), reason="needs Debian's chromium"),
+    needs_chromium,
 ]
 
 
@@ -34,17 +30,6 @@ pytestmark = [
 def server(request, tmp_path_factory, corpus_settings, embedder, generator):
     request.addfinalizer(close_server)
     return ui_server(tmp_path_factory, corpus_settings, embedder, generator)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
-                              headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

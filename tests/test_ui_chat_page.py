@@ -4,24 +4,20 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import make_settings
+from conftest import make_settings, needs_chromium
 from ui.conversations import ConversationStore
 from ui_fixtures import TEST_OUTPUT, StubPipeline, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.timeout(300),
-    pytest.mark.skipif(not CHROMIUM.exists() and not shutil.which("chromium"), reason="needs Debian's chromium"),
+    needs_chromium,
 ]
 
 
@@ -47,17 +43,6 @@ class StubApp:
 
     def close(self) -> None:
         self.app.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")),
-                              headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
