@@ -19,28 +19,25 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 .venv/bin/python -m pip install -q --upgrade pip
 # CPU torch first, so sentence-transformers does not pull a multi-GB CUDA build.
 .venv/bin/python -m pip install -q "torch==2.13.0"
+# Debian packages, as root or through sudo.
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -q >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+}
 if [ $with_tests = 1 ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
+  # The browser tests: Debian's Chromium and a CJK font.
   if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
-    if [ "$(id -u)" = 0 ]; then
-      apt-get update -q >/dev/null
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null
-    else
-      sudo apt-get update -q >/dev/null
-      sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk >/dev/null
-    fi
+    apt_install chromium fonts-noto-cjk
   fi
 else
   .venv/bin/python -m pip install -q -e .
 fi
 # OCR of scanned PDFs and images (ingest/formats/ocr.py): Tesseract with Korean, French and English data.
 if ! tesseract --list-langs 2>/dev/null | grep -qx kor; then
-  ocr_packages="tesseract-ocr tesseract-ocr-kor tesseract-ocr-fra tesseract-ocr-eng"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $ocr_packages >/dev/null
-  else
-    sudo apt-get update -q >/dev/null && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q $ocr_packages >/dev/null
-  fi
+  apt_install tesseract-ocr tesseract-ocr-kor tesseract-ocr-fra tesseract-ocr-eng
 fi
 .venv/bin/survey-rag models fetch
 if [ $with_tests = 1 ]; then
