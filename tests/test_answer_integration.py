@@ -9,7 +9,9 @@ import sys
 import pytest
 
 from core.language import detect_language
+from rag.evaluate import facts_present, load_items
 from rag.pipeline import RagPipeline
+from survey_rag.commands import DEV_SET
 
 pytestmark = pytest.mark.slow
 
@@ -30,22 +32,36 @@ def assert_cited_answer(answer, language):
     assert shown
 
 
-def test_korean_question_gets_a_korean_cited_answer(pipeline):
-    answer = pipeline.answer("HyperCLOVA는 어떤 아키텍처 기반 모델이야?")
+def dev_item(item_id: str):
+    return next(item for item in load_items(DEV_SET) if item.id == item_id)
+
+
+def assert_every_fact_stated(answer, item):
+    """The answer states each of the dev item's key facts (any of its wordings), as ``eval`` scores it."""
+    assert all(facts_present(answer.text, item.answer_facts)), (answer.text, item.answer_facts)
+
+
+def test_korean_question_gets_a_korean_cited_answer_with_every_fact(pipeline):
+    item = dev_item("dev-044")  # HyperCLOVA: which architecture?
+    answer = pipeline.answer(item.question)
     assert_cited_answer(answer, "ko")
     assert any("HyperCLOVA" in c.hit.chunk.text for c in answer.citations)
+    assert_every_fact_stated(answer, item)
 
 
-def test_french_question_answered_from_a_korean_only_document(pipeline):
-    answer = pipeline.answer("Faut-il beaucoup d'exemples pour aligner un modèle par fine-tuning ? J'ai entendu parler de LIMA")
+def test_french_question_answered_from_a_korean_only_document_with_every_fact(pipeline):
+    item = dev_item("dev-050")  # LLaMA-2-Chat's RLHF and safety: the Korean translation of the overview only
+    answer = pipeline.answer(item.question)
     assert_cited_answer(answer, "fr")
     assert any(c.hit.chunk.language == "ko" for c in answer.citations)
+    assert_every_fact_stated(answer, item)
 
 
-def test_english_question_gets_an_english_cited_answer(pipeline):
-    answer = pipeline.answer("Is GeLU or ReLU the more common activation function in modern LLMs?")
+def test_english_question_gets_an_english_cited_answer_with_every_fact(pipeline):
+    item = dev_item("dev-012")  # GeLU or ReLU?
+    answer = pipeline.answer(item.question)
     assert_cited_answer(answer, "en")
-    assert "gelu" in answer.text.lower()
+    assert_every_fact_stated(answer, item)
 
 
 def test_unanswerable_question_is_refused_in_its_language_with_nearest_passages(pipeline):
