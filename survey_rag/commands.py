@@ -8,18 +8,17 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable
 
-from core.errors import UserFacingError
 from core.settings import Settings
 from core.text import one_line
 from ingest.pipeline import ensure_index
-from ingest.types import IndexedDocument
 from rag.answerability import signals
 from rag.calibrate import (BEST_EVIDENCE, MISSING_TERM, Record, cross_validate, fixed_threshold, format_cv,
                            gated_refusal, gated_refusal_fit, refusal_fit, refusal_measure)
 from rag.evaluate import EvalItem, evaluate, first_hit_rank, format_failures, format_report, load_items
 from rag.pipeline import RagPipeline
+from rag.scope import UnknownDocumentError, resolve_documents
 from rag.question import QuestionError
 from rag.types import AnswerEvent, SourcesEvent, TokenEvent
 from ui.export import feedback_questions
@@ -61,7 +60,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     documents = None
     if args.docs:
         indexed = pipeline.retriever().index.documents
-        documents = resolve_documents(args.docs, indexed)
+        try:
+            documents = resolve_documents(args.docs, indexed)
+        except UnknownDocumentError as exc:
+            log.error("--doc %s", exc)
+            return 1
         log.info("asking only: %s", "; ".join(indexed[d].title for d in documents))
     try:
         events = pipeline.stream(args.question, top_k=args.top_k, documents=documents)
@@ -98,26 +101,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"[{c.n}] {c.hit.document.title} ({c.hit.chunk.language}, {where}) support {c.support:.2f}")
         print(f"    {one_line(c.sentence, 200)}")
     return 0
-
-
-class UnknownDocumentError(UserFacingError):
-    """``ask --doc`` named no indexed document."""
-
-
-def resolve_documents(names: Iterable[str], documents: Mapping[str, IndexedDocument]) -> list[str]:
-    """The ids of the documents ``names`` designate: each name is a document id, a file name or
-    part of a title (case-insensitive); a name matching none raises UnknownDocumentError."""
-    chosen: list[str] = []
-    for name in names:
-        wanted = name.strip().casefold()
-        matches = [d.doc_id for d in documents.values()
-                   if wanted and (d.doc_id == name.strip() or Path(d.source).name.casefold() == wanted
-                                  or wanted in d.title.casefold())]
-        if not matches:
-            raise UnknownDocumentError(f"--doc {name!r}: no indexed document has this id, file name or title "
-                                       "(see `survey-rag documents`)")
-        chosen += [m for m in sorted(matches) if m not in chosen]
-    return chosen
 
 
 def _print_preview(event) -> None:

@@ -148,10 +148,19 @@ def test_unanswerable_question_is_refused(client):
     assert message.content
 
 
-def test_scope_and_top_k_are_accepted(client):
-    reply = ask(client, "What do scaling laws predict?", top_k=2, documents=["scaling.txt"])
-    assert reply.model_extra["warnings"] and "documents" in reply.model_extra["warnings"][0]
-    check_citations(reply.choices[0].message.content, reply.choices[0].message.model_extra["citations"])
+def test_documents_scope_the_answer_and_top_k_is_accepted(client):
+    question = "What does LoRA train?"
+    everywhere = ask(client, question).choices[0].message.model_extra["citations"]
+    assert "Low-rank adaptation." in {c["title"] for c in everywhere}
+    scoped = ask(client, question, top_k=2, documents=["scaling.txt"]).choices[0].message
+    # The LoRA document is out of scope: refused (the scaling notes do not say), or cited from them alone.
+    assert scoped.model_extra["refused"] or {c["title"] for c in scoped.model_extra["citations"]} == {"Scaling laws."}
+
+
+def test_an_unknown_document_in_the_scope_is_a_clear_error(client):
+    with pytest.raises(openai.BadRequestError) as raised:
+        ask(client, "What does LoRA train?", documents=["nowhere.pdf"])
+    assert raised.value.body["code"] == "unknown_document" and "'nowhere.pdf'" in raised.value.body["message"]
 
 
 @pytest.mark.parametrize("body, status, code", [

@@ -14,7 +14,7 @@ from ingest.pipeline import ingest_paths
 from rag.pipeline import RagPipeline
 from rag.retrieve import HybridRetriever
 from rag.types import AnswerEvent, SourcesEvent
-from survey_rag.commands import resolve_documents
+from rag.scope import resolve_documents
 
 DOCS = {
     "terns.md": "# Tern migration\n\nArctic terns fly from the Arctic to the Antarctic and back every year. "

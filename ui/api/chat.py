@@ -24,7 +24,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Iterator, Sequence
 
 import anyio
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +33,7 @@ from core.errors import user_message
 from ingest.index import IndexStoreError
 from rag.llm.base import GenerationError
 from rag.pipeline import RagPipeline
+from rag.scope import UnknownDocumentError, resolve_documents
 from rag.question import QuestionError, validate_question
 from rag.types import Answer, AnswerEvent, Citation, Event, SourcesEvent, TokenEvent
 from ui.api.errors import ApiError
@@ -43,7 +44,6 @@ log = logging.getLogger(__name__)
 MODEL = "survey-rag"
 MAX_TOP_K = 20
 MAX_ANSWER_TOKENS = 1024
-SCOPE_NOTE = "the documents field is not supported yet: all indexed documents were searched"
 _PIECE = re.compile(r"\S+\s*|\s+")
 
 
@@ -54,7 +54,7 @@ class ChatRequest:
     stream: bool = False
     top_k: int | None = None
     max_tokens: int | None = None
-    warnings: tuple[str, ...] = ()
+    documents: tuple[str, ...] | None = None  # as the client names them (ids, file names, title words)
 
 
 def parse_chat_request(body: Any, max_question_chars: int) -> ChatRequest:
@@ -80,9 +80,14 @@ def parse_chat_request(body: Any, max_question_chars: int) -> ChatRequest:
         raise ApiError(400, "stream must be true or false", "invalid_stream", "stream")
     top_k = _int(body, "top_k", 1, MAX_TOP_K)
     max_tokens = _int(body, "max_completion_tokens", 1, None) or _int(body, "max_tokens", 1, None)
-    warnings = (SCOPE_NOTE,) if body.get("documents") else ()
+    documents = body.get("documents")
+    if documents is not None and (not isinstance(documents, list) or not documents
+                                  or not all(isinstance(d, str) and d.strip() for d in documents)):
+        raise ApiError(400, "documents must be a non-empty list of document ids, file names or title words",
+                       "invalid_documents", "documents")
     return ChatRequest(question, history, stream, top_k,
-                       min(max_tokens, MAX_ANSWER_TOKENS) if max_tokens else None, warnings)
+                       min(max_tokens, MAX_ANSWER_TOKENS) if max_tokens else None,
+                       tuple(documents) if documents is not None else None)
 
 
 def _role(message: Any, i: int) -> str:
@@ -126,7 +131,9 @@ def _int(body: dict, name: str, low: int, high: int | None) -> int | None:
 
 async def answer_events(pipeline: RagPipeline, gate: AnswerGate, req: ChatRequest) -> AsyncIterator[Event]:
     """The pipeline's events, run in worker threads: retrieval at once, writing once a slot is free."""
-    events = pipeline.stream(req.question, history=req.history, top_k=req.top_k, max_answer_tokens=req.max_tokens)
+    scope = await run_in_threadpool(_scope, pipeline, req.documents) if req.documents else None
+    events = pipeline.stream(req.question, history=req.history, top_k=req.top_k, max_answer_tokens=req.max_tokens,
+                             documents=scope)
     try:
         sources = await run_in_threadpool(_next, events)
         yield sources
@@ -144,6 +151,14 @@ async def answer_events(pipeline: RagPipeline, gate: AnswerGate, req: ChatReques
     finally:
         with anyio.CancelScope(shield=True):  # a client that hung up: release the model now
             await run_in_threadpool(events.close)
+
+
+def _scope(pipeline: RagPipeline, names: Sequence[str]) -> list[str]:
+    """The ids of the documents the request names (as ``survey-rag ask --doc`` resolves them)."""
+    try:
+        return resolve_documents(names, pipeline.retriever().index.documents)
+    except UnknownDocumentError as exc:
+        raise ApiError(400, f"documents: {exc}", "unknown_document", "documents") from exc
 
 
 def _next(events: Iterator[Event]) -> Event | None:
@@ -175,8 +190,7 @@ async def complete(pipeline: RagPipeline, gate: AnswerGate, req: ChatRequest) ->
     reply_id, created = new_id()
     message = {"role": "assistant", "content": answer.text, **answer_fields(answer)}
     return {"id": reply_id, "object": "chat.completion", "created": created, "model": MODEL,
-            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-            "warnings": list(req.warnings)}
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
 
 
 async def stream_chunks(pipeline: RagPipeline, gate: AnswerGate, req: ChatRequest) -> AsyncIterator[str]:
@@ -187,8 +201,6 @@ async def stream_chunks(pipeline: RagPipeline, gate: AnswerGate, req: ChatReques
     def chunk(delta: dict, finish: str | None = None) -> str:
         body = {"id": reply_id, "object": "chat.completion.chunk", "created": created, "model": MODEL,
                 "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-        if finish:
-            body["warnings"] = list(req.warnings)
         return sse(body)
 
     yield chunk({"role": "assistant", "content": ""})
