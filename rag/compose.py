@@ -20,13 +20,14 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Generator as Gen
 from typing import Sequence
 
 from core.language import detect_language
 from core.settings import Settings
-from rag.checks import check_answer, comparable_text, is_off_language, is_prose, without_foreign_asides
+from rag.checks import check_answer, is_off_language, is_prose, without_foreign_asides
 from rag.cite import CitedAnswer
 from rag.draft import as_token_events, is_degenerate, stream_reply
 from rag.evidence import rank_score
@@ -65,6 +66,8 @@ _QUOTES = 3
 _MAX_ANSWER_CHARS = 450
 _TRANSLATION_TOKENS = 160
 _SAME_LANGUAGE_MARGIN = 0.1
+_REPEATED_WORD_SHARE = 0.8
+_WORD = re.compile(r"[^\W_]{2,}")
 
 
 @dataclass(frozen=True)
@@ -103,12 +106,23 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     one (the corpus holds translations: quoting one costs nothing and keeps the documents' wording)."""
     ranked = sorted(evidence, key=lambda e: -rank_score(e.score, e.hit))
     prose = [e for e in ranked if is_prose(e.sentence)] or ranked
-    said = comparable_text(lead)
-    fresh = [e for e in prose if comparable_text(e.sentence) not in said]
+    said = _words(lead)
+    fresh = [e for e in prose if not _repeats(e.sentence, said)]
     # A clearly weaker same-language sentence answered another question on the dev set: translate instead.
     best = max(e.score for e in prose)
     same = [e for e in fresh if not is_off_language(e.sentence, language) and e.score >= best - _SAME_LANGUAGE_MARGIN]
     return same + [e for e in fresh if e not in same]
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in _WORD.findall(text)}
+
+
+def _repeats(sentence: str, said: set[str]) -> bool:
+    """The sentence says little the lead does not: the model often copies the best sentence almost word
+    for word ("Quand les données…" for "(2) Lorsque les données…")."""
+    words = _words(sentence)
+    return bool(words) and len(words & said) >= _REPEATED_WORD_SHARE * len(words)
 
 
 def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: Generator, settings: Settings,

@@ -330,3 +330,16 @@ def test_passage_headers_carry_a_short_title_once_per_document(small_settings, s
     headers = [line for line in user.splitlines() if line.startswith("[")]
     titles = [h for h in headers if "same document" not in h]
     assert len(titles) == len({h.split("(")[1].split(";")[0] for h in titles})  # no title written twice
+
+
+def test_a_quote_the_lead_already_says_is_left_out():
+    from rag.types import Evidence
+    from rag_fakes import make_hit
+
+    sentence = "(2) Lorsque les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné."
+    other = "Les modèles affinés restent utiles pour les tâches éloignées du pré-entraînement."
+    hit = make_hit(f"{sentence} {other}", language="fr")
+    evidence = [Evidence(1, hit, sentence, 0.62), Evidence(1, hit, other, 0.55)]
+    lead = "Quand les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné."
+    assert [e.sentence for e in quote_candidates(evidence, "fr", lead)] == [other]
+    assert [e.sentence for e in quote_candidates(evidence, "fr")] == [sentence, other]
