@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
 import httpx
@@ -23,6 +20,7 @@ import pytest
 import uvicorn
 
 from conftest import make_settings
+from llm_servers import llama_cpp_server
 from core.models import resolve_model
 from ingest.pipeline import ingest_paths
 from rag.pipeline import RagPipeline
@@ -250,43 +248,14 @@ def test_gate_lets_waiters_in_in_arrival_order():
 # ---------------------------------------------------------------------------- load
 
 
-@contextmanager
-def llama_cpp_server(model: Path, log_path: Path) -> Iterator[str]:
-    """llama-cpp-python's own server on 127.0.0.1 (it has no parallel slots: one reply at a time;
-    --interrupt_requests False makes later requests wait instead of cutting the current reply)."""
-    port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-               "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", "--n_threads_batch", "1",
-               "--interrupt_requests", "False"]
-    url = f"http://127.0.0.1:{port}/v1"
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                assert proc.poll() is None, log_path.read_text()[-3000:]
-                try:
-                    if httpx.get(url + "/models", timeout=2.0).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, log_path.read_text()[-3000:]
-                time.sleep(0.25)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
-
 
 @pytest.mark.slow
 def test_load_16_clients_through_an_llm_server(index_settings, small_embedder, tmp_path):
     clients, per_client = 16, 3
     model = resolve_model(SMALL_LLM, index_settings)
-    with llama_cpp_server(model, tmp_path / "llama-server.log") as llm_url:
+    # No parallel slots in llama-cpp-python's server: one reply at a time; --interrupt_requests False makes
+    # later requests wait instead of cutting the current reply.
+    with llama_cpp_server(model, tmp_path / "llama-server.log", "--interrupt_requests", "False") as llm_url:
         settings = index_settings.replace(llm_url=llm_url, llm_timeout_s=300.0, api_keys="")
         generator = load_generator(settings)
         pipeline = RagPipeline(settings, small_embedder, generator)

@@ -8,16 +8,12 @@ connection or wants an API key. Nothing here leaves 127.0.0.1.
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
-import httpx
 import pytest
 
 from rag.llm.base import GenerationError
@@ -25,17 +21,13 @@ from rag.llm.factory import load_generator
 from rag.llm.openai_backend import OpenAICompatibleGenerator, normalize_base_url
 from core.models import resolve_model
 from conftest import make_settings
+from llm_servers import llama_cpp_server
+from ui_fixtures import free_port
 
 pytestmark = pytest.mark.timeout(300)
 
 SMALL_MODEL = "smollm2-135m-instruct-q4_1"
 SERVER_START_LIMIT_S = 120.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,39 +39,8 @@ def small_model_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def llama_server(small_model_path, tmp_path_factory) -> Iterator[str]:
     """Base URL (``http://127.0.0.1:PORT/v1``) of a running llama-cpp-python server; stopped afterwards."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
-    command = [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(small_model_path),
-        "--host", "127.0.0.1", "--port", str(port),
-        "--n_ctx", "2048", "--n_threads", "1", "--n_threads_batch", "1",
-    ]  # fmt: skip
-    base_url = f"http://127.0.0.1:{port}/v1"
-    with open(log_path, "wb") as log_file:
-        proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + SERVER_START_LIMIT_S
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"llama_cpp.server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-                try:
-                    if httpx.get(base_url + "/models", timeout=2.0, trust_env=False).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"llama_cpp.server did not answer within {SERVER_START_LIMIT_S:g} s:\n"
-                                f"{log_path.read_text()[-3000:]}")
-                time.sleep(0.25)
-            yield base_url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=15)
+    with llama_cpp_server(small_model_path, tmp_path_factory.mktemp("llama-server") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
