@@ -27,7 +27,6 @@ from ui_fixtures import free_port
 pytestmark = pytest.mark.timeout(300)
 
 SMALL_MODEL = "smollm2-135m-instruct-q4_1"
-SERVER_START_LIMIT_S = 120.0
 
 
 @pytest.fixture(scope="module")
