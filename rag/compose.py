@@ -32,7 +32,7 @@ from rag.cite import CitedAnswer
 from rag.draft import as_token_events, is_degenerate, stream_reply
 from rag.evidence import rank_score
 from rag.llm.base import Generator
-from rag.prompt import build_translation_messages
+from rag.prompt import build_translation_messages, sanitize_passage
 from rag.question import Question
 from rag.types import Answer, Citation, Evidence, Hit, TokenEvent
 from rag.verify import known_text
@@ -133,7 +133,9 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
     for e in quote_candidates(evidence, language, lead)[:_QUOTES]:  # a failed translation is not retried
         if quotes and length + len(e.sentence) > _MAX_ANSWER_CHARS:
             break
-        sentence = without_foreign_asides(e.sentence, language)  # e.g. an instruction planted inside a passage
+        # As the model reads it (no bibliography "[12]" posing as a citation, no chat-template tokens),
+        # without asides in another language (e.g. an instruction planted inside a passage).
+        sentence = without_foreign_asides(sanitize_passage(e.sentence), language)
         if is_off_language(sentence, language) or detect_language(sentence, language) != language:
             restart = not lead and not quotes
             messages = build_translation_messages(sentence, language)
@@ -157,7 +159,7 @@ def compose_answer(base: AnswerBase, cited: CitedAnswer | None, quotes: Sequence
     """The verified lead, then the quotes with their passages' [n]."""
     language = base.question.language
     if not cited and not quotes:  # no lead and no usable translation: the best sentence as the documents say it
-        quotes = [Quote(e.sentence, e, translated=False) for e in quote_candidates(evidence, language)[:1]]
+        quotes = [Quote(sanitize_passage(e.sentence), e, translated=False) for e in quote_candidates(evidence, language)[:1]]
     parts = [cited.text] if cited else []
     citations: dict[int, Citation] = {c.n: c for c in (cited.citations if cited else ())}
     for q in quotes:

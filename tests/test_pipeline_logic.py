@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -343,3 +344,13 @@ def test_a_quote_the_lead_already_says_is_left_out():
     lead = "Quand les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné."
     assert [e.sentence for e in quote_candidates(evidence, "fr", lead)] == [other]
     assert [e.sentence for e in quote_candidates(evidence, "fr")] == [sentence, other]
+
+
+def test_quoted_evidence_is_shown_as_the_model_reads_it(small_settings, small_embedder):
+    # scaling.txt's sentence carries a bibliography reference "[31]" and a chat-template token.
+    gen = ScriptedGenerator("NO_ANSWER")
+    settings = dataclasses.replace(small_settings, sure_evidence_threshold=1.01, evidence_sentences=8)
+    events, answer = run(settings, small_embedder, gen, "What did Chinchilla show about model size and training tokens?")
+    assert "Chinchilla showed that model size and training tokens should grow together." in answer.text
+    assert "[31]" not in answer.text and "<|im_start|>" not in answer.text
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} <= {c.n for c in answer.citations}
