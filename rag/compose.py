@@ -27,7 +27,7 @@ from typing import Sequence
 
 from core.language import detect_language
 from core.settings import Settings
-from rag.checks import check_answer, is_off_language, is_prose, without_foreign_asides
+from rag.checks import addresses_the_model, check_answer, is_off_language, is_prose, without_foreign_asides
 from rag.cite import CitedAnswer
 from rag.draft import as_token_events, is_degenerate, stream_reply
 from rag.evidence import rank_score
@@ -104,7 +104,7 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     similarity alone 0.55 with longer text, 2 sentences 0.49), without those the lead already says;
     sentences already in the answer language come first while they are about as relevant as the best
     one (the corpus holds translations: quoting one costs nothing and keeps the documents' wording)."""
-    ranked = sorted(evidence, key=lambda e: -rank_score(e.score, e.hit))
+    ranked = sorted((e for e in evidence if not addresses_the_model(e.sentence)), key=lambda e: -rank_score(e.score, e.hit))
     prose = [e for e in ranked if is_prose(e.sentence)] or ranked
     said = _words(lead)
     fresh = [e for e in prose if not _repeats(e.sentence, said)]
@@ -160,6 +160,8 @@ def compose_answer(base: AnswerBase, cited: CitedAnswer | None, quotes: Sequence
     language = base.question.language
     if not cited and not quotes:  # no lead and no usable translation: the best sentence as the documents say it
         quotes = [Quote(sanitize_passage(e.sentence), e, translated=False) for e in quote_candidates(evidence, language)[:1]]
+    if not cited and not quotes:  # nothing verified and nothing quotable (every sentence gives orders to the model)
+        return refusal(base)
     parts = [cited.text] if cited else []
     citations: dict[int, Citation] = {c.n: c for c in (cited.citations if cited else ())}
     for q in quotes:
