@@ -13,6 +13,7 @@ import time
 import pytest
 
 from conftest import needs_chromium
+from ui import i18n
 from ui_fixtures import TEST_OUTPUT, close_server, ui_server
 
 KOREAN_QUESTION = "디코더 전용 모델이 왜 주류가 되었나?"
@@ -77,7 +78,7 @@ def test_korean_question_streams_a_cited_answer(page):
     card = page.locator(f"#sr-sources-panel #{target}")
     assert card.count() == 1 and card.locator("mark").count() >= 1
     assert card.locator(".sr-title").inner_text().strip() in tooltip  # the reference names its passage
-    assert "support" in card.inner_text()
+    assert i18n.text("score_support", "ko", score="").strip() in card.inner_text()  # the page is in Korean
     assert "▌" not in page.locator("#sr-chat").inner_text()
 
     link.click()  # scrolls to the card and flashes it, instead of following the link
@@ -104,7 +105,8 @@ def test_documents_tab_upload_and_reingest(page, server, tmp_path):
     assert (server.settings.data_dir / "uploads" / "quokka-notes.md").is_file()
 
     page.locator("#sr-reingest").click()  # the corpus folder is unchanged: nothing lost, nothing re-embedded
-    page.wait_for_function("() => document.querySelector('#sr-doc-status').innerText.includes('Re-ingested')",
+    reingested = i18n.text("reingested", "ko", folder="", summary="").strip(" `:")
+    page.wait_for_function(f"() => document.querySelector('#sr-doc-status').innerText.includes({reingested!r})",
                            timeout=120_000)
     assert "0 removed" in page.locator("#sr-doc-status").inner_text()
     assert QUOKKA_TITLE in page.locator("#sr-documents").inner_text()
