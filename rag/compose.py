@@ -109,7 +109,7 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     said = _words(lead)
     fresh = [e for e in prose if not _repeats(e.sentence, said)]
     # A clearly weaker same-language sentence answered another question on the dev set: translate instead.
-    best = max(e.score for e in prose)
+    best = max((e.score for e in prose), default=0.0)
     same = [e for e in fresh if not is_off_language(e.sentence, language) and e.score >= best - _SAME_LANGUAGE_MARGIN]
     return same + [e for e in fresh if e not in same]
 
