@@ -90,7 +90,7 @@ def test_korean_question_streams_a_cited_answer(page):
 
 
 def test_documents_tab_upload_and_reingest(page, server, tmp_path):
-    page.get_by_role("tab", name="Documents").click()
+    page.get_by_role("tab", name=i18n.text("tab_documents", "ko")).click()
     table = page.locator("#sr-documents")
     table.wait_for()
     path = tmp_path / "quokka-notes.md"
