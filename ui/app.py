@@ -89,7 +89,7 @@ CSS = """
 # a click on a reference or a card opens the source viewer at the card's sentence (through the hidden
 # target box and open button); a reference of an earlier turn, whose card is no longer shown, asks the
 # server for that turn's citation; a marked sentence appearing in the viewer is scrolled into view.
-HEAD = """
+HEAD = r"""
 <script>
 function srOpen(reference) {
   const box = document.querySelector('#sr-viewer-target textarea, #sr-viewer-target input');
