@@ -3,7 +3,8 @@
 question (rag.question) → retrieve (rag.retrieve) → evidence (rag.evidence) → answerability
 (rag.answerability: refuse before the model runs) → draft (rag.draft: the model's reply and its
 retry policy) → verify (rag.verify: drop what nothing shown states, match claims to passages) →
-compose (rag.compose: the verified reply as a lead, then the best evidence sentences in the
+lead check (rag.verdict: a reply that only restates the question is dropped) → compose
+(rag.compose: the verified reply as a lead, then the best evidence sentences in the
 question's language) → Answer.
 
 The small default model is not trusted to decide whether the documents answer, to cite, or to keep
@@ -40,6 +41,7 @@ from rag.prompt import build_messages, fit_prompt
 from rag.question import Question, prepare_question
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
+from rag.verdict import lead_fault
 from rag.verify import checked_text, source_passages, verified_citations
 
 log = logging.getLogger(__name__)
@@ -143,6 +145,10 @@ class RagPipeline:
             return
         passages = source_passages(retriever.index, evidence)
         cited = verified_citations(text, asked.language, passages, self._embed_sentences, evidence, s)
+        fault = lead_fault(cited.text, asked.text, asked.language) if cited else None
+        if fault:
+            log.info("the model's reply %s; the evidence sentences answer alone", fault)
+            cited = None
         quotes = yield from _timed(quote_evidence(asked, evidence, self.generator, s, cited.text if cited else ""),
                                    base, started)
         yield self._finish(compose_answer(base, cited, quotes, evidence), started)

@@ -255,16 +255,27 @@ def test_an_answer_restating_the_question_is_asked_again(small_settings, small_e
     assert answer.text.startswith("A student model")
 
 
+def test_a_reply_restating_the_question_twice_leaves_the_evidence_to_answer(small_settings, small_embedder):
+    question = "Does distillation train a small student model or a large teacher model?"
+    gen = ScriptedGenerator("Distillation trains a large teacher model.", "Distillation trains a large teacher model.")
+    _, answer = run(small_settings, small_embedder, gen, question)
+    assert len(gen.calls) == 2  # asked again, restated again: the restatement (picking an option) does not lead
+    assert answer.text.startswith("Distillation trains a small student model") and answer.notice == QUOTED_NOTICE["en"]
+
+
 def test_evidence_in_another_language_is_translated_when_the_model_fails(small_settings, small_embedder):
     gen = ScriptedGenerator("[1] [2]", "[1]", "La distillation entraîne un petit modèle à imiter un grand modèle.")
     events, answer = run(small_settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
-    assert len(gen.calls) == 5  # two answering attempts, then one translation per quoted sentence (the others empty)
+    # Two answering attempts, then one translation per candidate sentence until three are quoted (the
+    # translations after the first are empty: each of those candidates is tried once, then passed over).
+    candidates = quote_candidates(events[0].evidence, "fr")
+    assert len(candidates) > 3 and len(gen.calls) == 2 + len(candidates)
     assert is_translation_request(gen.calls[2]) and gen.calls[2][0]["content"] == TRANSLATION_SYSTEM_PROMPT
     assert any(e.sentence in gen.calls[2][1]["content"] for e in events[0].evidence)  # evidence, not the reply
     assert answer.text.startswith("La distillation") and answer.notice == TRANSLATED_NOTICE["fr"]
     assert answer.citations and "distillation.txt" in answer.citations[0].hit.document.source
     # A bare YES is banned from the answering calls (rag.prompt.NOT_A_REPLY), not from the translation.
-    assert gen.banned == [NOT_A_REPLY, NOT_A_REPLY, (), (), ()]
+    assert gen.banned == [NOT_A_REPLY, NOT_A_REPLY] + [()] * len(candidates)
 
 
 def test_a_translation_that_repeats_itself_is_shown_once(small_settings, small_embedder):
@@ -343,6 +354,28 @@ def test_a_quote_the_lead_already_says_is_left_out():
     lead = "Quand les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné."
     assert [e.sentence for e in quote_candidates(evidence, "fr", lead)] == [other]
     assert [e.sentence for e in quote_candidates(evidence, "fr")] == [sentence, other]
+
+
+def test_a_quote_that_would_make_the_answer_long_is_passed_over_for_a_shorter_one(small_settings):
+    from rag.compose import quote_evidence
+    from rag.question import prepare_question
+    from rag.types import Evidence
+    from rag_fakes import make_hit
+
+    best = "Distillation trains a small student model to imitate a large teacher model."
+    long = "Distilled models " + "keep most of the teacher's accuracy on every benchmark the survey lists, " * 6 + "at last."
+    short = "The student answers much faster."
+    hit = make_hit(f"{best} {long} {short}")
+    evidence = [Evidence(1, hit, best, 0.70), Evidence(1, hit, long, 0.65), Evidence(1, hit, short, 0.60)]
+    quoting = quote_evidence(prepare_question("What does distillation give?", [], 2000), evidence, ScriptedGenerator(),
+                             small_settings)
+    while True:
+        try:
+            next(quoting)
+        except StopIteration as done:
+            quotes = done.value
+            break
+    assert [q.text for q in quotes] == [best, short]
 
 
 def test_quoted_evidence_is_shown_as_the_model_reads_it(small_settings):

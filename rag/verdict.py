@@ -1,0 +1,64 @@
+"""The lead check: a reply that only restates the question does not open the answer.
+
+Asked "A or B?", the default model often restates the question as an assertion, and the restatement
+picks an option with nothing behind it ("…je pars sur un modèle fine-tuné", where the evidence favours
+the LLM); citation matching cannot see this, since the restatement is about what the passages are
+about. The draft is asked again when it restates the question (rag.draft); when even the strict retry
+does, the evidence sentences answer alone. A restatement opening with a yes or a no is kept: it is the
+answer ("Oui, on peut utiliser un LLM comme évaluateur…").
+
+Asking the model for the evidence's own yes or no was measured and not kept: over the two best evidence
+sentences of the 29 dev questions whose reference answer starts with a yes or a no, it agreed with the
+reference for 23 against 22 for always "yes", listed the other way round ("no or yes") it said "no" to
+all 29, and in a full run it contradicted no lead (docs/EVALUATION.md).
+
+Example:
+    >>> lead_verdict("Pas forcément : les résultats peuvent être opposés.", "fr")
+    'no'
+    >>> question = "Pour un assistant QA généraliste, je pars sur un LLM ou un modèle fine-tuné ?"
+    >>> lead_fault("Pour un assistant QA généraliste, je pars sur un modèle fine-tuné.", question, "fr")
+    'restates the question'
+    >>> lead_fault("Oui, on peut utiliser un LLM comme évaluateur.", "Peut-on utiliser un LLM comme évaluateur ?", "fr") is None
+    True
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from core.text import strip_citation_markers
+from rag.checks import is_echo
+
+Verdict = Literal["yes", "no"]
+
+# How a reply opens when it answers yes or no ("no" is tried first: "not necessarily" is no "yes").
+_OPENINGS: dict[Verdict, dict[str, re.Pattern[str]]] = {
+    "no": {
+        "en": re.compile(r"(?:no|not (?:necessarily|always|really|quite)|probably not)\b"),
+        "fr": re.compile(r"(?:non|pas (?:forcément|nécessairement|toujours|vraiment|du tout))\b"),
+        "ko": re.compile(r"(?:아니요|아니오|아닙니다|아니에요)\b|(?:(?:꼭|반드시|항상)\s*)?그렇(?:지|진)(?:는)?\s*않"),
+    },
+    "yes": {
+        "en": re.compile(r"(?:yes|indeed)\b"),
+        "fr": re.compile(r"(?:oui|effectivement|tout à fait)\b"),
+        "ko": re.compile(r"(?:네|예|그렇습니다|맞습니다|맞아요)\b"),
+    },
+}
+
+
+def lead_verdict(text: str, language: str) -> Verdict | None:
+    """The verdict the answer opens with, if it opens with one."""
+    head = strip_citation_markers(text).strip().casefold()
+    for verdict, openings in _OPENINGS.items():
+        opening = openings.get(language)
+        if opening and opening.match(head):
+            return verdict
+    return None
+
+
+def lead_fault(lead: str, question: str, language: str) -> str | None:
+    """Why the verified lead must not open the answer (None: it may)."""
+    if is_echo(lead, question) and lead_verdict(lead, language) is None:
+        return "restates the question"
+    return None

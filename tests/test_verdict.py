@@ -1,0 +1,45 @@
+"""rag.verdict: the verdict an answer opens with, and when a verified reply may not lead the answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.verdict import lead_fault, lead_verdict
+
+
+@pytest.mark.parametrize("text, language, expected", [
+    ("Yes, larger models memorise more. [1]", "en", "yes"),
+    ("No. Fine-tuned models win here.", "en", "no"),
+    ("Not necessarily: results can be the opposite.", "en", "no"),
+    ("Nothing suggests so.", "en", None),
+    ("Notably, LLMs generalise.", "en", None),  # "No" must be a word of its own
+    ("Non, pas sans données annotées.", "fr", "no"),
+    ("Pas forcément : le résultat peut être opposé. [2]", "fr", "no"),
+    ("Oui : le guide le recommande.", "fr", "yes"),
+    ("Nonobstant les coûts, le LLM convient.", "fr", None),
+    ("네, 검색 증강으로 작은 모델도 비슷한 성능을 냅니다.", "ko", "yes"),
+    ("네트워크 크기가 중요합니다.", "ko", None),  # 네 as the start of a word says nothing
+    ("아니요, 미세 조정 모델이 훨씬 낫습니다.", "ko", "no"),
+    ("꼭 그렇지는 않습니다. 반대일 수 있습니다.", "ko", "no"),
+    ("아니면 둘 다 쓸 수 있습니다.", "ko", None),
+])
+def test_lead_verdict(text, language, expected):
+    assert lead_verdict(text, language) == expected
+
+
+QUESTION = "Pour un assistant QA généraliste, je pars sur un LLM ou un modèle fine-tuné ?"
+
+
+def test_a_lead_restating_the_question_may_not_open_the_answer():
+    assert lead_fault("Pour un assistant QA généraliste, je pars sur un modèle fine-tuné. [1]", QUESTION, "fr") == \
+        "restates the question"
+
+
+def test_a_lead_with_content_of_its_own_may():
+    assert lead_fault("Le LLM, grâce à ses vastes connaissances du monde réel. [1]", QUESTION, "fr") is None
+
+
+def test_a_restatement_opening_with_a_verdict_is_the_answer():
+    question = "Peut-on utiliser un LLM comme évaluateur de résumés ?"
+    assert lead_fault("Oui, on peut utiliser un LLM comme évaluateur de résumés. [1]", question, "fr") is None
+    assert lead_fault("On peut utiliser un LLM comme évaluateur de résumés. [1]", question, "fr") == "restates the question"
