@@ -141,6 +141,7 @@ def load_document(
         pages=got.starts,
         location_kind=got.location_kind,
         problems=got.problems,
+        ocr_pages=got.ocr_pages,
     )
 
 

@@ -237,8 +237,10 @@ def ingest_paths(
             all_vectors, kept_sentence_vectors = new_vectors, []
         all_sentence_vectors = np.concatenate(kept_sentence_vectors + [new_sentence_vectors])
         progress("write", 0, 1)
+        ocr_pages = previous.ocr_pages_of(sorted(kept_ids)) if previous and kept_ids else {}
+        ocr_pages.update({doc.doc_id: list(doc.ocr_pages) for doc in loaded if doc.ocr_pages})
         version = write_version(
-            index_dir, kept + new_docs, all_chunks, all_vectors, embedder.model_id, all_sentence_vectors
+            index_dir, kept + new_docs, all_chunks, all_vectors, embedder.model_id, all_sentence_vectors, ocr_pages
         )
         collect_garbage(index_dir)
         progress("write", 1, 1)
@@ -263,6 +265,7 @@ def remove_documents(sources: Iterable[str], settings: Settings) -> IngestReport
                 index.vectors_of(rows),
                 index.embedding_model,
                 np.concatenate([index.sentence_vectors_of(i) for i in rows] + [np.zeros((0, index.dim), np.float32)]),
+                index.ocr_pages_of([d for d in index.documents if d not in gone_ids]),
             )
             collect_garbage(settings.index_dir)
         else:

@@ -205,7 +205,7 @@ def test_ocr_character_error_rate_per_language(tmp_path):
         results[lang] = {"cer": round(_cer("\n".join(lines), doc.text), 4), "seconds_per_page": round(seconds, 2),
                          "read": doc.text}
         print(f"\nOCR {lang}: CER {results[lang]['cer']:.3f}, {seconds:.1f} s/page: {doc.text.strip()!r}")
-    direct = ocr_image(render_text_image(SCAN_TEXT["ko"]), timeout_s=120)
+    direct, _ = ocr_image(render_text_image(SCAN_TEXT["ko"]), timeout_s=120)
     results["ko_image"] = {"cer": round(_cer("\n".join(SCAN_TEXT["ko"]), direct), 4)}
     out = REPO / "test-output"
     out.mkdir(exist_ok=True)
@@ -236,18 +236,31 @@ def test_ocr_page_that_fails_is_reported_and_the_rest_indexed(tmp_path, small_em
     assert any("retrieval and ranking" in c.text for c in index.chunks)
 
 
-@pytest.mark.slow
-def test_ask_json_cites_the_slide_with_the_default_models(tmp_path):
-    """End to end with the default embedder and LLM: a slide deck's fact answered and cited as its slide."""
+KOREAN_SCAN = [["스캔한 보고서의 표지입니다."],
+               ["청록색 거북이 연구소는 2029년에 부산에서 문을 열었습니다.", "연구소는 해양 언어 자료를 모읍니다."]]
+ASKED = {  # file -> (question, words one of which the answer must hold, location cited)
+    "deck.pptx": ("How many stars does the purple llama mascot have?", ("seventeen", "17"), "slide 2"),
+    "report.docx": ("How much budget did the zebra committee approve?", ("4,700", "4700", "4 700"), "§ Budget results"),
+    "page.html": ("How many questions does the orange kiwi benchmark hold?", ("512",), "§ Evaluation notes"),
+    "scan-ko.pdf": ("청록색 거북이 연구소는 몇 년에 문을 열었습니까?", ("2029",), "p. 2"),
+}
+
+
+@pytest.fixture(scope="module")
+def ask_cli(tmp_path_factory):
+    """The generated files (and a scanned Korean PDF) ingested by ``survey-rag ingest`` with the default
+    models; returns a function running ``survey-rag ask --json`` on that index."""
     import os
     import subprocess
     import sys
 
     from conftest import EMBEDDING_CACHE
 
-    docs = tmp_path / "docs"
+    home = tmp_path_factory.mktemp("ask-formats")
+    docs = home / "docs"
     _write_formats(docs)
-    env = {**os.environ, "SURVEY_RAG_DATA_DIR": str(tmp_path / "data"),
+    make_scanned_pdf(docs / "scan-ko.pdf", KOREAN_SCAN)
+    env = {**os.environ, "SURVEY_RAG_DATA_DIR": str(home / "data"),
            "SURVEY_RAG_EMBEDDING_CACHE_FILE": str(EMBEDDING_CACHE)}
 
     def cli(*args: str) -> subprocess.CompletedProcess:
@@ -256,10 +269,25 @@ def test_ask_json_cites_the_slide_with_the_default_models(tmp_path):
 
     ingest = cli("ingest", str(docs))
     assert ingest.returncode == 0, ingest.stderr[-2000:]
-    asked = cli("ask", "--json", "How many stars does the purple llama mascot have?")
-    assert asked.returncode == 0, asked.stderr[-2000:]
-    answer = json.loads(asked.stdout)
+
+    def ask(question: str) -> dict:
+        asked = cli("ask", "--json", question)
+        assert asked.returncode == 0, asked.stderr[-2000:]
+        return json.loads(asked.stdout)
+
+    return ask
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(ASKED))
+def test_ask_json_cites_each_format_at_its_location_with_the_default_models(ask_cli, name):
+    """End to end with the default embedder and LLM: each file's fact answered and cited at its slide,
+    heading or page (the scan read by OCR); one question per file."""
+    question, answers, where = ASKED[name]
+    answer = ask_cli(question)
     assert not answer["refused"], answer
-    assert "seventeen" in answer["text"].lower() or "17" in answer["text"]
-    cited = [c for c in answer["citations"] if Path(c["source"]).name == "deck.pptx"]
-    assert cited and cited[0]["location"] == "slide 2" and cited[0]["location_kind"] == "slide"
+    assert any(a in answer["text"].lower() for a in answers), answer["text"]
+    cited = [c for c in answer["citations"] if Path(c["source"]).name == name]
+    assert cited, answer["citations"]
+    assert cited[0]["location"] == where, cited
+    assert cited[0]["location_kind"] == {"p": "page", "s": "slide", "§": "heading"}[where[0]]

@@ -5,14 +5,20 @@ the languages and a timeout, and kills the process when the timeout passes, so o
 cannot hold an ingest. Pages are rendered by pypdfium2 (PDFium, the renderer of Chromium),
 which reads the image codecs scans use (CCITT fax, JBIG2, JPEG 2000) that pypdf cannot render.
 
+Tesseract's word table (``image_to_data``) is read rather than its plain text: the text is
+rebuilt from it (words by spaces, lines by newlines, paragraphs by a blank line) and the words'
+boxes are kept with the document, so the viewer can highlight an OCR'd sentence on the page.
+
 Example:
-    >>> ocr_image(Image.open("scan.png"), timeout_s=60)  # doctest: +SKIP
+    >>> text, words = ocr_image(Image.open("scan.png"), timeout_s=60)  # doctest: +SKIP
+    >>> text
     '대규모 언어 모델은 ...'
 """
 
 from __future__ import annotations
 
 from ingest.formats.base import LoadError
+from ingest.types import OcrPage, OcrWord
 
 LANGUAGES = "kor+fra+eng"
 RENDER_DPI = 300  # Tesseract's accuracy drops sharply below about 300 dpi for body text
@@ -22,8 +28,9 @@ class OcrFailure(Exception):
     """One page could not be read (timeout, Tesseract error); the caller reports it and goes on."""
 
 
-def ocr_image(image, timeout_s: float) -> str:
-    """The text Tesseract reads in a PIL image, with the settings for the script the page is in.
+def ocr_image(image, timeout_s: float, page: int = 1) -> tuple[str, OcrPage]:
+    """The text Tesseract reads in a PIL image, with the settings for the script the page is in,
+    and the words with their boxes (as page ``page``).
 
     Measured on generated A4 scans (tests/test_formats.py): Tesseract's automatic page layout
     (--psm 3) cuts Korean lines into scraps (CER 0.68 whatever the languages), and adding the
@@ -38,12 +45,35 @@ def ocr_image(image, timeout_s: float) -> str:
         lang, config = LANGUAGES, "--psm 3"
         if _script(image, timeout_s) in ("Korean", "Hangul"):
             lang, config = "kor", "--psm 6"
-        return pytesseract.image_to_string(image, lang=lang, config=config, timeout=timeout_s)
+        data = pytesseract.image_to_data(image, lang=lang, config=config, timeout=timeout_s,
+                                          output_type=pytesseract.Output.DICT)
     except pytesseract.TesseractNotFoundError:
         raise LoadError("OCR needs Tesseract: install tesseract-ocr with its kor, fra and eng data "
                         "(scripts/install.sh)") from None
     except RuntimeError as exc:  # pytesseract's timeout ("Tesseract process timeout"), TesseractError
         raise OcrFailure(str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__) from exc
+    return _text_and_words(data, image.size, page)
+
+
+def _text_and_words(data: dict[str, list], size: tuple[int, int], page: int) -> tuple[str, OcrPage]:
+    """Tesseract's word table as text and as ``OcrWord``s numbered by line (empty words dropped)."""
+    parts: list[str] = []
+    words: list[OcrWord] = []
+    last, line = None, 0
+    for i, raw in enumerate(data["text"]):
+        word = (raw or "").strip()
+        if not word:
+            continue
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        if key != last:
+            if last:
+                parts.append("\n\n" if key[:2] != last[:2] else "\n")
+            last, line = key, line + 1
+        else:
+            parts.append(" ")
+        parts.append(word)
+        words.append(OcrWord(word, data["left"][i], data["top"][i], data["width"][i], data["height"][i], line))
+    return "".join(parts), OcrPage(page, size[0], size[1], tuple(words))
 
 
 def _script(image, timeout_s: float) -> str:
