@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, make_settings
-from helpers_formats import make_docx, make_html, make_pptx, make_scanned_pdf, render_text_image
+from helpers_formats import make_docx, make_html, make_odt, make_pptx, make_scanned_pdf, render_text_image
 from ingest.formats.ocr import ocr_image
 from ingest.index import open_index
 from ingest.load import LoadError, load_document
@@ -44,6 +44,8 @@ def _write_formats(folder: Path) -> dict[str, tuple[str, str]]:
     folder.mkdir(parents=True, exist_ok=True)
     make_docx(folder / "report.docx", "Budget results", "The zebra committee approved a budget of 4,700 euros for 2031.",
               [["Model", "Score"], ["Alpha", "91"], ["Beta", "87"]])
+    make_odt(folder / "notes.odt", "Harbour survey", "The teal walrus harbour survey counted 83 boats at dawn.",
+             [["Harbour", "Boats"], ["North", "51"]])
     make_pptx(folder / "deck.pptx", [("Opening", "Welcome to the course on language models."),
                                      ("Llama facts", "The purple llama mascot counts seventeen stars on its scarf.")])
     (folder / "page.html").write_text(make_html("Evaluation notes", "The orange kiwi benchmark holds 512 questions."),
@@ -53,6 +55,7 @@ def _write_formats(folder: Path) -> dict[str, tuple[str, str]]:
     return {
         "report.docx": ("How much budget did the zebra committee approve?", "§ Budget results"),
         "deck.pptx": ("How many stars does the purple llama mascot have?", "slide 2"),
+        "notes.odt": ("How many boats did the walrus harbour survey count?", "§ Harbour survey"),
         "page.html": ("How many questions does the orange kiwi benchmark hold?", "§ Evaluation notes"),
         "scan.pdf": ("When was the violet otter dataset scanned?", "p. 2"),
     }
@@ -65,6 +68,16 @@ def test_docx_headings_become_sections_and_tables_rows(tmp_path):
     assert doc.title == "Generated Word report"
     assert "# Budget results\nThe budget was 4,700 euros.\n" in doc.text
     assert "Model | Score\nAlpha | 91" in doc.text
+    assert doc.location_kind == "" and doc.pages == ()
+
+
+def test_odt_headings_become_sections_and_tables_rows(tmp_path):
+    path = make_odt(tmp_path / "n.odt", "Harbour survey", "The survey counted 83 boats.",
+                    [["Harbour", "Boats"], ["North", "51"]])
+    doc = load_document(path, MB)
+    assert doc.title == "Generated OpenDocument notes"
+    assert "# Harbour survey\nThe survey counted 83 boats.\n" in doc.text
+    assert "Harbour | Boats\nNorth | 51" in doc.text
     assert doc.location_kind == "" and doc.pages == ()
 
 
@@ -107,6 +120,9 @@ def test_bad_inputs_fail_with_one_line_naming_the_cause(tmp_path):
                         r"^password-protected \.docx file; save a copy without a password$"),
         "locked.pptx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512 + "EncryptedPackage".encode("utf-16-le"),
                         r"^password-protected \.pptx file; save a copy without a password$"),
+        "locked.odt": (_zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"\x8a\x01encrypted",
+                             "META-INF/manifest.xml": b'<manifest:encryption-data manifest:checksum="x"/>'}),
+                       r"^password-protected \.odt file; save a copy without a password$"),
         "legacy.docx": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, r"^legacy binary Office file"),
         "blank.png": (blank.getvalue(), r"^no text found in the image \(OCR read none\)$"),
         "broken.png": (b"\x89PNG\r\n\x1a\n" + b"\0" * 40, r"^not a readable PNG or JPEG image \(.+\)$"),
