@@ -116,7 +116,12 @@ def render_columns_image(columns: list[list[str]], size: int = 36, page: tuple[i
 
 def make_scanned_pdf(path: Path, pages: list[list[str]]) -> Path:
     """A PDF whose pages are A4 images of ``pages`` at 200 dpi, with no text layer."""
-    images = [render_text_image(lines, page=A4_AT_200_DPI).convert("RGB") for lines in pages]
+    return scanned_pdf_of(path, [render_text_image(lines, page=A4_AT_200_DPI) for lines in pages])
+
+
+def scanned_pdf_of(path: Path, pages: list) -> Path:
+    """A PDF of the PIL images ``pages`` (A4 at 200 dpi), with no text layer."""
+    images = [page.convert("RGB") for page in pages]
     buffer = io.BytesIO()
     images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:], resolution=200.0)
     path.write_bytes(buffer.getvalue())

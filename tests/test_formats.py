@@ -18,7 +18,16 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, make_settings
-from helpers_formats import make_docx, make_html, make_odt, make_pptx, make_scanned_pdf, render_text_image
+from helpers_formats import (
+    make_docx,
+    make_html,
+    make_odt,
+    make_pptx,
+    make_scanned_pdf,
+    render_columns_image,
+    render_text_image,
+    scanned_pdf_of,
+)
 from ingest.formats.ocr import ocr_image
 from ingest.index import open_index
 from ingest.load import LoadError, load_document
@@ -228,6 +237,34 @@ def test_ocr_character_error_rate_per_language(tmp_path):
     (out / "ocr.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     assert results["en"]["cer"] < 0.05 and results["fr"]["cer"] < 0.05
     assert results["ko"]["cer"] < 0.15
+
+
+def test_ocr_reads_a_two_column_korean_scan_column_by_column(tmp_path):
+    """Korean is read as one block (--psm 6, see ingest/formats/ocr.py), which runs across both columns
+    line by line; the gutter found in the word boxes puts the left column first."""
+    left = ["대규모 언어 모델은 방대한", "텍스트로 사전 학습됩니다.", "지식 증류는 큰 모델의", "지식을 작은 모델로 옮깁니다."]
+    right = ["검색 증강 생성은 외부", "문서를 근거로 답합니다.", "양자화는 모델의 무게를", "줄여 빠르게 만듭니다."]
+    pdf = scanned_pdf_of(tmp_path / "columns.pdf", [render_columns_image([left, right])])
+    doc = load_document(pdf, MB)
+    cer = _cer("\n".join(left + right), doc.text)
+    print(f"\nOCR ko, two columns: CER {cer:.3f}: {doc.text.strip()!r}")
+    squashed = "".join(doc.text.split())
+    assert squashed.index("대규모") < squashed.index("텍스트로") < squashed.index("검색증강") < squashed.index("줄여")
+    assert cer < 0.05
+    (ocr,) = doc.ocr_pages
+    assert max(w.left + w.width for w in ocr.words[:8]) < ocr.width / 2  # the first words are the left column's
+
+
+def test_the_column_gutter_is_found_only_between_columns():
+    from ingest.formats.ocr import _gutter
+
+    # words 40 px high, 100 px wide, 15 px spaces: five per line, eight lines
+    one_column = [(100 + 115 * w, 60 * n, 100, 40) for n in range(8) for w in range(5)]
+    assert _gutter(one_column) is None
+    two_columns = [(x + (700 if x > 400 else 0), y, w, h) for x, y, w, h in one_column]
+    cut = _gutter(two_columns)
+    assert cut is not None and 560 <= cut <= 1260
+    assert _gutter(one_column[:5] + [(1000, 0, 100, 40)]) is None  # too few words to call it a column
 
 
 def test_ocr_page_that_fails_is_reported_and_the_rest_indexed(tmp_path, small_embedder):
