@@ -251,6 +251,7 @@ def test_ocr_reads_a_two_column_korean_scan_column_by_column(tmp_path):
     squashed = "".join(doc.text.split())
     assert squashed.index("대규모") < squashed.index("텍스트로") < squashed.index("검색증강") < squashed.index("줄여")
     assert cer < 0.05
+    assert "언어 모델은 방대한" in doc.text  # words whole, as Tesseract's plain text has them, not syllable by syllable
     (ocr,) = doc.ocr_pages
     assert max(w.left + w.width for w in ocr.words[:8]) < ocr.width / 2  # the first words are the left column's
 
