@@ -118,7 +118,7 @@ def test_an_ocrd_sentence_is_boxed_on_the_scanned_page_and_on_the_image(tmp_path
     the next version) place the highlight over the cited line of the page image."""
     from helpers_formats import A4_AT_200_DPI, make_scanned_pdf, render_text_image
     from ingest.index import open_index
-    from ingest.pipeline import ingest_paths
+    from ingest.pipeline import ingest_paths, remove_documents
     from ui.viewer import viewer_html
 
     cited = "The violet otter dataset was scanned in 1987 at Lyon."
@@ -150,6 +150,9 @@ def test_an_ocrd_sentence_is_boxed_on_the_scanned_page_and_on_the_image(tmp_path
 
     html = viewer_html(ViewerTarget(poster.doc_id, None, cited), index.documents, 50_000_000, index.ocr_page)
     assert html.count('class="sr-hl"') == 1 and "data:image/png;base64," in html
+
+    remove_documents([str(docs / "later.txt")], settings)  # a removal writes a version too, boxes kept
+    assert open_index(settings.index_dir).ocr_page(scan.doc_id, 2) == page
 
 
 def test_ocr_words_locate_a_sentence_cleaned_differently():
