@@ -7,7 +7,7 @@ Layout of ``index_dir``::
     v20261123T050102-1234-ab12/
         vectors.faiss   one vector per chunk, row i = chunk row i in meta
         sentences.npy   one vector per chunk sentence, chunk by chunk in row order
-        meta.sqlite     documents and chunks (with their sentence spans)
+        meta.sqlite     documents and chunks (with their sentence spans), OCR word boxes of scanned pages
         manifest.json   counts and the embedding model id, written last
 
 A version directory is complete before CURRENT names it, so a reader never
@@ -37,7 +37,7 @@ import faiss
 import numpy as np
 
 from core.errors import UserFacingError
-from ingest.types import Chunk, IndexedDocument
+from ingest.types import Chunk, IndexedDocument, OcrPage
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,28 @@ class Index:
 
     def document_of(self, chunk: Chunk) -> IndexedDocument:
         return self.documents[chunk.doc_id]
+
+    def ocr_page(self, doc_id: str, page: int) -> OcrPage | None:
+        """The words OCR read on ``page`` of the document, None when that page was not OCR'd."""
+        rows = self._ocr_rows("WHERE doc_id = ? AND page = ?", (doc_id, page))
+        return OcrPage.from_json(*rows[0][1:]) if rows else None
+
+    def ocr_pages_of(self, doc_ids: list[str]) -> dict[str, list[OcrPage]]:
+        """The OCR'd pages of these documents, to carry them into the next version."""
+        wanted, found = set(doc_ids), {}
+        for doc_id, *fields in self._ocr_rows("ORDER BY doc_id, page", ()):
+            if doc_id in wanted:
+                found.setdefault(doc_id, []).append(OcrPage.from_json(*fields))
+        return found
+
+    def _ocr_rows(self, clause: str, params: tuple) -> list[tuple]:
+        """Rows of the ocr_pages table, read from disk when asked (a long scan's words are not held in
+        memory); none in a version written before OCR boxes were kept."""
+        try:
+            with sqlite3.connect((self.path / "meta.sqlite").resolve().as_uri() + "?mode=ro", uri=True) as db:
+                return db.execute(f"SELECT doc_id, page, width, height, words FROM ocr_pages {clause}", params).fetchall()
+        except sqlite3.OperationalError:  # no such table
+            return []
 
 
 def current_version(index_dir: Path) -> str | None:
@@ -198,8 +220,11 @@ def write_version(
     vectors: np.ndarray,
     embedding_model: str,
     sentence_vectors: np.ndarray,
+    ocr_pages: dict[str, list[OcrPage]] | None = None,
 ) -> str:
-    """Write a complete new version and make it live atomically; returns its name."""
+    """Write a complete new version and make it live atomically; returns its name.
+
+    ``ocr_pages`` maps a document id to the word boxes of its OCR'd pages."""
     if len(chunks) != len(vectors):
         raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
     if sentence_starts(chunks)[-1] != len(sentence_vectors):
@@ -213,7 +238,7 @@ def write_version(
         dim = vectors.shape[1] if len(vectors) else 0
         faiss.write_index(build_vector_index(vectors, dim or 1), str(staging / "vectors.faiss"))
         np.save(staging / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
-        _write_meta(staging / "meta.sqlite", documents, chunks)
+        _write_meta(staging / "meta.sqlite", documents, chunks, ocr_pages or {})
         manifest = {
             "version": name,
             "created": time.time(),
@@ -256,7 +281,8 @@ def _io_reason(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
-def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk]) -> None:
+def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk],
+                ocr_pages: dict[str, list[OcrPage]]) -> None:
     db = sqlite3.connect(path)
     try:
         with db:
@@ -284,6 +310,12 @@ def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk
                      json.dumps([list(span) for span in c.sentences]))
                     for row, c in enumerate(chunks)
                 ],
+            )
+            db.execute("CREATE TABLE ocr_pages (doc_id TEXT REFERENCES documents, page INTEGER, width INTEGER, "
+                       "height INTEGER, words TEXT, PRIMARY KEY (doc_id, page))")
+            db.executemany(
+                "INSERT INTO ocr_pages VALUES (?, ?, ?, ?, ?)",
+                [(doc_id, p.page, p.width, p.height, p.to_json()) for doc_id, pages in ocr_pages.items() for p in pages],
             )
     finally:
         db.close()

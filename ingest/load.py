@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ingest.formats import image, pdf, plain, slides, web, word
+from ingest.formats import image, opendoc, pdf, plain, slides, web, word
 from ingest.formats.base import Extracted, LoadError, PageProgress
 from ingest.formats.plain import decode_text
 from ingest.types import Document
@@ -29,7 +29,7 @@ __all__ = ["LoadError", "decode_text", "load_document", "check_file", "read_mani
 log = logging.getLogger(__name__)
 
 READERS: dict[str, Callable[..., Extracted]] = {
-    suffix: module.read for module in (plain, pdf, word, slides, web, image) for suffix in module.SUFFIXES
+    suffix: module.read for module in (plain, pdf, word, opendoc, slides, web, image) for suffix in module.SUFFIXES
 }
 SUPPORTED_SUFFIXES = set(READERS)
 MANIFEST_NAME = "manifest.json"
@@ -113,7 +113,8 @@ def load_document(
     ocr_timeout_s: float = 120.0,
     progress: PageProgress | None = None,
 ) -> Document:
-    """Load and clean one file with its format's reader. Raises LoadError with a one-line reason.
+    """Load and clean one file with its format's reader. Raises LoadError with a one-line reason
+    (also when the file's size or modification time changed while it was read: a half-written copy).
 
     ``progress`` gets (done, total) pages where a format reads page by page (OCR of scans);
     each OCR run stops after ``ocr_timeout_s`` seconds, and its page is listed in ``problems``.
@@ -121,9 +122,14 @@ def load_document(
     meta = meta or SourceMeta()
     check_file(path, max_bytes)
     try:
+        before = path.stat()
         raw = path.read_bytes()
+        after = path.stat()
     except OSError as exc:
         raise LoadError(f"cannot read file ({exc.strerror or exc})") from exc
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or len(raw) != after.st_size:
+        raise LoadError("the file changed while it was being read (still being written?); it is read again "
+                        "at the next ingest")
     reader = READERS[path.suffix.lower()]
     got = reader(raw, ocr_timeout_s=ocr_timeout_s, progress=progress)
     text = got.text
@@ -141,11 +147,12 @@ def load_document(
         pages=got.starts,
         location_kind=got.location_kind,
         problems=got.problems,
+        ocr_pages=got.ocr_pages,
     )
 
 
 def _guess_title(text: str, path: Path) -> str:
-    if path.suffix.lower() in {".md", ".markdown", ".docx", ".html", ".htm", ".pptx"} and (m := _MD_HEADING.search(text)):
+    if path.suffix.lower() in {".md", ".markdown", ".docx", ".odt", ".html", ".htm", ".pptx"} and (m := _MD_HEADING.search(text)):
         return m.group(1).strip()[:_TITLE_MAX]
     for line in text.splitlines():
         line = line.strip()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
+from core.errors import UserFacingError
 from core.language import document_languages
 from core.progress import TqdmProgress
 from core.settings import Settings
@@ -54,6 +56,10 @@ log = logging.getLogger(__name__)
 
 # (stage, done, total); stages: "scan", "load", "ocr" (pages of one scanned file), "embed", "write"
 IngestProgress = Callable[[str, int, int], None]
+
+
+class IngestCancelled(UserFacingError, RuntimeError):
+    """The ingest was cancelled; nothing was written and the previous version is still live."""
 
 
 @dataclass(frozen=True)
@@ -111,10 +117,22 @@ def ingest_paths(
     embedder: Embedder | None = None,
     progress: IngestProgress | None = None,
     rebuild: bool = False,
+    cancel: threading.Event | None = None,
 ) -> IngestReport:
-    """Bring the index in line with ``paths``; see the module docstring."""
+    """Bring the index in line with ``paths``; see the module docstring.
+
+    Setting ``cancel`` stops the ingest at the next file, scanned page or embedding batch with
+    IngestCancelled (Ctrl-C's KeyboardInterrupt stops it the same way): nothing is written, the
+    lock is released and the previous version stays live.
+    """
     started = time.monotonic()
-    progress = progress or (lambda stage, done, total: None)
+    report_progress = progress or (lambda stage, done, total: None)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if cancel is not None and cancel.is_set():
+            raise IngestCancelled("ingest cancelled; nothing was written, the previous index is still live")
+        report_progress(stage, done, total)
+
     index_dir = settings.index_dir
     with IngestLock(index_dir):
         collect_garbage(index_dir)
@@ -237,11 +255,13 @@ def ingest_paths(
             all_vectors, kept_sentence_vectors = new_vectors, []
         all_sentence_vectors = np.concatenate(kept_sentence_vectors + [new_sentence_vectors])
         progress("write", 0, 1)
+        ocr_pages = previous.ocr_pages_of(sorted(kept_ids)) if previous and kept_ids else {}
+        ocr_pages.update({doc.doc_id: list(doc.ocr_pages) for doc in loaded if doc.ocr_pages})
         version = write_version(
-            index_dir, kept + new_docs, all_chunks, all_vectors, embedder.model_id, all_sentence_vectors
+            index_dir, kept + new_docs, all_chunks, all_vectors, embedder.model_id, all_sentence_vectors, ocr_pages
         )
         collect_garbage(index_dir)
-        progress("write", 1, 1)
+        report_progress("write", 1, 1)  # the version is live: too late to cancel
         return IngestReport(**report_kwargs, chunks=len(all_chunks), embedded=embedded,
                             seconds=time.monotonic() - started, version=version)
 
@@ -263,6 +283,7 @@ def remove_documents(sources: Iterable[str], settings: Settings) -> IngestReport
                 index.vectors_of(rows),
                 index.embedding_model,
                 np.concatenate([index.sentence_vectors_of(i) for i in rows] + [np.zeros((0, index.dim), np.float32)]),
+                index.ocr_pages_of([d for d in index.documents if d not in gone_ids]),
             )
             collect_garbage(settings.index_dir)
         else:

@@ -3,9 +3,40 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from core.text import one_line, printable
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    """A word OCR read, with its box in pixels of the page image and the number of its line."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    line: int
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """The words OCR read on one page (1-based) of a scan or image, kept so the viewer can highlight them."""
+
+    page: int
+    width: int  # the OCR'd image, in pixels
+    height: int
+    words: tuple[OcrWord, ...]
+
+    def to_json(self) -> str:
+        return json.dumps([[w.text, w.left, w.top, w.width, w.height, w.line] for w in self.words],
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, page: int, width: int, height: int, raw: str) -> "OcrPage":
+        return cls(page, width, height, tuple(OcrWord(*w) for w in json.loads(raw)))
 
 
 @dataclass(frozen=True)
@@ -16,6 +47,7 @@ class Document:
     offset 0); it is empty for text files. ``location_kind`` names what ``pages`` counts
     ("page", "slide"; "" when passages are located by section heading). ``problems`` lists
     parts that could not be read (a page OCR gave up on) while the rest was loaded.
+    ``ocr_pages`` holds the words OCR read on scanned pages, with their boxes.
     """
 
     doc_id: str
@@ -28,6 +60,7 @@ class Document:
     pages: tuple[int, ...] = ()
     location_kind: str = ""
     problems: tuple[str, ...] = ()
+    ocr_pages: tuple[OcrPage, ...] = ()  # word boxes of the pages read by OCR
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number containing ``offset``, or None for non-paged text."""

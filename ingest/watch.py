@@ -5,7 +5,8 @@ fallback) is maintained and batches events itself: ``debounce`` collects every c
 none has come for ``Settings.watch_quiet_ms``, so a file still being copied is read once, when
 it is complete. Each batch runs the ordinary ``ingest_paths``: the same lock, the same atomic
 versions, the same one-line failures; a batch that fails as a whole (the index locked by
-another ingest) is reported and the next change tries again.
+another ingest) is reported and the next change tries again. Setting ``stop_event`` also
+cancels an ingest under way (a long scan) at its next page, leaving the previous version live.
 
 Example:
     >>> watch_and_ingest([Path("corpus")], settings, on_report=print)  # doctest: +SKIP
@@ -67,7 +68,7 @@ def watch_and_ingest(
             log.info("%d change(s) seen; re-ingesting", len(changes))
         first = False
         try:
-            report = ingest_paths(roots, settings, embedder=embedder, progress=progress)
+            report = ingest_paths(roots, settings, embedder=embedder, progress=progress, cancel=stop_event)
         except UserFacingError as exc:
             log.error("ingest failed: %s", exc)
             continue

@@ -5,12 +5,14 @@ documents escaped with the sentence marked."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from conftest import make_settings
 from helpers_ingest import make_pdf
 from ingest.types import Chunk, IndexedDocument
 from ui.handlers import ViewerHandler
-from ui.viewer import ViewerTarget, render_pdf_page, text_html
+from ingest.types import OcrPage
+from ui.viewer import ViewerTarget, ocr_boxes, ocr_sentence_words, render_pdf_page, text_html
 from ui_fixtures import StubPipeline
 
 # make_pdf: Helvetica 11 pt, 14 pt leading, first baseline at y=780 on a 595 x 842 page.
@@ -104,3 +106,62 @@ def test_a_reference_to_an_earlier_turn_is_looked_up_in_the_saved_conversation(t
     assert saved.source_reference(missing, cid, "") == missing
     assert saved.source_reference(json.dumps({"turn": 1, "n": 1}), cid, "someone else") != saved.source_reference(
         json.dumps({"turn": 1, "n": 1}), cid, "")
+
+
+def _box_holds(boxes, left_px: float, top_px: float, size: tuple[int, int]) -> bool:
+    x, y = 100 * left_px / size[0], 100 * top_px / size[1]
+    return any(b.left <= x <= b.left + b.width and b.top <= y <= b.top + b.height for b in boxes)
+
+
+def test_an_ocrd_sentence_is_boxed_on_the_scanned_page_and_on_the_image(tmp_path, small_embedder):
+    """Scans have no text layer: the word boxes OCR found at ingest (kept in the index, and carried into
+    the next version) place the highlight over the cited line of the page image."""
+    from helpers_formats import A4_AT_200_DPI, make_scanned_pdf, render_text_image
+    from ingest.index import open_index
+    from ingest.pipeline import ingest_paths, remove_documents
+    from ui.viewer import viewer_html
+
+    cited = "The violet otter dataset was scanned in 1987 at Lyon."
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    make_scanned_pdf(docs / "scan.pdf", [["A cover page for the scanned report."],
+                                         ["Opening line of the second page.", cited, "A closing line."]])
+    render_text_image(["A first line on the poster.", cited]).save(docs / "poster.png")
+    settings = make_settings(tmp_path / "data", embedding_model="all-minilm-l6-v2")
+    assert ingest_paths([docs], settings, embedder=small_embedder).ok
+    (docs / "later.txt").write_text("A text file added later keeps the scans' boxes in the new version.\n")
+    assert ingest_paths([docs], settings, embedder=small_embedder).added  # the scans are kept, not re-read
+    index = open_index(settings.index_dir)
+    by_name = {Path(d.source).name: d for d in index.documents.values()}
+    scan, poster = by_name["scan.pdf"], by_name["poster.png"]
+    assert index.ocr_page(scan.doc_id, 1) and index.ocr_page(scan.doc_id, 3) is None
+
+    page = index.ocr_page(scan.doc_id, 2)
+    boxes = ocr_boxes(page, cited)
+    assert len(boxes) == 1, boxes  # one line
+    # render_text_image: the text starts 150 px from the left and top, lines 57.6 px apart, 36 px font
+    assert _box_holds(boxes, 150 + 30, 150 + 57.6 + 18, A4_AT_200_DPI)
+    assert not _box_holds(boxes, 150 + 30, 150 + 18, A4_AT_200_DPI)  # not the line above
+
+    html = viewer_html(ViewerTarget(scan.doc_id, 2, cited, 2), index.documents, 50_000_000, index.ocr_page)
+    assert html.count('class="sr-hl"') == 1 and 'data-page="2"' in html
+    plain = viewer_html(ViewerTarget(scan.doc_id, 2, cited, 2), index.documents, 50_000_000)
+    assert 'class="sr-hl"' not in plain  # without the boxes, the scan has nothing to highlight
+
+    html = viewer_html(ViewerTarget(poster.doc_id, None, cited), index.documents, 50_000_000, index.ocr_page)
+    assert html.count('class="sr-hl"') == 1 and "data:image/png;base64," in html
+
+    remove_documents([str(docs / "later.txt")], settings)  # a removal writes a version too, boxes kept
+    assert open_index(settings.index_dir).ocr_page(scan.doc_id, 2) == page
+
+
+def test_ocr_words_locate_a_sentence_cleaned_differently():
+    from ingest.types import OcrWord
+
+    words = tuple(OcrWord(t, 10 * i, 100 * line, 8, 20, line) for i, (t, line) in enumerate(
+        [("Intro", 1), ("대규모", 2), ("언어", 2), ("모델은", 2), ("증-", 2), ("류를", 3), ("씁니다.", 3), ("End", 4)]))
+    assert [w.text for w in ocr_sentence_words(words, "대규모 언어모델은 증류를 씁니다.")] == \
+        ["대규모", "언어", "모델은", "증-", "류를", "씁니다."]  # found by its first and last characters
+    assert ocr_sentence_words(words, "Absent sentence") == ()
+    page = OcrPage(1, 1000, 1000, words)
+    assert len(ocr_boxes(page, "언어 모델은 증-류를")) == 2  # two lines, two boxes

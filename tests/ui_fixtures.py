@@ -97,7 +97,8 @@ class StubPipeline:
         self.hits = [Hit(chunk=chunk, document=doc, score=0.7 - 0.01 * i, dense=0.7, row=i)
                      for i, (doc, chunk) in enumerate(passages)]
         self.hit = self.hits[0]
-        self._index = SimpleNamespace(documents={doc.doc_id: doc for doc, _ in passages}, version="stub-v1")
+        self._index = SimpleNamespace(documents={doc.doc_id: doc for doc, _ in passages}, version="stub-v1",
+                                      ocr_page=lambda doc_id, page: None)
 
     def retriever(self):
         from types import SimpleNamespace

@@ -438,8 +438,8 @@ class ViewerHandler:
 
     def _show(self, target: ViewerTarget, language: str) -> ViewerView:
         try:
-            documents = self.service.retriever().index.documents
-            html = viewer_html(target, documents, int(self.settings.max_file_mb * 1e6))
+            index = self.service.retriever().index
+            html = viewer_html(target, index.documents, int(self.settings.max_file_mb * 1e6), index.ocr_page)
         except (ViewerError, IndexStoreError) as exc:
             return ViewerView(render.notice_markdown(i18n.error_text(str(exc), language)), None)
         return ViewerView(html, target.to_json())

@@ -2,8 +2,10 @@
 
 A PDF page is rendered to a PNG on the server (pypdfium2, no browser-side PDF library, so
 the page works offline) and the sentence's text boxes on that page are drawn over it as
-highlight boxes (positions in percent of the page). A text or Markdown document is shown as
-escaped text with the sentence marked; the page scrolls the mark into view.
+highlight boxes (positions in percent of the page). A scanned page has no text to search: the
+word boxes OCR found at ingest (kept in the index) locate the sentence instead, on the page or
+on an image (PNG, JPEG) shown as its one page. A text or Markdown document is shown as escaped
+text with the sentence marked; the page scrolls the mark into view.
 
 Only documents in the live index are opened (by their id), never a path sent by the page.
 
@@ -20,20 +22,27 @@ import io
 import json
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from core.errors import UserFacingError
+from ingest.formats.image import SUFFIXES as IMAGE_SUFFIXES
 from ingest.formats.pdf import SUFFIXES as PDF_SUFFIXES
 from ingest.load import LoadError, load_document
-from ingest.types import IndexedDocument
+from ingest.types import IndexedDocument, OcrPage, OcrWord
 from ui.render import esc
 
 log = logging.getLogger(__name__)
 
 RENDER_SCALE = 1.6  # 595 pt wide A4 → 952 px: sharp in a 500-700 px wide panel, ~150 KB PNG
 _WORDS = 6  # a sentence not found whole is located by its first and last words
+_EDGE_CHARS = 12  # ... and in OCR'd words by its first and last characters (at most a third of it)
+IMAGE_WIDTH = 1000  # an image shown as a page is scaled down to this width (pixels)
+
+# (doc_id, page) -> the words OCR read on that page, or None (``Index.ocr_page``)
+OcrLookup = Callable[[str, int], "OcrPage | None"]
 
 
 class ViewerError(UserFacingError):
@@ -149,6 +158,65 @@ def render_pdf_page(path: Path, page: int, sentence: str) -> PdfPage:
         pdf.close()
 
 
+def _squashed(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+
+
+def ocr_sentence_words(words: tuple[OcrWord, ...], sentence: str) -> tuple[OcrWord, ...]:
+    """The OCR'd words that make up ``sentence``: the whole sentence, else from its first characters to
+    its last (cleaning joined line-end hyphens); compared without whitespace (Tesseract spaces Hangul freely)."""
+    target = _squashed(sentence)
+    joined, owner = "", []
+    for i, word in enumerate(words):
+        piece = _squashed(word.text)
+        joined += piece
+        owner += [i] * len(piece)
+    if not target:
+        return ()
+    start = joined.find(target)
+    if start >= 0:
+        end = start + len(target)
+    else:
+        edge = min(_EDGE_CHARS, max(4, len(target) // 3))
+        head, tail = target[:edge], target[-edge:]
+        start = joined.find(head)
+        if start < 0:
+            return ()
+        found = joined.find(tail, start)
+        end = found + len(tail) if found >= 0 else start + len(head)
+    return words[owner[start]: owner[end - 1] + 1]
+
+
+def ocr_boxes(page: OcrPage, sentence: str) -> tuple[Box, ...]:
+    """One highlight box per OCR'd line that ``sentence`` covers, in percent of the page."""
+    lines: dict[int, list[OcrWord]] = {}
+    for word in ocr_sentence_words(page.words, sentence):
+        lines.setdefault(word.line, []).append(word)
+    boxes = []
+    for words in lines.values():
+        left, top = min(w.left for w in words), min(w.top for w in words)
+        right, bottom = max(w.left + w.width for w in words), max(w.top + w.height for w in words)
+        boxes.append(Box(100 * left / page.width, 100 * top / page.height,
+                         100 * (right - left) / page.width, 100 * (bottom - top) / page.height))
+    return tuple(boxes)
+
+
+def render_image_page(path: Path, ocr: OcrPage | None, sentence: str) -> PdfPage:
+    """An image file as a one-page PNG, with ``sentence``'s OCR'd boxes."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            if image.width > IMAGE_WIDTH:
+                image = image.resize((IMAGE_WIDTH, round(image.height * IMAGE_WIDTH / image.width)))
+            out = io.BytesIO()
+            image.convert("RGB").save(out, format="PNG")
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise ViewerError(f"{path.name}: cannot show the image ({exc})") from exc
+    return PdfPage(out.getvalue(), 1, 1, ocr_boxes(ocr, sentence) if ocr and sentence else ())
+
+
 def _pdf_html(document: IndexedDocument, rendered: PdfPage) -> str:
     data = base64.b64encode(rendered.png).decode("ascii")
     boxes = "".join(
@@ -177,8 +245,11 @@ def text_html(document: IndexedDocument, text: str, sentence: str) -> str:
             f'<div class="sr-text">{body}</div></div>')
 
 
-def viewer_html(target: ViewerTarget, documents: Mapping[str, IndexedDocument], max_bytes: int) -> str:
-    """The viewer's HTML for ``target``; raises ViewerError with a one-line reason."""
+def viewer_html(target: ViewerTarget, documents: Mapping[str, IndexedDocument], max_bytes: int,
+                ocr_page: OcrLookup = lambda doc_id, page: None) -> str:
+    """The viewer's HTML for ``target``; raises ViewerError with a one-line reason.
+
+    ``ocr_page`` gives the word boxes OCR found on a page (``Index.ocr_page``)."""
     document = documents.get(target.doc_id)
     if document is None:
         raise ViewerError("this document is no longer in the index")
@@ -188,7 +259,12 @@ def viewer_html(target: ViewerTarget, documents: Mapping[str, IndexedDocument], 
     if path.suffix.lower() in PDF_SUFFIXES:
         page = target.page or 1
         sentence = target.sentence if page == target.cited_page else ""
-        return _pdf_html(document, render_pdf_page(path, page, sentence))
+        rendered = render_pdf_page(path, page, sentence)
+        if sentence and not rendered.boxes and (ocr := ocr_page(document.doc_id, page)):
+            rendered = replace(rendered, boxes=ocr_boxes(ocr, sentence))
+        return _pdf_html(document, rendered)
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return _pdf_html(document, render_image_page(path, ocr_page(document.doc_id, 1), target.sentence))
     try:
         text = load_document(path, max_bytes).text
     except LoadError as exc:

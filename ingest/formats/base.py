@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from core.errors import UserFacingError
+from ingest.types import OcrPage
 
 # (done, total) pages: the slow step of a long scan is OCR, reported page by page.
 PageProgress = Callable[[int, int], None]
@@ -27,6 +28,7 @@ class Extracted:
     ``starts`` holds the character offset where each page (PDF, scan) or slide (PPTX) begins;
     ``location_kind`` says which ("page", "slide"), or is "" for text located by section heading.
     ``problems`` lists parts that could not be read (a page OCR gave up on), each one line.
+    ``ocr_pages`` holds the words (with boxes) of the pages read by OCR.
     """
 
     text: str
@@ -34,6 +36,7 @@ class Extracted:
     starts: tuple[int, ...] = ()
     location_kind: str = ""
     problems: tuple[str, ...] = ()
+    ocr_pages: tuple[OcrPage, ...] = ()
 
 
 def joined_pages(page_texts: list[str]) -> tuple[str, tuple[int, ...]]:

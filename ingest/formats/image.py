@@ -21,7 +21,7 @@ def read(raw: bytes, *, ocr_timeout_s: float, progress: PageProgress | None = No
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise LoadError(f"not a readable PNG or JPEG image ({str(exc)[:120]})") from exc
     try:
-        text = ocr_image(image, ocr_timeout_s)
+        text, words = ocr_image(image, ocr_timeout_s)
     except OcrFailure as exc:
         raise LoadError(f"OCR failed ({exc})") from exc
     if progress:
@@ -29,4 +29,4 @@ def read(raw: bytes, *, ocr_timeout_s: float, progress: PageProgress | None = No
     (text,) = clean_pages([text])
     if not LETTER.search(text):
         raise LoadError("no text found in the image (OCR read none)")
-    return Extracted(text=text)
+    return Extracted(text=text, ocr_pages=(words,))

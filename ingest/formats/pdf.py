@@ -26,13 +26,15 @@ def read(raw: bytes, *, ocr_timeout_s: float, progress: PageProgress | None = No
     page_texts, title = _text_layer(raw)
     progress = progress or (lambda done, total: None)
     problems: list[str] = []
+    ocr_pages = []
     total = len(page_texts)
     for i, text in enumerate(page_texts):
         progress(i, total)
         if LETTER.search(text):
             continue
         try:  # no text layer: a scanned page (or a blank one, which OCR reads as nothing)
-            page_texts[i] = ocr_image(render_pdf_page(raw, i), ocr_timeout_s)
+            page_texts[i], words = ocr_image(render_pdf_page(raw, i), ocr_timeout_s, page=i + 1)
+            ocr_pages.append(words)
         except OcrFailure as exc:
             problems.append(f"page {i + 1}: OCR failed ({exc}); the other pages were indexed")
             log.warning("page %d: OCR failed (%s)", i + 1, exc)
@@ -43,7 +45,8 @@ def read(raw: bytes, *, ocr_timeout_s: float, progress: PageProgress | None = No
         reason = f"; {problems[0]}" if problems else ""
         raise LoadError(f"PDF has no text ({pages}; no text layer and OCR read none{reason})")
     text, starts = joined_pages(page_texts)
-    return Extracted(text=text, title=title, starts=starts, location_kind="page", problems=tuple(problems))
+    return Extracted(text=text, title=title, starts=starts, location_kind="page", problems=tuple(problems),
+                     ocr_pages=tuple(ocr_pages))
 
 
 def _text_layer(raw: bytes) -> tuple[list[str], str]:
