@@ -487,8 +487,8 @@ def _fail_numpy(monkeypatch):
 def _fail_sqlite(monkeypatch):
     real = index_mod._write_meta
 
-    def write_meta(path, documents, chunks):
-        real(path, documents[: len(documents) // 2], chunks[: len(chunks) // 2])
+    def write_meta(path, documents, chunks, *rest):
+        real(path, documents[: len(documents) // 2], chunks[: len(chunks) // 2], *rest)
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(index_mod, "_write_meta", write_meta)
