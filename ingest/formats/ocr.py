@@ -11,7 +11,7 @@ boxes are kept with the document, so the viewer can highlight an OCR'd sentence 
 
 Example:
     >>> text, words = ocr_image(Image.open("scan.png"), timeout_s=60)  # doctest: +SKIP
-    >>> text
+    >>> text  # doctest: +SKIP
     '대규모 언어 모델은 ...'
 """
 
