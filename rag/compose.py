@@ -65,7 +65,8 @@ _QUOTES = 3
 # A further quote only while the answer stays this short (a longer one is passed over for a shorter
 # one): answers, not dumps of evidence. On the 118 dev questions, 300 characters met the length target
 # (p50 260) but stated fewer facts than 450 (p50 363): every fact 0.392 against 0.412, none 0.289
-# against 0.237; later quotes hold facts a long lead leaves no room for (docs/EVALUATION.md).
+# against 0.237; later quotes hold facts a long lead leaves no room for. Each of 5 cross-validation
+# folds chooses 450 too (scripts/cv_option_choice.py, docs/EVALUATION.md).
 _MAX_ANSWER_CHARS = 450
 _TRANSLATION_TOKENS = 160
 _SAME_LANGUAGE_MARGIN = 0.1

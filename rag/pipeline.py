@@ -3,7 +3,7 @@
 question (rag.question) → retrieve (rag.retrieve) → evidence (rag.evidence) → answerability
 (rag.answerability: refuse before the model runs) → draft (rag.draft: the model's reply and its
 retry policy) → verify (rag.verify: drop what nothing shown states, match claims to passages) →
-lead check (rag.verdict: a reply that only restates the question is dropped) → compose
+lead check (rag.lead: a reply that only restates the question is dropped) → compose
 (rag.compose: the verified reply as a lead, then the best evidence sentences in the
 question's language) → Answer.
 
@@ -41,7 +41,7 @@ from rag.prompt import build_messages, fit_prompt
 from rag.question import Question, prepare_question
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
-from rag.verdict import lead_fault
+from rag.lead import lead_fault
 from rag.verify import checked_text, source_passages, verified_citations
 
 log = logging.getLogger(__name__)

@@ -70,23 +70,14 @@ def _write_formats(folder: Path) -> dict[str, tuple[str, str]]:
     }
 
 
-def test_docx_headings_become_sections_and_tables_rows(tmp_path):
-    path = make_docx(tmp_path / "r.docx", "Budget results", "The budget was 4,700 euros.",
-                     [["Model", "Score"], ["Alpha", "91"]])
+@pytest.mark.parametrize("make, name, title", [(make_docx, "r.docx", "Generated Word report"),
+                                               (make_odt, "n.odt", "Generated OpenDocument notes")])
+def test_office_headings_become_sections_and_tables_rows(tmp_path, make, name, title):
+    path = make(tmp_path / name, "Budget results", "The budget was 4,700 euros.", [["Model", "Score"], ["Alpha", "91"]])
     doc = load_document(path, MB)
-    assert doc.title == "Generated Word report"
+    assert doc.title == title
     assert "# Budget results\nThe budget was 4,700 euros.\n" in doc.text
     assert "Model | Score\nAlpha | 91" in doc.text
-    assert doc.location_kind == "" and doc.pages == ()
-
-
-def test_odt_headings_become_sections_and_tables_rows(tmp_path):
-    path = make_odt(tmp_path / "n.odt", "Harbour survey", "The survey counted 83 boats.",
-                    [["Harbour", "Boats"], ["North", "51"]])
-    doc = load_document(path, MB)
-    assert doc.title == "Generated OpenDocument notes"
-    assert "# Harbour survey\nThe survey counted 83 boats.\n" in doc.text
-    assert "Harbour | Boats\nNorth | 51" in doc.text
     assert doc.location_kind == "" and doc.pages == ()
 
 

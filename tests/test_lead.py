@@ -1,10 +1,10 @@
-"""rag.verdict: the verdict an answer opens with, and when a verified reply may not lead the answer."""
+"""rag.lead: the verdict an answer opens with, and when a verified reply may not lead the answer."""
 
 from __future__ import annotations
 
 import pytest
 
-from rag.verdict import lead_fault, lead_verdict
+from rag.lead import lead_fault, lead_verdict
 
 
 @pytest.mark.parametrize("text, language, expected", [
