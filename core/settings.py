@@ -74,6 +74,7 @@ class Settings:
     # 0.196 against 0.237, mean share of facts 0.589 against 0.570, every fact 0.412 both, cited-gold
     # 0.845 against 0.835; the price is about 90 more prompt tokens, first token p50 4.3 s against 3.4 s
     # on the shared 2-core machine, and longer leads (answer p50 403 characters against 363).
+    # Chosen in each of 5 cross-validation folds as well (scripts/cv_option_choice.py).
     evidence_sentences: int = 6
     max_answer_tokens: int = 200
     # Best evidence sentence below this: the documents do not answer. With a term of the question (a model,
