@@ -50,6 +50,9 @@ class Settings:
 
     # Models: a registered name (see core.models) or a local path.
     embedding_model: str = "embeddinggemma-300m"
+    # torch: the sentence-transformers fp32 reference; onnx / onnx-int8: the same model exported
+    # locally to ONNX Runtime (fp32 / int8 weights), cached under <cache_dir>/models/exported.
+    embedding_backend: str = "onnx-int8"
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     llm_url: str = ""  # an OpenAI-compatible server; empty = in-process llama.cpp
     llm_api_key: str = ""
