@@ -1,8 +1,8 @@
 """Sentence-transformers embeddings with a content-addressed cache.
 
 The transformer runs either in torch (``SURVEY_RAG_EMBEDDING_BACKEND=torch``, the reference fp32
-path) or as an ONNX Runtime session exported locally from the same model folder (``onnx``: fp32,
-``onnx-int8``: int8 weights, the default; see ingest/onnx_export.py); tokenisation, pooling and
+path) or as an ONNX Runtime session exported locally from the same model folder (``onnx``: fp32, the default,
+``onnx-int8``: int8 weights; see ingest/onnx_export.py); tokenisation, pooling and
 the model's dense layers are the same sentence-transformers modules either way.
 Passages are embedded with the model's document prompt and questions with its
 query prompt (EmbeddingGemma defines both); vectors are L2-normalised so inner

@@ -7,8 +7,9 @@ under ``<cache>/models/exported/`` with a manifest holding its SHA-256. Nothing 
 export reads only the verified model folder. Every later load checks the hash again, like the other
 model files; a failed check or an interrupted export is rebuilt, never used.
 
-Measured on 2 AVX-512 cores (docs/BENCHMARKS.md): the int8 session embeds passages several times
-faster than torch fp32 while keeping the dev-set retrieval metrics (docs/EVALUATION.md).
+The int8 export of EmbeddingGemma fails the probe check (mean token cosine 0.909, measured: its large
+activations do not survive per-tensor dynamic quantisation), so its default is the fp32 export; the
+int8 one passes for MiniLM (0.979).
 
 Example:
     >>> path = exported_model(model_folder, "model:0123456789ab", "onnx-int8", settings)  # doctest: +SKIP
@@ -36,7 +37,7 @@ ONNX_BACKENDS = ("onnx", "onnx-int8")
 MODEL_FILE = "model.onnx"
 MANIFEST = "manifest.json"
 # Token embeddings of the exported model must stay this close (mean cosine over real tokens) to the
-# torch model's on the probe sentences; int8 measured 0.99+ for EmbeddingGemma and MiniLM.
+# torch model's on the probe sentences (measured: fp32 export 0.9999+, int8 MiniLM 0.979, int8 EmbeddingGemma 0.909).
 MIN_PROBE_COSINE = 0.97
 PROBES = (
     "Large language models are trained on web-scale text.",

@@ -113,7 +113,7 @@ def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: flo
         ingest=IngestTimes(cold=ingest_run, no_change=IngestRun(5, 417, 0, no_change_s, None),
                            one_changed=IngestRun(5, 417, 2, 3.0, 0.67), changed_document="a.txt",
                            corpus_index=ingest_run, corpus_index_from_cache=False),
-        embedding=EmbeddingSpeed(backend="onnx-int8", passages=32, tokens_per_passage=170.0, passages_per_s=speed,
+        embedding=EmbeddingSpeed(backend="onnx", passages=32, tokens_per_passage=170.0, passages_per_s=speed,
                                  tokens_per_s=speed * 170, fp32_passages_per_s=2.0, speedup_vs_fp32=speed / 2.0,
                                  fp32_gflops=150.0, transformer_params=100_000_000, fp32_bound_passages_per_s=4.4),
         query_embedding_ms=s(30.0, 45.0),
@@ -142,9 +142,9 @@ def test_table_states_targets_and_whether_they_are_met():
     assert _by_metric(rows, "retrieval dense ms p50 / p95, synthetic").target == ""
     assert _by_metric(rows, "generation").met == "yes"  # 89% of the bound
     assert _by_metric(rows, "peak RSS while chatting").met == "yes"
-    assert _by_metric(rows, "embedding (onnx-int8) vs torch fp32").met == "yes"  # 6 / 2 passages/s = 3 ×
+    assert _by_metric(rows, "embedding (onnx) vs torch fp32").met == "yes"  # 6 / 2 passages/s = 3 ×
     failing = table_rows(_result(no_change_s=2.5, uncached_p50=401, speed=4.0))
-    assert _by_metric(failing, "embedding (onnx-int8) vs torch fp32").met == "NO"  # 2 ×
+    assert _by_metric(failing, "embedding (onnx) vs torch fp32").met == "NO"  # 2 ×
     assert _by_metric(failing, "re-ingest, no change").met == "NO"
     assert _by_metric(failing, "uncached prompt tokens").met == "NO"
 
@@ -302,7 +302,7 @@ def test_quick_bench_writes_sane_json(tmp_path, corpus_settings):
     assert list(r["stages"]) == ["copy bandwidth", "model loads", "ingest", "query embedding", "embedding speed",
                                  "retrieval (corpus)", "answers", "synthetic index"]
     e = r["embedding"]
-    assert e["backend"] == "onnx-int8" and e["passages"] == 8
+    assert e["backend"] == "onnx" and e["passages"] == 8
     assert e["speedup_vs_fp32"] == pytest.approx(e["passages_per_s"] / e["fp32_passages_per_s"])
     assert 50e6 < e["transformer_params"] < 200e6  # EmbeddingGemma's ~100M without its token table
     assert e["fp32_gflops"] > 0 and e["tokens_per_s"] > e["passages_per_s"]
