@@ -117,13 +117,15 @@ def _export(model_path: Path, out: Path, quantise: bool) -> float:
     model = AutoModel.from_pretrained(str(model_path), attn_implementation="eager", local_files_only=True).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(model_path), local_files_only=True)
     wrapper = _token_embeddings_module(model)
+    # Traced on two short probes, checked on all of them: a shape the trace baked in shows as a mismatch.
+    traced = tokenizer(list(PROBES[:2]), padding=True, return_tensors="pt")
     probe = tokenizer(list(PROBES), padding=True, truncation=True, max_length=512, return_tensors="pt")
     inputs = (probe["input_ids"], probe["attention_mask"])
     fp32 = out / "fp32.onnx"
     with torch.inference_mode():
         reference = wrapper(*inputs).numpy()
     torch.onnx.export(
-        wrapper, inputs, str(fp32), input_names=["input_ids", "attention_mask"], output_names=["token_embeddings"],
+        wrapper, (traced["input_ids"], traced["attention_mask"]), str(fp32), input_names=["input_ids", "attention_mask"], output_names=["token_embeddings"],
         dynamic_axes={name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_embeddings")},
         opset_version=17, dynamo=False,
     )
@@ -161,7 +163,7 @@ def _additive_mask(attention_mask, window: int | None = None):
     mask = (1.0 - attention_mask[:, None, None, :].to(torch.float32)) * low  # (batch, 1, 1, tokens)
     if window is None:
         return mask
-    pos = torch.arange(attention_mask.shape[1])
+    pos = torch.ones_like(attention_mask[0]).cumsum(0)  # 1..tokens; arange(shape) would be traced as a constant
     far = ((pos[None, :] - pos[:, None]).abs() > window).to(torch.float32) * low  # (tokens, tokens)
     return torch.clamp(mask + far[None, None], min=low)
 
