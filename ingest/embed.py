@@ -1,7 +1,7 @@
 """Sentence-transformers embeddings with a content-addressed cache.
 
-The transformer runs either in torch (``SURVEY_RAG_EMBEDDING_BACKEND=torch``, the reference fp32
-path) or as an ONNX Runtime session exported locally from the same model folder (``onnx``: fp32, the default,
+The transformer runs either in torch (``SURVEY_RAG_EMBEDDING_BACKEND=torch``, the default and fp32
+path) or as an ONNX Runtime session exported locally from the same model folder (``onnx``: fp32,
 ``onnx-int8``: int8 weights; see ingest/onnx_export.py); tokenisation, pooling and
 the model's dense layers are the same sentence-transformers modules either way.
 Passages are embedded with the model's document prompt and questions with its

@@ -8,7 +8,7 @@ export reads only the verified model folder. Every later load checks the hash ag
 model files; a failed check or an interrupted export is rebuilt, never used.
 
 The int8 export of EmbeddingGemma fails the probe check (mean token cosine 0.909, measured: its large
-activations do not survive per-tensor dynamic quantisation), so its default is the fp32 export; the
+activations do not survive per-tensor dynamic quantisation), so it is not used for it; the
 int8 one passes for MiniLM (0.979).
 
 Example:
