@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import os
+import random
 import shutil
 import time
 from pathlib import Path
@@ -43,8 +44,10 @@ PROBES = (
     "Large language models are trained on web-scale text.",
     "Quand faut-il préférer un modèle affiné à un grand modèle de langage ?",
     "검색 증강 생성은 외부 문서를 근거로 답을 만든다.",
-    # Longer than a sliding-attention window (512 tokens at most are read): checks the window mask.
-    " ".join(f"Passage {n}: retrieval finds evidence, and the model cites it." for n in range(60)),
+    # Longer than a sliding-attention window (512 tokens at most are read): checks the window mask. Not
+    # repetitive: a token of a repeated sentence barely depends on far context, whatever the mask.
+    " ".join(random.Random(0).choices("retrieval evidence model cites passage question answer 문서 근거 모델 "
+                                      "réponse modèle distillation benchmark tokens 2023 LLM 검색".split(), k=400)),
 )
 
 
@@ -174,9 +177,11 @@ def _token_embeddings_module(model):
 
     config = model.config
     layer_types = sorted(set(getattr(config, "layer_types", None) or ()))
-    # Measured against transformers' own masks (EmbeddingGemma, sliding_window 512): a sliding layer
-    # of a bidirectional model attends |q - kv| <= sliding_window / 2; the long probe checks it.
-    window = (getattr(config, "sliding_window", None) or 0) // 2 or None
+    # As transformers' bidirectional sliding layers (gemma3's _bidirectional_window_overlay): attend
+    # |q - kv| < config.sliding_window, which transformers sets to 257 on loading EmbeddingGemma (512
+    # in its config.json); the long probe checks it.
+    window = (getattr(config, "sliding_window", None) or 0) - 1
+    window = window if window > 0 else None
 
     class TokenEmbeddings(torch.nn.Module):
         def __init__(self, inner):
