@@ -57,7 +57,7 @@ def test_backend_is_part_of_the_model_id(tmp_path):
 
 
 def test_export_is_cached_and_verified(small_int8, tmp_path):
-    settings = make_settings(tmp_path, embedding_model=SMALL)
+    settings = make_settings(tmp_path, embedding_model=SMALL, embedding_backend="onnx-int8")
     source_id = embedding_model_id(settings.replace(embedding_backend="torch"))
     folder = export_dir(SMALL, source_id, "onnx-int8", settings)
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -70,7 +70,7 @@ def test_export_is_cached_and_verified(small_int8, tmp_path):
 
 
 def test_altered_export_is_rebuilt(small_int8, tmp_path):
-    settings = make_settings(tmp_path, embedding_model=SMALL)
+    settings = make_settings(tmp_path, embedding_model=SMALL, embedding_backend="onnx-int8")
     source_id = embedding_model_id(settings.replace(embedding_backend="torch"))
     folder = export_dir(SMALL, source_id, "onnx-int8", settings)
     with open(folder / MODEL_FILE, "r+b") as fh:  # one flipped byte: no longer the verified file
