@@ -1,5 +1,9 @@
 """Sentence-transformers embeddings with a content-addressed cache.
 
+The transformer runs either in torch (``SURVEY_RAG_EMBEDDING_BACKEND=torch``, the default and fp32
+path) or as an ONNX Runtime session exported locally from the same model folder (``onnx``: fp32,
+``onnx-int8``: int8 weights; see ingest/onnx_export.py); tokenisation, pooling and
+the model's dense layers are the same sentence-transformers modules either way.
 Passages are embedded with the model's document prompt and questions with its
 query prompt (EmbeddingGemma defines both); vectors are L2-normalised so inner
 product is cosine similarity. Each passage's sentences get vectors from the same
@@ -24,13 +28,15 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ingest.types import Chunk, text_hash
 from core.models import ModelError, resolve_model
-from core.settings import Settings
+from core.settings import Settings, SettingsError
+from ingest.onnx_export import ONNX_BACKENDS, exported_model, load_session
+from ingest.types import Chunk, text_hash
 
 log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], None]  # (done, total)
+BACKENDS = ("torch", *ONNX_BACKENDS)
 
 
 class EmbeddingCache:
@@ -77,19 +83,44 @@ class EmbeddingCache:
         self._db.close()
 
 
-class Embedder:
-    """Encode questions and passages with one sentence-transformers model."""
+class OnnxTokens:
+    """The transformer module's job (token ids → token embeddings) done by an ONNX Runtime session."""
 
-    def __init__(self, model, model_id: str, batch_size: int = 8):
+    def __init__(self, session):
+        self.session = session
+
+    def __call__(self, features: dict):
+        import torch
+
+        feeds = {"input_ids": features["input_ids"].numpy(), "attention_mask": features["attention_mask"].numpy()}
+        return {"token_embeddings": torch.from_numpy(self.session.run(None, feeds)[0])}
+
+
+class Embedder:
+    """Encode questions and passages with one sentence-transformers model.
+
+    ``tokens`` replaces the model's transformer module (an ``OnnxTokens``); None runs it in torch.
+    """
+
+    def __init__(self, model, model_id: str, batch_size: int = 8, tokens=None, backend: str = "torch"):
         self.model = model
         self.model_id = model_id
         self.batch_size = batch_size
+        self.backend = backend
         self.dim = int(_dimension(model))
+        modules = list(model)
+        self._transformer = tokens or modules[0]
+        self._late_chunking = len(modules) >= 2 and type(modules[1]).__name__ == "Pooling"
         self._lock = threading.Lock()  # torch modules are not safe to call from two threads at once
 
     @classmethod
     def load(cls, settings: Settings) -> "Embedder":
         """Load the configured model (a registered name or a local sentence-transformers folder)."""
+        backend = settings.embedding_backend
+        if backend not in BACKENDS:
+            raise SettingsError(
+                f"SURVEY_RAG_EMBEDDING_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}"
+            )
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
@@ -105,26 +136,32 @@ class Embedder:
                 "point SURVEY_RAG_EMBEDDING_MODEL at a sentence-transformers folder"
             ) from exc
         model.max_seq_length = min(model.max_seq_length or 512, 512)
-        log.info("loaded embedding model %s (%d dims)", path, _dimension(model))
-        return cls(model, model_id=embedding_model_id(settings), batch_size=settings.embed_batch_size)
+        model_id = embedding_model_id(settings)
+        tokens = None
+        if backend in ONNX_BACKENDS:
+            modules = list(model)
+            if len(modules) < 2 or type(modules[1]).__name__ != "Pooling":
+                raise ModelError(
+                    f"{path}: the {backend} backend needs a Transformer → Pooling model; "
+                    "set SURVEY_RAG_EMBEDDING_BACKEND=torch"
+                )
+            source_id = embedding_model_id(settings.replace(embedding_backend="torch"))
+            onnx_file = exported_model(path, source_id, backend, settings)
+            tokens = OnnxTokens(load_session(onnx_file, settings.n_threads))
+            modules[0].to("meta")  # the session holds the weights now: free torch's copy
+        log.info("loaded embedding model %s (%d dims, %s)", path, _dimension(model), backend)
+        return cls(model, model_id=model_id, batch_size=settings.embed_batch_size, tokens=tokens, backend=backend)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            vecs = self.model.encode_query(list(texts), batch_size=self.batch_size, normalize_embeddings=True)
-        return np.asarray(vecs, dtype=np.float32)
+        if not self._late_chunking:
+            with self._lock:
+                vecs = self.model.encode_query(list(texts), batch_size=self.batch_size, normalize_embeddings=True)
+            return np.asarray(vecs, dtype=np.float32)
+        prompt = (getattr(self.model, "prompts", None) or {}).get("query", "")
+        return self._encode([prompt] * len(texts), texts, [()] * len(texts))[0]
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # Sorting by length keeps padding, and so time, low.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
-            with self._lock:
-                vecs = self.model.encode_document(
-                    [texts[i] for i in idx], batch_size=self.batch_size, normalize_embeddings=True
-                )
-            out[idx] = np.asarray(vecs, dtype=np.float32)
-        return out
+        return self.encode_passages_with_sentences(texts, [()] * len(texts))[0]
 
     def encode_passages_with_sentences(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], titles: Sequence[str] | None = None
@@ -135,42 +172,46 @@ class Embedder:
         its whole passage ("late chunking"), and sends them through the model's remaining layers,
         so sentence-level evidence costs no extra transformer pass. Passage vectors equal
         ``encode_document``'s. Models whose module stack is not Transformer → Pooling → ...
-        fall back to embedding each sentence on its own. A document prompt of the form
+        fall back to embedding each passage and sentence on its own. A document prompt of the form
         "title: none | text: " (EmbeddingGemma's) gets the passage's document title.
         """
-        import torch
-
-        modules = list(self.model)
-        if len(modules) < 2 or type(modules[1]).__name__ != "Pooling":
-            passages = self.encode_documents(texts)
-            return passages, [self.encode_documents([t[a:b] for a, b in sp]) for t, sp in zip(texts, spans)]
+        if not self._late_chunking:
+            passages = self._encode_documents_whole(texts)
+            return passages, [self._encode_documents_whole([t[a:b] for a, b in sp]) for t, sp in zip(texts, spans)]
         template = (getattr(self.model, "prompts", None) or {}).get("document", "")
         titles = titles or [""] * len(texts)
-        transformer, pooling, rest = modules[0], modules[1], modules[2:]
+        return self._encode([_document_prompt(template, t) for t in titles], texts, spans)
+
+    def _encode(
+        self, prompts: Sequence[str], texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``prompt + text`` vectors and the vectors of each text's sentence spans (late chunking)."""
+        import torch
+
+        pooling, rest = list(self.model)[1], list(self.model)[2:]
         tokenizer = self.model.tokenizer
         passages = np.zeros((len(texts), self.dim), dtype=np.float32)
         sentences: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        # Sorting by length keeps padding, and so time, low.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
-            prompts = [_document_prompt(template, titles[i]) for i in idx]
             enc = tokenizer(
-                [p + texts[i] for p, i in zip(prompts, idx)], padding=True, truncation=True,
+                [prompts[i] + texts[i] for i in idx], padding=True, truncation=True,
                 max_length=self.model.max_seq_length, return_offsets_mapping=True, return_tensors="pt",
             )
             offsets = enc.pop("offset_mapping")
             with self._lock, torch.inference_mode():
-                tokens = transformer(dict(enc))["token_embeddings"]
+                tokens = self._transformer(dict(enc))["token_embeddings"]
                 mask = enc["attention_mask"]
-                rows, masks, owners = [], [], []
+                rows, masks = [], []
                 for b, i in enumerate(idx):
                     real = (mask[b] > 0) & (offsets[b, :, 1] > offsets[b, :, 0])
                     for a, e in spans[i]:
-                        lo, hi = len(prompts[b]) + a, len(prompts[b]) + e
+                        lo, hi = len(prompts[i]) + a, len(prompts[i]) + e
                         inside = real & (offsets[b, :, 0] < hi) & (offsets[b, :, 1] > lo)
                         rows.append(b)
                         masks.append(inside if inside.any() else mask[b] > 0)  # truncated away: use the passage
-                        owners.append(i)
                 features = {
                     "token_embeddings": torch.cat([tokens, tokens[rows]]) if rows else tokens,
                     "attention_mask": torch.cat([mask, torch.stack(masks).to(mask.dtype)]) if rows else mask,
@@ -186,6 +227,12 @@ class Embedder:
                 sentences[i] = vecs[cursor : cursor + n].copy()
                 cursor += n
         return passages, sentences
+
+    def _encode_documents_whole(self, texts: Sequence[str]) -> np.ndarray:
+        """sentence-transformers' own ``encode_document``, for models without a Pooling module."""
+        with self._lock:
+            vecs = self.model.encode_document(list(texts), batch_size=self.batch_size, normalize_embeddings=True)
+        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
 
     def encode_chunks_cached(
         self, chunks: Sequence[Chunk], cache: EmbeddingCache, progress: ProgressFn | None = None,
@@ -238,7 +285,8 @@ def _dimension(model) -> int:
 def embedding_model_id(settings: Settings) -> str:
     """Identity of the configured embedding model, without loading it: folder name and file sizes.
 
-    Vectors from different models never mix: the cache and the index are keyed by this id.
+    Vectors from different models never mix: the cache and the index are keyed by this id, which
+    names the backend too when it is not torch (an int8 model's vectors differ slightly).
     """
     path = resolve_model(settings.embedding_model, settings)
     h = hashlib.sha1()
@@ -246,4 +294,5 @@ def embedding_model_id(settings: Settings) -> str:
     for p in files:
         st = p.stat()
         h.update(f"{p.relative_to(path) if p != path else p.name}:{st.st_size}".encode())
-    return f"{path.name}:{h.hexdigest()[:12]}"
+    backend = "" if settings.embedding_backend == "torch" else f"+{settings.embedding_backend}"
+    return f"{path.name}:{h.hexdigest()[:12]}{backend}"

@@ -18,6 +18,7 @@ from core.errors import user_message
 from core.models import model_status, registry, resolve_model
 from core.progress import TqdmProgress
 from core.settings import Settings, SettingsError
+from ingest.embed import Embedder
 from ingest.index import open_index
 from ingest.pipeline import ingest_paths, remove_documents
 from ingest.types import IngestReport
@@ -115,6 +116,9 @@ def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
             log.info("%s is a local path, nothing to fetch", name)
         path = resolve_model(name, settings)
         log.info("%s ready at %s", name, path)
+    if settings.embedding_model in names and settings.embedding_backend != "torch":
+        Embedder.load(settings)  # exports and verifies it once now (minutes) rather than at the first ingest
+        log.info("%s %s export ready", settings.embedding_model, settings.embedding_backend)
     return 0
 
 

@@ -19,6 +19,7 @@ from survey_rag.bench.bandwidth import (
     generation_speed,
     measure_bandwidth,
 )
+from survey_rag.bench.embedding_speed import EmbeddingSpeed
 from survey_rag.bench.ingest_run import IngestRun, IngestTimes
 from survey_rag.bench.machine import MachineInfo, StageRecord
 from survey_rag.bench.model_load import ModelLoad
@@ -80,7 +81,8 @@ def test_measure_bandwidth_is_positive_and_best_of_both():
     assert bw.best == max(bw.one_thread_bytes_per_s, bw.threaded_bytes_per_s)
 
 
-def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: float = 250.0) -> BenchResult:
+def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: float = 250.0,
+            speed: float = 6.0) -> BenchResult:
     """A made-up result of run_bench's type."""
 
     def s(p50, p95, n=10):
@@ -111,6 +113,9 @@ def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: flo
         ingest=IngestTimes(cold=ingest_run, no_change=IngestRun(5, 417, 0, no_change_s, None),
                            one_changed=IngestRun(5, 417, 2, 3.0, 0.67), changed_document="a.txt",
                            corpus_index=ingest_run, corpus_index_from_cache=False),
+        embedding=EmbeddingSpeed(backend="onnx", passages=32, tokens_per_passage=170.0, passages_per_s=speed,
+                                 tokens_per_s=speed * 170, fp32_passages_per_s=2.0, speedup_vs_fp32=speed / 2.0,
+                                 fp32_gflops=150.0, transformer_params=100_000_000, fp32_bound_passages_per_s=4.4),
         query_embedding_ms=s(30.0, 45.0),
         answers=answers,
         memory=MemoryUse(chat_rss_bytes=2_900_000_000, chat_peak_rss_bytes=3_100_000_000,
@@ -137,7 +142,9 @@ def test_table_states_targets_and_whether_they_are_met():
     assert _by_metric(rows, "retrieval dense ms p50 / p95, synthetic").target == ""
     assert _by_metric(rows, "generation").met == "yes"  # 89% of the bound
     assert _by_metric(rows, "peak RSS while chatting").met == "yes"
-    failing = table_rows(_result(no_change_s=2.5, uncached_p50=401))
+    assert _by_metric(rows, "embedding (onnx) vs torch fp32").met == "yes"  # 6 / 2 passages/s = 3 ×
+    failing = table_rows(_result(no_change_s=2.5, uncached_p50=401, speed=4.0))
+    assert _by_metric(failing, "embedding (onnx) vs torch fp32").met == "NO"  # 2 ×
     assert _by_metric(failing, "re-ingest, no change").met == "NO"
     assert _by_metric(failing, "uncached prompt tokens").met == "NO"
 
@@ -185,7 +192,8 @@ def _nested(parent: str, name: str, keys) -> list[str]:
 JSON_KEYS = [
     "mode",
     "plan", *_under("plan", ["quick", "bandwidth_bytes", "bandwidth_reps", "embed_reps", "retrieval_reps",
-                             "synthetic_passages", "timing_questions", "answer_questions", "korean_share"]),
+                             "synthetic_passages", "timing_questions", "answer_questions", "speed_passages",
+                             "korean_share"]),
     "machine", *_under("machine", ["cpu", "cores", "cores_usable", "memory_bytes", "platform", "python", "versions",
                                    "versions.numpy", "n_threads", "load_average"]),
     "models", *_under("models", ["embedder", "embedder_dim", "embedder_load_s", "llm", "llm_file_bytes",
@@ -193,6 +201,9 @@ JSON_KEYS = [
     "ingest", *_nested("ingest", "cold", INGEST_RUN_KEYS), *_nested("ingest", "no_change", INGEST_RUN_KEYS),
     *_nested("ingest", "one_changed", INGEST_RUN_KEYS), "ingest.changed_document",
     *_nested("ingest", "corpus_index", INGEST_RUN_KEYS), "ingest.corpus_index_from_cache",
+    "embedding", *_under("embedding", ["backend", "passages", "tokens_per_passage", "passages_per_s", "tokens_per_s",
+                                       "fp32_passages_per_s", "speedup_vs_fp32", "fp32_gflops", "transformer_params",
+                                       "fp32_bound_passages_per_s"]),
     "query_embedding_ms", *_under("query_embedding_ms", SPREAD_KEYS),
     "answers", "answers.questions", "answers.generated", "answers.refused",
     *(p for name in ["sources_shown_s", "first_token_s", "total_s", "prompt_tokens", "uncached_prompt_tokens",
@@ -288,8 +299,13 @@ def test_quick_bench_writes_sane_json(tmp_path, corpus_settings):
 
     assert r["mode"] == "quick"
     assert list(r) == [k for k in JSON_KEYS if "." not in k]
-    assert list(r["stages"]) == ["copy bandwidth", "model loads", "ingest", "query embedding", "retrieval (corpus)",
-                                 "answers", "synthetic index"]
+    assert list(r["stages"]) == ["copy bandwidth", "model loads", "ingest", "query embedding", "embedding speed",
+                                 "retrieval (corpus)", "answers", "synthetic index"]
+    e = r["embedding"]
+    assert e["backend"] == "torch" and e["passages"] == 8
+    assert e["speedup_vs_fp32"] == pytest.approx(e["passages_per_s"] / e["fp32_passages_per_s"])
+    assert 50e6 < e["transformer_params"] < 200e6  # EmbeddingGemma's ~100M without its token table
+    assert e["fp32_gflops"] > 0 and e["tokens_per_s"] > e["passages_per_s"]
     assert r["models"]["embedder_load_s"] > 0 and r["models"]["llm_load_s"] > 0
     assert r["models"]["llm_file_bytes"] > 100_000_000
     cold, same, changed = r["ingest"]["cold"], r["ingest"]["no_change"], r["ingest"]["one_changed"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from survey_rag.bench.answers import AnswerSummary
 from survey_rag.bench.bandwidth import GenerationSpeed
+from survey_rag.bench.embedding_speed import EmbeddingSpeed
 from survey_rag.bench.ingest_run import IngestTimes
 from survey_rag.bench.machine import MachineInfo, StageRecord
 from survey_rag.bench.model_load import ModelLoad
@@ -46,6 +47,7 @@ class BenchResult:
     machine: MachineInfo
     models: ModelLoad
     ingest: IngestTimes
+    embedding: EmbeddingSpeed
     query_embedding_ms: Spread
     answers: AnswerSummary
     memory: MemoryUse

@@ -10,6 +10,7 @@ from core.settings import Settings
 from rag.pipeline import RagPipeline
 from survey_rag.bench.answers import CountingGenerator, measure_answers
 from survey_rag.bench.bandwidth import generation_speed, measure_bandwidth
+from survey_rag.bench.embedding_speed import measure_embedding_speed
 from survey_rag.bench.ingest_run import corpus_files, measure_ingest
 from survey_rag.bench.machine import StageMeter, machine_info
 from survey_rag.bench.model_load import load_models
@@ -50,6 +51,10 @@ def run_bench(settings: Settings, quick: bool = False) -> BenchResult:
 
         calls = CountingGenerator(generator)
         pipeline = RagPipeline(corpus, embedder, calls)
+        chunks = pipeline.retriever().index.chunks[: plan.speed_passages]
+        with meter.stage("embedding speed"):
+            embedding = measure_embedding_speed(embedder, settings, [c.text for c in chunks],
+                                                [c.sentences or ((0, len(c.text)),) for c in chunks])
         with meter.stage("retrieval (corpus)"):
             corpus_times = measure_retrieval(pipeline.retriever(), questions, query_vecs, settings.top_k,
                                              plan.retrieval_reps, "corpus")
@@ -66,7 +71,7 @@ def run_bench(settings: Settings, quick: bool = False) -> BenchResult:
                        max(r.peak_rss_bytes for r in meter.records.values()), meter.peaks_resettable)
     return BenchResult(
         mode="quick" if quick else "full", plan=plan, machine=machine, models=loads, ingest=ingest,
-        query_embedding_ms=embed_ms, answers=answers, memory=memory,
+        embedding=embedding, query_embedding_ms=embed_ms, answers=answers, memory=memory,
         generation=generation_speed(answers.generation_tokens_per_s, loads.llm_file_bytes, bandwidth),
         retrieval=Retrieval(corpus_times, synthetic), stages=dict(meter.records),
         duration_s=time.perf_counter() - started,

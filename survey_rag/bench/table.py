@@ -36,6 +36,7 @@ TARGETS = {
     "total": Target("p50 ≤ 15 s", 15),
     "generation": Target("≥ 80% of bound", 0.8, at_most=False),
     "no_change": Target("≤ 2 s", 2),
+    "speedup": Target("≥ 2.5 × fp32", 2.5, at_most=False),
     "retrieval_100k": Target("p95 ≤ 50 ms at 100,000", 50),
     "chat_rss": Target("≤ 3.5 GB", 3.5e9),
 }
@@ -71,7 +72,7 @@ def _row(metric: str, measured: str, checks: Sequence[tuple[Target, float | None
 
 
 def _load_and_ingest_rows(result: BenchResult) -> list[Row]:
-    m, ing, bw = result.models, result.ingest, result.generation.copy_bandwidth
+    m, ing, bw, e = result.models, result.ingest, result.generation.copy_bandwidth, result.embedding
     cold = ing.cold
     rows = [
         _row("copy bandwidth (best)", f"{bw.best / 1e9:.1f} GB/s (1 thread "
@@ -80,6 +81,11 @@ def _load_and_ingest_rows(result: BenchResult) -> list[Row]:
         _row("LLM load", f"{m.llm_load_s:.1f} s ({m.llm}, {_gb(m.llm_file_bytes)})"),
         _row("cold ingest, empty cache", f"{cold.documents} docs, {cold.passages} passages in {cold.seconds:.1f} s "
              f"({_num(cold.passages_per_s, 2)} passages/s)"),
+        _row(f"embedding ({e.backend}) vs torch fp32, {e.passages} passages of {e.tokens_per_passage:.0f} tokens",
+             f"{e.passages_per_s:.2f} vs {e.fp32_passages_per_s:.2f} passages/s = {e.speedup_vs_fp32:.2f} × "
+             f"({e.tokens_per_s:.0f} tokens/s; fp32 bound {e.fp32_bound_passages_per_s:.2f} passages/s at "
+             f"{e.fp32_gflops:.0f} GFLOP/s, {e.transformer_params / 1e6:.0f}M params)",
+             [(TARGETS["speedup"], e.speedup_vs_fp32)]),
         _row("re-ingest, no change", f"{ing.no_change.seconds:.2f} s",
              [(TARGETS["no_change"], ing.no_change.seconds)]),
         _row("re-ingest, one document changed", f"{ing.one_changed.seconds:.1f} s, "
