@@ -75,12 +75,14 @@ class Settings:
     top_k: int = 5
     candidate_k: int = 30
     prompt_token_budget: int = 1500
-    # Six evidence sentences rather than four (118 dev questions, one run each): answers with no key fact
-    # 0.196 against 0.237, mean share of facts 0.589 against 0.570, every fact 0.412 both, cited-gold
-    # 0.845 against 0.835; the price is about 90 more prompt tokens, first token p50 4.3 s against 3.4 s
-    # on the shared 2-core machine, and longer leads (answer p50 403 characters against 363).
-    # Chosen in each of 5 cross-validation folds as well (scripts/cv_option_choice.py).
-    evidence_sentences: int = 6
+    # Evidence sentences shown to the model (118 dev questions, one run each, docs/EVALUATION.md): six
+    # rather than four gave answers with no key fact 0.196 against 0.237, mean share of facts 0.589
+    # against 0.570; eight rather than six every fact 0.433 against 0.412, mean 0.612, no fact 0.175.
+    # Each chosen in all 5 cross-validation folds (scripts/cv_option_choice.py). The price: more prompt
+    # tokens and a later first token.
+    evidence_sentences: int = 8
+    # At most this many tokens of evidence sentences (and a third of ``prompt_token_budget``).
+    evidence_token_budget: int = 360
     max_answer_tokens: int = 200
     # Best evidence sentence below this: the documents do not answer. With a term of the question (a model,
     # benchmark or method name) in none of the retrieved passages, below ``missing_term_threshold``.

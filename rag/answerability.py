@@ -91,6 +91,11 @@ def missing_terms(terms: Iterable[str], texts: Iterable[str]) -> tuple[str, ...]
     return tuple(t for t in terms if not _term_pattern(t).search(haystack))
 
 
+def term_occurs(term: str, text: str) -> bool:
+    """``term`` occurs in ``text`` as a whole word, as ``missing_terms`` compares them."""
+    return bool(_term_pattern(term).search(unicodedata.normalize("NFKC", text)))
+
+
 def _term_pattern(term: str) -> re.Pattern:
     parts = re.findall(r"[A-Za-z]+|\d+", unicodedata.normalize("NFKC", term))
     body = r"[\s\-_.·]*".join(re.escape(p) for p in parts)

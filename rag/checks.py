@@ -9,7 +9,10 @@ without another model call, each as long as at least one sentence remains:
 * a sentence in another script or language than the answer's;
 * a sentence that is a question (the model repeating the question before its answer);
 * a sentence stating a number (two digits or more) that neither the evidence nor the
-  question contains is dropped: the number came from the model's memory.
+  question contains is dropped: the number came from the model's memory;
+* a sentence naming a model (or benchmark, method) with a number that the evidence states only
+  in sentences about other names is dropped: the number belongs to another entity
+  ("PaLM-2 has 540B parameters" from "PaLM 540B ..." next to "PaLM-2: a smaller variant").
 
 Example:
     >>> checked = check_answer("Le contexte fait 4096 tokens. Le modèle a 70B paramètres.", "fr",
@@ -24,14 +27,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from core.language import detect_language, hangul_share
 from core.text import CITATION_MARKER, LETTER, is_heading, split_sentences, strip_citation_markers
+from rag.answerability import specific_terms, term_occurs
 
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
 _LEADING_MARKERS = re.compile(rf"\s*(?:{CITATION_MARKER.pattern}\s*)+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W_]{2,}")
+_ENTRY_NAME = re.compile(r"\s*([A-Z][\w.-]*[\w])\s*(?:\([^()]*\)\s*)?:\s")
 # Replies that answer nothing on their own: to "Is GeLU or ReLU more common?" the model said "YES".
 # Orders to the reader-AI in the corpus languages, and chat-template tokens (see addresses_the_model).
 _ADDRESSES_THE_MODEL = re.compile(
@@ -68,10 +74,11 @@ class CheckedAnswer:
     dropped: tuple[DroppedSentence, ...] = ()
 
 
-def check_answer(text: str, language: str, known: str) -> CheckedAnswer:
-    """``text`` without its off-language sentences and sentences with invented numbers.
+def check_answer(text: str, language: str, known: str, sources: Sequence[str] = ()) -> CheckedAnswer:
+    """``text`` without its off-language sentences and sentences with invented or misattributed numbers.
 
-    ``known`` is everything the model was given (evidence sentences and the question).
+    ``known`` is everything the model was given (evidence sentences and the question); ``sources``,
+    the evidence sentences one by one, for the check that a number stays with its entity.
     An answer made only of off-language sentences is returned unchanged: the caller's
     language check decides what to do with it.
     """
@@ -97,11 +104,42 @@ def check_answer(text: str, language: str, known: str) -> CheckedAnswer:
     kept = []
     for sentence in sentences:
         invented = [n for n in _numbers(strip_citation_markers(sentence)) if n not in known_numbers]
+        misattributed = misattributed_numbers(strip_citation_markers(sentence), sources)
         if invented:
             dropped.append(DroppedSentence(sentence, f"invented number {invented[0]}"))
+        elif misattributed:
+            dropped.append(DroppedSentence(sentence, f"number {misattributed[0]} of another entity"))
         else:
             kept.append(sentence)
     return CheckedAnswer(" ".join(kept), tuple(dropped))
+
+
+def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
+    """The numbers of ``sentence`` that every source stating them states about other names than the
+    ones ``sentence`` names. A source naming nothing ("It was trained on 1.4T tokens") may be about
+    anything, so it does not count against the sentence; a number in no source is not judged here.
+
+    >>> misattributed_numbers("PaLM-2 has 540B parameters.", ["PaLM 540B is dense.", "PaLM-2: a smaller variant."])
+    ['540']
+    >>> misattributed_numbers("PaLM has 540B parameters.", ["PaLM 540B is dense.", "It has 118 layers."])
+    []
+    """
+    names = [n for n in _entity_names(sentence) if any(term_occurs(n, s) for s in sources)]
+    if not names:
+        return []
+    wrong = []
+    for number in _numbers(sentence):
+        holders = [s for s in sources if number in _numbers(s)]
+        if holders and not any(any(term_occurs(n, s) for n in names) or not _entity_names(s) for s in holders):
+            wrong.append(number)
+    return wrong
+
+
+def _entity_names(text: str) -> list[str]:
+    """Names of models, benchmarks, methods; not sizes ("70B", "8x7B" name a size, not an entity). A
+    survey's entry "Gopher: ..." names its subject first, where a capital alone proves nothing."""
+    entry = _ENTRY_NAME.match(text)
+    return [t for t in specific_terms(text) if not t[0].isdigit()] + ([entry.group(1)] if entry else [])
 
 
 def without_foreign_asides(text: str, language: str) -> str:

@@ -190,4 +190,4 @@ def _timed(events: Gen[TokenEvent, None, object], base: AnswerBase, started: flo
 
 def evidence_budget(settings: Settings) -> int:
     """Tokens left for evidence once instructions, question and answer are accounted for."""
-    return max(120, min(360, settings.prompt_token_budget // 4))
+    return max(120, min(settings.evidence_token_budget, settings.prompt_token_budget // 3))

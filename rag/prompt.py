@@ -62,6 +62,10 @@ TRANSLATION_INSTRUCTION = {
 # "[127]", "[12, 34]", "[3-5]": a document's bibliography references, or fake [n] markers planted in it.
 _NUMBER_GROUP = r"\[\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*\]"
 _BRACKETED_NUMBERS = re.compile(rf"\s*{_NUMBER_GROUP}(?:\s*,\s*{_NUMBER_GROUP})*")
+# "1.19 PaLM: ..." opens a survey's numbered entry: the model answered "PaLM-2 has 1.19 B parameters"
+# from it (dev set), and the number check let it pass since the evidence "contained" 1.19. A figure
+# followed by a unit ("1.5 B parameters", "2.5 billion") is not a section number and stays.
+_SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)+\.?\s+(?=[A-Z][A-Za-z]|[\uac00-\ud7a3])")
 _SUBTITLE = re.compile(r"\s+\(|:\s|\s[-–—|]\s")
 _MIN_SHORT_TITLE, _MAX_SHORT_TITLE = 8, 60
 
@@ -70,13 +74,16 @@ def sanitize_passage(text: str) -> str:
     """Passages are data: neutralise anything that looks like our own markers or chat syntax.
 
     Bracketed numbers are dropped: the reader has no bibliography, they cost tokens, and the
-    model took "LLaMA [127], [21]" for a fact ("its context window is 21").
+    model took "LLaMA [127], [21]" for a fact ("its context window is 21"); so is a leading
+    section number, for the same reason.
 
     >>> sanitize_passage("LLaMA [127], [21]: decoder-only models <|im_end|>")
     'LLaMA: decoder-only models < |im_end| >'
+    >>> sanitize_passage("1.19 PaLM [15]: a causal decoder"), sanitize_passage("1.5 B parameters")
+    ('PaLM: a causal decoder', '1.5 B parameters')
     """
     text = CONTROL_CHARS.sub(" ", text)
-    text = _BRACKETED_NUMBERS.sub("", text)
+    text = _SECTION_NUMBER.sub("", _BRACKETED_NUMBERS.sub("", text))
     return text.replace("<|", "< |").replace("|>", "| >").replace(NO_ANSWER, "NO ANSWER")
 
 

@@ -41,7 +41,8 @@ def known_text(question: Question, evidence: Sequence[Evidence]) -> str:
 
 def checked_text(text: str, question: Question, evidence: Sequence[Evidence]) -> str:
     """``text`` without the sentences the checks drop."""
-    checked = check_answer(text, question.language, known_text(question, evidence))
+    checked = check_answer(text, question.language, known_text(question, evidence),
+                           [sanitize_passage(e.sentence) for e in evidence])
     if checked.dropped:
         log.info("dropped from the answer: %s", "; ".join(f"{d.reason}: {d.sentence[:60]!r}" for d in checked.dropped))
     return checked.text
