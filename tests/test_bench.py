@@ -102,6 +102,7 @@ def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: flo
                                dense_ms=s(0.2, 0.4), keyword_ms=s(1.0, 3.0), fused_ms=s(20.0, 70.0),
                                vector_build_s=40.0, korean_share=0.05, on_disk=OnDisk(
                                    open_s=open_s, open_rss_bytes=400_000_000, searched_rss_bytes=1_100_000_000,
+                                   searched_file_rss_bytes=150_000_000,
                                    sentences=425_000, sentence_dtype="float16",
                                    files_bytes={"manifest.json": 200, "sentences.npy": 652_800_128},
                                    reingest=Reingest(seconds=9.0, passages=100_001, embedded=21, find_changes_s=2.0,
@@ -237,7 +238,7 @@ JSON_KEYS = [
     "generation.model_file_bytes", "generation.bound_tokens_per_s", "generation.share_of_bound",
     "retrieval", *_nested("retrieval", "corpus", RETRIEVAL_KEYS),
     *_nested("retrieval", "synthetic", [*RETRIEVAL_KEYS, "vector_build_s", "korean_share", "on_disk",
-                                        *_under("on_disk", ["open_s", "open_rss_bytes", "searched_rss_bytes",
+                                        *_under("on_disk", ["open_s", "open_rss_bytes", "searched_rss_bytes", "searched_file_rss_bytes",
                                                             "sentences", "sentence_dtype", "files_bytes",
                                                             "files_bytes.manifest.json", "files_bytes.sentences.npy",
                                                             "reingest"]),
@@ -316,6 +317,33 @@ def test_synthetic_index_is_written_and_opened_as_the_products(tmp_path, monkeyp
     assert set(retriever.keyword("word250", 30)) == {250}
     hits = retriever.search("word250", 5, large.vectors_of([3])[0])
     assert len(hits) == 5 and hits[0].row == 3
+
+
+def test_synthetic_stage_opens_searches_and_reingests_on_disk(tmp_path, monkeypatch, small_embedder):
+    """The stage end to end at 300 passages, HNSW from 200: a changed document extends the HNSW index."""
+    import dataclasses
+
+    import ingest.index
+    from core.settings import Settings
+    from ingest.types import Chunk
+    from survey_rag.bench.synthetic import measure_synthetic
+
+    monkeypatch.setattr(ingest.index, "HNSW_THRESHOLD", 200)
+    text = "Fine-tuning adapts a model. Distillation trains a small model. Prompting needs no training."
+    corpus = [Chunk("c", "d", text, 0, len(text), "en", sentences=((0, 27), (28, 62), (63, len(text))))]
+    settings = Settings.load(overrides={"data_dir": tmp_path / "data", "embedding_model": "all-minilm-l6-v2"},
+                             environ={})
+    questions = ["When to fine-tune?", "What is distillation?"]
+    plan = dataclasses.replace(FULL_PLAN, synthetic_passages=300, retrieval_reps=1)
+    times = measure_synthetic(plan, corpus, small_embedder, settings, questions,
+                              small_embedder.encode_queries(questions), tmp_path / "work")
+    disk = times.on_disk
+    assert times.passages == 300 and times.vector_index == "IndexHNSWFlat" and times.fused_ms.n == 2
+    assert disk.sentences == 900 and disk.sentence_dtype == "float16" and disk.open_s > 0
+    assert disk.files_bytes["sentences.npy"] == 128 + 900 * small_embedder.dim * 2  # npy header + float16 rows
+    assert disk.reingest.embedded >= 1 and disk.reingest.passages > 280
+    index_dir = tmp_path / "work" / "synthetic" / "data" / "index"
+    assert (index_dir / ingest.index.current_version(index_dir) / "slots.npy").is_file()  # extended, not rebuilt
 
 
 @pytest.mark.slow

@@ -31,7 +31,7 @@ from ingest.pipeline import ingest_paths
 from ingest.types import Chunk
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from survey_rag.bench.ingest_run import APPENDED_PARAGRAPH
-from survey_rag.bench.machine import rss_bytes
+from survey_rag.bench.machine import file_rss_bytes, rss_bytes
 from survey_rag.bench.plan import BenchPlan
 from survey_rag.bench.retrieval import RetrievalTimes, measure_retrieval
 
@@ -138,6 +138,9 @@ class OnDisk:
     open_s: float  # open_index: vectors, sentence vectors (memory-mapped), documents and chunks
     open_rss_bytes: int | None  # resident memory opening added
     searched_rss_bytes: int | None  # added by opening, the keyword index and the timed searches together
+    # The part of it that is mapped file pages (sentence vectors read; the kernel maps 64 KB around each
+    # page a search reads), which it can drop again under memory pressure.
+    searched_file_rss_bytes: int | None
     sentences: int
     sentence_dtype: str
     files_bytes: dict[str, int]  # size of each file of the version
@@ -151,9 +154,10 @@ class SyntheticTimes(RetrievalTimes):
     on_disk: OnDisk
 
 
-def _rss_now() -> int | None:
+def _rss_now() -> tuple[int | None, int | None]:
+    """Resident memory now, and the part of it that is mapped files."""
     gc.collect()
-    return rss_bytes()
+    return rss_bytes(), file_rss_bytes()
 
 
 def _added(before: int | None, after: int | None) -> int | None:
@@ -207,5 +211,6 @@ def measure_synthetic(plan: BenchPlan, corpus_chunks: Sequence[Chunk], embedder:
     del retriever, index
     files = {p.name: p.stat().st_size for p in sorted((local.index_dir / version).iterdir())}
     reingest = measure_reingest(folder, local, embedder)
-    on_disk = OnDisk(open_s, _added(before, opened), _added(before, searched), sentences, dtype, files, reingest)
+    on_disk = OnDisk(open_s, _added(before[0], opened[0]), _added(before[0], searched[0]),
+                     _added(before[1], searched[1]), sentences, dtype, files, reingest)
     return SyntheticTimes(**vars(times), vector_build_s=write_s, korean_share=plan.korean_share, on_disk=on_disk)

@@ -116,7 +116,8 @@ def _retrieval_rows(result: BenchResult) -> list[Row]:
              f"{disk.open_s + synth.keyword_build_s:.1f} s", [(TARGETS["open_100k"], disk.open_s)],
              applies=synth.passages >= 100_000),
         _row(f"RSS added by the synthetic index (open / after the searches, {disk.sentences:,} {disk.sentence_dtype} "
-             f"sentence vectors)", f"{_gb(disk.open_rss_bytes)} / {_gb(disk.searched_rss_bytes)}",
+             f"sentence vectors)", f"{_gb(disk.open_rss_bytes)} / {_gb(disk.searched_rss_bytes)} "
+             f"(mapped file pages {_gb(disk.searched_file_rss_bytes)})",
              [(TARGETS["index_rss_100k"], disk.searched_rss_bytes)], applies=synth.passages >= 100_000),
         _row("re-ingest, one synthetic document changed", f"{again.seconds:.1f} s ({again.embedded} of "
              f"{again.passages:,} passages embedded; finding it {again.find_changes_s:.1f} s, embedding "
