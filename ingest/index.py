@@ -210,24 +210,17 @@ def open_index(index_dir: Path) -> Index:
                     f"{kind} FROM documents"
                 )
             }
-            cursor = db.execute(
-                "SELECT chunk_id, doc_id, text, start, end, language, heading, page, ordinal, sentences "
-                "FROM chunks ORDER BY row"
-            )
-            loaded: list[Chunk] = []
-            # One JSON document for a batch of chunks' spans: at 100,000 chunks, one json.loads per chunk
-            # was ~37% of open_index's time (cProfile); batches keep the rows held at once few.
-            while rows := cursor.fetchmany(10_000):
-                spans = json.loads("[" + ",".join(r[9] for r in rows) + "]")
-                loaded.extend(
-                    Chunk(
-                        chunk_id=r[0], doc_id=r[1], text=r[2], start=r[3], end=r[4],
-                        language=r[5], heading=r[6], page=r[7], ordinal=r[8],
-                        sentences=tuple(map(tuple, chunk_spans)),
-                    )
-                    for r, chunk_spans in zip(rows, spans)
+            chunks = tuple(
+                Chunk(
+                    chunk_id=r[0], doc_id=r[1], text=r[2], start=r[3], end=r[4],
+                    language=r[5], heading=r[6], page=r[7], ordinal=r[8],
+                    sentences=tuple(tuple(span) for span in json.loads(r[9])),
                 )
-            chunks = tuple(loaded)
+                for r in db.execute(
+                    "SELECT chunk_id, doc_id, text, start, end, language, heading, page, ordinal, sentences "
+                    "FROM chunks ORDER BY row"
+                )
+            )
     except (OSError, ValueError, sqlite3.Error, RuntimeError) as exc:
         raise IndexStoreError(f"index version {path} is unreadable ({exc}); run `survey-rag ingest` to rebuild") from exc
     index = Index(
