@@ -5,8 +5,11 @@ Layout of ``index_dir``::
     CURRENT             name of the live version (replaced with os.replace)
     ingest.lock         held (flock) by the one ingest allowed at a time
     v20261123T050102-1234-ab12/
-        vectors.faiss   one vector per chunk, row i = chunk row i in meta
-        sentences.npy   one vector per chunk sentence, chunk by chunk in row order
+        vectors.faiss   one vector per chunk, row i = chunk row i in meta (unless slots.npy says otherwise)
+        slots.npy       only in a version written incrementally over an HNSW index: the slot of each
+                        chunk row's vector (slots no row names hold vectors of removed passages)
+        sentences.npy   one vector per chunk sentence, chunk by chunk in row order (float16; float32 in
+                        versions written before issue 19), memory-mapped when opened
         meta.sqlite     documents and chunks (with their sentence spans), OCR word boxes of scanned pages
         manifest.json   counts and the embedding model id, written last
 
@@ -45,6 +48,12 @@ POINTER = "CURRENT"
 LOCK = "ingest.lock"
 _KEEP_VERSIONS = 2  # the live one and the one before, for readers that are still opening it
 HNSW_THRESHOLD = 50_000  # above this many vectors an approximate index answers faster
+# Sentence vectors are only compared with a question to rank sentences; float16 halves the file and
+# the pages read (unit vectors' cosines move by < 1e-3: tests/test_index.py).
+SENTENCE_DTYPE = np.float16
+# Share of an HNSW index's vectors that may belong to removed passages before the next version rebuilds
+# it: each dead vector still costs memory and a hop in the graph.
+MAX_DEAD_SHARE = 0.1
 
 
 class IndexStoreError(UserFacingError, RuntimeError):
@@ -60,6 +69,33 @@ class IngestLockedError(IndexStoreError):
 
 
 @dataclass(frozen=True)
+class SlotMap:
+    """Where each chunk row's vector sits in an HNSW index that kept the vectors of removed passages
+    (HNSW cannot delete): rebuilding a 100,000-vector graph to change one document takes minutes, adding
+    to it and leaving the old vectors unreachable takes seconds."""
+
+    slots: np.ndarray  # int64, chunk row -> slot
+    rows: np.ndarray  # int64, slot -> chunk row, -1 for a removed passage's vector
+    params: faiss.SearchParametersHNSW  # searches live slots only
+    bitmap: np.ndarray  # uint8, live slots bit by bit, kept alive for the selector in params
+
+    @classmethod
+    def of(cls, slots: np.ndarray, ntotal: int, ef_search: int) -> "SlotMap":
+        slots = np.asarray(slots, dtype=np.int64)
+        rows = np.full(ntotal, -1, dtype=np.int64)
+        rows[slots] = np.arange(len(slots))
+        bitmap = np.packbits(rows >= 0, bitorder="little")
+        params = faiss.SearchParametersHNSW()
+        params.sel = faiss.IDSelectorBitmap(ntotal, faiss.swig_ptr(bitmap))
+        params.efSearch = ef_search
+        return cls(slots, rows, params, bitmap)
+
+    @property
+    def dead(self) -> int:
+        return len(self.rows) - len(self.slots)
+
+
+@dataclass(frozen=True)
 class Index:
     """One opened index version, held in memory and never modified."""
 
@@ -69,27 +105,51 @@ class Index:
     chunks: tuple[Chunk, ...]  # position = vector row
     vectors: faiss.Index
     embedding_model: str
-    sentence_vectors: np.ndarray  # (total sentences, dim)
+    sentence_vectors: np.ndarray  # (total sentences, dim), float16 (float32 in old versions), memory-mapped
     sentence_starts: tuple[int, ...]  # chunk row r owns sentence rows [starts[r], starts[r + 1])
+    slot_map: SlotMap | None = None  # None: chunk row r's vector is the index's row r
 
     @property
     def dim(self) -> int:
         return self.vectors.d
 
     def sentence_vectors_of(self, row: int) -> np.ndarray:
-        return self.sentence_vectors[self.sentence_starts[row] : self.sentence_starts[row + 1]]
+        """The sentence vectors of chunk ``row``, as float32 (read from the memory-mapped file)."""
+        return np.asarray(self.sentence_vectors[self.sentence_starts[row] : self.sentence_starts[row + 1]],
+                          dtype=np.float32)
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Rows and cosine scores of the ``k`` nearest chunks to one normalised query vector."""
         if not self.chunks:
             return []
-        scores, rows = self.vectors.search(query.reshape(1, -1).astype(np.float32), min(k, len(self.chunks)))
+        query = query.reshape(1, -1).astype(np.float32)
+        k = min(k, len(self.chunks))
+        if self.slot_map is None:
+            scores, rows = self.vectors.search(query, k)
+        else:
+            scores, slots = self.vectors.search(query, k, params=self.slot_map.params)
+            rows = np.where(slots >= 0, self.slot_map.rows[slots], -1)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
 
-    def vectors_of(self, rows: list[int]) -> np.ndarray:
-        if not rows:
+    def slots_of(self, rows: list[int] | np.ndarray) -> np.ndarray:
+        """The vector index's slots holding these chunk rows' vectors."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return rows if self.slot_map is None else self.slot_map.slots[rows]
+
+    def vectors_of(self, rows: list[int] | np.ndarray) -> np.ndarray:
+        if not len(rows):
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self.vectors.reconstruct(int(r)) for r in rows])
+        return self.vectors.reconstruct_batch(self.slots_of(rows))
+
+    def sentence_vectors_of_rows(self, rows: list[int] | np.ndarray) -> np.ndarray:
+        """The sentence vectors of these chunk rows, in order, as stored (one gather, for a new version)."""
+        starts = np.asarray(self.sentence_starts, dtype=np.int64)
+        rows = np.asarray(rows, dtype=np.int64)
+        counts = starts[rows + 1] - starts[rows]
+        # Sentence row of each output row: its chunk's first sentence plus its place within the chunk.
+        first = np.repeat(starts[rows], counts)
+        within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        return self.sentence_vectors[first + within]
 
     def document_of(self, chunk: Chunk) -> IndexedDocument:
         return self.documents[chunk.doc_id]
@@ -134,7 +194,11 @@ def open_index(index_dir: Path) -> Index:
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
         vectors = faiss.read_index(str(path / "vectors.faiss"))
-        sentence_vectors = np.load(path / "sentences.npy")
+        slot_map = None
+        if (path / "slots.npy").exists():
+            slot_map = SlotMap.of(np.load(path / "slots.npy"), vectors.ntotal, vectors.hnsw.efSearch)
+        # Memory-mapped: a question reads the few sentences of its candidate passages, not all of them.
+        sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r")
         with sqlite3.connect((path / "meta.sqlite").resolve().as_uri() + "?mode=ro", uri=True) as db:
             # Versions written before slides had no location_kind column: their locations are all pages.
             has_kind = any(col[1] == "location_kind" for col in db.execute("PRAGMA table_info(documents)"))
@@ -161,7 +225,7 @@ def open_index(index_dir: Path) -> Index:
         raise IndexStoreError(f"index version {path} is unreadable ({exc}); run `survey-rag ingest` to rebuild") from exc
     index = Index(
         name, path, documents, chunks, vectors, manifest.get("embedding_model", ""),
-        sentence_vectors, sentence_starts(chunks),
+        sentence_vectors, sentence_starts(chunks), slot_map,
     )
     problems = integrity_problems(index, manifest)
     if problems:
@@ -172,8 +236,9 @@ def open_index(index_dir: Path) -> Index:
 def integrity_problems(index: Index, manifest: dict | None = None) -> list[str]:
     """Every disagreement between vectors, chunks, documents and the manifest (empty = consistent)."""
     problems = []
-    if index.vectors.ntotal != len(index.chunks):
-        problems.append(f"{index.vectors.ntotal} vectors but {len(index.chunks)} chunks")
+    live = index.vectors.ntotal - (index.slot_map.dead if index.slot_map else 0)
+    if live != len(index.chunks):
+        problems.append(f"{live} vectors but {len(index.chunks)} chunks")
     orphans = {c.doc_id for c in index.chunks} - set(index.documents)
     if orphans:
         problems.append(f"{len(orphans)} chunk owners missing from documents")
@@ -195,7 +260,7 @@ def sentence_starts(chunks: tuple[Chunk, ...] | list[Chunk]) -> tuple[int, ...]:
     """Cumulative sentence counts: chunk row r owns sentence rows [starts[r], starts[r + 1])."""
     starts = [0]
     for c in chunks:
-        starts.append(starts[-1] + len(c.sentence_texts()))
+        starts.append(starts[-1] + (len(c.sentences) or 1))  # len(c.sentence_texts()), without the texts
     return tuple(starts)
 
 
@@ -227,6 +292,48 @@ def write_version(
     ``ocr_pages`` maps a document id to the word boxes of its OCR'd pages."""
     if len(chunks) != len(vectors):
         raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+    dim = vectors.shape[1] if len(vectors) else 0
+    return _write(index_dir, documents, chunks, build_vector_index(vectors, dim or 1), None, embedding_model,
+                  sentence_vectors, ocr_pages or {})
+
+
+def write_next_version(
+    index_dir: Path,
+    previous: Index,
+    kept_rows: list[int],
+    documents: list[IndexedDocument],
+    new_chunks: list[Chunk],
+    new_vectors: np.ndarray,
+    new_sentence_vectors: np.ndarray,
+    ocr_pages: dict[str, list[OcrPage]] | None = None,
+) -> str:
+    """Write the version that keeps ``kept_rows`` of ``previous`` (their vectors copied, not re-embedded)
+    and adds ``new_chunks`` after them; returns its name. An HNSW index is extended rather than rebuilt
+    while at most ``MAX_DEAD_SHARE`` of its vectors belong to removed passages."""
+    if len(new_chunks) != len(new_vectors):
+        raise ValueError(f"{len(new_chunks)} chunks but {len(new_vectors)} vectors")
+    chunks = [previous.chunks[r] for r in kept_rows] + list(new_chunks)
+    sentence_vectors = np.concatenate([previous.sentence_vectors_of_rows(kept_rows),
+                                       np.asarray(new_sentence_vectors, dtype=SENTENCE_DTYPE)])
+    base = previous.vectors
+    slots = previous.slots_of(kept_rows)
+    dead = base.ntotal - len(slots)
+    if isinstance(base, faiss.IndexHNSWFlat) and dead <= MAX_DEAD_SHARE * (len(slots) + len(new_chunks)):
+        vector_index = faiss.clone_index(base)  # readers of the previous version may still be searching it
+        if len(new_vectors):
+            vector_index.add(np.ascontiguousarray(new_vectors, dtype=np.float32))
+        slots = np.concatenate([slots, np.arange(base.ntotal, vector_index.ntotal)])
+        identity = len(slots) == vector_index.ntotal and bool(np.all(slots == np.arange(len(slots))))
+        return _write(index_dir, documents, chunks, vector_index, None if identity else slots,
+                      previous.embedding_model, sentence_vectors, ocr_pages or {})
+    vectors = np.concatenate([previous.vectors_of(kept_rows), np.asarray(new_vectors, dtype=np.float32)])
+    return write_version(index_dir, documents, chunks, vectors, previous.embedding_model, sentence_vectors,
+                         ocr_pages)
+
+
+def _write(index_dir: Path, documents: list[IndexedDocument], chunks: list[Chunk], vector_index: faiss.Index,
+           slots: np.ndarray | None, embedding_model: str, sentence_vectors: np.ndarray,
+           ocr_pages: dict[str, list[OcrPage]]) -> str:
     if sentence_starts(chunks)[-1] != len(sentence_vectors):
         raise ValueError(f"{sentence_starts(chunks)[-1]} sentences but {len(sentence_vectors)} sentence vectors")
     name = f"v{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{secrets.token_hex(3)}"
@@ -235,10 +342,12 @@ def write_version(
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         staging.mkdir()
-        dim = vectors.shape[1] if len(vectors) else 0
-        faiss.write_index(build_vector_index(vectors, dim or 1), str(staging / "vectors.faiss"))
-        np.save(staging / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=np.float32))
-        _write_meta(staging / "meta.sqlite", documents, chunks, ocr_pages or {})
+        dim = vector_index.d if chunks else 0
+        faiss.write_index(vector_index, str(staging / "vectors.faiss"))
+        if slots is not None:
+            np.save(staging / "slots.npy", np.asarray(slots, dtype=np.int64))
+        np.save(staging / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=SENTENCE_DTYPE))
+        _write_meta(staging / "meta.sqlite", documents, chunks, ocr_pages)
         manifest = {
             "version": name,
             "created": time.time(),
@@ -246,6 +355,8 @@ def write_version(
             "dim": dim,
             "documents": len(documents),
             "chunks": len(chunks),
+            "sentence_dtype": np.dtype(SENTENCE_DTYPE).name,
+            "dead_vectors": vector_index.ntotal - len(chunks),
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         for f in staging.iterdir():

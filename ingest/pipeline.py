@@ -39,6 +39,7 @@ from ingest.index import (
     collect_garbage,
     current_version,
     open_index,
+    write_next_version,
     write_version,
 )
 from ingest.load import (
@@ -247,22 +248,18 @@ def ingest_paths(
         finally:
             cache.close()
 
-        all_chunks = kept_chunks + new_chunks
-        if kept_rows and not reembed:
-            all_vectors = np.concatenate([previous.vectors_of(kept_rows), new_vectors])
-            kept_sentence_vectors = [previous.sentence_vectors_of(i) for i in kept_rows]
-        else:
-            all_vectors, kept_sentence_vectors = new_vectors, []
-        all_sentence_vectors = np.concatenate(kept_sentence_vectors + [new_sentence_vectors])
         progress("write", 0, 1)
         ocr_pages = previous.ocr_pages_of(sorted(kept_ids)) if previous and kept_ids else {}
         ocr_pages.update({doc.doc_id: list(doc.ocr_pages) for doc in loaded if doc.ocr_pages})
-        version = write_version(
-            index_dir, kept + new_docs, all_chunks, all_vectors, embedder.model_id, all_sentence_vectors, ocr_pages
-        )
+        if kept_rows and not reembed:
+            version = write_next_version(index_dir, previous, kept_rows, kept + new_docs, new_chunks, new_vectors,
+                                         new_sentence_vectors, ocr_pages)
+        else:  # new_vectors are every passage's: the kept ones' re-embedded (to_embed) or none kept
+            version = write_version(index_dir, kept + new_docs, to_embed, new_vectors, embedder.model_id,
+                                    new_sentence_vectors, ocr_pages)
         collect_garbage(index_dir)
         report_progress("write", 1, 1)  # the version is live: too late to cancel
-        return IngestReport(**report_kwargs, chunks=len(all_chunks), embedded=embedded,
+        return IngestReport(**report_kwargs, chunks=len(kept_chunks) + len(new_chunks), embedded=embedded,
                             seconds=time.monotonic() - started, version=version)
 
 
@@ -276,14 +273,10 @@ def remove_documents(sources: Iterable[str], settings: Settings) -> IngestReport
         gone_ids = {d.doc_id for d in gone}
         rows = [i for i, c in enumerate(index.chunks) if c.doc_id not in gone_ids]
         if gone:
-            version = write_version(
-                settings.index_dir,
-                [d for d in index.documents.values() if d.doc_id not in gone_ids],
-                [index.chunks[i] for i in rows],
-                index.vectors_of(rows),
-                index.embedding_model,
-                np.concatenate([index.sentence_vectors_of(i) for i in rows] + [np.zeros((0, index.dim), np.float32)]),
-                index.ocr_pages_of([d for d in index.documents if d not in gone_ids]),
+            none = np.zeros((0, index.dim), np.float32)
+            version = write_next_version(
+                settings.index_dir, index, rows, [d for d in index.documents.values() if d.doc_id not in gone_ids],
+                [], none, none, index.ocr_pages_of([d for d in index.documents if d not in gone_ids]),
             )
             collect_garbage(settings.index_dir)
         else:

@@ -28,8 +28,16 @@ from survey_rag.bench.questions import load_questions, pick_questions
 from survey_rag.bench.result import BenchResult, MemoryUse, Retrieval
 from survey_rag.bench.retrieval import RetrievalTimes
 from survey_rag.bench.stats import Spread, percentile, spread
-from survey_rag.bench.synthetic import SyntheticTimes, synthetic_index, synthetic_texts
+from survey_rag.bench.synthetic import (
+    OnDisk,
+    Reingest,
+    SyntheticTimes,
+    synthetic_texts,
+    write_synthetic_corpus,
+    write_synthetic_index,
+)
 from survey_rag.bench.table import Target, format_table, table_rows
+from ingest.load import file_hash
 from tests.conftest import EMBEDDING_CACHE, REPO
 
 
@@ -82,7 +90,7 @@ def test_measure_bandwidth_is_positive_and_best_of_both():
 
 
 def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: float = 250.0,
-            speed: float = 6.0) -> BenchResult:
+            speed: float = 6.0, open_s: float = 1.5) -> BenchResult:
     """A made-up result of run_bench's type."""
 
     def s(p50, p95, n=10):
@@ -92,7 +100,13 @@ def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: flo
                                keyword_ms=s(1.0, 3.0), fused_ms=s(4.0, 9.0))
     synthetic = SyntheticTimes(passages=passages, vector_index="IndexHNSWFlat", keyword_build_s=0.4,
                                dense_ms=s(0.2, 0.4), keyword_ms=s(1.0, 3.0), fused_ms=s(20.0, 70.0),
-                               vector_build_s=40.0, korean_share=0.05)
+                               vector_build_s=40.0, korean_share=0.05, on_disk=OnDisk(
+                                   open_s=open_s, open_rss_bytes=400_000_000, searched_rss_bytes=1_100_000_000,
+                                   searched_file_rss_bytes=150_000_000,
+                                   sentences=425_000, sentence_dtype="float16",
+                                   files_bytes={"manifest.json": 200, "sentences.npy": 652_800_128},
+                                   reingest=Reingest(seconds=9.0, passages=100_001, embedded=21, find_changes_s=2.0,
+                                                     embed_s=5.0, write_s=2.0)))
     ingest_run = IngestRun(documents=5, passages=417, embedded=417, seconds=100.0, passages_per_s=4.17)
     question = QuestionRun(id="q1", lang="ko", refused=False, sources_s=0.5, first_token_s=4.0, total_s=9.0,
                            prompt_tokens=400, uncached_prompt_tokens=240, evaluated_prompt_tokens=240,
@@ -147,6 +161,10 @@ def test_table_states_targets_and_whether_they_are_met():
     assert _by_metric(failing, "embedding (onnx) vs torch fp32").met == "NO"  # 2 ×
     assert _by_metric(failing, "re-ingest, no change").met == "NO"
     assert _by_metric(failing, "uncached prompt tokens").met == "NO"
+    assert _by_metric(rows, "synthetic index open").met == "yes"  # 1.5 s
+    assert _by_metric(table_rows(_result(open_s=5.5)), "synthetic index open").met == "NO"
+    assert _by_metric(rows, "RSS added by the synthetic index").met == "NO"  # 1.1 GB after the searches
+    assert "9.0 s (21 of 100,001 passages embedded" in _by_metric(rows, "re-ingest, one synthetic").measured
 
 
 def test_retrieval_target_does_not_apply_below_100k_passages():
@@ -219,7 +237,13 @@ JSON_KEYS = [
                                               "threaded_bytes_per_s", "best_bytes_per_s"]),
     "generation.model_file_bytes", "generation.bound_tokens_per_s", "generation.share_of_bound",
     "retrieval", *_nested("retrieval", "corpus", RETRIEVAL_KEYS),
-    *_nested("retrieval", "synthetic", [*RETRIEVAL_KEYS, "vector_build_s", "korean_share"]),
+    *_nested("retrieval", "synthetic", [*RETRIEVAL_KEYS, "vector_build_s", "korean_share", "on_disk",
+                                        *_under("on_disk", ["open_s", "open_rss_bytes", "searched_rss_bytes", "searched_file_rss_bytes",
+                                                            "sentences", "sentence_dtype", "files_bytes",
+                                                            "files_bytes.manifest.json", "files_bytes.sentences.npy",
+                                                            "reingest"]),
+                                        *_under("on_disk.reingest", ["seconds", "passages", "embedded",
+                                                                     "find_changes_s", "embed_s", "write_s"])]),
     "stages", *_nested("stages", "model loads", ["seconds", "peak_rss_bytes", "rss_after_bytes"]),
     "duration_s",
 ]
@@ -259,26 +283,67 @@ def test_synthetic_texts_mix_languages_with_real_lengths():
     assert {len(t.split()) for lang, t in texts if lang == "en"} == {30, 40}
 
 
-def test_synthetic_index_uses_the_products_index_switch(monkeypatch):
-    import ingest.index
+def test_synthetic_corpus_files_hold_the_indexed_passages(tmp_path):
+    texts = [("en", " ".join(f"w{i}x{j}" for j in range(12))) for i in range(45)]
+    documents, chunks = write_synthetic_corpus(tmp_path, texts, [3])
+    assert len(documents) == 3 and [d.chunk_count for d in documents] == [20, 20, 5] and len(chunks) == 45
+    for doc in documents:
+        body = Path(doc.source).read_text(encoding="utf-8")
+        assert file_hash(Path(doc.source)) == doc.content_hash
+        for chunk in (c for c in chunks if c.doc_id == doc.doc_id):
+            assert body[chunk.start : chunk.end] == chunk.text
+            assert [len(s.split()) for s in chunk.sentence_texts()] == [4, 4, 4]
 
-    texts = [("en", f"word{i} text") for i in range(300)]
-    small = synthetic_index(300, 16, texts, "test-model")
-    assert type(small.vectors).__name__ == "IndexFlatIP"
-    assert len(small.chunks) == small.vectors.ntotal == 300
-    assert ingest.index.integrity_problems(small) == []
-    row, score = small.search(small.sentence_vectors[7], 1)[0]
-    assert row == 7 and score == pytest.approx(1.0, abs=1e-5)
-    monkeypatch.setattr(ingest.index, "HNSW_THRESHOLD", 200)
-    large = synthetic_index(300, 16, texts, "test-model")
-    assert type(large.vectors).__name__ == "IndexHNSWFlat"
-    # The product's retriever runs on it, keyword-only candidates (read back from HNSW) included.
+
+def test_synthetic_index_is_written_and_opened_as_the_products(tmp_path, monkeypatch):
+    import ingest.index
+    from core.settings import Settings
     from rag.retrieve import HybridRetriever
 
+    settings = Settings.load(overrides={"data_dir": tmp_path / "data"}, environ={})
+    texts = [("en", f"word{i} text and more words here") for i in range(300)]
+    write_synthetic_index(settings, tmp_path / "small", 300, 16, texts, [2], "test-model")
+    small = ingest.index.open_index(settings.index_dir)
+    assert type(small.vectors).__name__ == "IndexFlatIP" and small.sentence_vectors.dtype == np.float16
+    assert len(small.chunks) == small.vectors.ntotal == 300 and len(small.sentence_vectors) == 600
+    row, score = small.search(small.vectors_of([7])[0], 1)[0]
+    assert row == 7 and score == pytest.approx(1.0, abs=1e-5)
+    monkeypatch.setattr(ingest.index, "HNSW_THRESHOLD", 200)
+    write_synthetic_index(settings, tmp_path / "large", 300, 16, texts, [2], "test-model")
+    large = ingest.index.open_index(settings.index_dir)
+    assert type(large.vectors).__name__ == "IndexHNSWFlat"
+    # The product's retriever runs on it, keyword-only candidates (read back from HNSW) included.
     retriever = HybridRetriever(large, embedder=None)
     assert set(retriever.keyword("word250", 30)) == {250}
-    hits = retriever.search("word250", 5, large.sentence_vectors[3])
+    hits = retriever.search("word250", 5, large.vectors_of([3])[0])
     assert len(hits) == 5 and hits[0].row == 3
+
+
+def test_synthetic_stage_opens_searches_and_reingests_on_disk(tmp_path, monkeypatch, small_embedder):
+    """The stage end to end at 300 passages, HNSW from 200: a changed document extends the HNSW index."""
+    import dataclasses
+
+    import ingest.index
+    from core.settings import Settings
+    from ingest.types import Chunk
+    from survey_rag.bench.synthetic import measure_synthetic
+
+    monkeypatch.setattr(ingest.index, "HNSW_THRESHOLD", 200)
+    text = "Fine-tuning adapts a model. Distillation trains a small model. Prompting needs no training."
+    corpus = [Chunk("c", "d", text, 0, len(text), "en", sentences=((0, 27), (28, 62), (63, len(text))))]
+    settings = Settings.load(overrides={"data_dir": tmp_path / "data", "embedding_model": "all-minilm-l6-v2"},
+                             environ={})
+    questions = ["When to fine-tune?", "What is distillation?"]
+    plan = dataclasses.replace(FULL_PLAN, synthetic_passages=300, retrieval_reps=1)
+    times = measure_synthetic(plan, corpus, small_embedder, settings, questions,
+                              small_embedder.encode_queries(questions), tmp_path / "work")
+    disk = times.on_disk
+    assert times.passages == 300 and times.vector_index == "IndexHNSWFlat" and times.fused_ms.n == 2
+    assert disk.sentences == 900 and disk.sentence_dtype == "float16" and disk.open_s > 0
+    assert disk.files_bytes["sentences.npy"] == 128 + 900 * small_embedder.dim * 2  # npy header + float16 rows
+    assert disk.reingest.embedded >= 1 and disk.reingest.passages > 280
+    index_dir = tmp_path / "work" / "synthetic" / "data" / "index"
+    assert (index_dir / ingest.index.current_version(index_dir) / "slots.npy").is_file()  # extended, not rebuilt
 
 
 @pytest.mark.slow
@@ -321,6 +386,13 @@ def test_quick_bench_writes_sane_json(tmp_path, corpus_settings):
         for kind in ("dense", "keyword", "fused"):
             ms = times[f"{kind}_ms"]
             assert ms["n"] >= 15 and 0 < ms["p50"] <= ms["p95"], (name, kind, ms)
+
+    disk = r["retrieval"]["synthetic"]["on_disk"]
+    assert disk["open_s"] > 0 and disk["sentence_dtype"] == "float16" and disk["sentences"] > 10_000
+    assert disk["files_bytes"]["sentences.npy"] > disk["sentences"] * 768 * 2
+    again = disk["reingest"]
+    assert again["passages"] > 9_900 and 1 <= again["embedded"] < 100  # the changed document re-chunked
+    assert again["seconds"] >= again["find_changes_s"] + again["embed_s"] + again["write_s"] > 0
 
     a = r["answers"]
     assert a["questions"] == 3 and a["generated"] >= 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -24,9 +25,11 @@ from ingest.index import (
     current_version,
     integrity_problems,
     open_index,
+    write_next_version,
     write_version,
 )
 from ingest.types import Chunk
+from tests.conftest import CORPUS, make_settings
 
 DIM = 8
 
@@ -74,6 +77,106 @@ def test_round_trip(tmp_path):
     assert (manifest["documents"], manifest["chunks"], manifest["dim"]) == (2, 6, DIM)
 
 
+def test_sentence_vectors_are_float16_and_memory_mapped(tmp_path):
+    index_dir = tmp_path / "index"
+    name, _ = _write(index_dir)
+    sentence_vectors = _data()[3]
+    assert np.load(index_dir / name / "sentences.npy").dtype == np.float16
+    assert json.loads((index_dir / name / "manifest.json").read_text())["sentence_dtype"] == "float16"
+    index = open_index(index_dir)
+    assert isinstance(index.sentence_vectors, np.memmap) and index.sentence_vectors.dtype == np.float16
+    got = index.sentence_vectors_of(4)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, sentence_vectors[8:10], atol=2e-3)  # float16 keeps ~3 decimal digits
+    np.testing.assert_array_equal(index.sentence_vectors_of_rows([4, 1]), index.sentence_vectors[[8, 9, 2, 3]])
+
+
+def test_a_float32_version_written_before_float16_still_opens(tmp_path):
+    index_dir = tmp_path / "index"
+    name, _ = _write(index_dir)
+    sentence_vectors = _data()[3]
+    np.save(index_dir / name / "sentences.npy", sentence_vectors)  # as versions before issue 19 stored them
+    manifest_path = index_dir / name / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["sentence_dtype"], manifest["dead_vectors"]
+    manifest_path.write_text(json.dumps(manifest))
+    index = open_index(index_dir)
+    assert index.sentence_vectors.dtype == np.float32 and integrity_problems(index) == []
+    np.testing.assert_array_equal(index.sentence_vectors_of(4), sentence_vectors[8:10])
+
+
+def test_next_version_extends_an_hnsw_index_instead_of_rebuilding_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_mod, "HNSW_THRESHOLD", 40)
+    index_dir = tmp_path / "index"
+    docs, chunks, vectors, sentence_vectors = _data(n_docs=20, per_doc=3)
+    write_version(index_dir, docs, chunks, vectors, "m", sentence_vectors)
+    first = open_index(index_dir)
+    assert type(first.vectors).__name__ == "IndexHNSWFlat" and first.slot_map is None
+
+    # Document 0 changes: its 3 passages are removed, 2 new ones are added after the kept ones.
+    new_docs, new_chunks, new_vectors, new_sentences = _data(n_docs=1, per_doc=2, seed=5)
+    new_chunks = [dataclasses.replace(c, chunk_id=f"new{i}") for i, c in enumerate(new_chunks)]
+    new_docs = [dataclasses.replace(new_docs[0], chunk_count=2)]
+    kept_rows = list(range(3, 60))
+    write_next_version(index_dir, first, kept_rows, docs[1:] + new_docs, new_chunks, new_vectors, new_sentences)
+    second = open_index(index_dir)
+    assert (index_dir / second.version / "slots.npy").is_file() and second.slot_map.dead == 3
+    assert second.vectors.ntotal == 62 and len(second.chunks) == 59 and integrity_problems(second) == []
+    assert second.chunks == tuple(chunks[3:]) + tuple(new_chunks)
+    np.testing.assert_allclose(second.vectors_of([0, 57, 58]), np.vstack([vectors[3], new_vectors]), rtol=1e-6)
+    np.testing.assert_allclose(second.sentence_vectors_of(57), new_sentences[0:2], atol=2e-3)
+    np.testing.assert_array_equal(second.sentence_vectors_of(0), first.sentence_vectors_of(3))
+    for row, vector in ((58, new_vectors[1]), (10, vectors[13])):
+        assert second.search(vector, 1)[0] == (row, pytest.approx(1.0, abs=1e-5))
+    # A removed passage's vector is never found again, though it is still in the graph.
+    assert all(second.chunks[r].chunk_id != "c00" for r, _ in second.search(vectors[0], 59))
+    assert len(second.search(vectors[0], 100)) == 59
+
+    # Once more than MAX_DEAD_SHARE of the vectors are dead the index is rebuilt without them.
+    write_next_version(index_dir, second, list(range(9, 59)), docs[4:] + new_docs, [], new_vectors[:0],
+                       new_sentences[:0])
+    third = open_index(index_dir)
+    assert third.slot_map is None and third.vectors.ntotal == len(third.chunks) == 50
+    assert integrity_problems(third) == []
+    assert third.search(new_vectors[1], 1)[0][0] == 49
+
+
+def test_float16_sentences_retrieve_like_float32(tmp_path, small_embedder):
+    """On a small real index, ranking with float16 sentence vectors matches ranking with the float32 ones."""
+    from ingest.embed import EmbeddingCache
+    from ingest.pipeline import ingest_paths
+    from rag.retrieve import HybridRetriever
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "guide.txt").write_bytes((CORPUS / "harnessing-llms-practical-guide.fr.txt").read_bytes())
+    settings = make_settings(tmp_path / "data", embedding_model="all-minilm-l6-v2")
+    assert ingest_paths([folder], settings, embedder=small_embedder).ok
+    half = open_index(settings.index_dir)
+    assert half.sentence_vectors.dtype == np.float16
+    cache = EmbeddingCache(settings.embedding_cache_path)
+    try:
+        _, full_sentences, embedded = small_embedder.encode_chunks_cached(
+            half.chunks, cache, titles=[half.document_of(c).title for c in half.chunks])
+    finally:
+        cache.close()
+    assert embedded == 0
+    # A new file under the name, as a new version would: rewriting the file in place would change what
+    # ``half`` has memory-mapped.
+    np.save(half.path / "float32.npy", full_sentences)
+    os.replace(half.path / "float32.npy", half.path / "sentences.npy")
+    full = open_index(settings.index_dir)
+    assert full.sentence_vectors.dtype == np.float32
+    questions = ["When should one fine-tune rather than prompt a model?", "Qu'est-ce que la distillation ?",
+                 "Which tasks suit large language models?", "Quels sont les risques des LLM ?"]
+    for question in questions:
+        vec = small_embedder.encode_queries([question])[0]
+        hits16 = HybridRetriever(half, small_embedder).search(question, 5, vec)
+        hits32 = HybridRetriever(full, small_embedder).search(question, 5, vec)
+        assert [h.row for h in hits16] == [h.row for h in hits32], question
+        assert [h.score for h in hits16] == pytest.approx([h.score for h in hits32], abs=1e-3)
+
+
 def test_odd_characters_in_the_data_path(tmp_path):
     index_dir = tmp_path / "my data #1 ?100%" / "index"
     _write(index_dir)
@@ -103,8 +206,6 @@ def test_integrity_problems_found(tmp_path):
     index_dir = tmp_path / "index"
     name, _ = _write(index_dir)
     index = open_index(index_dir)
-    import dataclasses
-
     short = dataclasses.replace(index, chunks=index.chunks[:-1])
     problems = integrity_problems(short)
     assert "6 vectors but 5 chunks" in problems

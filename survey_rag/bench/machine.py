@@ -85,6 +85,11 @@ def rss_bytes() -> int | None:
     return _proc_status_bytes("VmRSS")
 
 
+def file_rss_bytes() -> int | None:
+    """The part of the resident memory that is mapped files."""
+    return _proc_status_bytes("RssFile")
+
+
 def peak_rss_bytes() -> int:
     """Peak resident memory since the last ``reset_peak_rss`` (or since start)."""
     hwm = _proc_status_bytes("VmHWM")

@@ -64,7 +64,7 @@ def run_bench(settings: Settings, quick: bool = False) -> BenchResult:
 
         with meter.stage("synthetic index"):
             synthetic = measure_synthetic(plan, pipeline.retriever().index.chunks, embedder, settings, questions,
-                                          query_vecs)
+                                          query_vecs, Path(tmp))
 
     chatting = meter.records["answers"]
     memory = MemoryUse(chatting.rss_after_bytes, chatting.peak_rss_bytes,
