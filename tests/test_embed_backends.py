@@ -1,5 +1,5 @@
-"""Embedding backends: the torch reference, and the same model exported locally to ONNX (int8), cached
-and verified. MiniLM keeps most of these fast; one test runs EmbeddingGemma's real int8 export."""
+"""Embedding backends: the torch reference, and the same model exported locally to ONNX (fp32, int8), cached
+and verified. MiniLM keeps most of these fast; two tests run EmbeddingGemma's real exports."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 
 from core.settings import SettingsError
 from ingest.embed import Embedder, embedding_model_id
-from ingest.onnx_export import MANIFEST, MODEL_FILE, export_dir, verification_problem
+from ingest.onnx_export import MANIFEST, MODEL_FILE, RECIPES, export_dir, verification_problem
 from tests.conftest import make_settings
 
 SMALL = "all-minilm-l6-v2"
@@ -62,8 +62,10 @@ def test_export_is_cached_and_verified(small_int8, tmp_path):
     folder = export_dir(SMALL, source_id, "onnx-int8", settings)
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["source_model"] == source_id and manifest["probe_cosine"] >= 0.97
-    assert verification_problem(folder, source_id) is None
-    assert verification_problem(folder, "another:model") == "exported from another model"
+    assert manifest["recipe"] == RECIPES["onnx-int8"]
+    assert verification_problem(folder, source_id, RECIPES["onnx-int8"]) is None
+    assert verification_problem(folder, "another:model", RECIPES["onnx-int8"]) == "exported from another model"
+    assert "another recipe" in verification_problem(folder, source_id, "an older int8 recipe")
     stamp = (folder / MODEL_FILE).stat().st_mtime_ns
     Embedder.load(settings)  # the cached export, not a new one
     assert (folder / MODEL_FILE).stat().st_mtime_ns == stamp
@@ -78,9 +80,9 @@ def test_altered_export_is_rebuilt(small_int8, tmp_path):
         byte = fh.read(1)
         fh.seek(-3, 2)
         fh.write(bytes([byte[0] ^ 0xFF]))
-    assert "SHA-256" in verification_problem(folder, source_id)
+    assert "SHA-256" in verification_problem(folder, source_id, RECIPES["onnx-int8"])
     rebuilt = Embedder.load(settings)
-    assert verification_problem(folder, source_id) is None
+    assert verification_problem(folder, source_id, RECIPES["onnx-int8"]) is None
     np.testing.assert_allclose(rebuilt.encode_queries(TEXTS), small_int8.encode_queries(TEXTS), atol=1e-5)
 
 
@@ -103,3 +105,20 @@ def test_gemma_export_matches_torch_past_the_sliding_window(embedder, tmp_path):
     got_p, got_s = exported.encode_passages_with_sentences(texts, spans)
     assert (ref_p * got_p).sum(1).min() > 0.999
     assert all((r * g).sum(1).min() > 0.999 for r, g in zip(ref_s, got_s))
+
+
+def test_gemma_int8_export_passes_the_probe_and_keeps_rankings(embedder, tmp_path):
+    """EmbeddingGemma's real int8 export (built once, then cached): its manifest records the probe check
+    it passed, its vectors stay close to the torch default's, and questions still find their passages."""
+    settings = make_settings(tmp_path, embedding_backend="onnx-int8")
+    int8 = Embedder.load(settings)
+    source_id = embedding_model_id(settings.replace(embedding_backend="torch"))
+    manifest = json.loads((export_dir("embeddinggemma-300m", source_id, "onnx-int8", settings) / MANIFEST)
+                          .read_text(encoding="utf-8"))
+    assert manifest["probe_cosine"] >= 0.97 and manifest["recipe"] == RECIPES["onnx-int8"]
+    ref_p, ref_s = embedder.encode_passages_with_sentences(TEXTS, SPANS)
+    got_p, got_s = int8.encode_passages_with_sentences(TEXTS, SPANS)
+    assert (ref_p * got_p).sum(1).min() > 0.98
+    assert all((r * g).sum(1).min() > 0.97 for r, g in zip(ref_s, got_s))
+    questions = int8.encode_queries(["What grounds answers in documents?", "What teaches following requests?"])
+    assert list((questions @ got_p.T).argmax(1)) == [0, 1]
