@@ -55,6 +55,15 @@ class Settings:
     # EmbeddingGemma's int8 export fails its probe check (token cosine 0.909 < 0.97, measured); the fp32
     # export's speed-up is not measured yet with the fixed attention mask: torch until it is.
     embedding_backend: str = "torch"
+    # An OpenAI-compatible embeddings server (infinity-emb, text-embeddings-inference, vLLM, llama.cpp) instead of
+    # the local model; embedding_model is then the model name sent to it (ingest/embed_remote.py, docs/SCALING.md).
+    embedding_url: str = ""
+    embedding_api_key: str = ""
+    embedding_timeout_s: float = 60.0
+    embedding_request_batch: int = 64  # inputs per request to the embeddings server
+    # What the server's inputs start with (the local model reads its own prompts): EmbeddingGemma's.
+    embedding_query_prompt: str = "task: search result | query: "
+    embedding_document_prompt: str = "title: none | text: "
     llm_model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     llm_url: str = ""  # an OpenAI-compatible server; empty = in-process llama.cpp
     llm_api_key: str = ""

@@ -8,7 +8,9 @@ Passages are embedded with the model's document prompt and questions with its
 query prompt (EmbeddingGemma defines both); vectors are L2-normalised so inner
 product is cosine similarity. Each passage's sentences get vectors from the same
 forward pass (see ``encode_passages_with_sentences``). Vectors are cached in
-SQLite by (model, content hash), so unchanged text is never embedded twice.
+SQLite by (model, content hash), so unchanged text is never embedded twice
+(ingest/embed_cache.py). With ``SURVEY_RAG_EMBEDDING_URL`` set, ``Embedder.load`` returns an
+embeddings server's client instead (ingest/embed_remote.py).
 
 Example:
     >>> emb = Embedder.load(Settings.load())  # doctest: +SKIP
@@ -21,66 +23,20 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sqlite3
 import threading
-from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from core.models import ModelError, resolve_model
 from core.settings import Settings, SettingsError
+from ingest.embed_cache import TextEmbedder, document_prompt
+from ingest.embed_remote import RemoteEmbedder, remote_model_id
 from ingest.onnx_export import ONNX_BACKENDS, exported_model, load_session
-from ingest.types import Chunk, text_hash
 
 log = logging.getLogger(__name__)
 
-ProgressFn = Callable[[int, int], None]  # (done, total)
 BACKENDS = ("torch", *ONNX_BACKENDS)
-
-
-class EmbeddingCache:
-    """SQLite store of vectors keyed by model id and content hash.
-
-    A chunk's entry holds its passage vector followed by its sentence vectors.
-    """
-
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS chunk_vectors (model TEXT, hash TEXT, dim INTEGER, vec BLOB, PRIMARY KEY (model, hash))"
-        )
-        self._lock = threading.Lock()
-
-    def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        with self._lock:
-            for start in range(0, len(hashes), 500):
-                batch = list(hashes[start : start + 500])
-                marks = ",".join("?" * len(batch))
-                rows = self._db.execute(
-                    f"SELECT hash, dim, vec FROM chunk_vectors WHERE model = ? AND hash IN ({marks})", [model, *batch]
-                )
-                for h, dim, blob in rows:
-                    found[h] = np.frombuffer(blob, dtype=np.float32).reshape(-1, dim)
-        return found
-
-    def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
-        """Store vectors, best effort: a cache that cannot be written (a full disk, a read-only or locked
-        file) only means these vectors are computed again next time, never a failed ingest."""
-        try:
-            with self._lock, self._db:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO chunk_vectors VALUES (?, ?, ?, ?)",
-                    [(model, h, int(v.shape[-1]), v.astype(np.float32).tobytes()) for h, v in items.items()],
-                )
-        except sqlite3.Error as exc:
-            log.warning("embedding cache not updated (%s); these vectors will be computed again next time", exc)
-
-    def close(self) -> None:
-        self._db.close()
 
 
 class OnnxTokens:
@@ -96,7 +52,7 @@ class OnnxTokens:
         return {"token_embeddings": torch.from_numpy(self.session.run(None, feeds)[0])}
 
 
-class Embedder:
+class Embedder(TextEmbedder):
     """Encode questions and passages with one sentence-transformers model.
 
     ``tokens`` replaces the model's transformer module (an ``OnnxTokens``); None runs it in torch.
@@ -114,8 +70,11 @@ class Embedder:
         self._lock = threading.Lock()  # torch modules are not safe to call from two threads at once
 
     @classmethod
-    def load(cls, settings: Settings) -> "Embedder":
-        """Load the configured model (a registered name or a local sentence-transformers folder)."""
+    def load(cls, settings: Settings) -> TextEmbedder:
+        """Load the configured model (a registered name or a local sentence-transformers folder), or
+        connect to the embeddings server ``SURVEY_RAG_EMBEDDING_URL`` names."""
+        if settings.embedding_url:
+            return RemoteEmbedder.from_settings(settings)
         backend = settings.embedding_backend
         if backend not in BACKENDS:
             raise SettingsError(
@@ -180,7 +139,7 @@ class Embedder:
             return passages, [self._encode_documents_whole([t[a:b] for a, b in sp]) for t, sp in zip(texts, spans)]
         template = (getattr(self.model, "prompts", None) or {}).get("document", "")
         titles = titles or [""] * len(texts)
-        return self._encode([_document_prompt(template, t) for t in titles], texts, spans)
+        return self._encode([document_prompt(template, t) for t in titles], texts, spans)
 
     def _encode(
         self, prompts: Sequence[str], texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
@@ -234,48 +193,6 @@ class Embedder:
             vecs = self.model.encode_document(list(texts), batch_size=self.batch_size, normalize_embeddings=True)
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
 
-    def encode_chunks_cached(
-        self, chunks: Sequence[Chunk], cache: EmbeddingCache, progress: ProgressFn | None = None,
-        titles: Sequence[str] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, int]:
-        """Passage vectors and all sentence vectors (chunk by chunk) for ``chunks``.
-
-        Only chunks whose text and sentence spans were never embedded are computed; the
-        cache is filled block by block so an interrupted ingest keeps what it finished.
-        Returns (passage vectors, sentence vectors, number of chunks computed).
-        """
-        titles = list(titles or [""] * len(chunks))
-        keys = [_chunk_key(c, t) for c, t in zip(chunks, titles)]
-        cached = cache.get_many(self.model_id, sorted(set(keys)))
-        missing = sorted({k: (c, t) for k, c, t in zip(keys, chunks, titles) if k not in cached}.items())
-        block = 32
-        for start in range(0, len(missing), block):
-            part = missing[start : start + block]
-            passages, sentences = self.encode_passages_with_sentences(
-                [c.text for _, (c, _) in part], [c.sentences or ((0, len(c.text)),) for _, (c, _) in part],
-                [t for _, (_, t) in part],
-            )
-            fresh = {k: np.vstack([p[None, :], sv]) for (k, _), p, sv in zip(part, passages, sentences)}
-            cache.put_many(self.model_id, fresh)
-            cached.update(fresh)
-            if progress:
-                progress(start + len(part), len(missing))
-        stacked = [cached[k].reshape(-1, self.dim) for k in keys]
-        passage_vectors = np.stack([v[0] for v in stacked]) if stacked else np.zeros((0, self.dim), np.float32)
-        sentence_vectors = np.vstack([v[1:] for v in stacked]) if stacked else np.zeros((0, self.dim), np.float32)
-        return passage_vectors, sentence_vectors, len(missing)
-
-
-def _chunk_key(chunk: Chunk, title: str) -> str:
-    spans = ";".join(f"{a}-{b}" for a, b in chunk.sentences)
-    return text_hash(f"{title}\x00{chunk.text}\x00{spans}")
-
-
-def _document_prompt(template: str, title: str) -> str:
-    if title and "title: none" in template:
-        return template.replace("title: none", "title: " + " ".join(title.split())[:120])
-    return template
-
 
 def _dimension(model) -> int:
     getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
@@ -286,8 +203,10 @@ def embedding_model_id(settings: Settings) -> str:
     """Identity of the configured embedding model, without loading it: folder name and file sizes.
 
     Vectors from different models never mix: the cache and the index are keyed by this id, which
-    names the backend too when it is not torch (an int8 model's vectors differ slightly).
+    names the backend too when it is not torch (an int8 model's vectors differ slightly), or the server's model.
     """
+    if settings.embedding_url:
+        return remote_model_id(settings)
     path = resolve_model(settings.embedding_model, settings)
     h = hashlib.sha1()
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())

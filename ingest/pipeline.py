@@ -30,7 +30,8 @@ from core.language import document_languages
 from core.progress import TqdmProgress
 from core.settings import Settings
 from ingest.chunk import chunk_document
-from ingest.embed import EmbeddingCache, Embedder, embedding_model_id
+from ingest.embed import Embedder, embedding_model_id
+from ingest.embed_cache import EmbeddingCache
 from ingest.index import (
     Index,
     IndexedDocument,

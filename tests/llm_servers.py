@@ -48,3 +48,17 @@ def llama_cpp_server(model: Path, log_path: Path, *options: str) -> Iterator[str
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=15)
+
+
+def mean_pooling_gguf(source: Path, target: Path) -> Path:
+    """A copy of the GGUF ``source`` whose metadata sets mean pooling, so llama_cpp.server's /v1/embeddings
+    answers one vector per input (a chat model's GGUF sets none, and the server then sends per-token vectors)."""
+    import gguf
+    from gguf.scripts.gguf_new_metadata import MetadataDetails, copy_with_new_metadata
+
+    reader = gguf.GGUFReader(source, "r")
+    arch = reader.get_field(gguf.Keys.General.ARCHITECTURE).contents()
+    writer = gguf.GGUFWriter(target, arch=arch, endianess=reader.endianess)
+    pooling = {gguf.Keys.LLM.POOLING_TYPE.format(arch=arch): MetadataDetails(gguf.GGUFValueType.UINT32, 1)}  # 1: mean
+    copy_with_new_metadata(reader, writer, pooling, [])
+    return target

@@ -246,7 +246,7 @@ def test_concurrent_ingest_is_refused(small_embedder, tmp_path):
 _PAUSING_INGEST = textwrap.dedent(
     """
     import sys, time
-    import ingest.embed, ingest.index
+    import ingest.embed_cache, ingest.index
     from survey_rag.cli import main
 
     where = sys.argv[1]
@@ -256,11 +256,11 @@ _PAUSING_INGEST = textwrap.dedent(
         time.sleep(600)
 
     if where == "embed":
-        real_put = ingest.embed.EmbeddingCache.put_many
+        real_put = ingest.embed_cache.EmbeddingCache.put_many
         def put_many(self, model, items):
             real_put(self, model, items)
             pause()
-        ingest.embed.EmbeddingCache.put_many = put_many
+        ingest.embed_cache.EmbeddingCache.put_many = put_many
     else:
         real_meta = ingest.index._write_meta
         def write_meta(*args):
