@@ -15,7 +15,9 @@ from ingest.index import IndexedDocument, collect_garbage, open_index, write_ver
 from ingest.types import Chunk
 from rag.keyword_index import KeywordIndex
 from rag.keyword_store import KeywordStore, keyword_fingerprint
+from rag.pipeline import RagPipeline
 from rag.retrieve import HybridRetriever
+from conftest import make_settings
 
 TEXTS = [
     "LIMA aligns a language model with 1,000 curated examples.",
@@ -160,3 +162,10 @@ def test_a_dead_writers_leftover_is_deleted_and_a_live_ones_kept(store, index_di
     store.keyword_index(index)
     assert not dead.exists() and live.exists()
     shutil.rmtree(live)
+
+
+def test_the_pipeline_keeps_its_keyword_indexes_in_the_data_folder(tmp_path):
+    settings = make_settings(tmp_path / "data")
+    _write(settings.index_dir, TEXTS)
+    retriever = RagPipeline(settings, embedder=None).retriever()
+    assert retriever.keyword_store == KeywordStore(tmp_path / "data" / "keyword-cache", settings.index_dir)
