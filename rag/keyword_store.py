@@ -34,6 +34,7 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Iterator
 
 from ingest.index import Index
 from ingest.types import text_hash
@@ -162,7 +163,7 @@ def _load(entry: Path, index: Index, fingerprint: str) -> KeywordIndex:
 
 
 @contextlib.contextmanager
-def _connect(path: Path):
+def _connect(path: Path) -> Iterator[sqlite3.Connection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=30)
     try:
