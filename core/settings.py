@@ -135,6 +135,11 @@ class Settings:
         return self.data_dir / "embedding-cache.sqlite"
 
     @property
+    def keyword_cache_dir(self) -> Path:
+        """Saved keyword indexes and keyword tokens (rag.keyword_store)."""
+        return self.data_dir / "keyword-cache"
+
+    @property
     def api_key_set(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
 

@@ -17,8 +17,13 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import re
 import unicodedata
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
 
 from core.text import HANGUL, kiwi
 
@@ -114,3 +119,17 @@ def _content_morphemes(text: str) -> list[str]:
 
 def tokenize_many(texts: list[str]) -> list[list[str]]:
     return [tokenize(t) for t in texts]
+
+
+@lru_cache(maxsize=1)
+def tokenizer_fingerprint() -> str:
+    """Changes whenever ``tokenize`` could give other tokens: this module's code, how the Kiwi analyser
+    is made, Kiwi's code and model versions, Python's Unicode tables. Saved tokens carry it."""
+    parts = [
+        Path(__file__).read_bytes(),
+        inspect.getsource(kiwi).encode(),
+        metadata.version("kiwipiepy").encode(),
+        metadata.version("kiwipiepy_model").encode(),
+        unicodedata.unidata_version.encode(),
+    ]
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]

@@ -35,6 +35,7 @@ from rag.answerability import signals
 from rag.compose import AnswerBase, compose_answer, quote_evidence, refusal
 from rag.draft import draft_answer
 from rag.evidence import best_score, select_evidence
+from rag.keyword_store import KeywordStore
 from rag.llm.base import Generator, PromptPinning
 from rag.llm.factory import load_generator
 from rag.prompt import build_messages, fit_prompt
@@ -77,7 +78,8 @@ class RagPipeline:
             if self._index is None or (live is not None and live != self._index.version):
                 self._index = open_index(self.settings.index_dir)
                 self._retriever = HybridRetriever(
-                    self._index, self.embedder, RetrievalConfig(candidate_k=self.settings.candidate_k)
+                    self._index, self.embedder, RetrievalConfig(candidate_k=self.settings.candidate_k),
+                    KeywordStore(self.settings.keyword_cache_dir, self.settings.index_dir),
                 )
                 log.info("answering from index version %s", self._index.version)
             return self._retriever

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +24,8 @@ from ingest.embed import Embedder
 from ingest.index import Index
 from rag.acronyms import AcronymGlossary
 from rag.fusion import dense_with_keyword_boost
-from rag.keywords import tokenize
+from rag.keyword_index import KeywordIndex
+from rag.keyword_store import KeywordStore
 from rag.types import Hit
 
 log = logging.getLogger(__name__)
@@ -40,43 +40,16 @@ class RetrievalConfig:
     max_overlap: float = 0.5  # drop a hit sharing more than this share of characters with a better one
 
 
-class KeywordIndex:
-    """BM25 over the chunks of one index version, queried with the question's rare terms only.
-
-    A term found in many passages ("LLM", "모델") says nothing a dense model does not
-    already know; a rare one ("LIMA", "HyperCLOVA", "친칠라") pins the passage down. So
-    only terms in at most ``rare_share`` of the passages are searched, and a question
-    without such terms gets no keyword signal at all.
-    """
-
-    def __init__(self, texts: list[str], rare_share: float = 0.02):
-        import bm25s
-
-        self._bm25 = bm25s.BM25()
-        tokens = [tokenize(t) or ["∅"] for t in texts]
-        self._bm25.index(tokens, show_progress=False)
-        self._vocab = self._bm25.vocab_dict
-        doc_freq: Counter[str] = Counter(t for doc in tokens for t in set(doc))
-        limit = max(3, int(rare_share * len(texts)))
-        self._rare = {t for t, n in doc_freq.items() if n <= limit}
-
-    def rare_terms(self, query: str) -> list[str]:
-        return [t for t in dict.fromkeys(tokenize(query)) if t in self._rare and t in self._vocab]
-
-    def scores(self, query: str) -> np.ndarray:
-        tokens = self.rare_terms(query)
-        if not tokens:
-            return np.zeros(self._bm25.scores["num_docs"], dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
-
-
 class HybridRetriever:
-    """Dense + keyword retrieval over one opened ``Index``."""
+    """Dense + keyword retrieval over one opened ``Index``; its keyword index is loaded from
+    ``keyword_store`` (or built and saved there), or built in memory without one."""
 
-    def __init__(self, index: Index, embedder: Embedder, config: RetrievalConfig | None = None):
+    def __init__(self, index: Index, embedder: Embedder, config: RetrievalConfig | None = None,
+                 keyword_store: KeywordStore | None = None):
         self.index = index
         self.embedder = embedder
         self.config = config or RetrievalConfig()
+        self.keyword_store = keyword_store
         self._keyword: KeywordIndex | None = None
         self._glossary: AcronymGlossary | None = None
         self._lazy_lock = threading.Lock()
@@ -85,7 +58,8 @@ class HybridRetriever:
     def keyword_index(self) -> KeywordIndex:
         with self._lazy_lock:
             if self._keyword is None:
-                self._keyword = KeywordIndex([c.text for c in self.index.chunks])
+                self._keyword = (self.keyword_store.keyword_index(self.index) if self.keyword_store
+                                 else KeywordIndex.from_texts([c.text for c in self.index.chunks]))
             return self._keyword
 
     @property
