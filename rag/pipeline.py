@@ -30,7 +30,7 @@ import numpy as np
 
 from core.settings import Settings
 from ingest.embed import Embedder
-from ingest.index import Index, current_version, open_index
+from ingest.index import Index, IndexStoreError, current_version, open_index
 from rag.answerability import signals
 from rag.compose import AnswerBase, compose_answer, quote_evidence, refusal
 from rag.draft import draft_answer
@@ -76,7 +76,14 @@ class RagPipeline:
         with self._index_lock:
             live = current_version(self.settings.index_dir)
             if self._index is None or (live is not None and live != self._index.version):
-                self._index = open_index(self.settings.index_dir)
+                index = open_index(self.settings.index_dir)
+                if index.embedding_model and index.embedding_model != self.embedder.model_id:
+                    # Questions embedded by another model than the passages were would retrieve noise.
+                    raise IndexStoreError(
+                        f"{self.settings.index_dir}: the index was built with the embedding model "
+                        f"{index.embedding_model}, not the configured {self.embedder.model_id}; run "
+                        "`survey-rag ingest` to rebuild it with the configured model, or configure the one it was built with")
+                self._index = index
                 self._retriever = HybridRetriever(
                     self._index, self.embedder, RetrievalConfig(candidate_k=self.settings.candidate_k),
                     KeywordStore(self.settings.keyword_cache_dir, self.settings.index_dir),

@@ -400,3 +400,14 @@ def test_evidence_made_only_of_orders_to_the_model_quotes_nothing():
     hit = make_hit(planted)
     assert quote_candidates([Evidence(1, hit, planted, 0.7)], "en") == []
     assert quote_candidates([], "en") == []
+
+
+def test_an_index_built_with_another_embedding_model_is_a_clear_error(small_settings, small_embedder):
+    import copy
+
+    from ingest.index import IndexStoreError
+
+    other = copy.copy(small_embedder)
+    other.model_id = "another-model"
+    with pytest.raises(IndexStoreError, match="built with the embedding model .* not the configured another-model"):
+        RagPipeline(small_settings, other, ScriptedGenerator()).answer("What does distillation give you?")
