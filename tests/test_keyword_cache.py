@@ -167,5 +167,17 @@ def test_a_dead_writers_leftover_is_deleted_and_a_live_ones_kept(store, index_di
 def test_the_pipeline_keeps_its_keyword_indexes_in_the_data_folder(tmp_path):
     settings = make_settings(tmp_path / "data")
     _write(settings.index_dir, TEXTS)
-    retriever = RagPipeline(settings, embedder=None).retriever()
+    from types import SimpleNamespace
+
+    retriever = RagPipeline(settings, embedder=SimpleNamespace(model_id="m")).retriever()  # the index's model
     assert retriever.keyword_store == KeywordStore(tmp_path / "data" / "keyword-cache", settings.index_dir)
+
+
+def test_the_keyword_cache_bench_measures_three_starts_over_a_written_synthetic_index():
+    from survey_rag.bench.keyword_cache import measure_keyword_cache
+
+    corpus = [Chunk(chunk_id=f"c{i}", doc_id="d", text=f"Passage {i} on instruction tuning and distillation.",
+                    start=0, end=10, language="en", ordinal=i) for i in range(5)]
+    times = measure_keyword_cache(corpus, 60, korean_share=0.0)
+    assert times.passages == 60 and times.cache_mb > 0
+    assert min(times.first_s, times.second_s, times.changed_s) > 0

@@ -32,7 +32,7 @@ from ingest.types import Chunk
 from rag.keyword_store import KeywordStore
 from rag.keywords import tokenize
 from rag.retrieve import HybridRetriever
-from survey_rag.bench.synthetic import synthetic_index, synthetic_texts
+from survey_rag.bench.synthetic import synthetic_texts, write_synthetic_index
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,13 @@ class KeywordCacheTimes:
 
 def measure_keyword_cache(corpus_chunks: Sequence[Chunk], n: int, korean_share: float = 0.05) -> KeywordCacheTimes:
     texts = synthetic_texts(corpus_chunks, n, korean_share)
-    base = synthetic_index(n, 8, texts, "bench")
-    changed_chunks = tuple(dataclasses.replace(c, text=c.text + " changed") if c.doc_id == "d0" else c
-                           for c in base.chunks)
     with tempfile.TemporaryDirectory(prefix="survey-rag-keyword-cache-") as tmp:
+        written = Settings.load(overrides={"data_dir": Path(tmp) / "synthetic"}, environ={})
+        write_synthetic_index(written, Path(tmp) / "documents", n, 8, texts, [1], "bench")
+        base = open_index(written.index_dir)
+        first_doc = base.chunks[0].doc_id
+        changed_chunks = tuple(dataclasses.replace(c, text=c.text + " changed") if c.doc_id == first_doc else c
+                               for c in base.chunks)
         index_dir, root = Path(tmp) / "index", Path(tmp) / "keyword-cache"
         first = _version(base, index_dir, "v1", base.chunks)
         changed = _version(base, index_dir, "v2", changed_chunks)
