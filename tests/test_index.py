@@ -143,7 +143,7 @@ def test_next_version_extends_an_hnsw_index_instead_of_rebuilding_it(tmp_path, m
 
 def test_float16_sentences_retrieve_like_float32(tmp_path, small_embedder):
     """On a small real index, ranking with float16 sentence vectors matches ranking with the float32 ones."""
-    from ingest.embed import EmbeddingCache
+    from ingest.embed_cache import EmbeddingCache
     from ingest.pipeline import ingest_paths
     from rag.retrieve import HybridRetriever
 

@@ -80,7 +80,9 @@ CHILD = textwrap.dedent(
 
     pipeline.chunk_document = landmark("chunk", pipeline.chunk_document)
     embedder.encode_passages_with_sentences = landmark("embed", embedder.encode_passages_with_sentences)
+    # A first ingest writes a whole version; a re-ingest extends the previous one (write_next_version).
     pipeline.write_version = landmark("write", pipeline.write_version, after="committed")
+    pipeline.write_next_version = landmark("write", pipeline.write_next_version, after="committed")
     pipeline.collect_garbage = landmark("cleanup", pipeline.collect_garbage)
 
     # Inside write_version, a landmark before each step that touches the disk. Writing takes a few
@@ -101,14 +103,17 @@ CHILD = textwrap.dedent(
             return fn(*a, **k)
         return wrapped
 
-    def write_version(*a, **k):
-        writing.append(True)
-        try:
-            return real_write_version(*a, **k)
-        finally:
-            writing.clear()
+    def writes(real):
+        def wrapped(*a, **k):
+            writing.append(True)
+            try:
+                return real(*a, **k)
+            finally:
+                writing.clear()
+        return wrapped
 
-    real_write_version, pipeline.write_version = pipeline.write_version, write_version
+    pipeline.write_version = writes(pipeline.write_version)
+    pipeline.write_next_version = writes(pipeline.write_next_version)
 
     index_mod.faiss = types.SimpleNamespace(**{**vars(index_mod.faiss),
                                              "write_index": step("vectors", index_mod.faiss.write_index)})
@@ -525,11 +530,11 @@ class _FullDiskConnection:
 def _fail_cache(monkeypatch):
     import types
 
-    import ingest.embed
+    import ingest.embed_cache
 
     fake = types.SimpleNamespace(**{k: getattr(sqlite3, k) for k in dir(sqlite3) if not k.startswith("__")})
     fake.connect = lambda *args, **kwargs: _FullDiskConnection(sqlite3.connect(*args, **kwargs))
-    monkeypatch.setattr(ingest.embed, "sqlite3", fake)
+    monkeypatch.setattr(ingest.embed_cache, "sqlite3", fake)
 
 
 FULL_DISK = {
