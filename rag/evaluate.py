@@ -243,6 +243,10 @@ def _fact_share(r: ItemResult) -> float:
     return sum(stated) / len(stated)
 
 
+# The JSON keeps the whole answer (reading failures needs it); the printed listing cuts it to a line.
+_MAX_ANSWER_CHARS_KEPT = 4000
+
+
 def question_row(r: ItemResult) -> dict:
     """One answered question: which facts are missing, whether it failed (an answerable question
     refused or missing a fact, an unanswerable one answered)."""
@@ -252,7 +256,7 @@ def question_row(r: ItemResult) -> dict:
     return {
         "id": r.item.id, "lang": r.item.lang, "kind": r.item.kind, "answerable": r.item.answerable,
         "refused": r.answer.refused, "by_model": not r.answer.notice, "facts": f"{sum(stated)}/{len(stated)}",
-        "missing_facts": missing, "failed": failed, "answer": one_line(r.answer.text, 160),
+        "missing_facts": missing, "failed": failed, "answer": one_line(r.answer.text, _MAX_ANSWER_CHARS_KEPT),
     }
 
 
@@ -359,5 +363,5 @@ def format_failures(report: dict) -> str:
             missing = "; ".join(" / ".join(fact[:2] + (["…"] if len(fact) > 2 else [])) for fact in q["missing_facts"])
             status = f"{'refused' if q['refused'] else 'answered'}, facts {q['facts']}, missing: {missing or '-'}"
         lines.append(f"{q['id']} {q['lang']} {q['kind']}: {status}")
-        lines.append(f"    {q['answer']}")
+        lines.append(f"    {one_line(q['answer'], 160)}")
     return "\n".join(lines)

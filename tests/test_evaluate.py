@@ -109,11 +109,13 @@ def test_answer_facts_refusals_and_failures_on_a_fixture_set():
     assert "kind=unanswerable" in table and "no_fact_answers" in table
 
 
-def test_answer_text_in_the_listing_is_cut_to_160_characters():
+def test_the_json_keeps_the_whole_answer_and_the_listing_cuts_it_to_160_characters():
     item = _item("a1", "en", "factual", [["x"]])
     answer = Answer(item.question, "en", "word " * 100, False)
-    row = evaluate([item], lambda q: [], lambda q: (answer, None, 0.1))["answers"]["per_question"][0]
-    assert len(row["answer"]) == 160 and row["answer"].endswith("…")
+    report = evaluate([item], lambda q: [], lambda q: (answer, None, 0.1))
+    assert report["answers"]["per_question"][0]["answer"] == ("word " * 100).strip()
+    listed = format_failures(report).splitlines()[-1].strip()
+    assert len(listed) == 160 and listed.endswith("…")
 
 
 def test_dev_set_loads():
