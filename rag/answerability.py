@@ -96,6 +96,14 @@ def term_occurs(term: str, text: str) -> bool:
     return bool(_term_pattern(term).search(unicodedata.normalize("NFKC", text)))
 
 
+def without_terms(text: str, terms: Iterable[str]) -> str:
+    """``text`` with every occurrence of ``terms`` (as ``term_occurs`` finds them) blanked out."""
+    text = unicodedata.normalize("NFKC", text)
+    for term in terms:
+        text = _term_pattern(term).sub(" ", text)
+    return text
+
+
 def _term_pattern(term: str) -> re.Pattern:
     parts = re.findall(r"[A-Za-z]+|\d+", unicodedata.normalize("NFKC", term))
     body = r"[\s\-_.·]*".join(re.escape(p) for p in parts)

@@ -31,12 +31,27 @@ from typing import Sequence
 
 from core.language import detect_language, hangul_share
 from core.text import CITATION_MARKER, LETTER, is_heading, split_sentences, strip_citation_markers
-from rag.answerability import specific_terms, term_occurs
+from rag.answerability import specific_terms, term_occurs, without_terms
 
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
 _LEADING_MARKERS = re.compile(rf"\s*(?:{CITATION_MARKER.pattern}\s*)+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _WORD = re.compile(r"[^\W_]{2,}")
+# Questions asking for a figure. Not "how much does size matter" or "얼마나 효과적" (a degree, not a
+# figure), nor "몇 백 건" ("a few hundred", an amount stated, not asked).
+_ASKS_QUANTITY = re.compile(
+    r"\bhow (?:many|long|large|big|old)\b|\bhow much\b[^?]{0,40}\bcost|\bwhat (?:size|percentage|share|score)\b"
+    r"|\bnumber of\b|\bcombien\b|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|part)\b"
+    r"|몇(?!\s*(?:십|백|천|만))|얼마(?!나)|얼마나\s*(?:돼|되|걸리|걸려|들|필요|많|커|큰|길|긴|비싸)",
+    re.IGNORECASE,
+)
+_FIGURE = re.compile(r"(?<![A-Za-z0-9.-])\d+(?:[.,]\d+)*")
+# Years, list numbers ("(2)", "1.3 mT5:") and references to figures, tables and equations.
+_NOT_A_QUANTITY = re.compile(
+    r"\b(?:19|20)\d\d\b|\(\d\)|^\s*[•\-–]?\s*\d+(?:\.\d+)*\.?\s|"
+    r"\b(?:Eq|Fig|Figure|Table|Tableau|Équation|Section)\.?\s*\d+|(?:그림|표|식)\s*\d+",
+    re.IGNORECASE,
+)
 _ENTRY_NAME = re.compile(r"\s*([A-Z][\w.-]*[\w])\s*(?:\([^()]*\)\s*)?:\s")
 # Replies that answer nothing on their own: to "Is GeLU or ReLU more common?" the model said "YES".
 # Orders to the reader-AI in the corpus languages, and chat-template tokens (see addresses_the_model).
@@ -133,6 +148,31 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
         if holders and not any(any(term_occurs(n, s) for n in names) or not _entity_names(s) for s in holders):
             wrong.append(number)
     return wrong
+
+
+def asks_quantity(question: str) -> bool:
+    """The question asks for a figure ("how many", "combien", "몇 개", "얼마")."""
+    return bool(_ASKS_QUANTITY.search(question))
+
+
+def states_asked_quantity(question: str, answer: str) -> bool:
+    """Some sentence of ``answer`` states a figure about what ``question`` names (about anything when
+    it names nothing): the digits of a name ("GPT-3", "LLaMA-2"), years, list numbers and references
+    to figures or equations are no answer to "how many".
+
+    >>> states_asked_quantity("How many languages is mT5 trained on?", "mT5 covers 101 languages. [1]")
+    True
+    >>> states_asked_quantity("How many languages is BLOOM trained on?", "BLOOM: trained on ROOTS. [1] It uses batch 2048. [2]")
+    False
+    """
+    terms = specific_terms(question)
+    for span in split_sentences(answer):
+        sentence = strip_citation_markers(answer[span.start : span.end])
+        if terms and not any(term_occurs(t, sentence) for t in terms):
+            continue
+        if _FIGURE.search(_NOT_A_QUANTITY.sub(" ", without_terms(sentence, terms))):
+            return True
+    return False
 
 
 def _entity_names(text: str) -> list[str]:

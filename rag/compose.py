@@ -20,13 +20,13 @@ Example:
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Generator as Gen
 from typing import Sequence
 
 from core.language import detect_language
 from core.settings import Settings
+from core.text import kiwi
 from rag.checks import addresses_the_model, check_answer, is_off_language, is_prose, without_foreign_asides
 from rag.cite import CitedAnswer
 from rag.draft import as_token_events, is_degenerate, stream_reply
@@ -71,7 +71,8 @@ _MAX_ANSWER_CHARS = 450
 _TRANSLATION_TOKENS = 160
 _SAME_LANGUAGE_MARGIN = 0.1
 _REPEATED_WORD_SHARE = 0.8
-_WORD = re.compile(r"[^\W_]{2,}")
+# Kiwi's particles, endings, suffixes and punctuation: not words of their own.
+_NOT_WORD_TAGS = ("J", "E", "XS", "SF", "SP", "SS", "SE", "SO", "SW")
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,7 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     one (the corpus holds translations: quoting one costs nothing and keeps the documents' wording)."""
     ranked = sorted((e for e in evidence if not addresses_the_model(e.sentence)), key=lambda e: -rank_score(e.score, e.hit))
     prose = [e for e in ranked if is_prose(e.sentence)] or ranked
-    said = _words(lead)
-    fresh = [e for e in prose if not _repeats(e.sentence, said)]
+    fresh = [e for e in prose if not _repeats(e.sentence, lead)] if lead else prose
     # A clearly weaker same-language sentence answered another question on the dev set: translate instead.
     best = max((e.score for e in prose), default=0.0)
     same = [e for e in fresh if not is_off_language(e.sentence, language) and e.score >= best - _SAME_LANGUAGE_MARGIN]
@@ -119,14 +119,16 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
 
 
 def _words(text: str) -> set[str]:
-    return {w.casefold() for w in _WORD.findall(text)}
+    """The words of ``text`` as the reader sees it (no "[269]"), Korean particles and endings off
+    ("ToolLLM은" and "ToolLLM [269]은" both give "toolllm"); determiners such as "여러" stay."""
+    return {t.form.casefold() for t in kiwi().tokenize(sanitize_passage(text)) if not t.tag.startswith(_NOT_WORD_TAGS)}
 
 
-def _repeats(sentence: str, said: set[str]) -> bool:
+def _repeats(sentence: str, lead: str) -> bool:
     """The sentence says little the lead does not: the model often copies the best sentence almost word
     for word ("Quand les données…" for "(2) Lorsque les données…")."""
     words = _words(sentence)
-    return bool(words) and len(words & said) >= _REPEATED_WORD_SHARE * len(words)
+    return bool(words) and len(words & _words(lead)) >= _REPEATED_WORD_SHARE * len(words)
 
 
 def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: Generator, settings: Settings,
@@ -151,6 +153,9 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
             text = check_answer(reply.text.strip(), language, known_text(question, evidence)).text
             if reply.no_answer or reply.wrong_language or is_degenerate(text) or detect_language(text, language) != language:
                 log.info("translation of evidence [%d] unusable; left out", e.n)
+                continue
+            if lead and _repeats(text, lead):  # the lead was already this sentence, translated
+                log.info("translation of evidence [%d] repeats the lead; left out", e.n)
                 continue
             quotes.append(Quote(text, e, translated=True))
         else:

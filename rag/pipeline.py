@@ -32,6 +32,7 @@ from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.index import Index, IndexStoreError, current_version, open_index
 from rag.answerability import signals
+from rag.checks import asks_quantity, states_asked_quantity
 from rag.compose import AnswerBase, compose_answer, quote_evidence, refusal
 from rag.draft import draft_answer
 from rag.evidence import best_score, select_evidence
@@ -160,7 +161,14 @@ class RagPipeline:
             cited = None
         quotes = yield from _timed(quote_evidence(asked, evidence, self.generator, s, cited.text if cited else ""),
                                    base, started)
-        yield self._finish(compose_answer(base, cited, quotes, evidence), started)
+        answer = compose_answer(base, cited, quotes, evidence)
+        # Asked for a figure, and the answer states none about what the question names: the passages
+        # discuss the model but not that attribute. On the dev set, four unanswerable questions (BLOOM's
+        # languages, LLaMA-2's context window, …) were answered with true sentences stating no figure.
+        if asks_quantity(asked.text) and not states_asked_quantity(asked.text, answer.text):
+            log.info("the question asks for a figure that the answer does not state; refusing")
+            answer = refusal(base)
+        yield self._finish(answer, started)
 
     def evidence(self, question: str, top_k: int | None = None) -> tuple[list[Hit], list[Evidence]]:
         """The passages and evidence sentences ``stream`` would answer a first question from, without

@@ -1,6 +1,8 @@
 """Checks on the model's answer: off-language sentences and invented numbers."""
 
-from rag.checks import check_answer, is_bare_reply, is_echo, is_off_language, is_prose
+import pytest
+
+from rag.checks import asks_quantity, check_answer, is_bare_reply, is_echo, is_off_language, is_prose, states_asked_quantity
 
 EVIDENCE = "LLaMA est une collection de modèles de 7B à 70B paramètres. Le modèle a été entraîné sur 1,4 billion de tokens."
 
@@ -138,3 +140,24 @@ def test_a_number_from_another_entitys_sentence_is_caught():
     # A source naming nothing may be about anything: its number is not held against the sentence.
     unnamed = ["It was trained on 1.4T tokens.", "Gopher: 280B parameters."]
     assert check_answer("LLaMA-2 was trained on 1.4T tokens.", "en", " ".join(unnamed), unnamed).dropped == ()
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("How many GPU hours did BloombergGPT take to train?", True),
+    ("Vicuna ca fait combien de parametres ?", True),
+    ("mT5는 몇 개 언어로 학습했어?", True),
+    ("LaMDA 데이터의 영어 비중은 얼마나 돼요?", True),
+    ("How much does model size matter for memorisation?", False),  # a degree, not a figure
+    ("라벨링된 데이터가 몇 백 건밖에 없어요. LLM이 나아요?", False),  # an amount stated, not asked
+    ("Quand faut-il distiller un modèle ?", False),
+])
+def test_questions_asking_for_a_figure(question, asks):
+    assert asks_quantity(question) is asks
+
+
+def test_the_asked_figure_must_be_stated_about_what_the_question_names():
+    question = "How long is LLaMA-2's context window, in tokens?"
+    assert states_asked_quantity(question, "LLaMA-2 reads 4096 tokens of context. [1]")
+    # Its own digits, another model's figure, a figure reference and a year are no answer.
+    assert not states_asked_quantity(question, "LLaMA-2 refines LLaMA 2-Chat. [1] GPT-3 reads 2048 tokens. [2]")
+    assert not states_asked_quantity(question, "LLaMA-2 is described in Figure 6, released in 2023. [1]")

@@ -152,6 +152,15 @@ def test_a_verified_reply_leads_and_the_evidence_follows_it(small_settings, smal
     assert not answer.notice and len(gen.calls) == 1  # English evidence for an English question: no translation
 
 
+def test_a_figure_asked_for_and_stated_nowhere_in_the_answer_is_a_refusal(small_settings, small_embedder):
+    # The passages discuss the distilled model but give no count: a true sentence is no answer to "how many".
+    gen = ScriptedGenerator("The distilled model has far fewer parameters than the teacher.")
+    events, answer = run(small_settings, small_embedder, gen, "How many parameters does the distilled student model have?")
+    assert not events[0].will_refuse and gen.calls  # past the answerability gate: the model answered ...
+    assert answer.refused and "parameters" not in answer.text  # ... but stated no figure
+    assert answer.hits  # the nearest passages are still shown
+
+
 def test_sentence_with_an_invented_number_is_dropped(small_settings, small_embedder):
     gen = ScriptedGenerator("Distillation gives a model with far fewer parameters. It has 4096 layers.")
     _, answer = run(small_settings, small_embedder, gen, "What does distillation give you?")
@@ -354,6 +363,23 @@ def test_a_quote_the_lead_already_says_is_left_out():
     lead = "Quand les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné."
     assert [e.sentence for e in quote_candidates(evidence, "fr", lead)] == [other]
     assert [e.sentence for e in quote_candidates(evidence, "fr")] == [sentence, other]
+
+
+def test_a_quote_the_lead_already_says_is_left_out_whatever_its_particles_and_references():
+    from rag.types import Evidence
+    from rag_fakes import make_hit
+
+    sentence = "ToolLLM [269]은 Rapi-dAPI에서 16k개의 API를 수집합니다."
+    other = "목록에서 API를 샘플링하여 지시 조정 데이터셋을 생성합니다."
+    hit = make_hit(f"{sentence} {other}", language="ko")
+    evidence = [Evidence(1, hit, sentence, 0.63), Evidence(1, hit, other, 0.47)]
+    lead = "ToolLLM은 Rapi-dAPI에서 16k개의 API를 수집합니다."
+    assert [e.sentence for e in quote_candidates(evidence, "ko", lead)] == [other]
+    # "여러" (several) is what a quote adds to a lead about examples: it is a word, not a particle.
+    several = "여러 예시를 제공하는 것을 퓨샷 프롬프팅을 지원합니다."
+    evidence = [Evidence(1, make_hit(several, language="ko"), several, 0.6)]
+    lead = "원샷 프롬프팅은 LLM이 예시 없이 유용한 예측을 제공할 수 있는가를 퓨샷 프롬프팅으로 지원합니다."
+    assert [e.sentence for e in quote_candidates(evidence, "ko", lead)] == [several]
 
 
 def quoted(question, evidence, settings):
