@@ -13,9 +13,9 @@ as dynamic int8 (``quantize_dynamic``: int8 weights per output channel, uint8 ac
 scale per tensor, ``MatMulInteger``) except the MLP's down projections, whose long-tailed inputs need
 a scale per block: 8-bit ``MatMulNBits``, blocks of 128 input channels, accuracy level 4. The
 token-embedding table stays fp32. Measured on EmbeddingGemma (probe cosine, passages per CPU-second
-against torch fp32; docs/BENCHMARKS.md): this recipe 0.978 and 2.95 × (scratch build; the
-recipe's own export: PRODUCT); ``quantize_dynamic`` alone 0.868 and 2.91 ×; smoothed with int8 down
-projections 0.892; ``MatMulNBits`` everywhere (block 32, the previous recipe) 0.996 and 1.41 ×.
+against torch fp32 in the same run; docs/BENCHMARKS.md): this recipe 0.978 and 2.34-2.95 × (five
+runs, median 2.69 ×); ``quantize_dynamic`` alone 0.868 and 2.91 ×; smoothed with int8 down projections
+0.892 and 2.96 ×; ``MatMulNBits`` everywhere (block 32, the previous recipe) 0.996 and 1.41 ×.
 
 Example:
     >>> path = exported_model(model_folder, "model:0123456789ab", "onnx-int8", settings)  # doctest: +SKIP
