@@ -7,12 +7,15 @@ and how it was quantised. Nothing is downloaded: the export reads only the verif
 Every later load checks the hash and the recipe again, like the other model files; a failed check,
 an export made by another recipe or an interrupted export is rebuilt, never used.
 
-int8 means 8-bit weights in blocks of 32 input channels, each block with its own scale, run as
-ONNX Runtime ``MatMulNBits`` with int8 products (accuracy level 4: activations quantised per block
-too); the token-embedding table stays fp32. Measured on EmbeddingGemma (probe cosine): this recipe
-0.996; per-tensor dynamic quantisation (``quantize_dynamic``, per-channel weights) 0.868 on the
-MatMuls alone and 0.909 with the embedding table: its large activations lose too much when one
-scale covers a whole row of 768 values.
+int8 (``onnx-int8``): the torch model is first smoothed (ingest/smooth_quant.py: activation
+outliers moved into the weights, the fp32 function unchanged), then every MatMul with a weight runs
+as dynamic int8 (``quantize_dynamic``: int8 weights per output channel, uint8 activations with one
+scale per tensor, ``MatMulInteger``) except the MLP's down projections, whose long-tailed inputs need
+a scale per block: 8-bit ``MatMulNBits``, blocks of 128 input channels, accuracy level 4. The
+token-embedding table stays fp32. Measured on EmbeddingGemma (probe cosine, passages per CPU-second
+against torch fp32 in the same run; docs/BENCHMARKS.md): this recipe 0.978 and 2.34-2.95 × (five
+runs, median 2.69 ×); ``quantize_dynamic`` alone 0.868 and 2.91 ×; smoothed with int8 down projections
+0.892 and 2.96 ×; ``MatMulNBits`` everywhere (block 32, the previous recipe) 0.996 and 1.41 ×.
 
 Example:
     >>> path = exported_model(model_folder, "model:0123456789ab", "onnx-int8", settings)  # doctest: +SKIP
@@ -34,6 +37,7 @@ import numpy as np
 
 from core.models import ModelError, sha256_file
 from core.settings import Settings
+from ingest.smooth_quant import smooth, smoothable
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +45,35 @@ ONNX_BACKENDS = ("onnx", "onnx-int8")
 MODEL_FILE = "model.onnx"
 MANIFEST = "manifest.json"
 # Token embeddings of the exported model must stay this close (mean cosine over real tokens) to the
-# torch model's on the probe sentences (measured: fp32 export 0.9999+; int8 EmbeddingGemma 0.996, and 0.909
-# with the former per-tensor dynamic quantisation).
+# torch model's on the probe sentences (measured: fp32 export 0.9999+; int8 EmbeddingGemma 0.978, and 0.868
+# with unsmoothed dynamic quantisation).
 MIN_PROBE_COSINE = 0.97
+SMOOTH_ALPHA = 0.5
+# The MLP's down projections (input act(gate) × up: long-tailed per token, which smoothing cannot fix) get
+# 8-bit weights in blocks of DOWN_BLOCK input channels with activations quantised per block (MatMulNBits,
+# accuracy level 4); every other MatMul is dynamic int8 (one activation scale per tensor, MatMulInteger).
+DOWN_PROJ = "mlp/down_proj"
+DOWN_BLOCK = 128
 # Written into the manifest: an export made another way (an older recipe) is rebuilt, not reused.
-INT8_BLOCK = 32
-RECIPES = {"onnx": "fp32", "onnx-int8": f"MatMulNBits bits=8 block={INT8_BLOCK} symmetric accuracy_level=4"}
+RECIPES = {"onnx": "fp32",
+           "onnx-int8": f"SmoothQuant alpha={SMOOTH_ALPHA}; quantize_dynamic QInt8 per-channel MatMul except "
+                        f"{DOWN_PROJ}: MatMulNBits bits=8 block={DOWN_BLOCK} symmetric accuracy_level=4"}
+# Calibrates the smoothing (ingest/smooth_quant.py): ordinary prose in the corpus languages, not the probes,
+# so the probe still checks text the scales were not fitted on.
+CALIBRATION = (
+    "Retrieval-augmented generation retrieves passages from a document collection and gives them to the "
+    "language model with the question, so that the answer can cite its sources instead of relying on memory.",
+    "Fine-tuning adapts a pre-trained model to a task with labelled examples; parameter-efficient methods such "
+    "as LoRA train small low-rank matrices and leave the original weights frozen, which saves GPU memory.",
+    "La distillation transfère les connaissances d'un grand modèle enseignant vers un modèle élève plus petit, "
+    "qui apprend à reproduire ses probabilités de sortie sur un corpus d'entraînement.",
+    "Les grands modèles de langage sont évalués sur des jeux de données de référence, mais leurs scores "
+    "dépendent fortement de la formulation des consignes et du nombre d'exemples fournis.",
+    "대규모 언어 모델은 방대한 텍스트로 사전 학습된 후 지시 튜닝과 인간 피드백 강화 학습으로 정렬된다. "
+    "프롬프트 엔지니어링은 모델을 다시 학습하지 않고 입력 문장만 바꾸어 성능을 높이는 방법이다.",
+    "Table 3 reports accuracy (%) on MMLU, GSM8K and HumanEval for models from 7B to 70B parameters, "
+    "trained on 1.4T tokens; the 13B model reaches 55.8 with 5-shot prompting.",
+)
 PROBES = (
     "Large language models are trained on web-scale text.",
     "Quand faut-il préférer un modèle affiné à un grand modèle de langage ?",
@@ -137,6 +164,8 @@ def _export(model_path: Path, out: Path, quantise: bool) -> float:
     fp32 = out / "fp32.onnx"
     with torch.inference_mode():
         reference = wrapper(*inputs).numpy()
+    if quantise and smoothable(model):  # after the reference: the probe compares against the unchanged model
+        smooth(model, [tokenizer(text, return_tensors="pt") for text in CALIBRATION], SMOOTH_ALPHA)
     torch.onnx.export(
         wrapper, (traced["input_ids"], traced["attention_mask"]), str(fp32), input_names=["input_ids", "attention_mask"], output_names=["token_embeddings"],
         dynamic_axes={name: {0: "batch", 1: "tokens"} for name in ("input_ids", "attention_mask", "token_embeddings")},
@@ -144,21 +173,38 @@ def _export(model_path: Path, out: Path, quantise: bool) -> float:
     )
     del model, wrapper
     if quantise:
-        import onnx
-        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
-
-        # It logs one INFO line per graph node it skips (thousands).
-        logging.getLogger("onnxruntime.quantization.matmul_nbits_quantizer").setLevel(logging.WARNING)
-        quantizer = MatMulNBitsQuantizer(onnx.load(str(fp32)), bits=8, block_size=INT8_BLOCK, is_symmetric=True,
-                                         accuracy_level=4, op_types_to_quantize=("MatMul",))
-        quantizer.process()
-        quantizer.model.save_model_to_file(str(out / MODEL_FILE), use_external_data_format=False)
+        _quantise(fp32, out / MODEL_FILE)
         fp32.unlink()
     else:
         os.replace(fp32, out / MODEL_FILE)
     session = load_session(out / MODEL_FILE, n_threads=os.cpu_count() or 1)
     got = session.run(None, {"input_ids": inputs[0].numpy(), "attention_mask": inputs[1].numpy()})[0]
     return _mean_token_cosine(reference, got, inputs[1].numpy())
+
+
+def _quantise(fp32: Path, out: Path) -> None:
+    """Write ``out``: ``fp32`` with int8 weights, as RECIPES["onnx-int8"] says."""
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    down = [node.name for node in onnx.load(str(fp32), load_external_data=False).graph.node
+            if node.op_type == "MatMul" and DOWN_PROJ in node.name]
+    dynamic = out.with_name("dynamic.onnx")
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.WARNING))  # both quantisers log INFO lines per node (thousands), some on root
+    try:
+        quantize_dynamic(str(fp32), str(dynamic), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul"], nodes_to_exclude=down)
+        # Only the excluded MatMuls still have constant fp32 weights: they alone become MatMulNBits.
+        quantizer = MatMulNBitsQuantizer(onnx.load(str(dynamic)), bits=8, block_size=DOWN_BLOCK, is_symmetric=True,
+                                         accuracy_level=4, op_types_to_quantize=("MatMul",))
+        quantizer.process()
+        quantizer.model.save_model_to_file(str(out), use_external_data_format=False)
+    finally:
+        root.setLevel(level)
+        dynamic.unlink(missing_ok=True)
 
 
 def _mean_token_cosine(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
