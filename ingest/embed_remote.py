@@ -30,7 +30,6 @@ import hashlib
 import logging
 import time
 from typing import Any, Sequence
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import numpy as np
@@ -38,6 +37,7 @@ import numpy as np
 from core.errors import UserFacingError
 from core.settings import Settings
 from core.text import one_line
+from core.urls import server_url
 from ingest.embed_cache import TextEmbedder, document_prompt
 
 log = logging.getLogger(__name__)
@@ -55,16 +55,11 @@ class EmbeddingServerError(UserFacingError, RuntimeError):
 def normalize_embeddings_url(url: str) -> str:
     """The endpoint: a URL ending in ``/embeddings`` as it is (infinity serves ``/embeddings`` at its root),
     any other gets ``/embeddings`` appended, and a bare ``http://host:port`` gets ``/v1/embeddings``."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise EmbeddingServerError(
-            f"SURVEY_RAG_EMBEDDING_URL = {url!r} is not an http(s) URL; use e.g. http://127.0.0.1:7997/v1"
-        )
-    path = parts.path.rstrip("/")
+    parts = server_url(url, "SURVEY_RAG_EMBEDDING_URL", "http://127.0.0.1:7997/v1", EmbeddingServerError)
+    path = parts.path
     if not path.endswith("/embeddings"):
         path = (path or "/v1") + "/embeddings"
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return parts._replace(path=path).geturl()
 
 
 def remote_model_id(settings: Settings) -> str:

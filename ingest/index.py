@@ -39,6 +39,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from core.durable import fsync_dir, fsync_file
 from core.errors import UserFacingError
 from ingest.types import Chunk, IndexedDocument, OcrPage
 
@@ -360,10 +361,10 @@ def _write(index_dir: Path, documents: list[IndexedDocument], chunks: list[Chunk
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         for f in staging.iterdir():
-            _fsync_file(f)
-        _fsync_dir(staging)
+            fsync_file(f)
+        fsync_dir(staging)
         os.rename(staging, index_dir / name)
-        _fsync_dir(index_dir)
+        fsync_dir(index_dir)
         with open(pointer_tmp, "w", encoding="utf-8") as fh:
             fh.write(name + "\n")
             fh.flush()
@@ -378,7 +379,7 @@ def _write(index_dir: Path, documents: list[IndexedDocument], chunks: list[Chunk
             "is still live and unchanged. Free some disk space and ingest again"
         ) from exc
     os.replace(pointer_tmp, index_dir / POINTER)
-    _fsync_dir(index_dir)
+    fsync_dir(index_dir)
     log.info("index version %s is live (%d documents, %d chunks)", name, len(documents), len(chunks))
     return name
 
@@ -502,16 +503,3 @@ class IngestLock:
             fcntl.flock(self._fh, fcntl.LOCK_UN)
             self._fh.close()
             self._fh = None
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as fh:
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

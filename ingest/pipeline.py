@@ -31,7 +31,7 @@ from core.progress import TqdmProgress
 from core.settings import Settings
 from ingest.chunk import chunk_document
 from ingest.embed import Embedder, embedding_model_id
-from ingest.embed_cache import EmbeddingCache
+from ingest.embed_cache import EmbeddingCache, TextEmbedder
 from ingest.index import (
     Index,
     IndexedDocument,
@@ -116,7 +116,7 @@ def _walk(root: Path, failures: list[FileFailure]) -> list[Path]:
 def ingest_paths(
     paths: Iterable[Path],
     settings: Settings,
-    embedder: Embedder | None = None,
+    embedder: TextEmbedder | None = None,
     progress: IngestProgress | None = None,
     rebuild: bool = False,
     cancel: threading.Event | None = None,

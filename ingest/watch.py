@@ -22,6 +22,7 @@ from typing import Callable
 from core.errors import UserFacingError
 from core.settings import Settings
 from ingest.embed import Embedder
+from ingest.embed_cache import TextEmbedder
 from ingest.pipeline import IngestProgress, ingest_paths
 from ingest.types import IngestReport
 
@@ -37,7 +38,7 @@ def watch_and_ingest(
     settings: Settings,
     on_report: Callable[[IngestReport], None],
     *,
-    embedder: Embedder | None = None,
+    embedder: TextEmbedder | None = None,
     stop_event: threading.Event | None = None,
     progress: IngestProgress | None = None,
 ) -> None:

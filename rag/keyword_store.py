@@ -36,6 +36,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 
+from core.durable import fsync_dir, fsync_file
 from ingest.index import Index
 from ingest.types import text_hash
 from rag.keyword_index import KeywordIndex
@@ -110,8 +111,8 @@ class KeywordStore:
             manifest = {"version": index.version, "fingerprint": fingerprint, "passages": len(index.chunks)}
             (staging / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
             for f in staging.iterdir():
-                _fsync(f)
-            _fsync(staging)
+                fsync_file(f)
+            fsync_dir(staging)
             if entry.is_dir():  # an unreadable entry, replaced
                 self._remove(entry)
             try:
@@ -120,7 +121,7 @@ class KeywordStore:
                 if not entry.is_dir():
                     raise
                 log.info("keyword cache %s was written by another process meanwhile", entry)
-            _fsync(self.root)
+            fsync_dir(self.root)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -194,11 +195,3 @@ def _alive(tmp_name: str) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -30,6 +30,7 @@ import numpy as np
 
 from core.settings import Settings
 from ingest.embed import Embedder
+from ingest.embed_cache import TextEmbedder
 from ingest.index import Index, IndexStoreError, current_version, open_index
 from rag.answerability import signals
 from rag.checks import asks_quantity, states_asked_quantity
@@ -52,7 +53,7 @@ log = logging.getLogger(__name__)
 class RagPipeline:
     """The answering pipeline over the live index version (re-opened when an ingest commits)."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, generator: Generator | None = None):
+    def __init__(self, settings: Settings, embedder: TextEmbedder, generator: Generator | None = None):
         self.settings = settings
         self.embedder = embedder
         self._generator = generator

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ingest.embed import Embedder
+from ingest.embed_cache import TextEmbedder
 from ingest.index import Index
 from rag.acronyms import AcronymGlossary
 from rag.fusion import dense_with_keyword_boost
@@ -44,7 +44,7 @@ class HybridRetriever:
     """Dense + keyword retrieval over one opened ``Index``; its keyword index is loaded from
     ``keyword_store`` (or built and saved there), or built in memory without one."""
 
-    def __init__(self, index: Index, embedder: Embedder, config: RetrievalConfig | None = None,
+    def __init__(self, index: Index, embedder: TextEmbedder, config: RetrievalConfig | None = None,
                  keyword_store: KeywordStore | None = None):
         self.index = index
         self.embedder = embedder

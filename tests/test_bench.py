@@ -97,11 +97,12 @@ def _result(passages: int = 100_000, no_change_s: float = 0.5, uncached_p50: flo
         return Spread(n, p50, p95)
 
     retrieval = RetrievalTimes(passages=417, vector_index="IndexFlatIP", keyword_build_s=0.4, dense_ms=s(0.2, 0.4),
-                               keyword_ms=s(1.0, 3.0), fused_ms=s(4.0, 9.0))
+                               keyword_ms=s(1.0, 3.0), fused_ms=s(4.0, 9.0), fused_cpu_ms=s(3.0, 8.0))
     synthetic = SyntheticTimes(passages=passages, vector_index="IndexHNSWFlat", keyword_build_s=0.4,
                                dense_ms=s(0.2, 0.4), keyword_ms=s(1.0, 3.0), fused_ms=s(20.0, 70.0),
-                               vector_build_s=40.0, korean_share=0.05, on_disk=OnDisk(
-                                   open_s=open_s, open_rss_bytes=400_000_000, searched_rss_bytes=1_100_000_000,
+                               fused_cpu_ms=s(15.0, 40.0), vector_build_s=40.0, korean_share=0.05, on_disk=OnDisk(
+                                   open_s=open_s, open_cpu_s=1.2, open_rss_bytes=400_000_000,
+                                   searched_rss_bytes=1_100_000_000,
                                    searched_file_rss_bytes=150_000_000,
                                    sentences=425_000, sentence_dtype="float16",
                                    files_bytes={"manifest.json": 200, "sentences.npy": 652_800_128},
@@ -195,7 +196,8 @@ SPREAD_KEYS = ["n", "p50", "p95"]
 INGEST_RUN_KEYS = ["documents", "passages", "embedded", "seconds", "passages_per_s"]
 RETRIEVAL_KEYS = ["passages", "vector_index", "keyword_build_s", "dense_ms", *(f"dense_ms.{k}" for k in SPREAD_KEYS),
                   "keyword_ms", *(f"keyword_ms.{k}" for k in SPREAD_KEYS), "fused_ms",
-                  *(f"fused_ms.{k}" for k in SPREAD_KEYS)]
+                  *(f"fused_ms.{k}" for k in SPREAD_KEYS), "fused_cpu_ms",
+                  *(f"fused_cpu_ms.{k}" for k in SPREAD_KEYS)]
 
 
 def _under(parent: str, keys) -> list[str]:
@@ -238,7 +240,7 @@ JSON_KEYS = [
     "generation.model_file_bytes", "generation.bound_tokens_per_s", "generation.share_of_bound",
     "retrieval", *_nested("retrieval", "corpus", RETRIEVAL_KEYS),
     *_nested("retrieval", "synthetic", [*RETRIEVAL_KEYS, "vector_build_s", "korean_share", "on_disk",
-                                        *_under("on_disk", ["open_s", "open_rss_bytes", "searched_rss_bytes", "searched_file_rss_bytes",
+                                        *_under("on_disk", ["open_s", "open_cpu_s", "open_rss_bytes", "searched_rss_bytes", "searched_file_rss_bytes",
                                                             "sentences", "sentence_dtype", "files_bytes",
                                                             "files_bytes.manifest.json", "files_bytes.sentences.npy",
                                                             "reingest"]),
@@ -344,6 +346,48 @@ def test_synthetic_stage_opens_searches_and_reingests_on_disk(tmp_path, monkeypa
     assert disk.reingest.embedded >= 1 and disk.reingest.passages > 280
     index_dir = tmp_path / "work" / "synthetic" / "data" / "index"
     assert (index_dir / ingest.index.current_version(index_dir) / "slots.npy").is_file()  # extended, not rebuilt
+
+
+def test_index_scale_runs_the_synthetic_stage_alone_hnsw_or_flat(tmp_path, monkeypatch, small_embedder):
+    """``bench --index-scale`` at 300 passages, HNSW from 200: the product's vector index, then with ``--flat``
+    exact vectors (the threshold restored after), each with wall and CPU figures and the load average."""
+    import dataclasses
+
+    import ingest.index
+    from core.settings import Settings
+    from survey_rag.bench.index_scale import run_index_scale
+    from survey_rag.bench.table import index_scale_rows
+
+    monkeypatch.setattr(ingest.index, "HNSW_THRESHOLD", 200)
+    settings = Settings.load(overrides={"data_dir": tmp_path / "data", "embedding_model": "all-minilm-l6-v2"},
+                             environ={})
+    plan = dataclasses.replace(FULL_PLAN, retrieval_reps=1, timing_questions=2)
+    hnsw = run_index_scale(settings, 300, flat=False, embedder=small_embedder, plan=plan)
+    flat = run_index_scale(settings, 300, flat=True, embedder=small_embedder, plan=plan)
+    assert ingest.index.HNSW_THRESHOLD == 200
+    assert (hnsw.synthetic.vector_index, flat.synthetic.vector_index) == ("IndexHNSWFlat", "IndexFlatIP")
+    assert (hnsw.exact_vectors, flat.exact_vectors) == (False, True)
+    for result in (hnsw, flat):
+        synth = result.synthetic
+        assert synth.passages == 300 and synth.fused_ms.n == synth.fused_cpu_ms.n == 2
+        assert synth.on_disk.open_cpu_s > 0 and synth.on_disk.reingest.embedded >= 1
+        assert result.cpu_s > 0 and len(result.load_average_after) == 3
+        assert json.loads(json.dumps(result.to_dict()))["synthetic"]["on_disk"]["open_cpu_s"] > 0
+    table = format_table(index_scale_rows(flat))
+    assert "| load average (1, 5, 15 min) before / after |" in table and "exact vectors" in table
+    assert "retrieval fused CPU ms p50 / p95, synthetic (300 passages, IndexFlatIP)" in table
+
+
+def test_flat_goes_with_index_scale():
+    import argparse
+
+    from core.errors import UserFacingError
+    from core.settings import Settings
+    from survey_rag.bench.command import cmd_bench
+
+    args = argparse.Namespace(quick=False, json_path=None, index_scale=None, flat=True)
+    with pytest.raises(UserFacingError, match="--flat goes with --index-scale"):
+        cmd_bench(args, Settings.load(environ={}))
 
 
 @pytest.mark.slow

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping, Protocol, Sequence
 
 from core.settings import Settings
-from ingest.embed import Embedder
+from ingest.embed_cache import TextEmbedder
 from ingest.types import IndexedDocument
 from rag.types import Event
 
@@ -35,7 +35,7 @@ class AnswerService(Protocol):
     def settings(self) -> Settings: ...
 
     @property
-    def embedder(self) -> Embedder | None:
+    def embedder(self) -> TextEmbedder | None:
         """The loaded embedder uploads are ingested with (None: ingest loads the settings' one)."""
 
     @property

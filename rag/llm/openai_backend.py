@@ -33,6 +33,7 @@ import httpx
 
 from core.settings import Settings
 from core.text import estimate_tokens, one_line
+from core.urls import server_url
 from rag.llm.base import GenerationError, Message
 
 log = logging.getLogger(__name__)
@@ -66,19 +67,12 @@ def _error_message(payload: Any) -> str | None:
 
 def normalize_base_url(url: str) -> str:
     """``http://host:8000`` -> ``http://host:8000/v1``; a trailing ``/chat/completions`` or slash is dropped."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise GenerationError(
-            f"SURVEY_RAG_LLM_URL = {url!r} is not an http(s) URL; use e.g. http://127.0.0.1:8000/v1"
-        )
-    path = parts.path.rstrip("/")
+    parts = server_url(url, "SURVEY_RAG_LLM_URL", "http://127.0.0.1:8000/v1", GenerationError)
+    path = parts.path
     for suffix in ("/chat/completions", "/completions"):
         if path.endswith(suffix):
             path = path[: -len(suffix)]
-    if not path:
-        path = "/v1"
-    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return parts._replace(path=path or "/v1").geturl()
 
 
 class OpenAICompatibleGenerator:

@@ -120,8 +120,8 @@ CHILD = textwrap.dedent(
     index_mod.np = types.SimpleNamespace(**{**{k: getattr(index_mod.np, k) for k in dir(index_mod.np)},
                                           "save": step("sentences", index_mod.np.save)})
     index_mod._write_meta = step("metadata", index_mod._write_meta)
-    index_mod._fsync_file = step("fsync", index_mod._fsync_file)
-    index_mod._fsync_dir = step("fsync-folder", index_mod._fsync_dir)
+    index_mod.fsync_file = step("fsync", index_mod.fsync_file)
+    index_mod.fsync_dir = step("fsync-folder", index_mod.fsync_dir)
     index_mod.os = types.SimpleNamespace(**{**{k: getattr(os, k) for k in dir(os)},
                                           "rename": step("rename", os.rename),
                                           "replace": step("switch", os.replace)})
@@ -503,7 +503,7 @@ def _fail_fsync(monkeypatch):
     def fsync_file(path):
         raise _enospc(str(path))
 
-    monkeypatch.setattr(index_mod, "_fsync_file", fsync_file)
+    monkeypatch.setattr(index_mod, "fsync_file", fsync_file)
 
 
 class _FullDiskConnection:
