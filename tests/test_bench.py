@@ -158,7 +158,7 @@ def test_table_states_targets_and_whether_they_are_met():
     assert _by_metric(rows, "generation").met == "yes"  # 89% of the bound
     assert _by_metric(rows, "peak RSS while chatting").met == "yes"
     assert _by_metric(rows, "embedding (onnx) vs torch fp32").met == "yes"  # 6 / 2 passages/s = 3 ×
-    failing = table_rows(_result(no_change_s=2.5, uncached_p50=401, speed=4.0))
+    failing = table_rows(_result(no_change_s=2.5, uncached_p50=601, speed=4.0))
     assert _by_metric(failing, "embedding (onnx) vs torch fp32").met == "NO"  # 2 ×
     assert _by_metric(failing, "re-ingest, no change").met == "NO"
     assert _by_metric(failing, "uncached prompt tokens").met == "NO"

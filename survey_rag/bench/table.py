@@ -33,7 +33,8 @@ class Target:
 
 TARGETS = {
     "sources": Target("p50 ≤ 1.5 s", 1.5),
-    "uncached": Target("p50 ≤ 400", 400),
+    # Issue 15 let it grow from 400 to 600 if that bought correctness: eight evidence sentences did.
+    "uncached": Target("p50 ≤ 600", 600),
     "ttft_p50": Target("p50 ≤ 6 s", 6),
     "ttft_p95": Target("p95 ≤ 10 s", 10),
     "total": Target("p50 ≤ 15 s", 15),
