@@ -101,6 +101,8 @@ class TextEmbedder(ABC):
         cached = cache.get_many(self.model_id, sorted(set(keys)))
         missing = sorted({k: (c, t) for k, c, t in zip(keys, chunks, titles) if k not in cached}.items())
         block = 32
+        if progress and missing:  # the stage starts now, not when its first block is done
+            progress(0, len(missing))
         for start in range(0, len(missing), block):
             part = missing[start : start + block]
             passages, sentences = self.encode_passages_with_sentences(

@@ -319,3 +319,24 @@ def test_lock_held_by_another_process_and_released_when_it_dies(tmp_path):
         proc.wait()
     with IngestLock(tmp_path):  # the kernel dropped the dead holder's lock
         pass
+
+
+def test_embedding_progress_starts_at_zero_before_the_first_block(tmp_path, small_embedder):
+    """The embed stage is reported when it starts (a bar at 0 of N, and the bench's stage clock), not
+    first when its first block of 32 is done."""
+    from ingest.embed_cache import EmbeddingCache
+    from ingest.types import Chunk
+
+    texts = [f"Passage number {i} about distillation and fine-tuning." for i in range(40)]
+    chunks = [Chunk(chunk_id=f"c{i}", doc_id="d", text=t, start=0, end=len(t), language="en", sentences=((0, len(t)),))
+              for i, t in enumerate(texts)]
+    calls: list[tuple[int, int]] = []
+    cache = EmbeddingCache(tmp_path / "cache.sqlite")
+    try:
+        small_embedder.encode_chunks_cached(chunks, cache, progress=lambda done, total: calls.append((done, total)))
+        assert calls == [(0, 40), (32, 40), (40, 40)]
+        calls.clear()
+        small_embedder.encode_chunks_cached(chunks, cache, progress=lambda done, total: calls.append((done, total)))
+        assert calls == []  # all cached: no stage to report
+    finally:
+        cache.close()
