@@ -352,30 +352,29 @@ def test_passage_headers_carry_a_short_title_once_per_document(small_settings, s
     assert len(titles) == len({h.split("(")[1].split(";")[0] for h in titles})  # no title written twice
 
 
-def test_a_quote_the_lead_already_says_is_left_out():
+@pytest.mark.parametrize("language, sentence, other, lead", [
+    ("fr", "(2) Lorsque les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné.",
+     "Les modèles affinés restent utiles pour les tâches éloignées du pré-entraînement.",
+     "Quand les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné."),
+    # Other particles and no "[269]": still the same sentence.
+    ("ko", "ToolLLM [269]은 Rapi-dAPI에서 16k개의 API를 수집합니다.", "목록에서 API를 샘플링하여 지시 조정 데이터셋을 생성합니다.",
+     "ToolLLM은 Rapi-dAPI에서 16k개의 API를 수집합니다."),
+])
+def test_a_quote_the_lead_already_says_is_left_out(language, sentence, other, lead):
     from rag.types import Evidence
     from rag_fakes import make_hit
 
-    sentence = "(2) Lorsque les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné."
-    other = "Les modèles affinés restent utiles pour les tâches éloignées du pré-entraînement."
-    hit = make_hit(f"{sentence} {other}", language="fr")
+    hit = make_hit(f"{sentence} {other}", language=language)
     evidence = [Evidence(1, hit, sentence, 0.62), Evidence(1, hit, other, 0.55)]
-    lead = "Quand les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné."
-    assert [e.sentence for e in quote_candidates(evidence, "fr", lead)] == [other]
-    assert [e.sentence for e in quote_candidates(evidence, "fr")] == [sentence, other]
+    assert [e.sentence for e in quote_candidates(evidence, language, lead)] == [other]
+    assert [e.sentence for e in quote_candidates(evidence, language)] == [sentence, other]
 
 
-def test_a_quote_the_lead_already_says_is_left_out_whatever_its_particles_and_references():
+def test_a_quote_adding_a_determiner_to_the_lead_is_kept():
     from rag.types import Evidence
     from rag_fakes import make_hit
 
-    sentence = "ToolLLM [269]은 Rapi-dAPI에서 16k개의 API를 수집합니다."
-    other = "목록에서 API를 샘플링하여 지시 조정 데이터셋을 생성합니다."
-    hit = make_hit(f"{sentence} {other}", language="ko")
-    evidence = [Evidence(1, hit, sentence, 0.63), Evidence(1, hit, other, 0.47)]
-    lead = "ToolLLM은 Rapi-dAPI에서 16k개의 API를 수집합니다."
-    assert [e.sentence for e in quote_candidates(evidence, "ko", lead)] == [other]
-    # "여러" (several) is what a quote adds to a lead about examples: it is a word, not a particle.
+    # "여러" (several) is what the quote adds to a lead about examples: it is a word, not a particle.
     several = "여러 예시를 제공하는 것을 퓨샷 프롬프팅을 지원합니다."
     evidence = [Evidence(1, make_hit(several, language="ko"), several, 0.6)]
     lead = "원샷 프롬프팅은 LLM이 예시 없이 유용한 예측을 제공할 수 있는가를 퓨샷 프롬프팅으로 지원합니다."
