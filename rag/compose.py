@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from typing import Generator as Gen
 from typing import Sequence
 
-from core.language import detect_language
+from core.language import detect_language, reads_as
 from core.settings import Settings
-from core.text import kiwi
+from core.text import HANGUL, kiwi
 from rag.checks import addresses_the_model, check_answer, is_off_language, is_prose, without_foreign_asides
 from rag.cite import CitedAnswer
 from rag.draft import as_token_events, is_degenerate, stream_reply
-from rag.evidence import rank_score
+from rag.evidence import as_read, rank_score
 from rag.llm.base import Generator
-from rag.prompt import build_translation_messages, sanitize_passage
+from rag.prompt import build_translation_messages, sanitize_passage, translation_text
 from rag.question import Question
 from rag.types import Answer, Citation, Evidence, Hit, TokenEvent
 from rag.verify import known_text
@@ -143,21 +143,26 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
             continue
         # As the model reads it (no bibliography "[12]" posing as a citation, no chat-template tokens),
         # without asides in another language (e.g. an instruction planted inside a passage).
-        sentence = without_foreign_asides(sanitize_passage(e.sentence), language)
+        sentence = without_foreign_asides(sanitize_passage(as_read(e)), language)
         if is_off_language(sentence, language) or detect_language(sentence, language) != language:
             restart = not lead and not quotes
-            messages = build_translation_messages(sentence, language)
+            # The item is translated alone and its heading kept as written when it is a Latin-script name:
+            # translated together, "플랑: CoT와 함께한 파인튜닝은 …" (Flan) came back as "Pla: Le piano avec la
+            # touche Cot …" (dev set). A heading in Hangul means nothing in a French or English answer.
+            heading = f"{e.heading}: " if e.heading and not HANGUL.search(e.heading) else ""
+            item = without_foreign_asides(sanitize_passage(as_read(e, heading=False)), language)
+            messages = build_translation_messages(item, language)
             reply = yield from as_token_events(
                 stream_reply(generator, messages, language, _TRANSLATION_TOKENS, settings.temperature),
-                restart=restart, prefix="" if restart else " ")
-            text = check_answer(reply.text.strip(), language, known_text(question, evidence)).text
-            if reply.no_answer or reply.wrong_language or is_degenerate(text) or detect_language(text, language) != language:
+                restart=restart, prefix=("" if restart else " ") + heading)
+            text = check_answer(translation_text(reply.text, language), language, known_text(question, evidence)).text
+            if reply.no_answer or reply.wrong_language or is_degenerate(text) or not reads_as(text, language):
                 log.info("translation of evidence [%d] unusable; left out", e.n)
                 continue
             if lead and _repeats(text, lead):  # the lead was already this sentence, translated
                 log.info("translation of evidence [%d] repeats the lead; left out", e.n)
                 continue
-            quotes.append(Quote(text, e, translated=True))
+            quotes.append(Quote(heading + text, e, translated=True))
         else:
             yield TokenEvent(sentence if not lead and not quotes else " " + sentence, restart=not lead and not quotes)
             quotes.append(Quote(sentence, e, translated=False))
@@ -170,7 +175,7 @@ def compose_answer(base: AnswerBase, cited: CitedAnswer | None, quotes: Sequence
     """The verified lead, then the quotes with their passages' [n]."""
     language = base.question.language
     if not cited and not quotes:  # no lead and no usable translation: the best sentence as the documents say it
-        quotes = [Quote(sanitize_passage(e.sentence), e, translated=False) for e in quote_candidates(evidence, language)[:1]]
+        quotes = [Quote(sanitize_passage(as_read(e)), e, translated=False) for e in quote_candidates(evidence, language)[:1]]
     if not cited and not quotes:  # nothing verified and nothing quotable (every sentence gives orders to the model)
         return refusal(base)
     parts = [cited.text] if cited else []

@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -25,6 +26,8 @@ from rag.types import Evidence, Hit
 # How much the passage's own rank counts next to the sentence's similarity.
 _PASSAGE_WEIGHT = 0.25
 _MIN_SENTENCE_CHARS = 12
+_LIST_ITEM = re.compile(r"^\s*[•▪◦·*–-]\s+")
+_MAX_HEADING_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,31 @@ def score_sentences(hits: Sequence[Hit], index: Index, query_vec: np.ndarray) ->
             scored.append(ScoredSentence(i, j, text.strip(), sim, rank_score(sim, hit)))
     scored.sort(key=lambda s: -s.rank_score)
     return scored
+
+
+def list_heading(texts: Sequence[str], j: int) -> str:
+    """The heading of the list that sentence ``j`` of a passage is an item of ("" when it is none): the
+    line above the list when it is short and not a sentence. The overview's findings tables list each
+    model's findings as bullets under its name ("PaLM", then "• 더 큰 모델은 더 많은 훈련 데이터를
+    기억합니다."); without it, an answer cannot say whose finding it states."""
+    if not _LIST_ITEM.match(texts[j]):
+        return ""
+    for text in reversed(texts[:j]):
+        line = text.strip()
+        if _LIST_ITEM.match(line):
+            continue  # an earlier item of the same list
+        line = line.rstrip(":").strip()
+        return line if 0 < len(line) <= _MAX_HEADING_CHARS and line[-1] not in ".!?。" else ""
+    return ""
+
+
+def as_read(evidence: Evidence, heading: bool = True) -> str:
+    """The sentence as a reader needs it: a list item led by its list's heading ("PaLM: 더 큰 모델은 …"),
+    or without it, and without its bullet, when ``heading`` is False."""
+    if not evidence.heading:
+        return evidence.sentence
+    item = _LIST_ITEM.sub("", evidence.sentence, count=1)
+    return f"{evidence.heading}: {item}" if heading else item
 
 
 def select_evidence(
@@ -87,7 +115,8 @@ def select_evidence(
         numbers.setdefault(sentence.hit_index, len(numbers) + 1)
     # In the prompt, each passage's sentences appear in reading order.
     chosen.sort(key=lambda s: (numbers[s.hit_index], s.sentence_index))
-    return [Evidence(numbers[s.hit_index], hits[s.hit_index], s.text, s.score) for s in chosen]
+    return [Evidence(numbers[s.hit_index], hits[s.hit_index], s.text, s.score,
+                     list_heading(hits[s.hit_index].chunk.sentence_texts(), s.sentence_index)) for s in chosen]
 
 
 def best_score(evidence: Sequence[Evidence]) -> float:
@@ -95,8 +124,8 @@ def best_score(evidence: Sequence[Evidence]) -> float:
 
 
 def group_by_passage(evidence: Sequence[Evidence]) -> list[tuple[int, Hit, list[str]]]:
-    """(n, hit, sentences) per passage, in passage-number order."""
+    """(n, hit, sentences as read) per passage, in passage-number order."""
     groups: dict[int, tuple[Hit, list[str]]] = {}
     for e in evidence:
-        groups.setdefault(e.n, (e.hit, []))[1].append(e.sentence)
+        groups.setdefault(e.n, (e.hit, []))[1].append(as_read(e))
     return [(n, hit, sentences) for n, (hit, sentences) in sorted(groups.items())]

@@ -125,6 +125,31 @@ def build_messages(
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n".join(parts)}]
 
 
+# "Voici une traduction du texte en français :", "Here is the translation:", "번역:": what the model
+# sometimes writes before the translation itself.
+_ANNOUNCED = re.compile(r"^[^:\n]{0,60}(?:tradu|translat|번역)[^:\n]{0,40}[:：]\s*", re.IGNORECASE)
+_QUOTE_MARKS = "\"«»“”'‘’「」 "
+
+
+def translation_text(reply: str, language: str) -> str:
+    """The translation alone: the default model at times repeats the instruction first ("다음 글을 한국어로
+    번역하세요. 번역문만 쓰세요. …", 2 of the 118 dev answers of run J) or announces it ("Voici une
+    traduction du texte en français : « … »", 1).
+
+    >>> translation_text('Voici une traduction du texte en français : "Le modèle est petit."', "fr")
+    'Le modèle est petit.'
+    >>> translation_text("(3) 다음 글을 한국어로 번역하세요. 번역문만 쓰세요. (3) 모델을 고르세요.", "ko")
+    '(3) 모델을 고르세요.'
+    >>> translation_text("Applicable au LLM : la quantité de connaissances est vaste.", "fr")
+    'Applicable au LLM : la quantité de connaissances est vaste.'
+    """
+    text = reply.rpartition(TRANSLATION_INSTRUCTION[language])[2].strip()  # what follows a repeated instruction
+    announced = _ANNOUNCED.match(text)
+    if announced:
+        text = text[announced.end():].strip(_QUOTE_MARKS)
+    return text
+
+
 def build_translation_messages(text: str, language: str) -> list[dict[str, str]]:
     """Chat messages asking for ``text`` (evidence sentences, markers removed) in ``language``."""
     return [

@@ -29,6 +29,7 @@ class Evidence:
     hit: Hit
     sentence: str
     score: float  # similarity of the sentence to the question
+    heading: str = ""  # for a list item, its list's heading ("PaLM" above "• 더 큰 모델은 …"); see rag.evidence
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from core.language import detect_language
+from core.language import reads_as
 from core.settings import Settings
 from ingest.index import Index
 from rag.checks import check_answer
 from rag.cite import CitedAnswer, SourcePassage, attach_citations
 from rag.draft import is_degenerate
-from rag.evidence import group_by_passage
+from rag.evidence import as_read, group_by_passage
 from rag.prompt import sanitize_passage
 from rag.question import Question
 from rag.types import Citation, Evidence
@@ -36,13 +36,13 @@ Embed = Callable[[list[str]], np.ndarray]
 
 def known_text(question: Question, evidence: Sequence[Evidence]) -> str:
     """Everything the model was shown, as it was shown: what an answer may restate."""
-    return " ".join([question.text, question.context, *(sanitize_passage(e.sentence) for e in evidence)])
+    return " ".join([question.text, question.context, *(sanitize_passage(as_read(e)) for e in evidence)])
 
 
 def checked_text(text: str, question: Question, evidence: Sequence[Evidence]) -> str:
     """``text`` without the sentences the checks drop."""
     checked = check_answer(text, question.language, known_text(question, evidence),
-                           [sanitize_passage(e.sentence) for e in evidence])
+                           [sanitize_passage(as_read(e)) for e in evidence])
     if checked.dropped:
         log.info("dropped from the answer: %s", "; ".join(f"{d.reason}: {d.sentence[:60]!r}" for d in checked.dropped))
     return checked.text
@@ -59,7 +59,7 @@ def source_passages(index: Index, evidence: Sequence[Evidence]) -> list[SourcePa
 def verified_citations(text: str, language: str, passages: Sequence[SourcePassage], embed: Embed,
                        evidence: Sequence[Evidence], settings: Settings) -> CitedAnswer | None:
     """The reply with its citations, or None when it is not usable as the answer."""
-    if is_degenerate(text) or detect_language(text, language) != language:
+    if is_degenerate(text) or not reads_as(text, language):
         log.info("answering with the evidence sentences instead of the model's reply")
         return None
     cited = attach_citations(text, passages, embed, settings.support_threshold)

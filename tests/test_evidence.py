@@ -5,9 +5,11 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from ingest.types import Chunk
-from rag.evidence import select_evidence
+from rag.evidence import as_read, list_heading, select_evidence
+from rag.prompt import format_passages
 from rag.types import Hit
 
 
@@ -28,7 +30,7 @@ def passage(row: int, sentences: list[str], title: str = "A survey") -> Hit:
         text += s + " "
     chunk = Chunk(chunk_id=f"c{row}", doc_id=f"d{row}", text=text, start=0, end=len(text), language="en",
                   sentences=tuple(spans))
-    return Hit(chunk=chunk, document=SimpleNamespace(title=title), score=0.5, dense=0.5, row=row)
+    return Hit(chunk=chunk, document=SimpleNamespace(title=title, doc_id=f"d{row}"), score=0.5, dense=0.5, row=row)
 
 
 def unit(*xs: float) -> np.ndarray:
@@ -53,3 +55,24 @@ def test_a_sentence_repeated_in_another_passage_is_chosen_once():
     assert [e.sentence.casefold() for e in evidence].count(repeated.casefold()) == 1
     assert any(e.sentence.startswith("Standard fine-tuning") for e in evidence)
 
+
+
+def test_a_list_item_carries_its_lists_heading_into_the_prompt():
+    # A findings table: the model's name, then its findings as bullets (the overview's Table II).
+    hits = [passage(0, ["PaLM", "• English-centric models translate better into English.", "• Larger models memorise more."])]
+    index = VectorIndex([np.stack([unit(0, 1), unit(1, 0.2), unit(1, 0.1)])])
+    evidence = select_evidence(hits, index, unit(1, 0), max_sentences=2)
+    assert {e.heading for e in evidence} == {"PaLM"}
+    assert as_read(evidence[0]) == "PaLM: English-centric models translate better into English."
+    assert "PaLM: Larger models memorise more." in format_passages(evidence)
+
+
+@pytest.mark.parametrize("sentences, j, heading", [
+    (["PaLM", "• a finding.", "• another finding."], 2, "PaLM"),  # past the list's earlier items
+    (["Findings:", "- a finding."], 1, "Findings"),
+    (["PaLM", "Not an item, a sentence."], 1, ""),
+    (["This whole sentence above the list ends with a full stop.", "• a finding."], 1, ""),
+    (["• a finding.", "• another finding."], 1, ""),  # the heading is in another passage: none
+])
+def test_list_heading(sentences, j, heading):
+    assert list_heading(sentences, j) == heading

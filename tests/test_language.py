@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpers_ingest import CORPUS
-from core.language import detect_language, document_languages, hangul_share
+from core.language import detect_language, document_languages, hangul_share, reads_as
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,20 @@ def test_detect_language(text, expected):
 def test_no_letters_gives_default():
     assert detect_language("12345 !!! 3.14", default="fr") == "fr"
     assert detect_language("", default="ko") == "ko"
+
+
+def test_a_french_sentence_with_english_terms_and_only_a_circumflex_is_french():
+    assert detect_language("Le fine-tuning standard coûte cher en calcul car", "fr") == "fr"
+
+
+@pytest.mark.parametrize("text", ["GPT-3, OPT, PaLM et BLOOM", "PubMedQA: 77.6%\nMedMCQA dev: 52.9%", "LLM."])
+def test_names_and_figures_read_as_any_language(text):
+    assert all(reads_as(text, language) for language in ("ko", "fr", "en"))
+
+
+def test_prose_reads_as_its_own_language_only():
+    assert reads_as("The distilled model is much smaller.", "en") and not reads_as("The distilled model is much smaller.", "fr")
+    assert reads_as("증류된 모델은 훨씬 작습니다.", "ko") and not reads_as("증류된 모델은 훨씬 작습니다.", "en")
 
 
 def test_hangul_share():

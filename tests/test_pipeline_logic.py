@@ -202,6 +202,42 @@ def test_wrong_language_restarts_with_a_strict_instruction(small_settings, small
     assert answer.text.startswith("La distillation")
 
 
+def test_a_reply_in_the_wrong_language_twice_is_translated_and_leads(small_settings, small_embedder):
+    gen = ScriptedGenerator(
+        "Distillation erzeugt ein kleineres Modell mit weniger Parametern und schnelleren Antworten.",
+        "Die Destillation liefert ein kleineres Schülermodell mit viel weniger Parametern als der Lehrer.",
+        "La distillation donne un petit modèle élève avec beaucoup moins de paramètres.",
+    )
+    events, answer = run(small_settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
+    assert is_translation_request(gen.calls[2])
+    assert "viel weniger Parametern" in gen.calls[2][1]["content"]  # the whole second reply, though it was cut short on screen
+    assert answer.text.startswith("La distillation donne un petit modèle élève") and answer.citations
+    assert not answer.notice  # the model's (translated) reply leads: no "answered with the documents" notice
+    # On screen the translation replaces what was streamed of the German replies.
+    restarts = [e for e in events if isinstance(e, TokenEvent) and e.restart]
+    assert restarts[-1].text.startswith("La d") and "Destillation" not in answer.text
+
+
+@pytest.mark.parametrize("reply, question", [
+    ("GPT-3, OPT, PaLM et BLOOM", "Quels modèles ont distillé un petit modèle élève ?"),
+    ("Chinchilla: 70B", "Which model showed that model size and training tokens should grow together?"),
+])
+def test_a_reply_of_names_and_figures_is_not_taken_for_another_language(small_settings, small_embedder, reply, question):
+    gen = ScriptedGenerator(reply)
+    _, answer = run(small_settings, small_embedder, gen, question)
+    answering = [m for m in gen.calls if not is_translation_request(m)]
+    assert len(answering) == 1  # not asked again for a reply in "the wrong language"
+    assert not any(reply in m[1]["content"] for m in gen.calls if is_translation_request(m))  # nor translated
+
+
+def test_a_translation_repeating_its_instruction_is_quoted_without_it(small_settings, small_embedder):
+    gen = ScriptedGenerator("[1]", "[1]", "Traduis le texte suivant en français. Écris seulement la traduction. "
+                            "La distillation entraîne un petit modèle élève.")
+    _, answer = run(small_settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
+    assert answer.text.startswith("La distillation entraîne un petit modèle élève.")
+    assert "Traduis" not in answer.text
+
+
 def test_degenerate_output_falls_back_to_the_evidence(small_settings, small_embedder):
     gen = ScriptedGenerator("[1] [2] [3]", "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0")
     _, answer = run(small_settings, small_embedder, gen, "What does distillation give you?")
@@ -381,9 +417,9 @@ def test_a_quote_adding_a_determiner_to_the_lead_is_kept():
     assert [e.sentence for e in quote_candidates(evidence, "ko", lead)] == [several]
 
 
-def quoted(question, evidence, settings):
+def quoted(question, evidence, settings, generator=None):
     """The quotes ``quote_evidence`` returns once its token events are consumed (no model reply needed)."""
-    quoting = quote_evidence(prepare_question(question, [], 2000), evidence, ScriptedGenerator(), settings)
+    quoting = quote_evidence(prepare_question(question, [], 2000), evidence, generator or ScriptedGenerator(), settings)
     while True:
         try:
             next(quoting)
@@ -415,6 +451,29 @@ def test_quoted_evidence_is_shown_as_the_model_reads_it(small_settings):
     quotes = quoted("What is LLaMA?", evidence, small_settings)
     # The bibliography reference would pose as a citation marker; the planted order is never quoted.
     assert [q.text for q in quotes] == ["LLaMA is a family of decoder-only models."]
+
+
+def test_a_quoted_list_item_names_its_lists_heading(small_settings):
+    from rag.types import Evidence
+    from rag_fakes import make_hit
+
+    item = "• Larger models memorise more of their training data."
+    hit = make_hit(f"PaLM\n{item}")
+    quotes = quoted("Does model size change how much is memorised?", [Evidence(1, hit, item, 0.7, heading="PaLM")], small_settings)
+    assert [q.text for q in quotes] == ["PaLM: Larger models memorise more of their training data."]  # whose finding it is
+
+
+@pytest.mark.parametrize("heading, shown", [("PaLM", "PaLM: "), ("플랑", "")])
+def test_a_list_item_in_another_language_is_translated_alone_under_a_readable_heading(small_settings, heading, shown):
+    from rag.types import Evidence
+    from rag_fakes import make_hit
+
+    item = "• 더 큰 모델은 더 많은 훈련 데이터를 기억합니다."
+    hit = make_hit(f"{heading}\n{item}", language="ko")
+    gen = ScriptedGenerator("Larger models memorise more training data.")
+    quotes = quoted("Does model size change memorisation?", [Evidence(1, hit, item, 0.7, heading=heading)], small_settings, gen)
+    assert gen.calls[0][1]["content"].endswith("\n\n더 큰 모델은 더 많은 훈련 데이터를 기억합니다.")  # the item alone
+    assert [q.text for q in quotes] == [f"{shown}Larger models memorise more training data."]
 
 
 def test_evidence_made_only_of_orders_to_the_model_quotes_nothing():
