@@ -12,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from core.text import LETTER
 from rag.checks import is_bare_reply, is_echo
 from rag.cite import strip_markers
 from rag.llm.base import Generator, Message
-from rag.prompt import NO_ANSWER, NOT_A_REPLY, build_messages, build_translation_messages, translation_text
+from rag.prompt import NO_ANSWER, NOT_A_REPLY, build_messages
 from rag.question import Question
 from rag.types import Evidence, TokenEvent
 
@@ -60,14 +59,10 @@ def is_degenerate(text: str) -> bool:
 
 
 def stream_reply(generator: Generator, messages: Sequence[Message], language: str, max_tokens: int,
-                 temperature: float, banned: Sequence[str] = (), finish_wrong_language: bool = False
-                 ) -> Gen[str, None, Reply]:
-    """Yield the reply's pieces as they are written; return the whole ``Reply``. A reply that starts in
-    another language is cut short, or with ``finish_wrong_language`` written to its end unseen (the
-    returned text is then all of it)."""
+                 temperature: float, banned: Sequence[str] = ()) -> Gen[str, None, Reply]:
+    """Yield the reply's pieces as they are written; return the whole ``Reply``."""
     seen, shown, pending, checked = "", "", "", False
-    pieces = generator.stream_chat(messages, max_tokens=max_tokens, temperature=temperature, banned=banned)
-    for piece in pieces:
+    for piece in generator.stream_chat(messages, max_tokens=max_tokens, temperature=temperature, banned=banned):
         seen += piece
         head = seen.strip().upper()
         if head.startswith(NO_ANSWER):
@@ -81,7 +76,7 @@ def stream_reply(generator: Generator, messages: Sequence[Message], language: st
         if not checked and len(seen) >= _LANGUAGE_CHECK_CHARS:
             checked = True
             if not reads_as(seen, language):
-                return Reply(seen + "".join(pieces) if finish_wrong_language else shown, wrong_language=True)
+                return Reply(shown, wrong_language=True)
     if pending:
         yield pending
         shown += pending
@@ -107,27 +102,17 @@ def draft_answer(generator: Generator, question: Question, evidence: Sequence[Ev
                  sure: bool, max_tokens: int | None = None) -> Gen[TokenEvent, None, Draft]:
     """Ask the model, and once more strictly when its reply is rejected; stream the pieces as TokenEvents
     (``restart`` when a retry replaces what was shown)."""
-    reply, attempts, reason = Reply(""), 0, None
+    reply, attempts = Reply(""), 0
     for strict in (False, True):
         attempts += 1
         messages = build_messages(question.text, question.language, evidence, context=question.context, strict=strict)
         pieces = stream_reply(generator, messages, question.language, max_tokens or settings.max_answer_tokens,
-                              settings.temperature, banned=NOT_A_REPLY, finish_wrong_language=strict)
+                              settings.temperature, banned=NOT_A_REPLY)
         reply = yield from as_token_events(pieces, restart=strict)
         reason = rejection(reply, question, sure, strict)
         if reason is None:
             break
         log.info("answer rejected (%s)%s", reason, "; retrying with a strict instruction" if not strict else "")
-    if reason == "wrong language" and not is_degenerate(reply.text):
-        # Asked twice, the model still answered in the evidence's language (4 of the 118 dev questions in run
-        # J, all French ones over Korean passages); it translates far more reliably than it answers across
-        # languages, so its reply is translated, and verified like any other.
-        log.info("translating the reply into %s", question.language)
-        attempts += 1
-        messages = build_translation_messages(reply.text, question.language)
-        reply = yield from as_token_events(stream_reply(generator, messages, question.language, max_tokens or
-                                                        settings.max_answer_tokens, settings.temperature), restart=True)
-        reply = dataclasses.replace(reply, text=translation_text(reply.text, question.language))
     return Draft(text="" if reply.no_answer else reply.text.strip(), no_answer=reply.no_answer, attempts=attempts)
 
 

@@ -202,22 +202,6 @@ def test_wrong_language_restarts_with_a_strict_instruction(small_settings, small
     assert answer.text.startswith("La distillation")
 
 
-def test_a_reply_in_the_wrong_language_twice_is_translated_and_leads(small_settings, small_embedder):
-    gen = ScriptedGenerator(
-        "Distillation erzeugt ein kleineres Modell mit weniger Parametern und schnelleren Antworten.",
-        "Die Destillation liefert ein kleineres Schülermodell mit viel weniger Parametern als der Lehrer.",
-        "La distillation donne un petit modèle élève avec beaucoup moins de paramètres.",
-    )
-    events, answer = run(small_settings, small_embedder, gen, "Que donne la distillation d'un modèle ?")
-    assert is_translation_request(gen.calls[2])
-    assert "viel weniger Parametern" in gen.calls[2][1]["content"]  # the whole second reply, though it was cut short on screen
-    assert answer.text.startswith("La distillation donne un petit modèle élève") and answer.citations
-    assert not answer.notice  # the model's (translated) reply leads: no "answered with the documents" notice
-    # On screen the translation replaces what was streamed of the German replies.
-    restarts = [e for e in events if isinstance(e, TokenEvent) and e.restart]
-    assert restarts[-1].text.startswith("La d") and "Destillation" not in answer.text
-
-
 @pytest.mark.parametrize("reply, question", [
     ("GPT-3, OPT, PaLM et BLOOM", "Quels modèles ont distillé un petit modèle élève ?"),
     ("Chinchilla: 70B", "Which model showed that model size and training tokens should grow together?"),
