@@ -58,6 +58,9 @@ DOWN_BLOCK = 128
 RECIPES = {"onnx": "fp32",
            "onnx-int8": f"SmoothQuant alpha={SMOOTH_ALPHA}; quantize_dynamic QInt8 per-channel MatMul except "
                         f"{DOWN_PROJ}: MatMulNBits bits=8 block={DOWN_BLOCK} symmetric accuracy_level=4"}
+# What the first export costs, for the log line that announces it (EmbeddingGemma on 2 cores, idle to busy;
+# docs/BENCHMARKS.md).
+TYPICAL_EXPORT = {"onnx": "35-510 s for EmbeddingGemma on 2 cores", "onnx-int8": "TODO"}
 # Calibrates the smoothing (ingest/smooth_quant.py): ordinary prose in the corpus languages, not the probes,
 # so the probe still checks text the scales were not fitted on.
 CALIBRATION = (
@@ -74,7 +77,7 @@ CALIBRATION = (
     "Table 3 reports accuracy (%) on MMLU, GSM8K and HumanEval for models from 7B to 70B parameters, "
     "trained on 1.4T tokens; the 13B model reaches 55.8 with 5-shot prompting.",
 )
-PROBES = (
+PROBES = (  # the long one last (_export runs it alone)
     "Large language models are trained on web-scale text.",
     "Quand faut-il préférer un modèle affiné à un grand modèle de langage ?",
     "검색 증강 생성은 외부 문서를 근거로 답을 만든다.",
@@ -91,51 +94,96 @@ def export_dir(name: str, model_id: str, backend: str, settings: Settings) -> Pa
     return settings.models_dir / "exported" / f"{name}-{digest}-{backend}"
 
 
+def export_folder(model_id: str, backend: str, settings: Settings) -> Path:
+    """``export_dir`` of the configured embedding model."""
+    return export_dir(Path(settings.embedding_model).name, model_id, backend, settings)
+
+
 def exported_model(model_path: Path, model_id: str, backend: str, settings: Settings) -> Path:
-    """The verified ONNX file for this model and backend: the cached one, or exported now (minutes)."""
-    folder = export_dir(Path(settings.embedding_model).name, model_id, backend, settings)
+    """The verified ONNX file for this model and backend: the cached one, or exported now (minutes).
+
+    A failed export is remembered in the folder's manifest (for this source model and recipe) and raised
+    again at once on later calls, not retried: delete the folder to try again.
+    """
+    folder = export_folder(model_id, backend, settings)
+    failed = remembered_failure(folder, model_id, RECIPES[backend])
+    if failed is not None:
+        raise ModelError(f"{model_path}: its {backend} export failed before ({failed}); "
+                         f"delete {folder} to try again")
     problem = verification_problem(folder, model_id, RECIPES[backend])
     if problem is None:
         return folder / MODEL_FILE
     if folder.exists():
         log.warning("%s: %s; exporting it again", folder, problem)
-    log.info("exporting %s to ONNX (%s) once; later starts reuse %s", model_path, backend, folder)
+    log.info("exporting %s to ONNX (%s) once, %s; later starts reuse %s",
+             model_path, backend, TYPICAL_EXPORT[backend], folder)
     staging = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    started = time.perf_counter()
     try:
-        started = time.perf_counter()
-        cosine = _export(model_path, staging, quantise=backend == "onnx-int8")
-        if cosine < MIN_PROBE_COSINE:
-            raise ModelError(
-                f"{model_path}: its {backend} export differs from the torch model (probe cosine {cosine:.3f} < "
-                f"{MIN_PROBE_COSINE}); set SURVEY_RAG_EMBEDDING_BACKEND=torch for this model"
-            )
+        try:
+            cosine = _export(model_path, staging, quantise=backend == "onnx-int8")
+            if cosine < MIN_PROBE_COSINE:
+                raise ModelError(f"probe cosine {cosine:.3f} < {MIN_PROBE_COSINE}")
+        except (OSError, MemoryError):  # the machine's state (disk, memory), not the model's: tried again next time
+            raise
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, ModelError) else f"{type(exc).__name__}: {exc}"
+            remember_failure(folder, model_id, backend, reason)
+            raise ModelError(f"{model_path}: its {backend} export failed ({reason}); "
+                             "set SURVEY_RAG_EMBEDDING_BACKEND=torch for this model") from exc
         manifest = {"source_model": model_id, "backend": backend, "recipe": RECIPES[backend],
-                    "sha256": sha256_file(staging / MODEL_FILE),
-                    "probe_cosine": round(cosine, 5), "export_seconds": round(time.perf_counter() - started, 1)}
+                    "sha256": sha256_file(staging / MODEL_FILE), "probe_cosine": round(cosine, 5),
+                    "export_seconds": round(time.perf_counter() - started, 1)}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    log.info("exported %s (probe cosine %.4f)", folder, cosine)
+    log.info("exported %s in %.0f s (probe cosine %.4f)", folder, manifest["export_seconds"], cosine)
     return folder / MODEL_FILE
+
+
+def remember_failure(folder: Path, model_id: str, backend: str, reason: str) -> None:
+    """Record in ``folder`` that this model cannot run as ``backend`` by the current recipe, and why."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    manifest = {"source_model": model_id, "backend": backend, "recipe": RECIPES[backend], "failed": reason}
+    (folder / f"{MANIFEST}.tmp").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    os.replace(folder / f"{MANIFEST}.tmp", folder / MANIFEST)
+
+
+def remembered_failure(folder: Path, model_id: str, recipe: str) -> str | None:
+    """Why this model's export by this recipe failed before, or None when it did not (or was not tried)."""
+    manifest = _manifest(folder)
+    if manifest.get("source_model") != model_id or manifest.get("recipe") != recipe:
+        return None
+    return manifest.get("failed")
 
 
 def verification_problem(folder: Path, model_id: str, recipe: str) -> str | None:
     """Why the cached export cannot be used (missing, for another model or recipe, altered), or None."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    manifest = _manifest(folder)
+    if not manifest:
         return "no complete export"
     if manifest.get("source_model") != model_id:
         return "exported from another model"
     if manifest.get("recipe", RECIPES["onnx"]) != recipe:  # exports before recipes were recorded: fp32 ones reused
         return f"exported by another recipe ({manifest.get('recipe')}, now {recipe})"
+    if "failed" in manifest:
+        return f"the export failed ({manifest['failed']})"
     if not (folder / MODEL_FILE).is_file() or sha256_file(folder / MODEL_FILE) != manifest.get("sha256"):
         return "model.onnx does not match its recorded SHA-256"
     return None
+
+
+def _manifest(folder: Path) -> dict:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def load_session(path: Path, n_threads: int):
@@ -159,11 +207,13 @@ def _export(model_path: Path, out: Path, quantise: bool) -> float:
     wrapper = _token_embeddings_module(model)
     # Traced on two short probes, checked on all of them: a shape the trace baked in shows as a mismatch.
     traced = tokenizer(list(PROBES[:2]), padding=True, return_tensors="pt")
-    probe = tokenizer(list(PROBES), padding=True, truncation=True, max_length=512, return_tensors="pt")
-    inputs = (probe["input_ids"], probe["attention_mask"])
+    # The short probes in one batch (padded: checks the mask), the long one alone: in one batch of four the
+    # short ones were padded to 512 tokens, 3.5 × the tokens through torch and through the export.
+    probes = [tokenizer(list(batch), padding=True, truncation=True, max_length=512, return_tensors="pt")
+              for batch in (PROBES[:-1], PROBES[-1:])]
     fp32 = out / "fp32.onnx"
     with torch.inference_mode():
-        reference = wrapper(*inputs).numpy()
+        reference = [wrapper(p["input_ids"], p["attention_mask"]).numpy() for p in probes]
     if quantise and smoothable(model):  # after the reference: the probe compares against the unchanged model
         smooth(model, [tokenizer(text, return_tensors="pt") for text in CALIBRATION], SMOOTH_ALPHA)
     torch.onnx.export(
@@ -178,8 +228,11 @@ def _export(model_path: Path, out: Path, quantise: bool) -> float:
     else:
         os.replace(fp32, out / MODEL_FILE)
     session = load_session(out / MODEL_FILE, n_threads=os.cpu_count() or 1)
-    got = session.run(None, {"input_ids": inputs[0].numpy(), "attention_mask": inputs[1].numpy()})[0]
-    return _mean_token_cosine(reference, got, inputs[1].numpy())
+    got = [session.run(None, {"input_ids": p["input_ids"].numpy(), "attention_mask": p["attention_mask"].numpy()})[0]
+           for p in probes]
+    real = [p["attention_mask"].numpy().astype(bool) for p in probes]
+    return _mean_token_cosine(np.concatenate([r[m] for r, m in zip(reference, real)]),
+                              np.concatenate([g[m] for g, m in zip(got, real)]))
 
 
 def _quantise(fp32: Path, out: Path) -> None:
@@ -207,9 +260,8 @@ def _quantise(fp32: Path, out: Path) -> None:
         dynamic.unlink(missing_ok=True)
 
 
-def _mean_token_cosine(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
-    real = mask.astype(bool)
-    x, y = a[real], b[real]
+def _mean_token_cosine(x: np.ndarray, y: np.ndarray) -> float:
+    """Mean cosine of the rows (tokens) of ``x`` and ``y``."""
     cos = (x * y).sum(-1) / (np.linalg.norm(x, axis=-1) * np.linalg.norm(y, axis=-1) + 1e-12)
     return float(cos.mean())
 
