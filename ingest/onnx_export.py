@@ -5,7 +5,9 @@ with ``torch.onnx.export``, optionally quantised to int8 weights, checked agains
 probe sentences, and stored under ``<cache>/models/exported/`` with a manifest holding its SHA-256
 and how it was quantised. Nothing is downloaded: the export reads only the verified model folder.
 Every later load checks the hash and the recipe again, like the other model files; a failed check,
-an export made by another recipe or an interrupted export is rebuilt, never used.
+an export made by another recipe or an interrupted export is rebuilt, never used. An export that
+fails (an error, or the probe check) is remembered in the manifest instead of a model, and not tried
+again for that model and recipe (``auto`` in ingest/embed.py then uses torch).
 
 int8 (``onnx-int8``): the torch model is first smoothed (ingest/smooth_quant.py: activation
 outliers moved into the weights, the fp32 function unchanged), then every MatMul with a weight runs
@@ -58,9 +60,9 @@ DOWN_BLOCK = 128
 RECIPES = {"onnx": "fp32",
            "onnx-int8": f"SmoothQuant alpha={SMOOTH_ALPHA}; quantize_dynamic QInt8 per-channel MatMul except "
                         f"{DOWN_PROJ}: MatMulNBits bits=8 block={DOWN_BLOCK} symmetric accuracy_level=4"}
-# What the first export costs, for the log line that announces it (EmbeddingGemma on 2 cores, idle to busy;
-# docs/BENCHMARKS.md).
-TYPICAL_EXPORT = {"onnx": "35-510 s for EmbeddingGemma on 2 cores", "onnx-int8": "TODO"}
+# What the first export costs, for the log line that announces it (EmbeddingGemma on 2 cores, docs/BENCHMARKS.md).
+TYPICAL_EXPORT = {"onnx": "35-510 s for EmbeddingGemma on 2 cores, idle to busy",
+                  "onnx-int8": "about 1 minute for EmbeddingGemma on 2 idle cores, up to 15 when they are busy"}
 # Calibrates the smoothing (ingest/smooth_quant.py): ordinary prose in the corpus languages, not the probes,
 # so the probe still checks text the scales were not fitted on.
 CALIBRATION = (
@@ -77,7 +79,7 @@ CALIBRATION = (
     "Table 3 reports accuracy (%) on MMLU, GSM8K and HumanEval for models from 7B to 70B parameters, "
     "trained on 1.4T tokens; the 13B model reaches 55.8 with 5-shot prompting.",
 )
-PROBES = (  # the long one last (_export runs it alone)
+PROBES = (
     "Large language models are trained on web-scale text.",
     "Quand faut-il préférer un modèle affiné à un grand modèle de langage ?",
     "검색 증강 생성은 외부 문서를 근거로 답을 만든다.",
@@ -207,13 +209,11 @@ def _export(model_path: Path, out: Path, quantise: bool) -> float:
     wrapper = _token_embeddings_module(model)
     # Traced on two short probes, checked on all of them: a shape the trace baked in shows as a mismatch.
     traced = tokenizer(list(PROBES[:2]), padding=True, return_tensors="pt")
-    # The short probes in one batch (padded: checks the mask), the long one alone: in one batch of four the
-    # short ones were padded to 512 tokens, 3.5 × the tokens through torch and through the export.
-    probes = [tokenizer(list(batch), padding=True, truncation=True, max_length=512, return_tensors="pt")
-              for batch in (PROBES[:-1], PROBES[-1:])]
+    probe = tokenizer(list(PROBES), padding=True, truncation=True, max_length=512, return_tensors="pt")
+    inputs = (probe["input_ids"], probe["attention_mask"])
     fp32 = out / "fp32.onnx"
     with torch.inference_mode():
-        reference = [wrapper(p["input_ids"], p["attention_mask"]).numpy() for p in probes]
+        reference = wrapper(*inputs).numpy()
     if quantise and smoothable(model):  # after the reference: the probe compares against the unchanged model
         smooth(model, [tokenizer(text, return_tensors="pt") for text in CALIBRATION], SMOOTH_ALPHA)
     torch.onnx.export(
@@ -228,11 +228,8 @@ def _export(model_path: Path, out: Path, quantise: bool) -> float:
     else:
         os.replace(fp32, out / MODEL_FILE)
     session = load_session(out / MODEL_FILE, n_threads=os.cpu_count() or 1)
-    got = [session.run(None, {"input_ids": p["input_ids"].numpy(), "attention_mask": p["attention_mask"].numpy()})[0]
-           for p in probes]
-    real = [p["attention_mask"].numpy().astype(bool) for p in probes]
-    return _mean_token_cosine(np.concatenate([r[m] for r, m in zip(reference, real)]),
-                              np.concatenate([g[m] for g, m in zip(got, real)]))
+    got = session.run(None, {"input_ids": inputs[0].numpy(), "attention_mask": inputs[1].numpy()})[0]
+    return _mean_token_cosine(reference, got, inputs[1].numpy())
 
 
 def _quantise(fp32: Path, out: Path) -> None:
@@ -260,8 +257,9 @@ def _quantise(fp32: Path, out: Path) -> None:
         dynamic.unlink(missing_ok=True)
 
 
-def _mean_token_cosine(x: np.ndarray, y: np.ndarray) -> float:
-    """Mean cosine of the rows (tokens) of ``x`` and ``y``."""
+def _mean_token_cosine(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
+    real = mask.astype(bool)
+    x, y = a[real], b[real]
     cos = (x * y).sum(-1) / (np.linalg.norm(x, axis=-1) * np.linalg.norm(y, axis=-1) + 1e-12)
     return float(cos.mean())
 
