@@ -52,9 +52,10 @@ class Settings:
     embedding_model: str = "embeddinggemma-300m"
     # torch: the sentence-transformers fp32 reference; onnx / onnx-int8: the same model exported
     # locally to ONNX Runtime (fp32 / int8 weights), cached under <cache_dir>/models/exported.
-    # EmbeddingGemma's int8 export fails its probe check (token cosine 0.909 < 0.97, measured); the fp32
-    # export's speed-up is not measured yet with the fixed attention mask: torch until it is.
-    embedding_backend: str = "torch"
+    # auto: onnx-int8 when the model's export passes its probe check, else torch (a remembered failure).
+    # EmbeddingGemma int8 (docs/BENCHMARKS.md): probe cosine 0.978, dev R@5 0.938 / MRR@10 0.827 against
+    # torch's 0.938 / 0.831, 2.3-3.0x torch's passages per CPU-second.
+    embedding_backend: str = "auto"
     # An OpenAI-compatible embeddings server (infinity-emb, text-embeddings-inference, vLLM, llama.cpp) instead of
     # the local model; embedding_model is then the model name sent to it (ingest/embed_remote.py, docs/SCALING.md).
     embedding_url: str = ""

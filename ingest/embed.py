@@ -1,9 +1,11 @@
 """Sentence-transformers embeddings with a content-addressed cache.
 
-The transformer runs either in torch (``SURVEY_RAG_EMBEDDING_BACKEND=torch``, the default and fp32
-path) or as an ONNX Runtime session exported locally from the same model folder (``onnx``: fp32,
-``onnx-int8``: int8 weights; see ingest/onnx_export.py); tokenisation, pooling and
-the model's dense layers are the same sentence-transformers modules either way.
+The transformer runs either in torch (``SURVEY_RAG_EMBEDDING_BACKEND=torch``, the fp32 reference) or
+as an ONNX Runtime session exported locally from the same model folder (``onnx``: fp32, ``onnx-int8``:
+int8 weights; see ingest/onnx_export.py). ``auto``, the default, is ``onnx-int8`` when the model's
+export passes its probe check and torch otherwise (with a warning; the failure is remembered, not
+retried). Tokenisation, pooling and the model's dense layers are the same sentence-transformers
+modules either way.
 Passages are embedded with the model's document prompt and questions with its
 query prompt (EmbeddingGemma defines both); vectors are L2-normalised so inner
 product is cosine similarity. Each passage's sentences get vectors from the same
@@ -24,6 +26,7 @@ import hashlib
 import logging
 import os
 import threading
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -32,11 +35,12 @@ from core.models import ModelError, resolve_model
 from core.settings import Settings, SettingsError
 from ingest.embed_cache import TextEmbedder, document_prompt
 from ingest.embed_remote import RemoteEmbedder, remote_model_id
-from ingest.onnx_export import ONNX_BACKENDS, exported_model, load_session
+from ingest.onnx_export import (ONNX_BACKENDS, RECIPES, export_folder, exported_model, load_session, remember_failure,
+                                remembered_failure)
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("torch", *ONNX_BACKENDS)
+BACKENDS = ("auto", "torch", *ONNX_BACKENDS)
 
 
 class OnnxTokens:
@@ -95,21 +99,19 @@ class Embedder(TextEmbedder):
                 "point SURVEY_RAG_EMBEDDING_MODEL at a sentence-transformers folder"
             ) from exc
         model.max_seq_length = min(model.max_seq_length or 512, 512)
-        model_id = embedding_model_id(settings)
         tokens = None
-        if backend in ONNX_BACKENDS:
-            modules = list(model)
-            if len(modules) < 2 or type(modules[1]).__name__ != "Pooling":
-                raise ModelError(
-                    f"{path}: the {backend} backend needs a Transformer → Pooling model; "
-                    "set SURVEY_RAG_EMBEDDING_BACKEND=torch"
-                )
-            source_id = embedding_model_id(settings.replace(embedding_backend="torch"))
-            onnx_file = exported_model(path, source_id, backend, settings)
-            tokens = OnnxTokens(load_session(onnx_file, settings.n_threads))
-            modules[0].to("meta")  # the session holds the weights now: free torch's copy
+        if backend == "auto":
+            try:
+                tokens = _exported_tokens(model, path, "onnx-int8", settings)
+                backend = "onnx-int8"
+            except Exception as exc:  # auto must load whatever the export does: torch is always there
+                log.warning("SURVEY_RAG_EMBEDDING_BACKEND=auto: embedding with torch fp32, not onnx-int8: %s", exc)
+                backend = "torch"
+        elif backend in ONNX_BACKENDS:
+            tokens = _exported_tokens(model, path, backend, settings)
         log.info("loaded embedding model %s (%d dims, %s)", path, _dimension(model), backend)
-        return cls(model, model_id=model_id, batch_size=settings.embed_batch_size, tokens=tokens, backend=backend)
+        return cls(model, model_id=embedding_model_id(settings.replace(embedding_backend=backend)),
+                   batch_size=settings.embed_batch_size, tokens=tokens, backend=backend)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not self._late_chunking:
@@ -194,6 +196,27 @@ class Embedder(TextEmbedder):
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
 
 
+def _exported_tokens(model, path: Path, backend: str, settings: Settings) -> OnnxTokens:
+    """``model``'s transformer as an ONNX Runtime session (exported on first use); its torch weights are freed."""
+    modules = list(model)
+    source_id = embedding_model_id(settings.replace(embedding_backend="torch"))
+    if len(modules) < 2 or type(modules[1]).__name__ != "Pooling":
+        reason = f"the {backend} backend needs a Transformer → Pooling model"
+        # Remembered like a failed export: embedding_model_id then knows what auto loads without loading it.
+        remember_failure(export_folder(source_id, backend, settings), source_id, backend, reason)
+        raise ModelError(f"{path}: {reason}; set SURVEY_RAG_EMBEDDING_BACKEND=torch")
+    tokens = OnnxTokens(load_session(exported_model(path, source_id, backend, settings), settings.n_threads))
+    modules[0].to("meta")  # the session holds the weights now: free torch's copy
+    return tokens
+
+
+def _auto_backend(settings: Settings, source_id: str) -> str:
+    """The backend ``auto`` loads, known without loading or exporting: onnx-int8 unless the model's int8
+    export failed before (remembered in its export folder), then torch."""
+    failed = remembered_failure(export_folder(source_id, "onnx-int8", settings), source_id, RECIPES["onnx-int8"])
+    return "torch" if failed else "onnx-int8"
+
+
 def _dimension(model) -> int:
     getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     return int(getter())
@@ -203,7 +226,8 @@ def embedding_model_id(settings: Settings) -> str:
     """Identity of the configured embedding model, without loading it: folder name and file sizes.
 
     Vectors from different models never mix: the cache and the index are keyed by this id, which
-    names the backend too when it is not torch (an int8 model's vectors differ slightly), or the server's model.
+    names the backend too when it is not torch (an int8 model's vectors differ slightly; for ``auto``, the
+    backend it loads, so ``auto`` and ``onnx-int8`` share vectors), or the server's model.
     """
     if settings.embedding_url:
         return remote_model_id(settings)
@@ -213,5 +237,6 @@ def embedding_model_id(settings: Settings) -> str:
     for p in files:
         st = p.stat()
         h.update(f"{p.relative_to(path) if p != path else p.name}:{st.st_size}".encode())
-    backend = "" if settings.embedding_backend == "torch" else f"+{settings.embedding_backend}"
-    return f"{path.name}:{h.hexdigest()[:12]}{backend}"
+    source = f"{path.name}:{h.hexdigest()[:12]}"
+    backend = _auto_backend(settings, source) if settings.embedding_backend == "auto" else settings.embedding_backend
+    return source if backend == "torch" else f"{source}+{backend}"

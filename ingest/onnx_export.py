@@ -5,7 +5,9 @@ with ``torch.onnx.export``, optionally quantised to int8 weights, checked agains
 probe sentences, and stored under ``<cache>/models/exported/`` with a manifest holding its SHA-256
 and how it was quantised. Nothing is downloaded: the export reads only the verified model folder.
 Every later load checks the hash and the recipe again, like the other model files; a failed check,
-an export made by another recipe or an interrupted export is rebuilt, never used.
+an export made by another recipe or an interrupted export is rebuilt, never used. An export that
+fails (an error, or the probe check) is remembered in the manifest instead of a model, and not tried
+again for that model and recipe (``auto`` in ingest/embed.py then uses torch).
 
 int8 (``onnx-int8``): the torch model is first smoothed (ingest/smooth_quant.py: activation
 outliers moved into the weights, the fp32 function unchanged), then every MatMul with a weight runs
@@ -58,6 +60,9 @@ DOWN_BLOCK = 128
 RECIPES = {"onnx": "fp32",
            "onnx-int8": f"SmoothQuant alpha={SMOOTH_ALPHA}; quantize_dynamic QInt8 per-channel MatMul except "
                         f"{DOWN_PROJ}: MatMulNBits bits=8 block={DOWN_BLOCK} symmetric accuracy_level=4"}
+# What the first export costs, for the log line that announces it (EmbeddingGemma on 2 cores, docs/BENCHMARKS.md).
+TYPICAL_EXPORT = {"onnx": "35-510 s for EmbeddingGemma on 2 cores, idle to busy",
+                  "onnx-int8": "about 1 minute for EmbeddingGemma on 2 idle cores, up to 15 when they are busy"}
 # Calibrates the smoothing (ingest/smooth_quant.py): ordinary prose in the corpus languages, not the probes,
 # so the probe still checks text the scales were not fitted on.
 CALIBRATION = (
@@ -91,51 +96,96 @@ def export_dir(name: str, model_id: str, backend: str, settings: Settings) -> Pa
     return settings.models_dir / "exported" / f"{name}-{digest}-{backend}"
 
 
+def export_folder(model_id: str, backend: str, settings: Settings) -> Path:
+    """``export_dir`` of the configured embedding model."""
+    return export_dir(Path(settings.embedding_model).name, model_id, backend, settings)
+
+
 def exported_model(model_path: Path, model_id: str, backend: str, settings: Settings) -> Path:
-    """The verified ONNX file for this model and backend: the cached one, or exported now (minutes)."""
-    folder = export_dir(Path(settings.embedding_model).name, model_id, backend, settings)
+    """The verified ONNX file for this model and backend: the cached one, or exported now (minutes).
+
+    A failed export is remembered in the folder's manifest (for this source model and recipe) and raised
+    again at once on later calls, not retried: delete the folder to try again.
+    """
+    folder = export_folder(model_id, backend, settings)
+    failed = remembered_failure(folder, model_id, RECIPES[backend])
+    if failed is not None:
+        raise ModelError(f"{model_path}: its {backend} export failed before ({failed}); "
+                         f"delete {folder} to try again")
     problem = verification_problem(folder, model_id, RECIPES[backend])
     if problem is None:
         return folder / MODEL_FILE
     if folder.exists():
         log.warning("%s: %s; exporting it again", folder, problem)
-    log.info("exporting %s to ONNX (%s) once; later starts reuse %s", model_path, backend, folder)
+    log.info("exporting %s to ONNX (%s) once, %s; later starts reuse %s",
+             model_path, backend, TYPICAL_EXPORT[backend], folder)
     staging = folder.with_name(f"{folder.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    started = time.perf_counter()
     try:
-        started = time.perf_counter()
-        cosine = _export(model_path, staging, quantise=backend == "onnx-int8")
-        if cosine < MIN_PROBE_COSINE:
-            raise ModelError(
-                f"{model_path}: its {backend} export differs from the torch model (probe cosine {cosine:.3f} < "
-                f"{MIN_PROBE_COSINE}); set SURVEY_RAG_EMBEDDING_BACKEND=torch for this model"
-            )
+        try:
+            cosine = _export(model_path, staging, quantise=backend == "onnx-int8")
+            if cosine < MIN_PROBE_COSINE:
+                raise ModelError(f"probe cosine {cosine:.3f} < {MIN_PROBE_COSINE}")
+        except (OSError, MemoryError):  # the machine's state (disk, memory), not the model's: tried again next time
+            raise
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, ModelError) else f"{type(exc).__name__}: {exc}"
+            remember_failure(folder, model_id, backend, reason)
+            raise ModelError(f"{model_path}: its {backend} export failed ({reason}); "
+                             "set SURVEY_RAG_EMBEDDING_BACKEND=torch for this model") from exc
         manifest = {"source_model": model_id, "backend": backend, "recipe": RECIPES[backend],
-                    "sha256": sha256_file(staging / MODEL_FILE),
-                    "probe_cosine": round(cosine, 5), "export_seconds": round(time.perf_counter() - started, 1)}
+                    "sha256": sha256_file(staging / MODEL_FILE), "probe_cosine": round(cosine, 5),
+                    "export_seconds": round(time.perf_counter() - started, 1)}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    log.info("exported %s (probe cosine %.4f)", folder, cosine)
+    log.info("exported %s in %.0f s (probe cosine %.4f)", folder, manifest["export_seconds"], cosine)
     return folder / MODEL_FILE
+
+
+def remember_failure(folder: Path, model_id: str, backend: str, reason: str) -> None:
+    """Record in ``folder`` that this model cannot run as ``backend`` by the current recipe, and why."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    manifest = {"source_model": model_id, "backend": backend, "recipe": RECIPES[backend], "failed": reason}
+    (folder / f"{MANIFEST}.tmp").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    os.replace(folder / f"{MANIFEST}.tmp", folder / MANIFEST)
+
+
+def remembered_failure(folder: Path, model_id: str, recipe: str) -> str | None:
+    """Why this model's export by this recipe failed before, or None when it did not (or was not tried)."""
+    manifest = _manifest(folder)
+    if manifest.get("source_model") != model_id or manifest.get("recipe") != recipe:
+        return None
+    return manifest.get("failed")
 
 
 def verification_problem(folder: Path, model_id: str, recipe: str) -> str | None:
     """Why the cached export cannot be used (missing, for another model or recipe, altered), or None."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    manifest = _manifest(folder)
+    if not manifest:
         return "no complete export"
     if manifest.get("source_model") != model_id:
         return "exported from another model"
     if manifest.get("recipe", RECIPES["onnx"]) != recipe:  # exports before recipes were recorded: fp32 ones reused
         return f"exported by another recipe ({manifest.get('recipe')}, now {recipe})"
+    if "failed" in manifest:
+        return f"the export failed ({manifest['failed']})"
     if not (folder / MODEL_FILE).is_file() or sha256_file(folder / MODEL_FILE) != manifest.get("sha256"):
         return "model.onnx does not match its recorded SHA-256"
     return None
+
+
+def _manifest(folder: Path) -> dict:
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
 
 
 def load_session(path: Path, n_threads: int):

@@ -39,6 +39,9 @@ fi
 if ! tesseract --list-langs 2>/dev/null | grep -qx kor; then
   apt_install tesseract-ocr tesseract-ocr-kor tesseract-ocr-fra tesseract-ocr-eng
 fi
+# With the default SURVEY_RAG_EMBEDDING_BACKEND=auto this also builds the embedding model's int8 ONNX export
+# (ingest/onnx_export.py), so neither `survey-rag chat` nor the tests pay for it at their first start.
+echo "fetching the default models, then building the embedding model's int8 export once (about 1 minute of CPU; several minutes on busy cores)"
 .venv/bin/survey-rag models fetch
 if [ $with_tests = 1 ]; then
   .venv/bin/survey-rag models fetch all-minilm-l6-v2 smollm2-135m-instruct-q4_1

@@ -117,8 +117,8 @@ def _cmd_models(args: argparse.Namespace, settings: Settings) -> int:
         path = resolve_model(name, settings)
         log.info("%s ready at %s", name, path)
     if settings.embedding_model in names and settings.embedding_backend != "torch":
-        Embedder.load(settings)  # exports and verifies it once now (minutes) rather than at the first ingest
-        log.info("%s %s export ready", settings.embedding_model, settings.embedding_backend)
+        embedder = Embedder.load(settings)  # exports and verifies it once now (minutes) rather than at the first start
+        log.info("embedding model ready: %s", embedder.model_id)
     return 0
 
 

@@ -63,7 +63,7 @@ def generator(corpus_settings):
 
 @pytest.fixture(scope="session")
 def small_embedder(tmp_path_factory):
-    """all-MiniLM-L6-v2: the real sentence-transformers path, fast, English only."""
+    """all-MiniLM-L6-v2 with the default backend (its int8 export, built in seconds): fast, English only."""
     from ingest.embed import Embedder
 
     return Embedder.load(make_settings(tmp_path_factory.mktemp("small"), embedding_model="all-minilm-l6-v2"))

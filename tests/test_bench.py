@@ -411,7 +411,7 @@ def test_quick_bench_writes_sane_json(tmp_path, corpus_settings):
     assert list(r["stages"]) == ["copy bandwidth", "model loads", "ingest", "query embedding", "embedding speed",
                                  "retrieval (corpus)", "answers", "synthetic index"]
     e = r["embedding"]
-    assert e["backend"] == "torch" and e["passages"] == 8
+    assert e["backend"] == "onnx-int8" and e["passages"] == 8  # the default, auto
     assert e["speedup_vs_fp32"] == pytest.approx(e["passages_per_s"] / e["fp32_passages_per_s"])
     assert 50e6 < e["transformer_params"] < 200e6  # EmbeddingGemma's ~100M without its token table
     assert e["fp32_gflops"] > 0 and e["tokens_per_s"] > e["passages_per_s"]

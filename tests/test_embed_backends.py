@@ -1,16 +1,22 @@
 """Embedding backends: the torch reference, and the same model exported locally to ONNX (fp32, int8), cached
-and verified. MiniLM keeps most of these fast; two tests run EmbeddingGemma's real exports."""
+and verified; ``auto`` (the default) resolving to int8 or, when the export fails, to torch. MiniLM keeps most
+of these fast; two tests run EmbeddingGemma's real exports."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import ingest.onnx_export
+from core.models import ModelError
 from core.settings import SettingsError
 from ingest.embed import Embedder, embedding_model_id
-from ingest.onnx_export import MANIFEST, MODEL_FILE, RECIPES, export_dir, verification_problem
+from ingest.onnx_export import MANIFEST, MODEL_FILE, RECIPES, export_dir, remembered_failure, verification_problem
 from tests.conftest import make_settings
 
 SMALL = "all-minilm-l6-v2"
@@ -96,33 +102,117 @@ def test_altered_export_is_rebuilt(small_int8, tmp_path):
 
 
 def test_unknown_backend_is_a_one_line_settings_error(tmp_path):
-    with pytest.raises(SettingsError, match="SURVEY_RAG_EMBEDDING_BACKEND='gpu' is not one of torch, onnx, onnx-int8"):
+    with pytest.raises(SettingsError,
+                       match="SURVEY_RAG_EMBEDDING_BACKEND='gpu' is not one of auto, torch, onnx, onnx-int8"):
         Embedder.load(make_settings(tmp_path, embedding_backend="gpu"))
 
 
-def test_gemma_export_matches_torch_past_the_sliding_window(embedder, tmp_path):
-    """EmbeddingGemma's real ONNX export (built once, then cached) against the torch default embedder,
-    on passages of other lengths than the export traced; a Korean passage longer than the
-    sliding-attention reach (256 tokens each way) checks the exported attention masks."""
-    assert embedder.backend == "torch"
+def test_auto_is_the_default_and_uses_the_int8_export(small_int8, tmp_path):
+    """A model whose int8 export passes its probe: ``auto`` loads it, under the same id as ``onnx-int8``
+    (one index, one cache for both), and ``embedding_model_id`` says so without loading anything."""
+    settings = make_settings(tmp_path, embedding_model=SMALL)
+    assert settings.embedding_backend == "auto"
+    auto = Embedder.load(settings)
+    assert auto.backend == "onnx-int8"
+    assert auto.model_id == embedding_model_id(settings) == small_int8.model_id
+    np.testing.assert_allclose(auto.encode_queries(TEXTS), small_int8.encode_queries(TEXTS), atol=1e-6)
+
+
+class ExportCalls:
+    """Stands in for ``ingest.onnx_export._export`` (same signature): counts calls, then fails as told."""
+
+    def __init__(self, failure: Exception | None = None, cosine: float = 0.5):
+        self.failure, self.cosine, self.calls = failure, cosine, 0
+
+    def __call__(self, model_path: Path, out: Path, quantise: bool) -> float:
+        self.calls += 1
+        if self.failure is not None:
+            raise self.failure
+        (out / MODEL_FILE).write_bytes(b"not a model")
+        return self.cosine
+
+
+@pytest.fixture
+def own_cache(tmp_path):
+    """Settings for MiniLM with a cache folder of their own (no exports yet); the model folder is the shared one."""
+    shared = make_settings(tmp_path).models_dir / SMALL
+    settings = make_settings(tmp_path / "data", cache_dir=tmp_path / "cache", embedding_model=SMALL)
+    settings.models_dir.mkdir(parents=True)
+    (settings.models_dir / SMALL).symlink_to(shared, target_is_directory=True)
+    return settings
+
+
+@pytest.mark.parametrize("failure, why", [(None, "probe cosine 0.500 < 0.97"),
+                                          (RuntimeError("Unsupported: ONNX export of op X"), "RuntimeError")])
+def test_auto_falls_back_to_torch_and_remembers_a_failed_export(own_cache, monkeypatch, caplog, failure, why):
+    fake = ExportCalls(failure)
+    assert inspect.signature(fake.__call__) == inspect.signature(ingest.onnx_export._export)
+    monkeypatch.setattr(ingest.onnx_export, "_export", fake)
+    torch_id = embedding_model_id(own_cache.replace(embedding_backend="torch"))
+    assert embedding_model_id(own_cache) == torch_id + "+onnx-int8"  # not tried yet: auto expects int8
+    with caplog.at_level(logging.WARNING, logger="ingest.embed"):
+        first = Embedder.load(own_cache)
+    assert (first.backend, first.model_id, fake.calls) == ("torch", torch_id, 1)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "auto: embedding with torch fp32, not onnx-int8" in warnings[0] and why in warnings[0]
+    folder = export_dir(SMALL, torch_id, "onnx-int8", own_cache)
+    assert why in remembered_failure(folder, torch_id, RECIPES["onnx-int8"])
+    assert not (folder / MODEL_FILE).exists()
+    assert embedding_model_id(own_cache) == torch_id  # an index built by the fallback stays valid
+    again = Embedder.load(own_cache)
+    assert (again.backend, again.model_id, fake.calls) == ("torch", torch_id, 1)  # remembered, not retried
+    with pytest.raises(ModelError, match="export failed before .*delete .* to try again"):
+        Embedder.load(own_cache.replace(embedding_backend="onnx-int8"))
+    assert fake.calls == 1
+    np.testing.assert_allclose(again.encode_queries(TEXTS), first.encode_queries(TEXTS), atol=1e-6)
+
+
+def test_a_failure_of_the_machine_is_not_remembered(own_cache, monkeypatch):
+    """A full disk says nothing about the model: auto falls back to torch this time and tries the export again."""
+    fake = ExportCalls(OSError(28, "No space left on device"))
+    monkeypatch.setattr(ingest.onnx_export, "_export", fake)
+    assert Embedder.load(own_cache).backend == "torch"
+    assert Embedder.load(own_cache).backend == "torch" and fake.calls == 2
+    torch_id = embedding_model_id(own_cache.replace(embedding_backend="torch"))
+    assert remembered_failure(export_dir(SMALL, torch_id, "onnx-int8", own_cache), torch_id,
+                              RECIPES["onnx-int8"]) is None
+
+
+def test_a_new_recipe_tries_a_failed_export_again(own_cache, monkeypatch):
+    monkeypatch.setattr(ingest.onnx_export, "_export", ExportCalls())
+    assert Embedder.load(own_cache).backend == "torch"
+    monkeypatch.setitem(ingest.onnx_export.RECIPES, "onnx-int8", "a better int8 recipe")
+    monkeypatch.setattr(ingest.onnx_export, "_export", fake := ExportCalls())
+    assert Embedder.load(own_cache).backend == "torch" and fake.calls == 1
+
+
+@pytest.fixture(scope="module")
+def gemma_torch(tmp_path_factory):
+    return Embedder.load(make_settings(tmp_path_factory.mktemp("gemma-torch"), embedding_backend="torch"))
+
+
+def test_gemma_export_matches_torch_past_the_sliding_window(gemma_torch, tmp_path):
+    """EmbeddingGemma's real ONNX export (built once, then cached) against torch, on passages of other
+    lengths than the export traced; a Korean passage longer than the sliding-attention reach (256 tokens
+    each way) checks the exported attention masks."""
     exported = Embedder.load(make_settings(tmp_path, embedding_backend="onnx"))
     long = " ".join(["검색 증강 생성은 외부 문서를 근거로 답을 만들고, 모델은 인용한 문단을 표시한다."] * 30)
     texts = [long, TEXTS[1]]
     spans = [[(0, 40), (len(long) - 40, len(long))], SPANS[1]]
-    assert len(embedder.model.tokenizer(long)["input_ids"]) > 300
-    _, passage_cos, sentence_cos = closeness(embedder, exported, texts, spans)
+    assert len(gemma_torch.model.tokenizer(long)["input_ids"]) > 300
+    _, passage_cos, sentence_cos = closeness(gemma_torch, exported, texts, spans)
     assert passage_cos > 0.999 and sentence_cos > 0.999
 
 
-def test_gemma_int8_export_passes_the_probe_and_keeps_rankings(embedder, tmp_path):
-    """EmbeddingGemma's real int8 export (built once, then cached): its manifest records the probe check
-    it passed, its vectors stay close to the torch default's, and questions still find their passages."""
+def test_gemma_default_is_its_int8_export_which_passes_the_probe_and_keeps_rankings(embedder, gemma_torch, tmp_path):
+    """The default embedder is EmbeddingGemma's real int8 export (built once, then cached): its manifest
+    records the probe check it passed, its vectors stay close to torch's, and questions still find their passages."""
     settings = make_settings(tmp_path, embedding_backend="onnx-int8")
-    int8 = Embedder.load(settings)
+    assert embedder.backend == "onnx-int8" and embedder.model_id == embedding_model_id(settings)
     source_id = embedding_model_id(settings.replace(embedding_backend="torch"))
     manifest = json.loads((export_dir("embeddinggemma-300m", source_id, "onnx-int8", settings) / MANIFEST)
                           .read_text(encoding="utf-8"))
     assert manifest["probe_cosine"] >= 0.97 and manifest["recipe"] == RECIPES["onnx-int8"]
-    passages, passage_cos, sentence_cos = closeness(embedder, int8)
+    passages, passage_cos, sentence_cos = closeness(gemma_torch, embedder)
     assert passage_cos > 0.98 and sentence_cos > 0.97
-    assert finds_own_passages(int8, passages)
+    assert finds_own_passages(embedder, passages)
