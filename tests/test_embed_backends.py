@@ -16,7 +16,7 @@ import ingest.onnx_export
 from core.models import ModelError
 from core.settings import SettingsError
 from ingest.embed import Embedder, embedding_model_id
-from ingest.onnx_export import MANIFEST, MODEL_FILE, RECIPES, export_dir, remembered_failure, verification_problem
+from ingest.onnx_export import DATA_FILE, MANIFEST, MODEL_FILE, RECIPES, export_dir, remembered_failure, verification_problem
 from tests.conftest import make_settings
 
 SMALL = "all-minilm-l6-v2"
@@ -78,6 +78,8 @@ def test_export_is_cached_and_verified(small_int8, tmp_path):
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["source_model"] == source_id and manifest["probe_cosine"] >= 0.97
     assert manifest["recipe"] == RECIPES["onnx-int8"]
+    # The token table (MiniLM's, 47 MB) sits beside the graph, for ONNX Runtime to memory-map.
+    assert (folder / DATA_FILE).stat().st_size > (folder / MODEL_FILE).stat().st_size and "data_sha256" in manifest
     assert verification_problem(folder, source_id, RECIPES["onnx-int8"]) is None
     assert verification_problem(folder, "another:model", RECIPES["onnx-int8"]) == "exported from another model"
     assert "another recipe" in verification_problem(folder, source_id, "an older int8 recipe")
@@ -86,16 +88,17 @@ def test_export_is_cached_and_verified(small_int8, tmp_path):
     assert (folder / MODEL_FILE).stat().st_mtime_ns == stamp
 
 
-def test_altered_export_is_rebuilt(small_int8, tmp_path):
+@pytest.mark.parametrize("altered", [MODEL_FILE, DATA_FILE])
+def test_altered_export_is_rebuilt(small_int8, tmp_path, altered):
     settings = make_settings(tmp_path, embedding_model=SMALL, embedding_backend="onnx-int8")
     source_id = embedding_model_id(settings.replace(embedding_backend="torch"))
     folder = export_dir(SMALL, source_id, "onnx-int8", settings)
-    with open(folder / MODEL_FILE, "r+b") as fh:  # one flipped byte: no longer the verified file
+    with open(folder / altered, "r+b") as fh:  # one flipped byte: no longer the verified file
         fh.seek(-3, 2)
         byte = fh.read(1)
         fh.seek(-3, 2)
         fh.write(bytes([byte[0] ^ 0xFF]))
-    assert "SHA-256" in verification_problem(folder, source_id, RECIPES["onnx-int8"])
+    assert verification_problem(folder, source_id, RECIPES["onnx-int8"]) == f"{altered} does not match its recorded SHA-256"
     rebuilt = Embedder.load(settings)
     assert verification_problem(folder, source_id, RECIPES["onnx-int8"]) is None
     np.testing.assert_allclose(rebuilt.encode_queries(TEXTS), small_int8.encode_queries(TEXTS), atol=1e-5)
