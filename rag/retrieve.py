@@ -80,8 +80,10 @@ class HybridRetriever:
         if expanded == question:
             vec = self.embedder.encode_queries([question])[0]
             return vec, vec
-        own, search = self.embedder.encode_queries([question, expanded])
-        return own, search
+        # One at a time: the int8 embedder scales activations per batch, so a question embedded beside its
+        # spelled-out form came out slightly unlike the same question alone (and ranked passages 4 and 5
+        # the other way round).
+        return self.embedder.encode_queries([question])[0], self.embedder.encode_queries([expanded])[0]
 
     def dense(self, query_vec: np.ndarray, k: int) -> dict[int, float]:
         return dict(self.index.search(query_vec, k))

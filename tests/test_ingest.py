@@ -29,6 +29,11 @@ from ingest.load import read_manifest
 from ingest.pipeline import ingest_paths, remove_documents
 
 MANIFEST = read_manifest(CORPUS)
+# A stored vector against the same text embedded again on its own: the default int8 embedder scales
+# activations per batch (one scale per tensor), so a passage embedded among others comes out at cosine
+# 0.998-0.999 and its sentences at 0.97-0.999 (measured; torch gives > 0.999). A vector stored on the
+# wrong row would be far below.
+SAME_VECTOR = 0.95
 COURSE = "llm-finetuning-distillation-prompting-course.ko.txt"
 REVIEW = "harnessing-llms-paper-review.ko-en.txt"
 GUIDE_FR = "harnessing-llms-practical-guide.fr.txt"
@@ -81,10 +86,10 @@ def test_corpus_index(corpus_index, embedder):
     # stored vectors are the embeddings of the stored passage (with its document title) and sentences
     for row in (0, 7, len(corpus_index.chunks) - 1):
         passage, sentences = _fresh_vectors(embedder, corpus_index, row)
-        assert float(passage @ corpus_index.vectors_of([row])[0]) > 0.999
+        assert float(passage @ corpus_index.vectors_of([row])[0]) > SAME_VECTOR
         stored = corpus_index.sentence_vectors_of(row)
         assert stored.shape == sentences.shape
-        assert np.all(np.sum(stored * sentences, axis=1) > 0.999)
+        assert np.all(np.sum(stored * sentences, axis=1) > SAME_VECTOR)
 
 
 @pytest.mark.slow
@@ -227,8 +232,8 @@ def test_model_change_reembeds_documents_kept_from_elsewhere(small_embedder, emb
     assert len(index.sentence_vectors) == index.sentence_starts[-1]
     for row, chunk in enumerate(index.chunks):
         passage, sentences = _fresh_vectors(embedder, index, row)
-        assert float(passage @ index.vectors_of([row])[0]) > 0.999, chunk.text
-        assert np.all(np.sum(index.sentence_vectors_of(row) * sentences, axis=1) > 0.999), chunk.text
+        assert float(passage @ index.vectors_of([row])[0]) > SAME_VECTOR, chunk.text
+        assert np.all(np.sum(index.sentence_vectors_of(row) * sentences, axis=1) > SAME_VECTOR), chunk.text
 
 
 def test_concurrent_ingest_is_refused(small_embedder, tmp_path):
