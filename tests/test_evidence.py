@@ -76,3 +76,13 @@ def test_a_list_item_carries_its_lists_heading_into_the_prompt():
 ])
 def test_list_heading(sentences, j, heading):
     assert list_heading(sentences, j) == heading
+
+
+def test_findings_bullets_of_the_corpus_come_with_their_models_name(corpus_settings, embedder):
+    """Real path (bundled corpus, default embedder): the overview's findings table lists PaLM's findings
+    as bullets under its name; the evidence for a question about memorisation carries it."""
+    from rag.pipeline import RagPipeline
+
+    _, evidence = RagPipeline(corpus_settings, embedder).evidence("Do larger models memorise more of their training data?")
+    memorised = [e for e in evidence if "더 많은 훈련 데이터를 기억" in e.sentence]
+    assert memorised and as_read(memorised[0]) == "PaLM: 더 큰 모델은 더 많은 훈련 데이터를 기억합니다."
