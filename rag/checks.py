@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from core.language import detect_language, hangul_share
-from core.text import CITATION_MARKER, LETTER, is_heading, split_sentences, strip_citation_markers
+from core.text import CITATION_MARKER, HANGUL, LETTER, is_heading, split_sentences, strip_citation_markers
 from rag.answerability import specific_terms, term_occurs, without_terms
 
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
@@ -75,6 +75,9 @@ _MIN_LETTERS_FOR_SCRIPT = 20
 _MIN_LETTERS_FOR_LATIN_LANGUAGE = 40
 _MIN_PROSE_LETTER_SHARE = 0.7
 _MIN_CLAUSE_WORDS = 5  # shorter asides are glosses of a term
+# Scripts none of the answer languages is written in. The small model slips into them mid-word at
+# times: "프ракти셔너" (for 프랙티셔너) in a Korean translation, run O of the dev set.
+_STRAY_SCRIPT = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,11 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
         dropped += [DroppedSentence(s, "a question, not an answer") for s in asked]
         sentences = [s for s in sentences if s not in asked]
 
+    mixed = [s for s in sentences if is_half_translated(s, language)]
+    if mixed and len(mixed) < len(sentences):  # wholly half-translated: the caller's language check decides
+        dropped += [DroppedSentence(s, "half-translated") for s in mixed]
+        sentences = [s for s in sentences if s not in mixed]
+
     known_numbers = set(_numbers(known))
     kept = []
     for sentence in sentences:
@@ -127,6 +135,21 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
         else:
             kept.append(sentence)
     return CheckedAnswer(" ".join(kept), tuple(dropped))
+
+
+def is_half_translated(sentence: str, language: str) -> bool:
+    """The sentence has words in a script its language is not written in: Cyrillic, Chinese or Japanese
+    in any answer, Hangul outside parentheses in a French or English one ("les complexes textes 분류 문제
+    et la 적대적 자연어 추론", run O; a gloss such as "la distillation (정제)" is fine).
+
+    >>> is_half_translated("Les tâches sont les complexes textes 분류 문제.", "fr"), is_half_translated("La distillation (정제) réduit le modèle.", "fr")
+    (True, False)
+    >>> is_half_translated("연구자와 프ракти셔너에게 가이드를 제공합니다.", "ko"), is_half_translated("검색 증강(RAG)은 도움이 됩니다.", "ko")
+    (True, False)
+    """
+    if _STRAY_SCRIPT.search(sentence):
+        return True
+    return language != "ko" and bool(HANGUL.search(_ASIDE.sub(" ", sentence)))
 
 
 def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:

@@ -27,7 +27,8 @@ from typing import Sequence
 from core.language import detect_language, reads_as
 from core.settings import Settings
 from core.text import HANGUL, kiwi
-from rag.checks import addresses_the_model, check_answer, is_off_language, is_prose, without_foreign_asides
+from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
+                        without_foreign_asides)
 from rag.cite import CitedAnswer
 from rag.draft import as_token_events, is_degenerate, stream_reply
 from rag.evidence import as_read, rank_score
@@ -110,12 +111,18 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     sentences already in the answer language come first while they are about as relevant as the best
     one (the corpus holds translations: quoting one costs nothing and keeps the documents' wording)."""
     ranked = sorted((e for e in evidence if not addresses_the_model(e.sentence)), key=lambda e: -rank_score(e.score, e.hit))
-    prose = [e for e in ranked if is_prose(e.sentence)] or ranked
+    # A document's title line answers nobody: "[논문 리뷰] Harnessing the Power of LLMs in Practice: …" was
+    # quoted as the answer to two English questions (run O).
+    prose = [e for e in ranked if is_prose(e.sentence) and not _is_title(e)] or ranked
     fresh = [e for e in prose if not _repeats(e.sentence, lead)] if lead else prose
     # A clearly weaker same-language sentence answered another question on the dev set: translate instead.
     best = max((e.score for e in prose), default=0.0)
     same = [e for e in fresh if not is_off_language(e.sentence, language) and e.score >= best - _SAME_LANGUAGE_MARGIN]
     return same + [e for e in fresh if e not in same]
+
+
+def _is_title(e: Evidence) -> bool:
+    return comparable_text(e.sentence) == comparable_text(e.hit.document.title)
 
 
 def _words(text: str) -> set[str]:
@@ -156,7 +163,8 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
                 stream_reply(generator, messages, language, _TRANSLATION_TOKENS, settings.temperature),
                 restart=restart, prefix=("" if restart else " ") + heading)
             text = check_answer(translation_text(reply.text, language), language, known_text(question, evidence)).text
-            if reply.no_answer or reply.wrong_language or is_degenerate(text) or not reads_as(text, language):
+            if (reply.no_answer or reply.wrong_language or is_degenerate(text) or not reads_as(text, language)
+                    or is_half_translated(text, language)):
                 log.info("translation of evidence [%d] unusable; left out", e.n)
                 continue
             if lead and _repeats(text, lead):  # the lead was already this sentence, translated

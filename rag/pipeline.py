@@ -40,6 +40,7 @@ from rag.evidence import best_score, select_evidence
 from rag.keyword_store import KeywordStore
 from rag.llm.base import Generator, PromptPinning
 from rag.llm.factory import load_generator
+from rag.names import NameSpellings, latin_headings
 from rag.prompt import build_messages, fit_prompt
 from rag.question import Question, prepare_question
 from rag.retrieve import HybridRetriever, RetrievalConfig
@@ -61,6 +62,7 @@ class RagPipeline:
         self._index_lock = threading.Lock()
         self._index: Index | None = None
         self._retriever: HybridRetriever | None = None
+        self._spellings: NameSpellings | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, generator: Generator | None = None) -> "RagPipeline":
@@ -90,6 +92,7 @@ class RagPipeline:
                     self._index, self.embedder, RetrievalConfig(candidate_k=self.settings.candidate_k),
                     KeywordStore(self.settings.keyword_cache_dir, self.settings.index_dir),
                 )
+                self._spellings = NameSpellings(index)
                 log.info("answering from index version %s", self._index.version)
             return self._retriever
 
@@ -184,6 +187,8 @@ class RagPipeline:
         hits = retriever.search(asked.search_text, k, search_vec, documents)
         evidence = select_evidence(hits, retriever.index, query_vec, max_sentences=self.settings.evidence_sentences,
                                    token_budget=evidence_budget(self.settings))
+        if asked.language != "ko" and self._spellings:  # "팬구-Σ" means nothing in a French or English answer
+            evidence = latin_headings(evidence, self._spellings)
         return hits, evidence
 
     @staticmethod

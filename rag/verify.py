@@ -21,7 +21,7 @@ import numpy as np
 from core.language import reads_as
 from core.settings import Settings
 from ingest.index import Index
-from rag.checks import check_answer
+from rag.checks import check_answer, is_half_translated
 from rag.cite import CitedAnswer, SourcePassage, attach_citations
 from rag.draft import is_degenerate
 from rag.evidence import as_read, group_by_passage
@@ -59,7 +59,7 @@ def source_passages(index: Index, evidence: Sequence[Evidence]) -> list[SourcePa
 def verified_citations(text: str, language: str, passages: Sequence[SourcePassage], embed: Embed,
                        evidence: Sequence[Evidence], settings: Settings) -> CitedAnswer | None:
     """The reply with its citations, or None when it is not usable as the answer."""
-    if is_degenerate(text) or not reads_as(text, language):
+    if is_degenerate(text) or not reads_as(text, language) or is_half_translated(text, language):
         log.info("answering with the evidence sentences instead of the model's reply")
         return None
     cited = attach_citations(text, passages, embed, settings.support_threshold)

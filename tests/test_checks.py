@@ -2,7 +2,8 @@
 
 import pytest
 
-from rag.checks import asks_quantity, check_answer, is_bare_reply, is_echo, is_off_language, is_prose, states_asked_quantity
+from rag.checks import (asks_quantity, check_answer, is_bare_reply, is_echo, is_half_translated, is_off_language, is_prose,
+                        states_asked_quantity)
 
 EVIDENCE = "LLaMA est une collection de modèles de 7B à 70B paramètres. Le modèle a été entraîné sur 1,4 billion de tokens."
 
@@ -23,6 +24,21 @@ def test_an_answer_entirely_in_the_wrong_language_is_left_for_the_caller():
 def test_korean_answers_keep_english_terms_but_not_english_sentences():
     assert not is_off_language("LLM은 GPT-3 같은 디코더 전용 구조를 주로 사용합니다.", "ko")
     assert is_off_language("A curated list of practical guide resources of LLMs, regularly updated.", "ko")
+
+
+def test_a_half_translated_sentence_is_dropped_when_others_remain():
+    answer = ("Les tâches NLU les mieux traitées sont les complexes textes 분류 문제 et la 적대적 자연어 추론. [1] "
+              "La classification de texte complexe et l'inférence adversariale conviennent au LLM. [1]")
+    checked = check_answer(answer, "fr", known=EVIDENCE)
+    assert checked.text.startswith("La classification") and [d.reason for d in checked.dropped] == ["half-translated"]
+    slipped = "이 가이드는 연구자와 프ракти셔너에게 통찰을 줍니다. 실무자에게 모범 사례를 제공합니다."
+    assert check_answer(slipped, "ko", known="").text == "실무자에게 모범 사례를 제공합니다."
+
+
+def test_a_wholly_half_translated_reply_is_left_for_the_caller():
+    answer = "Les tâches sont les complexes textes 분류 문제."
+    assert check_answer(answer, "fr", known=EVIDENCE).text == answer
+    assert is_half_translated(answer, "fr") and not is_half_translated("La distillation (정제) réduit la taille.", "fr")
 
 
 def test_short_fragments_are_never_judged():

@@ -8,13 +8,14 @@ import pytest
 
 from conftest import make_settings
 from ingest.pipeline import ingest_paths
+from rag.checks import comparable_text
 from rag.compose import QUOTED_NOTICE, TRANSLATED_NOTICE, quote_candidates, quote_evidence
 from rag.draft import is_degenerate
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError, prepare_question, validate_question
 from rag.prompt import NO_ANSWER, NOT_A_REPLY, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages
 from rag_fakes import is_translation_request
-from rag.types import AnswerEvent, SourcesEvent, TokenEvent
+from rag.types import AnswerEvent, Evidence, SourcesEvent, TokenEvent
 
 DOCS = {
     "distillation.txt": (
@@ -69,6 +70,15 @@ def run(settings, embedder, generator, question, history=()):
     return events, events[-1].answer
 
 
+def is_title(e: Evidence) -> bool:
+    return comparable_text(e.sentence) == comparable_text(e.hit.document.title)
+
+
+def best_sentence(evidence: list[Evidence]) -> Evidence:
+    """The best evidence sentence that is not its document's title line."""
+    return max((e for e in evidence if not is_title(e)), key=lambda e: e.score)
+
+
 def test_sources_come_first_then_tokens_then_a_cited_answer(small_settings, small_embedder):
     gen = ScriptedGenerator("Distillation gives a model with far fewer parameters that answers faster.")
     events, answer = run(small_settings, small_embedder, gen, "What does distillation give you?")
@@ -88,8 +98,17 @@ def test_model_no_answer_is_never_streamed_and_the_evidence_answers(small_settin
     assert not any(isinstance(e, TokenEvent) and "NO_" in e.text for e in events)
     # ... but past the answerability gate it refuses nothing: the documents' own sentences answer.
     assert not answer.refused and answer.notice == QUOTED_NOTICE["en"]
-    best = max(events[0].evidence, key=lambda e: e.score)
-    assert answer.text.startswith(best.sentence) and answer.citations
+    # The best of them opens the answer; the document's title line ("Knowledge distillation.") answers nobody.
+    titles = [e for e in events[0].evidence if is_title(e)]
+    assert titles and titles[0].sentence not in answer.text
+    assert answer.text.startswith(best_sentence(events[0].evidence).sentence) and answer.citations
+
+
+def test_a_half_translated_reply_does_not_lead(small_settings, small_embedder):
+    gen = ScriptedGenerator("Distillation gives a model with far fewer параметров that answers faster.")
+    events, answer = run(small_settings, small_embedder, gen, "What does distillation give you?")
+    assert not answer.refused and "параметров" not in answer.text
+    assert answer.text.startswith(best_sentence(events[0].evidence).sentence) and answer.notice == QUOTED_NOTICE["en"]
 
 
 def test_no_answer_despite_strong_evidence_asks_again(small_settings, small_embedder):
@@ -147,7 +166,7 @@ def test_a_verified_reply_leads_and_the_evidence_follows_it(small_settings, smal
     gen = ScriptedGenerator("Distillation gives a model with far fewer parameters that answers faster.")
     events, answer = run(small_settings, small_embedder, gen, "What does distillation give you?")
     assert answer.text.startswith("Distillation gives a model with far fewer parameters")
-    best = max(events[0].evidence, key=lambda e: e.score)
+    best = best_sentence(events[0].evidence)
     assert f"{best.sentence} [{best.n}]" in answer.text  # the best sentence, as the document words it
     assert not answer.notice and len(gen.calls) == 1  # English evidence for an English question: no translation
 

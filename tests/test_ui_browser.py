@@ -97,7 +97,8 @@ def test_documents_tab_upload_and_reingest(page, server, tmp_path):
     path.write_text(f"# {QUOKKA_TITLE}\n\nThe Quokka-3 model reads maps of coral reefs and was tested in 2031.\n",
                     encoding="utf-8")
     page.locator("#sr-upload input[type=file]").set_input_files(str(path))
-    page.locator("#sr-upload").get_by_text("quokka-notes.md").first.wait_for()
+    # The upload shares the server with the chat test's generation: on a loaded machine it took over 30 s.
+    page.locator("#sr-upload").get_by_text("quokka-notes.md").first.wait_for(timeout=120_000)
     page.locator("#sr-add").click()
     page.wait_for_function("() => document.querySelector('#sr-doc-status').innerText.includes('✓')",
                            timeout=120_000)
