@@ -4,6 +4,9 @@
     # in a fresh process; PYTHONPATH picks the tree measured (main for "before")
     PYTHONPATH=<tree> .venv/bin/python scripts/measure_index_scale.py write OUT_INDEX 100000 --from INDEX --flat
     PYTHONPATH=<tree> .venv/bin/python scripts/measure_index_scale.py open OUT_INDEX
+    # the same with the keyword index of the product's cache (built and saved by the first run, loaded
+    # by the next): dense + best sentence + BM25 boost, as the chat searches
+    .venv/bin/python scripts/measure_index_scale.py open OUT_INDEX --keyword-cache CACHE_DIR
     # the next version after one 20-passage document changed: extended HNSW vs the full rebuild
     .venv/bin/python scripts/measure_index_scale.py next OUT_FOLDER 20000 --hnsw-from 10000
 
@@ -35,6 +38,16 @@ def _rss() -> int:
     raise RuntimeError("no VmRSS")
 
 
+def _rss_parts() -> dict:
+    """Anonymous and file-backed resident memory, MB (the kernel can drop clean file pages)."""
+    parts = {}
+    for line in open("/proc/self/status"):
+        if line.startswith(("RssAnon", "RssFile")):
+            name, kb = line.split()[:2]
+            parts[name.rstrip(":")] = int(kb) / 1e3
+    return parts
+
+
 def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
     v = rng.standard_normal((n, DIM), dtype=np.float32)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
@@ -64,23 +77,37 @@ def write(index_dir: Path, n: int, source: Path) -> dict:
     return out
 
 
-def open_and_search(index_dir: Path) -> dict:
+def open_and_search(index_dir: Path, keyword_cache: Path | None = None) -> dict:
+    from rag.keyword_store import KeywordStore
     from rag.retrieve import HybridRetriever, RetrievalConfig
 
     out: dict = {}
+    if keyword_cache:  # the query tokenizer (Kiwi), which the chat process loads anyway, is not the index
+        from rag.keywords import tokenize
+
+        start = _rss()
+        tokenize("검색 증강 retrieval")
+        out["rss_tokenizer_mb"] = (_rss() - start) / 1e6
     before = _rss()
     index = _timed(out, "open", lambda: ix.open_index(index_dir))
     opened = _rss()
-    retriever = HybridRetriever(index, None, RetrievalConfig(keyword_boost=0.0))  # dense + best sentence
+    if keyword_cache:  # dense + best sentence + BM25 boost, the keyword index from the product's cache
+        retriever = HybridRetriever(index, None, RetrievalConfig(), KeywordStore(keyword_cache, index_dir))
+        _timed(out, "keyword index (loaded, or built and saved)", lambda: retriever.keyword_index)
+        out["rss_keywords_mb"] = (_rss() - opened) / 1e6
+    else:
+        retriever = HybridRetriever(index, None, RetrievalConfig(keyword_boost=0.0))  # dense + best sentence
+    texts = [c.text for c in random.Random(1).sample(index.chunks, 60)]  # words the keyword index knows
     queries = _unit(np.random.default_rng(1), 60)
-    retriever.search("q", 5, queries[0])
+    retriever.search(texts[0][:80], 5, queries[0])
     wall, cpu = [], []
-    for q in queries:
+    for text, q in zip(texts, queries):
         w, c = time.perf_counter(), time.process_time()
-        retriever.search("q", 5, q)
+        retriever.search(text[:80], 5, q)
         wall.append(time.perf_counter() - w)
         cpu.append(time.process_time() - c)
     out.update(rss_open_mb=(opened - before) / 1e6, rss_after_search_mb=(_rss() - before) / 1e6,
+               process_rss_after_search_mb=_rss_parts(),
                search_ms_p50_p95=[1000 * float(np.percentile(wall, p)) for p in (50, 95)],
                search_cpu_ms_p50_p95=[1000 * float(np.percentile(cpu, p)) for p in (50, 95)],
                vectors=type(index.vectors).__name__, sentence_dtype=str(index.sentence_vectors.dtype))
@@ -124,6 +151,7 @@ def main() -> None:
     parser.add_argument("--from", dest="source", type=Path, help="an index whose passage texts are reused")
     parser.add_argument("--flat", action="store_true", help="exact vectors at any size (no HNSW build)")
     parser.add_argument("--hnsw-from", type=int, help="HNSW_THRESHOLD for this run")
+    parser.add_argument("--keyword-cache", type=Path, help="open: search with the keyword index kept in this folder")
     args = parser.parse_args()
     if args.flat:
         ix.HNSW_THRESHOLD = 10**12
@@ -132,7 +160,7 @@ def main() -> None:
     if args.what == "write":
         result = write(args.path, args.n, args.source)
     elif args.what == "open":
-        result = open_and_search(args.path)
+        result = open_and_search(args.path, args.keyword_cache)
     else:
         result = next_version(args.path, args.n)
     print(json.dumps(result))
