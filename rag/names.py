@@ -28,8 +28,8 @@ from core.text import HANGUL
 from ingest.index import Index
 from rag.types import Evidence
 
-# "PanGu-Σ", "CodeT5+", "AlexaTM", "GPT-NeoX-20B": a word with a capital letter past its first
-# character or a capitalised word of four letters or more, with its hyphenated parts and suffix.
+# "PanGu-Σ", "CodeT5+", "AlexaTM", "GPT-NeoX-20B": a Latin-script word with its hyphenated parts
+# and suffix (``_is_name`` keeps the names among them).
 _LATIN_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*\+?(?:-[\u0391-\u03a9])?")
 # Korean romanisation against English spelling: sounds Korean writes with other letters (f/p, v/b,
 # r/l, x/ks) and the vowel it adds between consonants ("eu": 플랑 = "peullang" for Flan).
@@ -51,6 +51,7 @@ def _sound(text: str) -> str:
 
 
 def _is_name(word: str) -> bool:
+    """A capital past the first letter ("AlexaTM", "mT5"), or a capitalised word of four letters or more."""
     return any(ch.isupper() for ch in word[1:]) or (word[0].isupper() and len(word) >= 4)
 
 
