@@ -18,8 +18,6 @@ from typing import Callable
 from core.settings import Settings
 from ingest.pipeline import ensure_index
 from rag.pipeline import RagPipeline
-from ui.app import build_app, launch
-from ui.handlers import warm_up
 
 log = logging.getLogger("survey_rag")
 
@@ -57,6 +55,10 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     if auth is None and settings.host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("listening on %s without a login: anyone who can reach this machine can use the page "
                     "(set %s and %s to require one)", settings.host, USERNAME_ENV, PASSWORD_ENV)
+
+    # Imported here, not at the top: Gradio costs every other command 2-4 s of start-up (`survey-rag ingest`).
+    from ui.app import build_app, launch
+    from ui.handlers import warm_up
 
     ensure_index(settings)
     pipeline = RagPipeline.from_settings(settings)

@@ -13,14 +13,10 @@ import argparse
 import logging
 from typing import Callable
 
-import uvicorn
-
 from core.settings import Settings
 from ingest.pipeline import ensure_index
 from rag.llm.factory import answer_slots
 from rag.pipeline import RagPipeline
-from ui.api.app import create_app
-from ui.handlers import warm_up
 
 log = logging.getLogger("survey_rag")
 
@@ -44,6 +40,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         log.warning("listening on %s without API keys: anyone who can reach this machine can ask "
                     "and upload documents", args.host)
+    import uvicorn  # with the web framework, imported only by this command (as in survey_rag/chat.py)
+
+    from ui.api.app import create_app
+    from ui.handlers import warm_up
+
     ensure_index(settings)
     pipeline = RagPipeline.from_settings(settings)
     log.info("loading the answer model (once)…")
