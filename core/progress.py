@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 STAGE_LABELS = {
     "scan": "checking files",
     "load": "reading documents",
-    "ocr": "OCR of scanned pages",
+    "ocr": "PDF pages (OCR where scanned)",  # every page of a PDF goes by; only those without text are OCR'd
     "embed": "embedding passages",
     "write": "writing index",
 }

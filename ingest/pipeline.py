@@ -56,7 +56,7 @@ from ingest.types import Chunk, Document, FileFailure, IngestReport
 
 log = logging.getLogger(__name__)
 
-# (stage, done, total); stages: "scan", "load", "ocr" (pages of one scanned file), "embed", "write"
+# (stage, done, total); stages: "scan", "load", "ocr" (the pages of one PDF, read or OCR'd), "embed", "write"
 IngestProgress = Callable[[str, int, int], None]
 
 
