@@ -60,11 +60,12 @@ class DocumentNames:
     """The Latin-script names of one document."""
 
     names: tuple[str, ...]
+    sounds: tuple[str, ...]  # ``_sound`` of each name, worked out once per document
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> "DocumentNames":
-        found = {m.group() for text in texts for m in _LATIN_NAME.finditer(text) if _is_name(m.group())}
-        return cls(tuple(sorted(found)))
+        found = sorted({m.group() for text in texts for m in _LATIN_NAME.finditer(text) if _is_name(m.group())})
+        return cls(tuple(found), tuple(_sound(n) for n in found))
 
     def latin(self, name: str) -> str | None:
         """The document's Latin spelling of ``name`` when it is written in Hangul and one name of the
@@ -72,12 +73,13 @@ class DocumentNames:
         if not HANGUL.search(name):
             return None
         key = _sound(name)
-        scored = sorted(((difflib.SequenceMatcher(None, key, _sound(n)).ratio(), n) for n in self.names), reverse=True)
+        scored = sorted(((difflib.SequenceMatcher(None, key, sound).ratio(), n, sound)
+                         for n, sound in zip(self.names, self.sounds)), reverse=True)
         if not scored or scored[0][0] < _MIN_MATCH:
             return None
         # Two spellings of one name ("CodeT5" and "CodeT5+"): the one that sounds exactly like it.
-        close = [n for ratio, n in scored if ratio == scored[0][0]]
-        return min(close, key=lambda n: (_sound(n) != key, len(n)))
+        close = [(n, sound) for ratio, n, sound in scored if ratio == scored[0][0]]
+        return min(close, key=lambda c: (c[1] != key, len(c[0])))[0]
 
 
 class NameSpellings:
