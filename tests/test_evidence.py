@@ -86,3 +86,17 @@ def test_findings_bullets_of_the_corpus_come_with_their_models_name(corpus_setti
     _, evidence = RagPipeline(corpus_settings, embedder).evidence("Do larger models memorise more of their training data?")
     memorised = [e for e in evidence if "더 많은 훈련 데이터를 기억" in e.sentence]
     assert memorised and as_read(memorised[0]) == "PaLM: 더 큰 모델은 더 많은 훈련 데이터를 기억합니다."
+
+
+def test_the_corpus_title_line_is_evidence_but_no_quote(corpus_settings, embedder):
+    """Real path (bundled corpus, default embedder): the paper review's title line is among the evidence
+    for a question naming the survey, and quoting it would answer nobody; it is not a quote candidate."""
+    from rag.checks import comparable_text
+    from rag.compose import quote_candidates
+    from rag.pipeline import RagPipeline
+
+    _, evidence = RagPipeline(corpus_settings, embedder).evidence(
+        "Which two families of LLMs does the 'Harnessing the Power of LLMs in Practice' survey introduce first?")
+    titles = [e for e in evidence if comparable_text(e.sentence) == comparable_text(e.hit.document.title)]
+    assert titles and "Harnessing the Power of LLMs in Practice" in titles[0].sentence
+    assert not set(titles) & set(quote_candidates(evidence, "en"))

@@ -113,3 +113,13 @@ def test_chat_command_is_registered():
 
     args = _parser().parse_args(["chat", "--host", "0.0.0.0", "--port", "8000"])
     assert args.handler.__name__ == "cmd_chat" and args.host == "0.0.0.0" and args.port == 8000
+
+
+def test_the_cli_starts_without_the_web_framework():
+    """Only `chat` and `serve` need Gradio and uvicorn; importing them cost every other command 2-4 s."""
+    import subprocess
+    import sys
+
+    code = "import sys, survey_rag.cli; print(sorted(m for m in ('gradio', 'uvicorn', 'fastapi') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
