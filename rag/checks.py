@@ -53,6 +53,9 @@ _NOT_A_QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _ENTRY_NAME = re.compile(r"\s*([A-Z][\w.-]*[\w])\s*(?:\([^()]*\)\s*)?:\s")
+# A percentage ("15%", "77.5 %") or a decimal ("0.5", "0,2"); not "52,000", whose comma groups digits.
+_EXACT_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?=\s?%)|(?<![\w.,])\d+[.,]\d{1,2}(?![\d])")
+_PLAIN_FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
 # Replies that answer nothing on their own: to "Is GeLU or ReLU more common?" the model said "YES".
 # Orders to the reader-AI in the corpus languages, and chat-template tokens (see addresses_the_model).
 _ADDRESSES_THE_MODEL = re.compile(
@@ -171,6 +174,43 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
         if holders and not any(any(term_occurs(n, s) for n in names) or not _entity_names(s) for s in holders):
             wrong.append(number)
     return wrong
+
+
+def kept_terms(source: str) -> list[str]:
+    """The names and exact figures a translation of ``source`` must write as they are: acronyms,
+    versioned and mixed-case names ("CoT", "seq2seq", "InstructGPT", "T5"), percentages and decimals. A
+    capitalised word alone ("Lorsque", "Alpaca") is not one: a sentence may start with it, and a
+    translation may rightly render it.
+
+    >>> kept_terms("Lorsque CoT aide, Alpaca gagne 15% et T5 progresse de 0,5 point.")
+    ['CoT', 'T5', '15', '0,5']
+    """
+    names = [t for t in specific_terms(source) if any(ch.isdigit() or ch.isupper() for ch in t[1:])]
+    return names + _EXACT_FIGURE.findall(source)
+
+
+def lost_terms(source: str, translation: str) -> list[str]:
+    """The ``kept_terms`` of ``source`` that its ``translation`` does not write; a plural counts as its
+    singular ("MLLMs" for "MLLM"), "0,5" as "0.5". The 1.5B model dropped "seq2seq" from a sentence
+    favouring seq2seq over decoder-only models, leaving the opposite claim, and rendered "CoT와 함께한
+    파인튜닝은 …" as "La pincée de sucre avec le pain au citron …" (dev set).
+
+    >>> lost_terms("CoT와 함께한 파인튜닝은 보유한 작업의 성능을 향상시킵니다.", "La pincée de sucre améliore les tâches.")
+    ['CoT']
+    >>> lost_terms("이를 통해 처리량이 15% 증가하고 MLLM은 0.5 낮습니다.", "Le débit augmente de 15 % et les MLLMs de 0,5.")
+    []
+    """
+    written = {n.replace(",", ".") for n in _PLAIN_FIGURE.findall(translation)}
+    lost = []
+    for term in kept_terms(source):
+        if _PLAIN_FIGURE.fullmatch(term):
+            found = term.replace(",", ".") in written
+        else:
+            forms = (term, term[:-1]) if term.endswith("s") else (term, term + "s")
+            found = any(term_occurs(form, translation) for form in forms)
+        if not found:
+            lost.append(term)
+    return lost
 
 
 def asks_quantity(question: str) -> bool:

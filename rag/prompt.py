@@ -59,6 +59,12 @@ TRANSLATION_INSTRUCTION = {
     "fr": "Traduis le texte suivant en français. Écris seulement la traduction.",
     "en": "Translate the following text into English. Write only the translation.",
 }
+# Added to the instruction when a first translation lost a name or figure of its text (rag.checks.lost_terms).
+KEEP_INSTRUCTION = {
+    "ko": "다음 표기는 그대로 두세요: {}.",
+    "fr": "Garde tels quels : {}.",
+    "en": "Keep these as written: {}.",
+}
 # "[127]", "[12, 34]", "[3-5]": a document's bibliography references, or fake [n] markers planted in it.
 _NUMBER_GROUP = r"\[\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*\]"
 _BRACKETED_NUMBERS = re.compile(rf"\s*{_NUMBER_GROUP}(?:\s*,\s*{_NUMBER_GROUP})*")
@@ -131,7 +137,7 @@ _ANNOUNCED = re.compile(r"^[^:\n]{0,60}(?:tradu|translat|번역)[^:\n]{0,40}[:�
 _QUOTE_MARKS = "\"«»“”'‘’「」 "
 
 
-def translation_text(reply: str, language: str) -> str:
+def translation_text(reply: str, language: str, keep: Sequence[str] = ()) -> str:
     """The translation alone: the default model at times repeats the instruction first ("다음 글을 한국어로
     번역하세요. 번역문만 쓰세요. …", 2 of the 118 dev answers of run J) or announces it ("Voici une
     traduction du texte en français : « … »", 1).
@@ -142,22 +148,32 @@ def translation_text(reply: str, language: str) -> str:
     '(3) 모델을 고르세요.'
     >>> translation_text("Applicable au LLM : la quantité de connaissances est vaste.", "fr")
     'Applicable au LLM : la quantité de connaissances est vaste.'
+    >>> translation_text("Garde tels quels : CoT. Le CoT aide.", "fr", keep=["CoT"])
+    'Le CoT aide.'
     """
     text = reply.rpartition(TRANSLATION_INSTRUCTION[language])[2].strip()  # what follows a repeated instruction
+    if keep:
+        text = text.rpartition(_keep_line(keep, language))[2].strip()
     announced = _ANNOUNCED.match(text)
     if announced:
         text = text[announced.end():].strip(_QUOTE_MARKS)
     return text
 
 
-def build_translation_messages(text: str, language: str) -> list[dict[str, str]]:
-    """Chat messages asking for ``text`` (evidence sentences, markers removed) in ``language``."""
+def build_translation_messages(text: str, language: str, keep: Sequence[str] = ()) -> list[dict[str, str]]:
+    """Chat messages asking for ``text`` (evidence sentences, markers removed) in ``language``, with
+    the names and figures ``keep`` written as they are."""
+    instruction = TRANSLATION_INSTRUCTION[language] + (f" {_keep_line(keep, language)}" if keep else "")
     return [
         # Under the answering instructions the model added facts to its translations; the answering
         # prompt's cache survives this call (LlamaCppGenerator.pin_prompt).
         {"role": "system", "content": TRANSLATION_SYSTEM_PROMPT},
-        {"role": "user", "content": f"{TRANSLATION_INSTRUCTION[language]}\n\n{sanitize_passage(text)}"},
+        {"role": "user", "content": f"{instruction}\n\n{sanitize_passage(text)}"},
     ]
+
+
+def _keep_line(keep: Sequence[str], language: str) -> str:
+    return KEEP_INSTRUCTION[language].format(", ".join(keep))
 
 
 _TEMPLATE_TOKENS_PER_MESSAGE = 8  # role markers and separators ("<|im_start|>user\n", "<|im_end|>\n")

@@ -127,3 +127,42 @@ def test_banned_words_are_kept_out_of_the_reply(generator):
     assert not banned.strip().startswith("YES"), banned
     assert set(generator._logit_bias(("YES",))) == {generator.llm.tokenize(w, add_bos=False)[0] for w in (b"YES", b" YES")}
     assert generator._logit_bias(("antidisestablishmentarianism",)) is None
+
+
+@pytest.mark.parametrize("sentence, language", [
+    # The overview's Korean translation (dev set): a first translation dropped "seq2seq", leaving the opposite claim.
+    ("일반적으로 사용되는 디코더 전용 트랜스포머 모델과 비교하여 seq2seq 아키텍처는 문맥에 대한 강력한 양방향 어텐션을 통해 "
+     "생성형 LLM을 훈련하기에 더 적합합니다.", "en"),
+    ("LLaMA 2-Chat은 보상 모델링을 도움과 안전 보상으로 나누고, PPO에 추가로 거부 샘플링을 사용하여 정렬을 개선합니다.", "fr"),
+])
+def test_a_translation_asked_to_keep_names_keeps_them(generator, sentence, language):
+    from rag.checks import kept_terms, lost_terms
+    from rag.prompt import build_translation_messages, translation_text
+
+    keep = kept_terms(sentence)
+    reply = "".join(generator.stream_chat(build_translation_messages(sentence, language, keep), max_tokens=160))
+    text = translation_text(reply, language, keep)
+    assert lost_terms(sentence, text) == [], text
+    assert detect_language(text) == language and "Keep these" not in text and "Garde tels" not in text, text
+
+
+def test_no_quote_shows_a_translation_that_lost_its_names(corpus_settings, generator):
+    """The real model rendered "CoT와 함께한 파인튜닝은 …" as "La pincée de sucre avec le pain au citron …"
+    (dev set): whatever it writes now, a French quote of that sentence names CoT or is not shown."""
+    from rag.checks import lost_terms
+    from rag.compose import quote_evidence
+    from rag.question import prepare_question
+    from rag.types import Evidence
+    from rag_fakes import make_hit
+
+    sentence = "CoT와 함께한 파인튜닝은 보유한 작업의 성능을 향상시킵니다."  # the overview's Korean translation
+    hit = make_hit(sentence, language="ko")
+    quoting = quote_evidence(prepare_question("Le fine-tuning avec CoT aide-t-il ?", [], 2000),
+                             [Evidence(1, hit, sentence, 0.7)], generator, corpus_settings)
+    while True:
+        try:
+            next(quoting)
+        except StopIteration as done:
+            quotes = done.value
+            break
+    assert all(lost_terms(sentence, q.text) == [] for q in quotes), [q.text for q in quotes]

@@ -3,7 +3,7 @@
 import pytest
 
 from rag.checks import (asks_quantity, check_answer, is_bare_reply, is_echo, is_half_translated, is_off_language, is_prose,
-                        states_asked_quantity)
+                        lost_terms, states_asked_quantity)
 
 EVIDENCE = "LLaMA est une collection de modèles de 7B à 70B paramètres. Le modèle a été entraîné sur 1,4 billion de tokens."
 
@@ -177,3 +177,16 @@ def test_the_asked_figure_must_be_stated_about_what_the_question_names():
     # Its own digits, another model's figure, a figure reference and a year are no answer.
     assert not states_asked_quantity(question, "LLaMA-2 refines LLaMA 2-Chat. [1] GPT-3 reads 2048 tokens. [2]")
     assert not states_asked_quantity(question, "LLaMA-2 is described in Figure 6, released in 2023. [1]")
+
+
+@pytest.mark.parametrize("source, translation, lost", [
+    ("CoT와 함께한 파인튜닝은 보유한 작업의 성능을 향상시킵니다.", "La pincée de sucre avec le pain au citron améliore les tâches.", ["CoT"]),
+    ("InstructGPT와 같은 초기 작업은 GPT-3를 정렬합니다.", "The initial work on sorting with GPT-3 involves three steps.", ["InstructGPT"]),
+    ("이를 통해 처리량이 15% 증가합니다.", "Cela augmente le débit.", ["15"]),
+    ("이를 통해 처리량이 15% 증가합니다.", "Cela augmente le débit de 15 %.", []),
+    ("[175]에서는 데이터의 0.5가 충분합니다.", "Selon [175], 0,5 des données suffit.", []),
+    ("현재의 MLLM은 세 가지로 나뉩니다.", "Current MLLMs fall into three categories.", []),  # a plural is the same name
+    ("(2) Lorsque les données sont limitées, Alpaca est meilleur.", "(2) 데이터가 적을 때 알파카가 더 낫습니다.", []),  # no name to keep
+])
+def test_a_translation_keeps_the_names_and_figures_of_its_sentence(source, translation, lost):
+    assert lost_terms(source, translation) == lost

@@ -498,3 +498,26 @@ def test_an_index_built_with_another_embedding_model_is_a_clear_error(small_sett
     other.model_id = "another-model"
     with pytest.raises(IndexStoreError, match="built with the embedding model .* not the configured another-model"):
         RagPipeline(small_settings, other, ScriptedGenerator()).answer("What does distillation give you?")
+
+
+@pytest.mark.parametrize("replies, expected, asked", [
+    # The first attempt kept every name: no second call.
+    (["Mixed pre-training is the key to a strong seq2seq LLM."], "Mixed pre-training is the key to a strong seq2seq LLM.", 1),
+    # It dropped "seq2seq" (and with it the claim's subject); asked again with the names written out, it kept them.
+    (["Decoder-only models are better for training generative LLMs.", "Compared to decoder-only models, seq2seq is better for training generative LLMs."],
+     "Compared to decoder-only models, seq2seq is better for training generative LLMs.", 2),
+    # Lost twice: left out rather than quoted with another subject.
+    (["Decoder-only models are better.", "The decoder-only model is more suitable."], None, 2),
+])
+def test_a_translation_that_loses_a_name_is_asked_again_then_left_out(small_settings, replies, expected, asked):
+    from rag.types import Evidence
+    from rag_fakes import make_hit
+
+    sentence = "디코더 전용 모델과 비교하여 seq2seq 아키텍처는 생성형 LLM을 훈련하기에 더 적합합니다."
+    gen = ScriptedGenerator(*replies)
+    quotes = quoted("Which architecture suits generative LLMs?", [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)],
+                    small_settings, gen)
+    assert [q.text for q in quotes] == ([expected] if expected else [])
+    assert len(gen.calls) == asked
+    if asked == 2:
+        assert "Keep these as written: seq2seq." in gen.calls[1][1]["content"]
