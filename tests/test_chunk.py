@@ -195,6 +195,22 @@ def test_pdf_chunks_carry_page_numbers():
     assert all(c.page is None for c in chunk_document(_doc(page1)))
 
 
+def test_a_pdf_page_of_short_lines_is_chunked_as_prose_not_line_by_line():
+    """A mathematics page: formulas and captions are short lines that read as headings. Each used to
+    start a section that nothing could join (1,614 chunks of median 26 characters for a 117-page book)."""
+    lines = ["Remark 21", "Let X be a Hausdorff space and let K be a compact subset of it.", "⊇X×Y",
+             "A green and orange box", "⇒ U ∩ V = ∅", "Then the subset K is closed in X.", "Proof", "Let x ∈ X.", "■"]
+    page1 = "\n".join(lines * 3)
+    page2 = "\n".join(lines)
+    text = page1 + "\n" + page2 + "\n"
+    doc = _doc(text, pages=(0, len(page1) + 1))
+    chunks = chunk_document(doc, max_tokens=200)
+    _check_chunks(doc, chunks, 200)
+    assert [c.page for c in chunks] == sorted(c.page for c in chunks) and chunks[-1].text == page2  # pages never joined
+    assert len(chunks) <= 4 and min(len(c.text) for c in chunks) > 100  # 36 lines, not 36 chunks
+    assert all(is_heading(line) for line in ("⊇X×Y", "A green and orange box", "Proof"))  # what made them sections
+
+
 def test_chunking_is_deterministic(corpus_docs):
     doc = corpus_docs["harnessing-llms-practical-guide.ko.txt"]
     assert chunk_document(doc) == chunk_document(doc)
