@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Callable
+from typing import Sequence
 
 from core.language import label_language
 from core.text import LATIN_CHARS_PER_TOKEN, Span, estimate_tokens, is_heading, split_sentences
@@ -60,7 +60,7 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap: int = 1) -> li
     # spans two (a chunk is cited by the location it starts in).
     by_location = bool(doc.pages)
     section_location = None
-    locations = [None]  # of each section
+    locations: list[int | None] = [None]  # the page of each section
     for m in _PARAGRAPH.finditer(text):
         paragraph = m.group(0)
         location = doc.page_at(m.start()) if by_location else None
@@ -86,7 +86,7 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap: int = 1) -> li
     # A paged document's tiny chunks join neighbours on their own page: a PDF's short lines (formulas,
     # captions) read as headings, and kept within their heading's section they were chunks of their own
     # (a 117-page mathematics book: 1,614 chunks, median 26 characters).
-    groups = _merge_tiny(groups, text, max_tokens, location=locations.__getitem__ if by_location else None)
+    groups = _merge_tiny(groups, text, max_tokens, locations if by_location else None)
 
     chunks = []
     for ordinal, (_, heading, group) in enumerate(groups):
@@ -136,17 +136,17 @@ _Group = tuple[int, str, list[Span]]  # (section number, heading, sentence spans
 
 
 def _merge_tiny(groups: list[_Group], text: str, max_tokens: int,
-                location: Callable[[int], int | None] | None = None) -> list[_Group]:
+                locations: Sequence[int | None] | None = None) -> list[_Group]:
     """Fold a chunk of a few tokens (a lone heading, a section's last sentence) into a neighbour.
 
     The end of a section goes to the chunk before it, anything else to the chunk after
     it; either only when the result still fits ``max_tokens``, else the small chunk stays.
-    With ``location`` (a paged document: the page of each section) a chunk is folded only into one
+    With ``locations`` (a paged document: the page of each section) a chunk is folded only into one
     on its own page.
     """
 
     def may_join(a: int, b: int) -> bool:
-        return location is None or location(a) == location(b)
+        return locations is None or locations[a] == locations[b]
 
 
     def size(spans: list[Span]) -> int:
