@@ -36,7 +36,7 @@ from rag.llm.base import Generator
 from rag.prompt import build_translation_messages, sanitize_passage, translation_text
 from rag.question import Question
 from rag.types import Answer, Citation, Evidence, Hit, TokenEvent
-from rag.verify import known_text
+from rag.verify import Embed, known_text, translation_fidelity
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +138,8 @@ def _repeats(sentence: str, lead: str) -> bool:
     return bool(words) and len(words & _words(lead)) >= _REPEATED_WORD_SHARE * len(words)
 
 
-def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: Generator, settings: Settings,
-                   lead: str = "") -> Gen[TokenEvent, None, list[Quote]]:
+def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,
+                   settings: Settings, lead: str = "") -> Gen[TokenEvent, None, list[Quote]]:
     """The best evidence sentences in the question's language, translated where needed (each sentence
     on its own, so that each keeps its own passage); streams what it adds to the answer."""
     language, quotes, length = question.language, [], len(lead)
@@ -158,7 +158,7 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
             # touche Cot …" (dev set). A heading in Hangul means nothing in a French or English answer.
             heading = f"{e.heading}: " if e.heading and not HANGUL.search(e.heading) else ""
             item = without_foreign_asides(sanitize_passage(as_read(e, heading=False)), language)
-            text = yield from _translation(item, question, evidence, generator, settings,
+            text = yield from _translation(item, question, evidence, generator, embed, settings,
                                            restart=restart, prefix=("" if restart else " ") + heading)
             if not text:
                 log.info("translation of evidence [%d] unusable; left out", e.n)
@@ -174,12 +174,13 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
     return quotes
 
 
-def _translation(item: str, question: Question, evidence: Sequence[Evidence], generator: Generator,
+def _translation(item: str, question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,
                  settings: Settings, restart: bool, prefix: str) -> Gen[TokenEvent, None, str]:
     """``item`` translated into the question's language, streamed; "" when no usable translation came.
-    One that lost a name or figure of the item is asked for again with them written out, once. Over the
-    dev set (run R, docs/EVALUATION.md) 13 first translations lost one; asked again, 7 kept them and 6
-    were left out ("CoT와 함께한 파인튜닝은 …" had come back as "La pincée de sucre avec le pain au citron …")."""
+    One that lost a name or figure of the item, or says something else (its embedding is far from the
+    item's: ``Settings.translation_floor``), is asked for again with the item's names written out, once.
+    Over the dev set (run R, docs/EVALUATION.md) 13 first translations lost a name; asked again, 7 kept
+    them and 6 were left out ("CoT와 함께한 파인튜닝은 …" had come back as "La pincée de sucre …")."""
     language, keep = question.language, []
     for attempt in range(2):
         messages = build_translation_messages(item, language, keep)
@@ -191,9 +192,15 @@ def _translation(item: str, question: Question, evidence: Sequence[Evidence], ge
                 or is_half_translated(text, language)):
             return ""
         lost = lost_terms(item, text)
-        if not lost:
-            return text
-        log.info("translation %d lost %s", attempt + 1, ", ".join(lost))
+        if lost:
+            log.info("translation %d lost %s", attempt + 1, ", ".join(lost))
+        else:
+            fidelity = translation_fidelity(item, text, embed)
+            if fidelity >= settings.translation_floor:
+                return text
+            log.info("translation %d says something else (similarity %.2f to its source)", attempt + 1, fidelity)
+        if keep or not kept_terms(item):  # asked the same way, a model at temperature 0 says the same again
+            break
         keep = kept_terms(item)
     return ""
 

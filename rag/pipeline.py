@@ -163,7 +163,8 @@ class RagPipeline:
         if fault:
             log.info("the model's reply %s; the evidence sentences answer alone", fault)
             cited = None
-        quotes = yield from _timed(quote_evidence(asked, evidence, self.generator, s, cited.text if cited else ""),
+        quotes = yield from _timed(quote_evidence(asked, evidence, self.generator, self._embed_sentences, s,
+                                                  cited.text if cited else ""),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
         # Asked for a figure, and the answer states none about what the question names: the passages

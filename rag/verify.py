@@ -39,6 +39,12 @@ def known_text(question: Question, evidence: Sequence[Evidence]) -> str:
     return " ".join([question.text, question.context, *(sanitize_passage(as_read(e)) for e in evidence)])
 
 
+def translation_fidelity(source: str, translation: str, embed: Embed) -> float:
+    """Cosine of ``translation`` with its ``source`` sentence: a faithful one says the same in another language."""
+    vectors = embed([source, translation])
+    return float(vectors[0] @ vectors[1])
+
+
 def checked_text(text: str, question: Question, evidence: Sequence[Evidence]) -> str:
     """``text`` without the sentences the checks drop."""
     checked = check_answer(text, question.language, known_text(question, evidence),

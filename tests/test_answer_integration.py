@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from core.language import detect_language
+from core.settings import Settings
 from rag.evaluate import facts_present, load_items
 from rag.pipeline import RagPipeline
 from survey_rag.commands import DEV_SET
@@ -146,7 +147,7 @@ def test_a_translation_asked_to_keep_names_keeps_them(generator, sentence, langu
     assert detect_language(text) == language and "Keep these" not in text and "Garde tels" not in text, text
 
 
-def test_no_quote_shows_a_translation_that_lost_its_names(corpus_settings, generator):
+def test_no_quote_shows_a_translation_that_lost_its_names(corpus_settings, generator, embedder):
     """The real model rendered "CoT와 함께한 파인튜닝은 …" as "La pincée de sucre avec le pain au citron …"
     (dev set): whatever it writes now, a French quote of that sentence names CoT or is not shown."""
     from rag.checks import lost_terms
@@ -158,7 +159,7 @@ def test_no_quote_shows_a_translation_that_lost_its_names(corpus_settings, gener
     sentence = "CoT와 함께한 파인튜닝은 보유한 작업의 성능을 향상시킵니다."  # the overview's Korean translation
     hit = make_hit(sentence, language="ko")
     quoting = quote_evidence(prepare_question("Le fine-tuning avec CoT aide-t-il ?", [], 2000),
-                             [Evidence(1, hit, sentence, 0.7)], generator, corpus_settings)
+                             [Evidence(1, hit, sentence, 0.7)], generator, embedder.encode_documents, corpus_settings)
     while True:
         try:
             next(quoting)
@@ -166,3 +167,23 @@ def test_no_quote_shows_a_translation_that_lost_its_names(corpus_settings, gener
             quotes = done.value
             break
     assert all(lost_terms(sentence, q.text) == [] for q in quotes), [q.text for q in quotes]
+
+
+@pytest.mark.parametrize("source, translation, faithful", [
+    # The corpus's own translations: the French guide's sentence and its Korean counterpart.
+    ("(1) 방대한 실무 지식 덕분에 LLM은 지식 집약적인 작업을 잘 처리합니다.",
+     "(1) Grâce à l'énorme connaissance du monde réel, LLM est doué pour gérer des tâches à forte intensité de connaissances.",
+     True),
+    ("Google은 오픈소스 인코더-디코더에 상당한 기여를 해왔습니다.",
+     "Google a apporté des contributions significatives aux encodeurs-décodeurs open source.", True),
+    # What the default LLM wrote for two dev-set quotes: nonsense, and a sentence that lost its subject.
+    ("CoT와 함께한 파인튜닝은 보유한 작업의 성능을 향상시킵니다.",
+     "La pincée de sucre avec le pain au citron est une technique qui améliore la performance des tâches préparées.",
+     False),
+    ("이는 역스케일링 현상이라고도 알려져 있습니다.", "C'est un effet de réduction.", False),
+])
+def test_the_default_embedder_tells_a_translation_from_another_sentence(embedder, source, translation, faithful):
+    from rag.verify import translation_fidelity
+
+    fidelity = translation_fidelity(source, translation, embedder.encode_documents)
+    assert (fidelity >= Settings().translation_floor) == faithful, fidelity

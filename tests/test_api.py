@@ -61,6 +61,7 @@ def index_settings(tmp_path_factory, small_embedder):
         (corpus / name).write_text(text, encoding="utf-8")
     settings = make_settings(tmp_path_factory.mktemp("api-data"), embedding_model="all-minilm-l6-v2",
                              llm_model=SMALL_LLM, refusal_threshold=0.3, support_threshold=0.3,
+                             translation_floor=-1.0,  # off: English-only, any translation is far from its source
                              max_answer_tokens=64, max_upload_mb=1.0, api_keys=KEY)
     assert ingest_paths([corpus], settings, embedder=small_embedder).ok
     return settings

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+
 import pytest
 
 from conftest import make_settings
@@ -14,7 +16,7 @@ from rag.draft import is_degenerate
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError, prepare_question, validate_question
 from rag.prompt import NO_ANSWER, NOT_A_REPLY, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages
-from rag_fakes import is_translation_request
+from rag_fakes import is_translation_request, unit
 from rag.types import AnswerEvent, Evidence, SourcesEvent, TokenEvent
 
 DOCS = {
@@ -59,7 +61,8 @@ def small_settings(tmp_path_factory, small_embedder):
     for name, text in DOCS.items():
         (corpus / name).write_text(text, encoding="utf-8")
     settings = make_settings(tmp_path_factory.mktemp("data"), embedding_model="all-minilm-l6-v2",
-                             refusal_threshold=0.3, support_threshold=0.3)
+                             refusal_threshold=0.3, support_threshold=0.3,
+                             translation_floor=-1.0)  # off: English-only, any translation is far from its source
     assert ingest_paths([corpus], settings, embedder=small_embedder).ok
     return settings
 
@@ -420,9 +423,15 @@ def test_a_quote_adding_a_determiner_to_the_lead_is_kept():
     assert [e.sentence for e in quote_candidates(evidence, "ko", lead)] == [several]
 
 
-def quoted(question, evidence, settings, generator=None):
+def same_meaning(texts: list[str]) -> np.ndarray:
+    """An ``Embed`` for which every translation says what its source says."""
+    return np.tile(unit(1.0, 0.0), (len(texts), 1))
+
+
+def quoted(question, evidence, settings, generator=None, embed=same_meaning):
     """The quotes ``quote_evidence`` returns once its token events are consumed (no model reply needed)."""
-    quoting = quote_evidence(prepare_question(question, [], 2000), evidence, generator or ScriptedGenerator(), settings)
+    quoting = quote_evidence(prepare_question(question, [], 2000), evidence, generator or ScriptedGenerator(), embed,
+                             settings)
     while True:
         try:
             next(quoting)
@@ -521,3 +530,37 @@ def test_a_translation_that_loses_a_name_is_asked_again_then_left_out(small_sett
     assert len(gen.calls) == asked
     if asked == 2:
         assert "Keep these as written: seq2seq." in gen.calls[1][1]["content"]
+
+
+def far_from(sources: list[str]):
+    """An ``Embed`` placing ``sources`` on one axis and every other text on another: any translation of
+    them says something else."""
+    return lambda texts: np.stack([unit(1.0, 0.0) if t in sources else unit(0.0, 1.0) for t in texts])
+
+
+@pytest.mark.parametrize("sentence, replies, asked", [
+    # The item names CoT: asked again with it written out, and still a sentence about something else.
+    ("CoT와 함께한 파인튜닝은 보유한 작업의 성능을 향상시킵니다.",
+     ["CoT: la pincée de sucre améliore la tâche.", "CoT: la pincée de sucre améliore la tâche."], 2),
+    # Nothing to write out: asked the same way, the model would write the same; left out at once.
+    ("이는 역스케일링 현상이라고도 알려져 있습니다.", ["C'est un effet de réduction."], 1),
+])
+def test_a_translation_that_says_something_else_is_left_out(small_settings, sentence, replies, asked):
+    from rag_fakes import make_hit
+
+    gen = ScriptedGenerator(*replies)
+    settings = dataclasses.replace(small_settings, translation_floor=0.67)
+    quotes = quoted("Que dit le document ?", [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)],
+                    settings, gen, embed=far_from([sentence]))
+    assert quotes == [] and len(gen.calls) == asked
+
+
+def test_a_translation_close_to_its_source_is_quoted(small_settings):
+    from rag_fakes import make_hit
+
+    sentence = "이는 역스케일링 현상이라고도 알려져 있습니다."
+    reply = "On l'appelle aussi le phénomène de mise à l'échelle inverse."
+    settings = dataclasses.replace(small_settings, translation_floor=0.67)
+    quotes = quoted("Que dit le document ?", [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)],
+                    settings, ScriptedGenerator(reply), embed=far_from([sentence, reply]))
+    assert [q.text for q in quotes] == [reply]
