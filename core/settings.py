@@ -107,7 +107,8 @@ class Settings:
     # 파인튜닝은 …" came back as "La pincée de sucre avec le pain au citron …", 0.41; "갤랙티카의 성능은 …" as
     # "The performance of GPT-4 …", 0.65). Not fitted on the dev set: the 1st percentile of the corpus's own
     # translations, the cosine of each French guide sentence with its Korean counterpart (150 mutual nearest
-    # neighbours of the two versions of the practical guide; median 0.82). Valid for the default embedder.
+    # neighbours of the two versions of the practical guide; median 0.82; scripts/translation_floor.py).
+    # Valid for the default embedder.
     translation_floor: float = 0.67
     # A reply with a smaller share of its claims supported by a passage is mostly the model's own:
     # the best evidence sentences are shown instead.

@@ -1,0 +1,54 @@
+"""How similar the corpus's own translations are to their sources, for ``Settings.translation_floor``.
+
+The bundled corpus holds the practical guide in French and in Korean. Each French sentence is paired
+with its nearest Korean sentence where that one's nearest French sentence is it (mutual nearest
+neighbours), and the cosines of those pairs, embedded as ``rag.verify.translation_fidelity`` embeds a
+quote and its translation, are printed as percentiles with the least similar pairs:
+
+    .venv/bin/python scripts/translation_floor.py
+
+(The configured embedding model: run it again after changing ``SURVEY_RAG_EMBEDDING_MODEL``.)
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from core.settings import Settings  # noqa: E402
+from core.text import split_sentences  # noqa: E402
+from ingest.embed import Embedder  # noqa: E402
+
+FRENCH = REPO / "corpus" / "harnessing-llms-practical-guide.fr.txt"
+KOREAN = REPO / "corpus" / "harnessing-llms-practical-guide.ko.txt"
+
+
+def sentences(path: Path) -> list[str]:
+    """The document's sentences of 30 characters or more (titles and list markers say little)."""
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        found += [line[s.start:s.end] for s in split_sentences(line) if s.end - s.start >= 30]
+    return found
+
+
+def main() -> None:
+    embedder = Embedder.load(Settings.load())
+    french, korean = sentences(FRENCH), sentences(KOREAN)
+    similarity = embedder.encode_documents(french) @ embedder.encode_documents(korean).T
+    nearest_korean, nearest_french = similarity.argmax(1), similarity.argmax(0)
+    pairs = sorted((float(similarity[i, j]), french[i], korean[j]) for i, j in enumerate(nearest_korean)
+                   if nearest_french[j] == i)
+    cosines = np.array([c for c, _, _ in pairs])
+    print(f"{len(pairs)} mutual nearest pairs of {len(french)} French and {len(korean)} Korean sentences")
+    for q in (1, 2, 5, 10, 25, 50):
+        print(f"percentile {q:>2}: {np.percentile(cosines, q):.3f}")
+    print("least similar pairs:")
+    for cosine, fr, ko in pairs[:5]:
+        print(f"  {cosine:.3f}  {fr[:70]}  |  {ko[:40]}")
+
+
+if __name__ == "__main__":
+    main()
