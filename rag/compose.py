@@ -141,8 +141,9 @@ def _repeats(sentence: str, lead: str) -> bool:
 def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,
                    settings: Settings, lead: str = "") -> Gen[TokenEvent, None, list[Quote]]:
     """The best evidence sentences in the question's language, translated where needed (each sentence
-    on its own, so that each keeps its own passage); streams what it adds to the answer."""
-    language, quotes, length = question.language, [], len(lead)
+    on its own, so that each keeps its own passage); streams what it adds to the answer, and takes a
+    translation it leaves out off the display again (a restart to what the answer holds so far)."""
+    language, quotes, shown, length = question.language, [], lead, len(lead)
     for e in quote_candidates(evidence, language, lead):  # a failed translation is not retried
         if len(quotes) == _QUOTES:
             break
@@ -152,41 +153,44 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
         # without asides in another language (e.g. an instruction planted inside a passage).
         sentence = without_foreign_asides(sanitize_passage(as_read(e)), language)
         if is_off_language(sentence, language) or detect_language(sentence, language) != language:
-            restart = not lead and not quotes
             # The item is translated alone and its heading kept as written when it is a Latin-script name:
             # translated together, "플랑: CoT와 함께한 파인튜닝은 …" (Flan) came back as "Pla: Le piano avec la
             # touche Cot …" (dev set). A heading in Hangul means nothing in a French or English answer.
             heading = f"{e.heading}: " if e.heading and not HANGUL.search(e.heading) else ""
             item = without_foreign_asides(sanitize_passage(as_read(e, heading=False)), language)
-            text = yield from _translation(item, question, evidence, generator, embed, settings,
-                                           restart=restart, prefix=("" if restart else " ") + heading)
+            text = yield from _translation(item, question, evidence, generator, embed, settings, shown, heading)
             if not text:
                 log.info("translation of evidence [%d] unusable; left out", e.n)
-                continue
-            if lead and _repeats(text, lead):  # the lead was already this sentence, translated
+            elif lead and _repeats(text, lead):  # the lead was already this sentence, translated
                 log.info("translation of evidence [%d] repeats the lead; left out", e.n)
+                text = ""
+            if not text:
+                yield TokenEvent(shown, restart=True)
                 continue
             quotes.append(Quote(heading + text, e, translated=True))
         else:
-            yield TokenEvent(sentence if not lead and not quotes else " " + sentence, restart=not lead and not quotes)
+            yield TokenEvent(f" {sentence}" if shown else sentence, restart=not shown)
             quotes.append(Quote(sentence, e, translated=False))
+        shown = f"{shown} {quotes[-1].text}" if shown else quotes[-1].text
         length += len(quotes[-1].text)
     return quotes
 
 
 def _translation(item: str, question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,
-                 settings: Settings, restart: bool, prefix: str) -> Gen[TokenEvent, None, str]:
-    """``item`` translated into the question's language, streamed; "" when no usable translation came.
+                 settings: Settings, shown: str, heading: str) -> Gen[TokenEvent, None, str]:
+    """``item`` translated into the question's language, streamed after ``shown`` (the answer so far; when
+    empty, the display restarts) under ``heading``; "" when no usable translation came.
     One that lost a name or figure of the item, or says something else (its embedding is far from the
-    item's: ``Settings.translation_floor``), is asked for again with the item's names written out, once.
-    Over the dev set (run R, docs/EVALUATION.md) 13 first translations lost a name; asked again, 7 kept
-    them and 6 were left out ("CoT와 함께한 파인튜닝은 …" had come back as "La pincée de sucre …")."""
+    item's: ``Settings.translation_floor``), is taken off the display and asked for again with the item's
+    names written out, once. Over the dev set (run R, docs/EVALUATION.md) 13 first translations lost a
+    name; asked again, 7 kept them and 6 were left out ("CoT와 함께한 파인튜닝은 …" had come back as
+    "La pincée de sucre …")."""
     language, keep = question.language, []
     for attempt in range(2):
         messages = build_translation_messages(item, language, keep)
         reply = yield from as_token_events(
             stream_reply(generator, messages, language, _TRANSLATION_TOKENS, settings.temperature),
-            restart=restart, prefix=prefix)
+            restart=not shown, prefix=(" " if shown else "") + heading)
         text = check_answer(translation_text(reply.text, language, keep), language, known_text(question, evidence)).text
         if (reply.no_answer or reply.wrong_language or is_degenerate(text) or not reads_as(text, language)
                 or is_half_translated(text, language)):
@@ -201,6 +205,7 @@ def _translation(item: str, question: Question, evidence: Sequence[Evidence], ge
             log.info("translation %d says something else (similarity %.2f to its source)", attempt + 1, fidelity)
         if keep or not kept_terms(item):  # asked the same way, a model at temperature 0 says the same again
             break
+        yield TokenEvent(shown, restart=True)
         keep = kept_terms(item)
     return ""
 

@@ -160,13 +160,17 @@ def test_no_quote_shows_a_translation_that_lost_its_names(corpus_settings, gener
     hit = make_hit(sentence, language="ko")
     quoting = quote_evidence(prepare_question("Le fine-tuning avec CoT aide-t-il ?", [], 2000),
                              [Evidence(1, hit, sentence, 0.7)], generator, embedder.encode_documents, corpus_settings)
+    display = ""
     while True:
         try:
-            next(quoting)
+            event = next(quoting)
         except StopIteration as done:
             quotes = done.value
             break
+        display = event.text if event.restart else display + event.text  # as the chat page shows it
     assert all(lost_terms(sentence, q.text) == [] for q in quotes), [q.text for q in quotes]
+    # A translation left out does not stay on the page while the answer is written.
+    assert display == "" if not quotes else lost_terms(sentence, display) == [], display
 
 
 @pytest.mark.parametrize("source, translation, faithful", [

@@ -564,3 +564,28 @@ def test_a_translation_close_to_its_source_is_quoted(small_settings):
     quotes = quoted("Que dit le document ?", [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)],
                     settings, ScriptedGenerator(reply), embed=far_from([sentence, reply]))
     assert [q.text for q in quotes] == [reply]
+
+
+def test_a_translation_left_out_is_taken_off_the_display(small_settings):
+    from rag_fakes import make_hit
+
+    settings = dataclasses.replace(small_settings, translation_floor=0.67)
+    wrong, right = "이는 역스케일링 현상이라고도 알려져 있습니다.", "증류는 작은 학생 모델이 큰 교사 모델을 모방하도록 훈련합니다."
+    nonsense, translation = "C'est un effet de réduction.", "La distillation entraîne un petit modèle élève à imiter un grand."
+    hit = make_hit(f"{wrong} {right}", language="ko")
+    lead = "Elle réduit le coût de chaque réponse. [1]"
+    quoting = quote_evidence(prepare_question("Que donne la distillation ?", [], 2000),
+                             [Evidence(1, hit, wrong, 0.7), Evidence(1, hit, right, 0.6)],
+                             ScriptedGenerator(nonsense, translation), far_from([wrong, right, translation]), settings, lead)
+    display, seen = lead, []
+    while True:
+        try:
+            event = next(quoting)
+        except StopIteration as done:
+            quotes = done.value
+            break
+        display = event.text if event.restart else display + event.text  # as the chat page shows it
+        seen.append(display)
+    assert any(nonsense in shown for shown in seen)  # it streamed ...
+    assert display == f"{lead} {translation}"  # ... and left the display when it was left out
+    assert [q.text for q in quotes] == [translation]
