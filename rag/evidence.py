@@ -28,6 +28,9 @@ _PASSAGE_WEIGHT = 0.25
 _MIN_SENTENCE_CHARS = 12
 _LIST_ITEM = re.compile(r"^\s*[•▪◦·*–-]\s+")
 _MAX_HEADING_CHARS = 40
+# A survey's entry paragraph opens with its subject: "1.19 PaLM [15]: Eq. 8과 유사한 …", "Gopher (DeepMind): …".
+_ENTRY_SUBJECT = re.compile(r"[ \t]*(?:\d+(?:\.\d+)*\.?\s+)?([A-Z][\w.-]*\w)\s*(?:\[[^\]\n]*\]\s*|\([^()\n]*\)\s*)?:\s")
+_MAX_ENTRY_CHUNKS = 4  # how far back a paragraph's opening is looked for
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,34 @@ def as_read(evidence: Evidence, heading: bool = True) -> str:
         return evidence.sentence
     item = _LIST_ITEM.sub("", evidence.sentence, count=1)
     return f"{evidence.heading}: {item}" if heading else item
+
+
+def entry_subject(index: Index, evidence: Evidence) -> str:
+    """The name the sentence's paragraph opens with when it is a survey's entry and the sentence a later one
+    of it: "또한, 540B 모델 규모에서 …" in "1.19 PaLM [15]: … 또한, 540B …" is about PaLM. The opening may lie in
+    the passages before (the passage held only "… 540B … 2.4% …\n\nPaLM-2 [124]: …", and the default model
+    wrote the figure about PaLM-2, dev set); "" when the sentence is in no entry."""
+    row, chunk = evidence.hit.row, evidence.hit.chunk
+    found = chunk.text.find(evidence.sentence)
+    if found < 0 or row < 0:
+        return ""
+    at = chunk.start + found  # chunk texts are spans of their document's text: offsets are the document's
+    for _ in range(_MAX_ENTRY_CHUNKS):
+        newline = chunk.text.rfind("\n", 0, at - chunk.start)
+        if newline >= 0:
+            return _subject(chunk.text, newline + 1, at - chunk.start)
+        before = index.chunks[row - 1] if row > 0 else None
+        # Another document, or a paragraph break between the two (chunk texts are stripped of it): the
+        # chunk opens its paragraph.
+        if before is None or before.doc_id != chunk.doc_id or before.end < chunk.start - 1:
+            return _subject(chunk.text, 0, at - chunk.start)
+        row, chunk = row - 1, before
+    return ""
+
+
+def _subject(text: str, start: int, end: int) -> str:
+    entry = _ENTRY_SUBJECT.match(text, start)
+    return entry.group(1) if entry and entry.end() <= end else ""
 
 
 def select_evidence(

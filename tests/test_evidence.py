@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from ingest.types import Chunk
-from rag.evidence import as_read, list_heading, select_evidence
+from rag.evidence import as_read, entry_subject, list_heading, select_evidence
 from rag.prompt import format_passages
-from rag.types import Hit
+from rag.types import Evidence, Hit
 
 
 class VectorIndex:
@@ -100,3 +100,65 @@ def test_the_corpus_title_line_is_evidence_but_no_quote(corpus_settings, embedde
     titles = [e for e in evidence if comparable_text(e.sentence) == comparable_text(e.hit.document.title)]
     assert titles and "Harnessing the Power of LLMs in Practice" in titles[0].sentence
     assert not set(titles) & set(quote_candidates(evidence, "en"))
+
+
+class ChunkIndex:
+    """Just what ``entry_subject`` reads from an index: the chunks, in document order."""
+
+    def __init__(self, document: str, bounds: list[tuple[int, int]]):
+        self.chunks = tuple(Chunk(chunk_id=f"c{i}", doc_id="d", text=document[a:b], start=a, end=b, language="ko",
+                                  ordinal=i) for i, (a, b) in enumerate(bounds))
+
+
+ENTRIES = ("1.19 PaLM [15]: 인과 디코더입니다. 훈련 속도를 15배 빠르게 합니다. 또한, 540B 모델 규모에서 모델은 "
+           "훈련 데이터의 약 2.4%를 기억합니다.\n\nPaLM-2 [124]: PaLM의 더 작은 변형입니다. 크기가 작습니다.")
+
+
+SPEED, LATER = ENTRIES.index("훈련 속도를"), ENTRIES.index("또한,")
+
+
+@pytest.mark.parametrize("bounds", [
+    [(0, len(ENTRIES))],  # one passage
+    [(0, LATER - 1), (SPEED, len(ENTRIES))],  # the entry's opening in the passage before, which overlaps this one
+    [(0, SPEED - 1), (SPEED, LATER - 1), (LATER, len(ENTRIES))],  # two passages back, each after a space
+])
+@pytest.mark.parametrize("sentence, subject", [
+    ("또한, 540B 모델 규모에서 모델은 훈련 데이터의 약 2.4%를 기억합니다.", "PaLM"),
+    ("크기가 작습니다.", "PaLM-2"),
+    ("PaLM-2 [124]: PaLM의 더 작은 변형입니다.", ""),  # the opening sentence names its subject itself
+])
+def test_a_later_sentence_of_a_survey_entry_is_about_its_subject(bounds, sentence, subject):
+    index = ChunkIndex(ENTRIES, bounds)
+    row = next(r for r, c in reversed(list(enumerate(index.chunks))) if sentence in c.text)
+    hit = Hit(chunk=index.chunks[row], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=row)
+    assert entry_subject(index, Evidence(1, hit, sentence, 0.5)) == subject
+
+
+def test_a_paragraph_break_between_passages_ends_the_entry():
+    document = "1.19 PaLM [15]: 인과 디코더입니다.\n\n그 밖의 모델은 540B보다 작습니다."
+    index = ChunkIndex(document, [(0, 23), (25, len(document))])
+    hit = Hit(chunk=index.chunks[1], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=1)
+    assert entry_subject(index, Evidence(1, hit, "그 밖의 모델은 540B보다 작습니다.", 0.5)) == ""
+
+
+def test_a_figure_the_model_moved_to_another_entry_is_dropped(corpus_settings, embedder):
+    """Real path (bundled corpus, default embedder): the overview's PaLM entry states "540B … 2.4%" in a
+    later sentence, in a passage whose only name is the next entry's, PaLM-2; the default model once wrote
+    the figure about PaLM-2 (dev set). Judged with its entry's subject, that sentence is dropped."""
+    from rag.checks import check_answer
+    from rag.pipeline import RagPipeline
+    from rag.prompt import sanitize_passage
+    from rag.question import prepare_question
+    from rag.verify import checked_text
+
+    pipeline = RagPipeline(corpus_settings, embedder)
+    question = "PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데 정확한 숫자가 궁금해요"
+    _, evidence = pipeline.evidence(question)
+    later = [e for e in evidence if e.sentence.startswith("또한, 540B")]
+    assert later and entry_subject(pipeline.retriever().index, later[0]) == "PaLM"
+    reply = "PaLM-2는 540B 모델 규모에서 훈련 데이터의 약 2.4%를 기억합니다. PaLM-2는 PaLM보다 작습니다."
+    asked = prepare_question(question, [], 2000)
+    assert checked_text(reply, asked, evidence, pipeline.retriever().index) == "PaLM-2는 PaLM보다 작습니다."
+    # Without the subject, a sentence naming no model may be about any: the figure passed.
+    sources = [sanitize_passage(as_read(e)) for e in evidence]
+    assert "540B" in check_answer(reply, "ko", " ".join(sources), sources).text
