@@ -29,7 +29,9 @@ class Evidence:
     hit: Hit
     sentence: str
     score: float  # similarity of the sentence to the question
-    heading: str = ""  # for a list item, its list's heading ("PaLM" above "• 더 큰 모델은 …"); see rag.evidence
+    # For a list item, its list's heading ("PaLM" above "• 더 큰 모델은 …"); for a later sentence of a survey's
+    # entry, the entry's subject ("PaLM" of "1.19 PaLM [15]: … 또한, 540B …"); see rag.evidence.
+    heading: str = ""
 
 
 @dataclass(frozen=True)
