@@ -25,3 +25,16 @@ def make_hit(text: str, doc_id: str = "d1", title: str = "Doc", language: str = 
 def is_translation_request(messages) -> bool:
     """The chat messages ask for a translation of evidence (see rag.prompt.build_translation_messages)."""
     return messages[-1]["content"].startswith(tuple(TRANSLATION_INSTRUCTION.values()))
+
+
+def shown_while_quoting(quoting, start: str = ""):
+    """Consume ``quote_evidence``'s events as the chat page shows them (a restart replaces the text):
+    every state of the display, and the quotes it returned."""
+    display, seen = start, []
+    while True:
+        try:
+            event = next(quoting)
+        except StopIteration as done:
+            return seen, done.value
+        display = event.text if event.restart else display + event.text
+        seen.append(display)

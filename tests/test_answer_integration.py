@@ -154,20 +154,14 @@ def test_no_quote_shows_a_translation_that_lost_its_names(corpus_settings, gener
     from rag.compose import quote_evidence
     from rag.question import prepare_question
     from rag.types import Evidence
-    from rag_fakes import make_hit
+    from rag_fakes import make_hit, shown_while_quoting
 
     sentence = "CoT와 함께한 파인튜닝은 보유한 작업의 성능을 향상시킵니다."  # the overview's Korean translation
     hit = make_hit(sentence, language="ko")
     quoting = quote_evidence(prepare_question("Le fine-tuning avec CoT aide-t-il ?", [], 2000),
                              [Evidence(1, hit, sentence, 0.7)], generator, embedder.encode_documents, corpus_settings)
-    display = ""
-    while True:
-        try:
-            event = next(quoting)
-        except StopIteration as done:
-            quotes = done.value
-            break
-        display = event.text if event.restart else display + event.text  # as the chat page shows it
+    seen, quotes = shown_while_quoting(quoting)
+    display = seen[-1] if seen else ""
     assert all(lost_terms(sentence, q.text) == [] for q in quotes), [q.text for q in quotes]
     # A translation left out does not stay on the page while the answer is written.
     assert display == "" if not quotes else lost_terms(sentence, display) == [], display

@@ -567,7 +567,7 @@ def test_a_translation_close_to_its_source_is_quoted(small_settings):
 
 
 def test_a_translation_left_out_is_taken_off_the_display(small_settings):
-    from rag_fakes import make_hit
+    from rag_fakes import make_hit, shown_while_quoting
 
     settings = dataclasses.replace(small_settings, translation_floor=0.67)
     wrong, right = "이는 역스케일링 현상이라고도 알려져 있습니다.", "증류는 작은 학생 모델이 큰 교사 모델을 모방하도록 훈련합니다."
@@ -577,15 +577,7 @@ def test_a_translation_left_out_is_taken_off_the_display(small_settings):
     quoting = quote_evidence(prepare_question("Que donne la distillation ?", [], 2000),
                              [Evidence(1, hit, wrong, 0.7), Evidence(1, hit, right, 0.6)],
                              ScriptedGenerator(nonsense, translation), far_from([wrong, right, translation]), settings, lead)
-    display, seen = lead, []
-    while True:
-        try:
-            event = next(quoting)
-        except StopIteration as done:
-            quotes = done.value
-            break
-        display = event.text if event.restart else display + event.text  # as the chat page shows it
-        seen.append(display)
+    seen, quotes = shown_while_quoting(quoting, lead)
     assert any(nonsense in shown for shown in seen)  # it streamed ...
-    assert display == f"{lead} {translation}"  # ... and left the display when it was left out
+    assert seen[-1] == f"{lead} {translation}"  # ... and left the display when it was left out
     assert [q.text for q in quotes] == [translation]
