@@ -10,7 +10,7 @@ import pytest
 from ingest.types import Chunk
 from rag.evidence import as_read, entry_subject, list_heading, select_evidence
 from rag.prompt import format_passages
-from rag.types import Hit
+from rag.types import Evidence, Hit
 
 
 class VectorIndex:
