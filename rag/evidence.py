@@ -86,13 +86,13 @@ def as_read(evidence: Evidence, heading: bool = True) -> str:
     return f"{evidence.heading}: {item}" if heading else item
 
 
-def entry_subject(index: Index, hit: Hit, sentence: str) -> str:
+def entry_subject(index: Index, evidence: Evidence) -> str:
     """The name the sentence's paragraph opens with when it is a survey's entry and the sentence a later one
     of it: "또한, 540B 모델 규모에서 …" in "1.19 PaLM [15]: … 또한, 540B …" is about PaLM. The opening may lie in
     the passages before (the passage held only "… 540B … 2.4% …\n\nPaLM-2 [124]: …", and the default model
     wrote the figure about PaLM-2, dev set); "" when the sentence is in no entry."""
-    row, chunk = hit.row, hit.chunk
-    found = chunk.text.find(sentence)
+    row, chunk = evidence.hit.row, evidence.hit.chunk
+    found = chunk.text.find(evidence.sentence)
     if found < 0 or row < 0:
         return ""
     at = chunk.start + found  # chunk texts are spans of their document's text: offsets are the document's
@@ -146,11 +146,8 @@ def select_evidence(
         numbers.setdefault(sentence.hit_index, len(numbers) + 1)
     # In the prompt, each passage's sentences appear in reading order.
     chosen.sort(key=lambda s: (numbers[s.hit_index], s.sentence_index))
-    # A list item is read under its list's heading, a later sentence of a survey's entry under the entry's
-    # subject: the model, the checks and the reader all need to know whose finding it is.
     return [Evidence(numbers[s.hit_index], hits[s.hit_index], s.text, s.score,
-                     list_heading(hits[s.hit_index].chunk.sentence_texts(), s.sentence_index)
-                     or entry_subject(index, hits[s.hit_index], s.text)) for s in chosen]
+                     list_heading(hits[s.hit_index].chunk.sentence_texts(), s.sentence_index)) for s in chosen]
 
 
 def best_score(evidence: Sequence[Evidence]) -> float:

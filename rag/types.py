@@ -29,9 +29,7 @@ class Evidence:
     hit: Hit
     sentence: str
     score: float  # similarity of the sentence to the question
-    # For a list item, its list's heading ("PaLM" above "• 더 큰 모델은 …"); for a later sentence of a survey's
-    # entry, the entry's subject ("PaLM" of "1.19 PaLM [15]: … 또한, 540B …"); see rag.evidence.
-    heading: str = ""
+    heading: str = ""  # for a list item, its list's heading ("PaLM" above "• 더 큰 모델은 …"); see rag.evidence
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,10 @@ from rag.types import Evidence, Hit
 
 
 class VectorIndex:
-    """Just what selection reads from an index: each row's sentence vectors, and the chunks (the passages'
-    in their row order, each of its own document)."""
+    """Just what selection reads from an index: each row's sentence vectors."""
 
-    def __init__(self, rows: list[np.ndarray], hits: list[Hit]):
+    def __init__(self, rows: list[np.ndarray]):
         self.rows = rows
-        self.chunks = tuple(h.chunk for h in sorted(hits, key=lambda h: h.row))
 
     def sentence_vectors_of(self, row: int) -> np.ndarray:
         return self.rows[row]
@@ -43,7 +41,7 @@ def unit(*xs: float) -> np.ndarray:
 def test_the_passage_with_the_best_sentence_is_number_one():
     hits = [passage(0, ["An unrelated opening sentence.", "Another unrelated sentence here."]),
             passage(1, ["Distillation trains a small student model."])]
-    index = VectorIndex([np.stack([unit(0, 1), unit(0.2, 1)]), np.stack([unit(1, 0.1)])], hits)
+    index = VectorIndex([np.stack([unit(0, 1), unit(0.2, 1)]), np.stack([unit(1, 0.1)])])
     evidence = select_evidence(hits, index, unit(1, 0), max_sentences=2)
     assert [(e.n, e.sentence) for e in evidence][0] == (1, "Distillation trains a small student model.")
     assert evidence[0].hit is hits[1]
@@ -52,7 +50,7 @@ def test_the_passage_with_the_best_sentence_is_number_one():
 def test_a_sentence_repeated_in_another_passage_is_chosen_once():
     repeated = "Efficiency covers training cost and inference latency."
     hits = [passage(0, [repeated]), passage(1, [repeated.upper()]), passage(2, ["Standard fine-tuning updates every weight."])]
-    index = VectorIndex([np.stack([unit(1, 0.1)]), np.stack([unit(1, 0.1)]), np.stack([unit(1, 0.5)])], hits)
+    index = VectorIndex([np.stack([unit(1, 0.1)]), np.stack([unit(1, 0.1)]), np.stack([unit(1, 0.5)])])
     evidence = select_evidence(hits, index, unit(1, 0), max_sentences=3)
     assert [e.sentence.casefold() for e in evidence].count(repeated.casefold()) == 1
     assert any(e.sentence.startswith("Standard fine-tuning") for e in evidence)
@@ -62,7 +60,7 @@ def test_a_sentence_repeated_in_another_passage_is_chosen_once():
 def test_a_list_item_carries_its_lists_heading_into_the_prompt():
     # A findings table: the model's name, then its findings as bullets (the overview's Table II).
     hits = [passage(0, ["PaLM", "• English-centric models translate better into English.", "• Larger models memorise more."])]
-    index = VectorIndex([np.stack([unit(0, 1), unit(1, 0.2), unit(1, 0.1)])], hits)
+    index = VectorIndex([np.stack([unit(0, 1), unit(1, 0.2), unit(1, 0.1)])])
     evidence = select_evidence(hits, index, unit(1, 0), max_sentences=2)
     assert {e.heading for e in evidence} == {"PaLM"}
     assert as_read(evidence[0]) == "PaLM: English-centric models translate better into English."
@@ -133,28 +131,34 @@ def test_a_later_sentence_of_a_survey_entry_is_about_its_subject(bounds, sentenc
     index = ChunkIndex(ENTRIES, bounds)
     row = next(r for r, c in reversed(list(enumerate(index.chunks))) if sentence in c.text)
     hit = Hit(chunk=index.chunks[row], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=row)
-    assert entry_subject(index, hit, sentence) == subject
+    assert entry_subject(index, Evidence(1, hit, sentence, 0.5)) == subject
 
 
 def test_a_paragraph_break_between_passages_ends_the_entry():
     document = "1.19 PaLM [15]: 인과 디코더입니다.\n\n그 밖의 모델은 540B보다 작습니다."
     index = ChunkIndex(document, [(0, 23), (25, len(document))])
     hit = Hit(chunk=index.chunks[1], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=1)
-    assert entry_subject(index, hit, "그 밖의 모델은 540B보다 작습니다.") == ""
+    assert entry_subject(index, Evidence(1, hit, "그 밖의 모델은 540B보다 작습니다.", 0.5)) == ""
 
 
-def test_a_figure_of_a_survey_entry_is_read_with_its_subject(corpus_settings, embedder):
+def test_a_figure_the_model_moved_to_another_entry_is_dropped(corpus_settings, embedder):
     """Real path (bundled corpus, default embedder): the overview's PaLM entry states "540B … 2.4%" in a
-    later sentence, in a passage whose only name is the next entry's, PaLM-2; shown so, the default model
-    wrote the figure about PaLM-2 (dev set). The evidence reads it under its entry's subject, and the
-    number check drops that claim."""
+    later sentence, in a passage whose only name is the next entry's, PaLM-2; the default model once wrote
+    the figure about PaLM-2 (dev set). Judged with its entry's subject, that sentence is dropped."""
+    from rag.checks import check_answer
     from rag.pipeline import RagPipeline
+    from rag.prompt import sanitize_passage
     from rag.question import prepare_question
     from rag.verify import checked_text
 
+    pipeline = RagPipeline(corpus_settings, embedder)
     question = "PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데 정확한 숫자가 궁금해요"
-    _, evidence = RagPipeline(corpus_settings, embedder).evidence(question)
+    _, evidence = pipeline.evidence(question)
     later = [e for e in evidence if e.sentence.startswith("또한, 540B")]
-    assert later and as_read(later[0]).startswith("PaLM: 또한, 540B")
+    assert later and entry_subject(pipeline.retriever().index, later[0]) == "PaLM"
     reply = "PaLM-2는 540B 모델 규모에서 훈련 데이터의 약 2.4%를 기억합니다. PaLM-2는 PaLM보다 작습니다."
-    assert checked_text(reply, prepare_question(question, [], 2000), evidence) == "PaLM-2는 PaLM보다 작습니다."
+    asked = prepare_question(question, [], 2000)
+    assert checked_text(reply, asked, evidence, pipeline.retriever().index) == "PaLM-2는 PaLM보다 작습니다."
+    # Without the subject, a sentence naming no model may be about any: the figure passed.
+    sources = [sanitize_passage(as_read(e)) for e in evidence]
+    assert "540B" in check_answer(reply, "ko", " ".join(sources), sources).text
