@@ -144,7 +144,7 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
     on its own, so that each keeps its own passage); streams what it adds to the answer, and takes a
     translation it leaves out off the display again (a restart to what the answer holds so far)."""
     language, quotes, shown, length = question.language, [], lead, len(lead)
-    for e in quote_candidates(evidence, language, lead):  # a failed translation is not retried
+    for e in quote_candidates(evidence, language, lead):
         if len(quotes) == _QUOTES:
             break
         if quotes and length + len(e.sentence) > _MAX_ANSWER_CHARS:
