@@ -143,11 +143,11 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
     """The best evidence sentences in the question's language, translated where needed (each sentence
     on its own, so that each keeps its own passage); streams what it adds to the answer, and takes a
     translation it leaves out off the display again (a restart to what the answer holds so far)."""
-    language, quotes, shown, length = question.language, [], lead, len(lead)
+    language, quotes, shown = question.language, [], lead
     for e in quote_candidates(evidence, language, lead):
         if len(quotes) == _QUOTES:
             break
-        if quotes and length + len(e.sentence) > _MAX_ANSWER_CHARS:
+        if quotes and len(lead) + sum(len(q.text) for q in quotes) + len(e.sentence) > _MAX_ANSWER_CHARS:
             continue
         # As the model reads it (no bibliography "[12]" posing as a citation, no chat-template tokens),
         # without asides in another language (e.g. an instruction planted inside a passage).
@@ -172,7 +172,6 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
             yield TokenEvent(f" {sentence}" if shown else sentence, restart=not shown)
             quotes.append(Quote(sentence, e, translated=False))
         shown = f"{shown} {quotes[-1].text}" if shown else quotes[-1].text
-        length += len(quotes[-1].text)
     return quotes
 
 

@@ -16,7 +16,7 @@ from rag.draft import is_degenerate
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError, prepare_question, validate_question
 from rag.prompt import NO_ANSWER, NOT_A_REPLY, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages
-from rag_fakes import is_translation_request, unit
+from rag_fakes import is_translation_request, shown_while_quoting, unit
 from rag.types import AnswerEvent, Evidence, SourcesEvent, TokenEvent
 
 DOCS = {
@@ -432,11 +432,7 @@ def quoted(question, evidence, settings, generator=None, embed=same_meaning):
     """The quotes ``quote_evidence`` returns once its token events are consumed (no model reply needed)."""
     quoting = quote_evidence(prepare_question(question, [], 2000), evidence, generator or ScriptedGenerator(), embed,
                              settings)
-    while True:
-        try:
-            next(quoting)
-        except StopIteration as done:
-            return done.value
+    return shown_while_quoting(quoting)[1]
 
 
 def test_a_quote_that_would_make_the_answer_long_is_passed_over_for_a_shorter_one(small_settings):
@@ -567,7 +563,7 @@ def test_a_translation_close_to_its_source_is_quoted(small_settings):
 
 
 def test_a_translation_left_out_is_taken_off_the_display(small_settings):
-    from rag_fakes import make_hit, shown_while_quoting
+    from rag_fakes import make_hit
 
     settings = dataclasses.replace(small_settings, translation_floor=0.67)
     wrong, right = "이는 역스케일링 현상이라고도 알려져 있습니다.", "증류는 작은 학생 모델이 큰 교사 모델을 모방하도록 훈련합니다."
