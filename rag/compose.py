@@ -10,7 +10,7 @@ answer is
   question's language (the corpus holds translations), else translated one by one by the model,
   each carrying the [n] of its own passage.
 
-A quote that merely repeats the lead is left out; the answer stays short (``_MAX_ANSWER_CHARS``).
+A quote that merely repeats the lead or an earlier quote is left out; the answer stays short (``_MAX_ANSWER_CHARS``).
 
 Example:
     >>> quotes = yield from quote_evidence(question, evidence, generator, settings)  # doctest: +SKIP
@@ -36,7 +36,7 @@ from rag.llm.base import Generator
 from rag.prompt import build_translation_messages, sanitize_passage, translation_text
 from rag.question import Question
 from rag.types import Answer, Citation, Evidence, Hit, TokenEvent
-from rag.verify import Embed, known_text, translation_fidelity
+from rag.verify import Embed, closest_similarity, known_text, translation_fidelity
 
 log = logging.getLogger(__name__)
 
@@ -164,15 +164,28 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
             elif lead and _repeats(text, lead):  # the lead was already this sentence, translated
                 log.info("translation of evidence [%d] repeats the lead; left out", e.n)
                 text = ""
+            elif _says_again(heading + text, quotes, embed, settings):
+                log.info("translation of evidence [%d] says what a quote said; left out", e.n)
+                text = ""
             if not text:
                 yield TokenEvent(shown, restart=True)
                 continue
             quotes.append(Quote(heading + text, e, translated=True))
+        elif _says_again(sentence, quotes, embed, settings):
+            log.info("evidence [%d] says what a quote said; left out", e.n)
+            continue
         else:
             yield TokenEvent(f" {sentence}" if shown else sentence, restart=not shown)
             quotes.append(Quote(sentence, e, translated=False))
         shown = f"{shown} {quotes[-1].text}" if shown else quotes[-1].text
     return quotes
+
+
+def _says_again(text: str, quotes: Sequence[Quote], embed: Embed, settings: Settings) -> bool:
+    """``text`` is one of the quotes again in other words: the French guide's sentence and the translation
+    of its Korean twin ("WebGPT found that …" and "WebGPT: The quality of LLM responses …", 0.94)."""
+    return (settings.quote_repeat_similarity <= 1
+            and closest_similarity(text, [q.text for q in quotes], embed) >= settings.quote_repeat_similarity)
 
 
 def _translation(item: str, question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,

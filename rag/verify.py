@@ -41,8 +41,15 @@ def known_text(question: Question, evidence: Sequence[Evidence]) -> str:
 
 def translation_fidelity(source: str, translation: str, embed: Embed) -> float:
     """Cosine of ``translation`` with its ``source`` sentence: a faithful one says the same in another language."""
-    vectors = embed([source, translation])
-    return float(vectors[0] @ vectors[1])
+    return closest_similarity(translation, [source], embed)
+
+
+def closest_similarity(text: str, others: Sequence[str], embed: Embed) -> float:
+    """The highest cosine of ``text`` with any of ``others`` (-1 when there are none)."""
+    if not others:
+        return -1.0
+    vectors = embed([text, *others])
+    return float((vectors[1:] @ vectors[0]).max())
 
 
 def checked_text(text: str, question: Question, evidence: Sequence[Evidence], index: Index) -> str:

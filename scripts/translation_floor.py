@@ -1,9 +1,12 @@
-"""How similar the corpus's own translations are to their sources, for ``Settings.translation_floor``.
+"""How similar the corpus's own translations are to their sources, for ``Settings.translation_floor``,
+and how close distinct sentences of one text come, for ``Settings.quote_repeat_similarity``.
 
 The bundled corpus holds the practical guide in French and in Korean. Each French sentence is paired
 with its nearest Korean sentence where that one's nearest French sentence is it (mutual nearest
 neighbours), and the cosines of those pairs, embedded as ``rag.verify.translation_fidelity`` embeds a
-quote and its translation, are printed as percentiles with the least similar pairs:
+quote and its translation, are printed as percentiles with the least similar pairs. Then, for each
+version, each distinct sentence's cosine with its nearest other sentence of the same version, as
+percentiles with the closest pairs (two quotes closer than that say the same thing):
 
     .venv/bin/python scripts/translation_floor.py
 
@@ -48,6 +51,16 @@ def main() -> None:
     print("least similar pairs:")
     for cosine, fr, ko in pairs[:5]:
         print(f"  {cosine:.3f}  {fr[:70]}  |  {ko[:40]}")
+    for path in (FRENCH, KOREAN):
+        distinct = sorted(set(sentences(path)))
+        similarity = embedder.encode_documents(distinct) @ embedder.encode_documents(distinct).T
+        np.fill_diagonal(similarity, -1.0)
+        nearest = similarity.max(1)
+        print(f"{path.name}: nearest other sentence of {len(distinct)} distinct sentences")
+        for q in (50, 90, 95, 98, 99, 100):
+            print(f"percentile {q:>3}: {np.percentile(nearest, q):.3f}")
+        for i in np.argsort(-nearest)[:4]:
+            print(f"  {nearest[i]:.3f}  {distinct[i][:60]}  |  {distinct[int(similarity[i].argmax())][:60]}")
 
 
 if __name__ == "__main__":

@@ -185,3 +185,22 @@ def test_the_default_embedder_tells_a_translation_from_another_sentence(embedder
 
     fidelity = translation_fidelity(source, translation, embedder.encode_documents)
     assert (fidelity >= Settings().translation_floor) == faithful, fidelity
+
+
+@pytest.mark.parametrize("quote, earlier, same", [
+    # Run T's answers: the French guide's sentence beside the translation of its Korean twin, and a
+    # translated item beside the survey's own wording of the same finding.
+    ("LLM est adapté : mais il existe également des tâches NLU plus adaptées dans LLM.",
+     "Convient pour LLM : Cependant, il existe également certaines tâches NLU qui sont mieux adaptées pour être "
+     "traitées par LLM.", True),
+    ("WebGPT: The quality of LLM responses can be improved by incorporating human feedback.",
+     "WebGPT found that LLM's answer quality can be improved by incorporating human feedback.", True),
+    # Two findings of one entry, worded alike: both belong in the answer.
+    ("LLaMA-2: 필터링되지 않은 데이터로 훈련된 모델은 더 독성이 있지만 fine-tuning 후에 하위 작업에서 더 좋은 성능을 발휘할 수 있습니다.",
+     "LLaMA-2: 필터링되지 않은 데이터로 훈련된 모델은 안전 정렬을 위해 더 적은 샘플이 필요합니다.", False),
+])
+def test_the_default_embedder_tells_a_repeated_quote_from_another_finding(embedder, quote, earlier, same):
+    from rag.verify import closest_similarity
+
+    similarity = closest_similarity(quote, [earlier], embedder.encode_documents)
+    assert (similarity >= Settings().quote_repeat_similarity) == same, similarity

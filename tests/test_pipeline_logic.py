@@ -62,7 +62,8 @@ def small_settings(tmp_path_factory, small_embedder):
         (corpus / name).write_text(text, encoding="utf-8")
     settings = make_settings(tmp_path_factory.mktemp("data"), embedding_model="all-minilm-l6-v2",
                              refusal_threshold=0.3, support_threshold=0.3,
-                             translation_floor=-1.0)  # off: English-only, any translation is far from its source
+                             translation_floor=-1.0,  # off: English-only, any translation is far from its source
+                             quote_repeat_similarity=2.0)  # off: ``same_meaning`` embeds every text alike
     assert ingest_paths([corpus], settings, embedder=small_embedder).ok
     return settings
 
@@ -577,3 +578,39 @@ def test_a_translation_left_out_is_taken_off_the_display(small_settings):
     assert any(nonsense in shown for shown in seen)  # it streamed ...
     assert seen[-1] == f"{lead} {translation}"  # ... and left the display when it was left out
     assert [q.text for q in quotes] == [translation]
+
+
+def test_a_quote_saying_what_an_earlier_one_said_is_left_out(small_settings):
+    from rag_fakes import make_hit
+
+    french = "WebGPT : la qualité des réponses s'améliore avec les retours humains."
+    twin = "WebGPT는 인간 피드백으로 답변 품질을 높입니다."  # the Korean version of the same sentence
+    translation = "WebGPT améliore la qualité des réponses grâce aux retours humains."
+    other = "Le modèle cite ses sources pour que l'on puisse vérifier ses réponses."
+    hit, ko_hit = make_hit(f"{french} {other}", language="fr"), make_hit(twin, language="ko")
+    evidence = [Evidence(1, hit, french, 0.7), Evidence(2, ko_hit, twin, 0.65), Evidence(1, hit, other, 0.55)]
+    settings = dataclasses.replace(small_settings, quote_repeat_similarity=0.85)
+    saying = {french: unit(1.0, 0.0), twin: unit(1.0, 0.0), translation: unit(0.95, 0.31), other: unit(0.0, 1.0)}
+    gen = ScriptedGenerator(translation)
+    quoting = quote_evidence(prepare_question("Que dit le guide de WebGPT ?", [], 2000), evidence, gen,
+                             lambda texts: np.stack([saying[t] for t in texts]), settings)
+    seen, quotes = shown_while_quoting(quoting)
+    assert len(gen.calls) == 1 and any(translation in shown for shown in seen)  # translated and streamed ...
+    assert [q.text for q in quotes] == [french, other]  # ... then left out for the next sentence
+    assert seen[-1] == f"{french} {other}"
+
+
+def test_a_same_language_paraphrase_of_a_quote_is_not_quoted_again(small_settings):
+    from rag_fakes import make_hit
+
+    first = "Distillation trains a small student model to imitate a large teacher model."
+    again = "A small student model is trained to imitate a large teacher: that is distillation."
+    other = "The student answers much faster."
+    hit = make_hit(f"{first} {again} {other}")
+    evidence = [Evidence(1, hit, first, 0.7), Evidence(1, hit, again, 0.65), Evidence(1, hit, other, 0.6)]
+    saying = {first: unit(1.0, 0.0), again: unit(0.9, 0.44), other: unit(0.0, 1.0)}
+    embed = lambda texts: np.stack([saying[t] for t in texts])  # noqa: E731
+    quotes = quoted("What is distillation?", evidence, dataclasses.replace(small_settings, quote_repeat_similarity=0.85),
+                    embed=embed)
+    assert [q.text for q in quotes] == [first, other]
+    assert [q.text for q in quoted("What is distillation?", evidence, small_settings, embed=embed)] == [first, again, other]
