@@ -112,7 +112,7 @@ class Settings:
     translation_floor: float = 0.67
     # A quote at least this similar to one already in the answer says the same again (the corpus holds the
     # practical guide in two languages, so the French sentence and the translation of its Korean twin both
-    # qualify; 14 of run T's answers held such a pair). Not fitted on the dev set: distinct sentences of one
+    # qualify; run V left 7 such quotes out). Not fitted on the dev set: distinct sentences of one
     # text come no closer (the French guide's closest pair of different sentences 0.846; 98th percentile of
     # nearest neighbours 0.843 French, 0.869 Korean; scripts/translation_floor.py). Valid for the default
     # embedder; above 1 it is off.

@@ -186,7 +186,8 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
 
 def _says_again(text: str, quotes: Sequence[Quote], embed: Embed, settings: Settings) -> bool:
     """``text`` is one of the quotes again in other words: the French guide's sentence and the translation
-    of its Korean twin ("WebGPT found that …" and "WebGPT: The quality of LLM responses …", 0.94)."""
+    of its Korean twin ("Convient pour LLM : … certaines tâches NLU …" and "LLM est adapté : mais il existe
+    également des tâches NLU …", 0.92)."""
     return (settings.quote_repeat_similarity <= 1
             and closest_similarity(text, [q.text for q in quotes], embed) >= settings.quote_repeat_similarity)
 

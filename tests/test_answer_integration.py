@@ -188,8 +188,8 @@ def test_the_default_embedder_tells_a_translation_from_another_sentence(embedder
 
 
 @pytest.mark.parametrize("quote, earlier, same", [
-    # Run T's answers: the French guide's sentence beside the translation of its Korean twin, and a
-    # translated item beside the survey's own wording of the same finding.
+    # Run T's answers: the French guide's sentence beside the translation of its Korean twin, and the
+    # model's lead beside a translated item saying the same.
     ("LLM est adapté : mais il existe également des tâches NLU plus adaptées dans LLM.",
      "Convient pour LLM : Cependant, il existe également certaines tâches NLU qui sont mieux adaptées pour être "
      "traitées par LLM.", True),
