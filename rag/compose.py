@@ -36,7 +36,7 @@ from rag.llm.base import Generator
 from rag.prompt import build_translation_messages, sanitize_passage, translation_text
 from rag.question import Question
 from rag.types import Answer, Citation, Evidence, Hit, TokenEvent
-from rag.verify import Embed, closest_similarity, known_text, side_passages, translation_fidelity
+from rag.verify import Embed, closest_similarity, known_text, translation_fidelity
 
 log = logging.getLogger(__name__)
 
@@ -147,12 +147,9 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
     on its own, so that each keeps its own passage); streams what it adds to the answer, and takes a
     translation it leaves out off the display again (a restart to what the answer holds so far)."""
     language, quotes, shown = question.language, [], lead
-    side = side_passages(evidence, settings.off_target_margin)
     for e in quote_candidates(evidence, language, lead):
         if len(quotes) == _QUOTES:
             break
-        if e.n in side:  # another topic's passage: the model's reply may not rest on it either
-            continue
         if quotes and len(lead) + sum(len(q.text) for q in quotes) + len(e.sentence) > _MAX_ANSWER_CHARS:
             continue
         # As the model reads it (no bibliography "[12]" posing as a citation, no chat-template tokens),

@@ -100,15 +100,8 @@ def rests_on_weaker_passages(citations: Sequence[Citation], evidence: Sequence[E
     >>> rests_on_weaker_passages([NS(n=4)], ev, 0.2), rests_on_weaker_passages([NS(n=4), NS(n=2)], ev, 0.2)
     (True, False)
     """
-    strong = {e.n for e in evidence} - side_passages(evidence, margin)
-    return bool(citations) and not any(c.n in strong for c in citations)
-
-
-def side_passages(evidence: Sequence[Evidence], margin: float) -> frozenset[int]:
-    """The passages (their [n]) whose best sentence is more than ``margin`` less similar to the question
-    than the best sentence of all: passages on another topic."""
     best_of: dict[int, float] = {}
     for e in evidence:
         best_of[e.n] = max(best_of.get(e.n, 0.0), e.score)
     best = max(best_of.values(), default=0.0)
-    return frozenset(n for n, score in best_of.items() if score < best - margin)
+    return bool(citations) and all(best_of.get(c.n, 0.0) < best - margin for c in citations)
