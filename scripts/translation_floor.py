@@ -53,7 +53,8 @@ def main() -> None:
         print(f"  {cosine:.3f}  {fr[:70]}  |  {ko[:40]}")
     for path in (FRENCH, KOREAN):
         distinct = sorted(set(sentences(path)))
-        similarity = embedder.encode_documents(distinct) @ embedder.encode_documents(distinct).T
+        vectors = embedder.encode_documents(distinct)
+        similarity = vectors @ vectors.T
         np.fill_diagonal(similarity, -1.0)
         nearest = similarity.max(1)
         print(f"{path.name}: nearest other sentence of {len(distinct)} distinct sentences")
