@@ -26,6 +26,29 @@ apt_install() {
   $sudo apt-get update -q >/dev/null
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
 }
+# llama.cpp is compiled here. Its default, -march=native, compiles in AMX matrix code wherever the CPU lists
+# AMX, and on a virtual Sapphire Rapids machine whose hypervisor does not let processes use the tiles, the
+# first answer dies in ldtilecfg (general protection fault in ggml_backend_amx_mul_mat; seen 2026-12-01).
+# So the build names this CPU's vector extensions itself, AMX left out; a build that has it is rebuilt.
+llama_cmake_args() {
+  local args="-DGGML_NATIVE=OFF" flags
+  flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
+  has() { [[ " $flags " == *" $1 "* ]]; }
+  if has avx512f && has avx512bw && has avx512vl && has avx512dq; then
+    args+=" -DGGML_AVX512=ON"
+    has avx512_vnni && args+=" -DGGML_AVX512_VNNI=ON"
+    has avx512vbmi && args+=" -DGGML_AVX512_VBMI=ON"
+    has avx512_bf16 && args+=" -DGGML_AVX512_BF16=ON"
+  fi
+  has avx_vnni && args+=" -DGGML_AVX_VNNI=ON"
+  echo "$args"
+}
+if [ "$(uname -m)" = x86_64 ] && ! .venv/bin/python -c \
+    "import sys, llama_cpp; sys.exit(b'AMX_INT8 = 1' in llama_cpp.llama_print_system_info())" 2>/dev/null; then
+  # No wheel cache: pip's cache would hand back a -march=native build made earlier on this machine.
+  CMAKE_ARGS="$(llama_cmake_args) ${CMAKE_ARGS:-}" .venv/bin/python -m pip install -q --no-cache-dir --force-reinstall \
+    --no-deps "llama-cpp-python>=0.3.36,<0.4"
+fi
 if [ $with_tests = 1 ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
   # The browser tests: Debian's Chromium and a CJK font.
