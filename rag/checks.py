@@ -72,6 +72,14 @@ _BARE_REPLY_WORDS = frozenset(
 # An answer adding fewer new words than this share of its own is a restatement of the question.
 _ECHO_NEW_WORD_SHARE = 0.25
 _DIGIT_GROUPING = re.compile(r"(?<=\d)[,\s\u202f\u00a0](?=\d{3}\b)")
+# A number and the scale or unit written after it: "50억" is five billion, not 50, and "15%" no count.
+_QUANTITY = re.compile(
+    r"(\d+(?:[.,]\d+)*)(?:(억|만|조|천)|\s?(%|퍼센트|pour ?cent|percent|per cent)"
+    r"|\s?(B|bn|billions?|milliards?|Md|M|millions?|T|trillions?|K|k|thousands?)(?![A-Za-z]))?",  # "175B보다": a Korean particle may follow
+)
+_SCALE = {"억": 1e8, "만": 1e4, "조": 1e12, "천": 1e3, "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9,
+          "milliard": 1e9, "milliards": 1e9, "md": 1e9, "m": 1e6, "million": 1e6, "millions": 1e6, "t": 1e12,
+          "trillion": 1e12, "trillions": 1e12, "k": 1e3, "thousand": 1e3, "thousands": 1e3}
 # Below this many letters a sentence's language cannot be told reliably: by script (Hangul or not),
 # and between French and English, which share technical vocabulary ("1.4 billion de tokens").
 _MIN_LETTERS_FOR_SCRIPT = 20
@@ -129,10 +137,14 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
     known_numbers = set(_numbers(known))
     kept = []
     for sentence in sentences:
-        invented = [n for n in _numbers(strip_citation_markers(sentence)) if n not in known_numbers]
+        plain = strip_citation_markers(sentence)
+        invented = [n for n in _numbers(plain) if n not in known_numbers and n not in restated_numbers(plain, known)]
+        rescaled = other_quantities(plain, known)
         misattributed = misattributed_numbers(strip_citation_markers(sentence), sources)
         if invented:
             dropped.append(DroppedSentence(sentence, f"invented number {invented[0]}"))
+        elif rescaled:
+            dropped.append(DroppedSentence(sentence, f"number {rescaled[0]} as another quantity"))
         elif misattributed:
             dropped.append(DroppedSentence(sentence, f"number {misattributed[0]} of another entity"))
         else:
@@ -174,6 +186,47 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
         if holders and not any(any(term_occurs(n, s) for n in names) or not _entity_names(s) for s in holders):
             wrong.append(number)
     return wrong
+
+
+def other_quantities(sentence: str, known: str) -> list[str]:
+    """The numbers of ``sentence`` whose quantity (the number with its scale, or a percentage) is none the
+    known text states, though the number is written there: "50억에서 5000억 개의 토큰" (five to five hundred
+    billion) became "BloombergGPT took approximately 50 hours to train" (dev set).
+
+    >>> other_quantities("It took 50 hours.", "50억에서 5000억 개의 토큰"), other_quantities("5 billion to 500 billion tokens", "50억에서 5000억 개의 토큰")
+    (['50'], [])
+    >>> other_quantities("GPT-3 a 175 milliards de paramètres, 15 % plus vite.", "GPT-3 (175B) is 15% faster")
+    []
+    """
+    stated = _quantities(known)
+    written, values = {number for number, _ in stated}, {quantity for _, quantity in stated}
+    return sorted(number for number, quantity in _quantities(sentence) if number in written and quantity not in values)
+
+
+def restated_numbers(sentence: str, known: str) -> set[str]:
+    """The numbers of ``sentence`` whose quantity the known text states in another scale: "500 billion"
+    for "5000억", "1.4 trillion" for "1400B".
+
+    >>> sorted(restated_numbers("5 billion to 500 billion tokens", "50억에서 5000억 개의 토큰"))
+    ['500']
+    """
+    values = {quantity for _, quantity in _quantities(known)}
+    return {number for number, quantity in _quantities(sentence) if quantity in values and number not in _numbers(known)}
+
+
+def _quantities(text: str) -> set[tuple[str, tuple[str, float]]]:
+    """(number as written, (kind, value)) for each number of two digits or more: "50억" gives ("50", ("#", 5e9)),
+    "15%" ("15", ("%", 15.0)), "1,000" ("1000", ("#", 1000.0))."""
+    found = set()
+    for m in _QUANTITY.finditer(_DIGIT_GROUPING.sub("", text)):
+        number, korean, percent, scale = m.groups()
+        number = number.replace(",", ".")
+        if sum(ch.isdigit() for ch in number) < 2 or number.count(".") > 1:
+            continue
+        kind = "%" if percent else "#"
+        value = float(number) * _SCALE.get((korean or scale or "").casefold().replace(" ", ""), 1.0)
+        found.add((number, (kind, float(f"{value:.9g}"))))  # 1.4T and 1400B are one value
+    return found
 
 
 def kept_terms(source: str) -> list[str]:

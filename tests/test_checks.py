@@ -190,3 +190,15 @@ def test_the_asked_figure_must_be_stated_about_what_the_question_names():
 ])
 def test_a_translation_keeps_the_names_and_figures_of_its_sentence(source, translation, lost):
     assert lost_terms(source, translation) == lost
+
+
+def test_a_number_taken_out_of_its_scale_is_caught_and_a_rescaled_one_kept():
+    # "50억에서 5000억 개의 토큰" is five to five hundred billion tokens; "50 hours" took its digits (dev set).
+    known = "70백만에서 160억 개 이상의 매개변수를 가진 모델이 50억에서 5000억 개의 토큰으로 훈련됩니다. GPT-3 (175B) is 15% faster."
+    checked = check_answer("BloombergGPT took approximately 50 hours to train. [1]", "en", known=known)
+    assert checked.text == "" and checked.dropped[0].reason == "number 50 as another quantity"
+    kept = "The models saw 5 billion to 500 billion tokens. GPT-3 has 175 billion parameters and is 15 % faster."
+    assert check_answer(kept, "en", known=known).dropped == ()
+    assert check_answer("GPT-3 is 175% faster.", "en", known=known).dropped[0].reason == "number 175 as another quantity"
+    # A Korean particle after the scale: "11B 매개변수로 175B보다" (Tk-Instruct's 11B against GPT-3's 175B).
+    assert check_answer("Il utilise 11B de paramètres au lieu de 175B.", "fr", known="11B 매개변수로 175B보다 낫다").dropped == ()
