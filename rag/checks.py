@@ -140,7 +140,7 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
         plain = strip_citation_markers(sentence)
         invented = [n for n in _numbers(plain) if n not in known_numbers and n not in restated_numbers(plain, known)]
         rescaled = other_quantities(plain, known)
-        misattributed = misattributed_numbers(strip_citation_markers(sentence), sources)
+        misattributed = misattributed_numbers(plain, sources)
         if invented:
             dropped.append(DroppedSentence(sentence, f"invented number {invented[0]}"))
         elif rescaled:
@@ -210,8 +210,8 @@ def restated_numbers(sentence: str, known: str) -> set[str]:
     >>> sorted(restated_numbers("5 billion to 500 billion tokens", "50억에서 5000억 개의 토큰"))
     ['500']
     """
-    values = {quantity for _, quantity in _quantities(known)}
-    return {number for number, quantity in _quantities(sentence) if quantity in values and number not in _numbers(known)}
+    values, written = {quantity for _, quantity in _quantities(known)}, set(_numbers(known))
+    return {number for number, quantity in _quantities(sentence) if quantity in values and number not in written}
 
 
 def _quantities(text: str) -> set[tuple[str, tuple[str, float]]]:
