@@ -9,6 +9,8 @@ Example:
     'ko'
     >>> detect_language("Quand faut-il distiller un modèle ?")
     'fr'
+    >>> detect_language("GPT-NeoX-20B met l'attention et le feed-forward en parallele, ca sert a quoi ?")
+    'fr'
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ _FRENCH_MARKERS = re.compile(
     r"c'est|faut|sur|modèle|modèles|qui|que|cette|ces|aux|être|peut|lequel|laquelle)\b|[éèêëàâùûçôîïœ]",
     re.IGNORECASE,
 )
+# French written without accents, full of English terms ("GPT-NeoX-20B met l'attention et le feed-forward en
+# parallele, ca sert a quoi ?": lingua said English, 0.83, and the answer came in English; dev set): function
+# words English prose does not use, in lower case only ("Teven Le Scao et al." is English).
+_UNACCENTED_FRENCH = re.compile(r"\b(?:le|la|et(?! al\b)|quoi|ça|ca|je|nous|vous|ne|pas|mais|sont|ou|donc|alors)\b")
 _HANGUL_SHARE_FOR_KOREAN = 0.3
 # Words of a language rather than names: lower-case Latin words ("et", "dev"; not "PaLM", "GPT-3") or Hangul ones.
 _ORDINARY_WORD = re.compile(r"(?<![\w-])(?:[a-zà-ÿœ]{2,}(?:'[a-zà-ÿœ]+)?|[\uac00-\ud7a3]+)(?![\w-])")
@@ -72,7 +78,7 @@ def detect_language(text: str, default: str = "en") -> str:
     if found == Language.KOREAN:
         return "ko"
     # Short technical questions full of English terms often carry a few French words.
-    if _FRENCH_MARKERS.search(latin):
+    if _FRENCH_MARKERS.search(latin) or len(_UNACCENTED_FRENCH.findall(latin)) >= 2:
         return "fr"
     return "en"
 

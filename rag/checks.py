@@ -52,6 +52,16 @@ _NOT_A_QUANTITY = re.compile(
     r"\b(?:Eq|Fig|Figure|Table|Tableau|Équation|Section)\.?\s*\d+|(?:그림|표|식)\s*\d+",
     re.IGNORECASE,
 )
+# A relative figure ("15배", "2.4%", "4x", "trois fois" written "3 fois") and a question asking for one: a ratio
+# says nothing about a size or a count. To "PaLM-2는 파라미터 몇 B예요?" the answer stated only "PaLM: … 훈련 속도를
+# 15배 빠르게 합니다" (dev set, unanswerable).
+_RATIO = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:배|%|퍼센트|x|×|times|fois|pour ?cent|per ?cent)(?![A-Za-z])",
+                    re.IGNORECASE)
+_ASKS_RATIO = re.compile(
+    r"몇\s*(?:배|%|퍼센트|프로)|비중|비율|퍼센트|%|\b(?:percent(?:age)?|proportion|ratio|share|fraction|pourcentage|"
+    r"part|how many times|combien de fois)\b",
+    re.IGNORECASE,
+)
 _ENTRY_NAME = re.compile(r"\s*([A-Z][\w.-]*[\w])\s*(?:\([^()]*\)\s*)?:\s")
 # A percentage ("15%", "77.5 %") or a decimal ("0.5", "0,2"); not "52,000", whose comma groups digits.
 _EXACT_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?=\s?%)|(?<![\w.,])\d+[.,]\d{1,2}(?![\d])")
@@ -280,12 +290,22 @@ def states_asked_quantity(question: str, answer: str) -> bool:
     True
     >>> states_asked_quantity("How many languages is BLOOM trained on?", "BLOOM: trained on ROOTS. [1] It uses batch 2048. [2]")
     False
+
+    A ratio answers only a question asking for one:
+
+    >>> states_asked_quantity("How many parameters does PaLM-2 have?", "PaLM-2 trains 15x faster than PaLM. [1]")
+    False
+    >>> states_asked_quantity("What share of LaMDA's data is English?", "Over 90% of LaMDA's data is English. [1]")
+    True
     """
     terms = specific_terms(question)
+    asks_ratio = bool(_ASKS_RATIO.search(question))
     for span in split_sentences(answer):
         sentence = strip_citation_markers(answer[span.start : span.end])
         if terms and not any(term_occurs(t, sentence) for t in terms):
             continue
+        if not asks_ratio:
+            sentence = _RATIO.sub(" ", sentence)
         if _FIGURE.search(_NOT_A_QUANTITY.sub(" ", without_terms(sentence, terms))):
             return True
     return False

@@ -179,6 +179,17 @@ def test_the_asked_figure_must_be_stated_about_what_the_question_names():
     assert not states_asked_quantity(question, "LLaMA-2 is described in Figure 6, released in 2023. [1]")
 
 
+@pytest.mark.parametrize("question, answer, states", [
+    # A ratio is no size: the only figure about PaLM in the answer was how much faster it trains.
+    ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM: 병렬 레이어로 훈련 속도를 15배 빠르게 합니다. [1]", False),
+    ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM은 540B 파라미터 모델입니다. [1]", True),
+    ("LaMDA 데이터의 영어 비중은 얼마나 돼요?", "LaMDA 데이터는 90% 이상 영어입니다. [1]", True),
+    ("Le modèle X accélère l'entraînement de combien de fois ?", "Le modèle X l'accélère de 3 fois. [1]", True),
+])
+def test_a_ratio_answers_only_a_question_asking_for_one(question, answer, states):
+    assert states_asked_quantity(question, answer) is states
+
+
 @pytest.mark.parametrize("source, translation, lost", [
     ("CoT와 함께한 파인튜닝은 보유한 작업의 성능을 향상시킵니다.", "La pincée de sucre avec le pain au citron améliore les tâches.", ["CoT"]),
     ("InstructGPT와 같은 초기 작업은 GPT-3를 정렬합니다.", "The initial work on sorting with GPT-3 involves three steps.", ["InstructGPT"]),

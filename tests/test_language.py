@@ -20,6 +20,9 @@ from core.language import detect_language, document_languages, hangul_share, rea
         ("When should I distill a model instead of prompting it?", "en"),
         ("What is RLHF?", "en"),
         ("fine-tuning vs prompting", "en"),
+        # French typed without accents among English terms, and an English sentence citing French names.
+        ("GPT-NeoX-20B met l'attention et le feed-forward en parallele, ca sert a quoi ?", "fr"),
+        ("Le Scao et al. trained BLOOM on the ROOTS corpus with Megatron-DeepSpeed.", "en"),
     ],
 )
 def test_detect_language(text, expected):
