@@ -93,6 +93,8 @@ class Settings:
     evidence_sentences: int = 8
     # At most this many tokens of evidence sentences (and a third of ``prompt_token_budget``).
     evidence_token_budget: int = 360
+    # The sentence after each of this many best evidence sentences is shown to the model too (rag.evidence).
+    context_sentences: int = 2
     max_answer_tokens: int = 200
     # Best evidence sentence below this: the documents do not answer. With a term of the question (a model,
     # benchmark or method name) in none of the retrieved passages, below ``missing_term_threshold``.

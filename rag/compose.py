@@ -113,7 +113,8 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     similarity alone 0.55 with longer text, 2 sentences 0.49), without those the lead already says;
     sentences already in the answer language come first while they are about as relevant as the best
     one (the corpus holds translations: quoting one costs nothing and keeps the documents' wording)."""
-    ranked = sorted((e for e in evidence if not addresses_the_model(e.sentence)), key=lambda e: -rank_score(e.score, e.hit))
+    ranked = sorted((e for e in evidence if not e.context and not addresses_the_model(e.sentence)),
+                    key=lambda e: -rank_score(e.score, e.hit))
     # A document's title line answers nobody: "[논문 리뷰] Harnessing the Power of LLMs in Practice: …" was
     # quoted as the answer to two English questions (run O).
     prose = [e for e in ranked if is_prose(e.sentence) and not _is_title(e)] or ranked

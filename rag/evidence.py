@@ -121,15 +121,18 @@ def select_evidence(
     max_sentences: int = 5,
     token_budget: int = 320,
     count_tokens: Callable[[str], int] = estimate_tokens,
+    context_sentences: int = 0,
 ) -> list[Evidence]:
-    """The best sentences within ``token_budget``, numbered by passage in order of relevance.
+    """The best sentences within ``token_budget``, numbered by passage in order of relevance, and the
+    sentence following each of the ``context_sentences`` best (``Evidence.context``), beyond the budget.
 
     Passage numbers ([1], [2], ...) follow the best sentence of each passage, so [1] is
     the passage holding the single best sentence.
     """
+    scored = score_sentences(hits, index, query_vec)
     chosen: list[ScoredSentence] = []
     used, seen = 0, set()
-    for sentence in score_sentences(hits, index, query_vec):
+    for sentence in scored:
         key = comparable_text(sentence.text)
         if key in seen:  # documents repeat themselves; a second copy tells the model nothing new
             continue
@@ -144,10 +147,29 @@ def select_evidence(
     numbers: dict[int, int] = {}
     for sentence in chosen:
         numbers.setdefault(sentence.hit_index, len(numbers) + 1)
+    context = _following(chosen[:context_sentences], scored, chosen, seen)
     # In the prompt, each passage's sentences appear in reading order.
-    chosen.sort(key=lambda s: (numbers[s.hit_index], s.sentence_index))
+    chosen = sorted(chosen + context, key=lambda s: (numbers[s.hit_index], s.sentence_index))
     return [Evidence(numbers[s.hit_index], hits[s.hit_index], s.text, s.score,
-                     list_heading(hits[s.hit_index].chunk.sentence_texts(), s.sentence_index)) for s in chosen]
+                     list_heading(hits[s.hit_index].chunk.sentence_texts(), s.sentence_index), s in context)
+            for s in chosen]
+
+
+def _following(best: Sequence[ScoredSentence], scored: Sequence[ScoredSentence], chosen: Sequence[ScoredSentence],
+               seen: set[str]) -> list[ScoredSentence]:
+    """The sentence after each of ``best`` in its passage, unless already chosen: a finding often continues
+    in a sentence that names neither the question's terms nor its subject ("저자들은 Gopher (280B)와 동일한
+    계산 예산으로 70B 모델을 훈련하지만 …" after Chinchilla's rule; "이 강력한 버전은 Github Copilot2를
+    구동합니다." after Codex's sampling), so it scores too low to be chosen on its own."""
+    by_place = {(s.hit_index, s.sentence_index): s for s in scored}
+    taken = {(s.hit_index, s.sentence_index) for s in chosen}
+    following = []
+    for s in best:
+        after = by_place.get((s.hit_index, s.sentence_index + 1))
+        if after and (after.hit_index, after.sentence_index) not in taken and comparable_text(after.text) not in seen:
+            following.append(after)
+            taken.add((after.hit_index, after.sentence_index))
+    return following
 
 
 def best_score(evidence: Sequence[Evidence]) -> float:

@@ -187,7 +187,8 @@ class RagPipeline:
         query_vec, search_vec = retriever.query_vectors(asked.search_text)
         hits = retriever.search(asked.search_text, k, search_vec, documents)
         evidence = select_evidence(hits, retriever.index, query_vec, max_sentences=self.settings.evidence_sentences,
-                                   token_budget=evidence_budget(self.settings))
+                                   token_budget=evidence_budget(self.settings),
+                                   context_sentences=self.settings.context_sentences)
         if asked.language != "ko" and self._spellings:  # "팬구-Σ" means nothing in a French or English answer
             evidence = latin_headings(evidence, self._spellings)
         return hits, evidence

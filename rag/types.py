@@ -30,6 +30,7 @@ class Evidence:
     sentence: str
     score: float  # similarity of the sentence to the question
     heading: str = ""  # for a list item, its list's heading ("PaLM" above "• 더 큰 모델은 …"); see rag.evidence
+    context: bool = False  # the sentence after one of the best: shown to the model, not quoted (rag.evidence)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from ingest.types import Chunk
+from rag.compose import quote_candidates
 from rag.evidence import as_read, entry_subject, list_heading, select_evidence
 from rag.prompt import format_passages
 from rag.types import Evidence, Hit
@@ -55,6 +56,20 @@ def test_a_sentence_repeated_in_another_passage_is_chosen_once():
     assert [e.sentence.casefold() for e in evidence].count(repeated.casefold()) == 1
     assert any(e.sentence.startswith("Standard fine-tuning") for e in evidence)
 
+
+def test_the_sentence_after_a_best_one_comes_as_context_and_is_no_quote():
+    hits = [passage(0, ["Chinchilla doubles tokens whenever it doubles model size.",
+                        "The authors train a 70B model on four times more data.",
+                        "An unrelated closing remark about something else."]),
+            passage(1, ["Scaling laws guide how large a model should be."])]
+    index = VectorIndex([np.stack([unit(1, 0.1), unit(0.1, 1), unit(0.05, 1)]), np.stack([unit(1, 0.6)])])
+    plain = select_evidence(hits, index, unit(1, 0), max_sentences=2)
+    evidence = select_evidence(hits, index, unit(1, 0), max_sentences=2, context_sentences=1)
+    assert all("70B" not in e.sentence for e in plain)
+    # In reading order after the sentence it continues, marked as context; only the best one's follower.
+    assert [(e.n, e.sentence[:10], e.context) for e in evidence] == [
+        (1, "Chinchilla", False), (1, "The author", True), (2, "Scaling la", False)]
+    assert all(not e.context for e in quote_candidates(evidence, "en"))
 
 
 def test_a_list_item_carries_its_lists_heading_into_the_prompt():
