@@ -14,12 +14,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.settings import Settings  # noqa: E402
-from rag.compose import quote_candidates  # noqa: E402
+from rag.compose import _MAX_ANSWER_CHARS, _QUOTES, quote_candidates  # noqa: E402
 from rag.evaluate import facts_present, load_items  # noqa: E402
 from rag.evidence import as_read  # noqa: E402
 from rag.pipeline import RagPipeline  # noqa: E402
-
-_QUOTES, _QUOTE_CHARS = 4, 450  # rag.compose's _QUOTES and _MAX_ANSWER_CHARS
 
 
 def quoted(evidence, language: str) -> str:
@@ -28,7 +26,7 @@ def quoted(evidence, language: str) -> str:
     for e in quote_candidates(evidence, language):
         if len(quotes) == _QUOTES:
             break
-        if quotes and used + len(e.sentence) > _QUOTE_CHARS:
+        if quotes and used + len(e.sentence) > _MAX_ANSWER_CHARS:
             continue
         quotes.append(as_read(e))
         used += len(quotes[-1])
