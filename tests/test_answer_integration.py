@@ -195,6 +195,8 @@ def test_the_default_embedder_tells_a_translation_from_another_sentence(embedder
      "traitées par LLM.", True),
     ("WebGPT: The quality of LLM responses can be improved by incorporating human feedback.",
      "WebGPT found that LLM's answer quality can be improved by incorporating human feedback.", True),
+    ("Therefore, many engineering teams use offline inference (also known as batch inference or static inference).",
+     "Teams usually use offline inference (also known as batch or static inference) instead of online inference.", True),
     # Two findings of one entry, worded alike: both belong in the answer.
     ("LLaMA-2: 필터링되지 않은 데이터로 훈련된 모델은 더 독성이 있지만 fine-tuning 후에 하위 작업에서 더 좋은 성능을 발휘할 수 있습니다.",
      "LLaMA-2: 필터링되지 않은 데이터로 훈련된 모델은 안전 정렬을 위해 더 적은 샘플이 필요합니다.", False),

@@ -600,6 +600,27 @@ def test_a_quote_saying_what_an_earlier_one_said_is_left_out(small_settings):
     assert seen[-1] == f"{french} {other}"
 
 
+def test_a_quote_saying_what_the_lead_said_is_left_out_for_the_next_sentence(small_settings):
+    from rag_fakes import make_hit
+
+    again = "Therefore many engineering teams use offline inference, also called batch inference."
+    cached = "The trained model makes its predictions in advance and caches them."
+    other = "Online inference is too slow for real-time tasks."
+    hit = make_hit(f"{again} {cached} {other}")
+    evidence = [Evidence(1, hit, again, 0.7), Evidence(1, hit, cached, 0.6), Evidence(1, hit, other, 0.5)]
+    lead = "Teams usually run offline (batch) inference instead. [1] It suits weekly refreshes. [1]"
+    saying = {again: unit(1, 0, 0), "Teams usually run offline (batch) inference instead.": unit(0.95, 0.31, 0),
+              "It suits weekly refreshes.": unit(0, 0, 1), cached: unit(0.3, 0.95, 0), other: unit(0, 0.6, 0.8)}
+    embed = lambda texts: np.stack([saying[t] for t in texts])  # noqa: E731
+    settings = dataclasses.replace(small_settings, quote_repeat_similarity=0.85)
+    quoting = quote_evidence(prepare_question("What do teams do when online inference is too slow?", [], 2000),
+                             evidence, ScriptedGenerator(), embed, settings, lead)
+    seen, quotes = shown_while_quoting(quoting, lead)
+    # Each lead sentence is compared on its own, markers off: the first says what ``again`` says.
+    assert [q.text for q in quotes] == [cached, other]
+    assert seen[-1] == f"{lead} {cached} {other}"
+
+
 def test_a_same_language_paraphrase_of_a_quote_is_not_quoted_again(small_settings):
     from rag_fakes import make_hit
 
