@@ -79,6 +79,9 @@ _ADDRESSES_THE_MODEL = re.compile(
 _BARE_REPLY_WORDS = frozenset(
     "yes no true false oui non vrai faux si 네 예 아니요 아니오 아니 맞습니다 아닙니다 맞아요 아니에요".split()
 )
+# Words in a row an answer sentence must share with the instructions to be about them: fewer would catch
+# everyday phrases ("in one to three", "what the passages say").
+_INSTRUCTION_RUN_WORDS = 5
 # An answer adding fewer new words than this share of its own is a restatement of the question.
 _ECHO_NEW_WORD_SHARE = 0.25
 _DIGIT_GROUPING = re.compile(r"(?<=\d)[,\s\u202f\u00a0](?=\d{3}\b)")
@@ -113,11 +116,14 @@ class CheckedAnswer:
     dropped: tuple[DroppedSentence, ...] = ()
 
 
-def check_answer(text: str, language: str, known: str, sources: Sequence[str] = ()) -> CheckedAnswer:
-    """``text`` without its off-language sentences and sentences with invented or misattributed numbers.
+def check_answer(text: str, language: str, known: str, sources: Sequence[str] = (),
+                 instructions: Sequence[str] = ()) -> CheckedAnswer:
+    """``text`` without its off-language sentences, sentences with invented or misattributed numbers, and
+    sentences about the task itself.
 
     ``known`` is everything the model was given (evidence sentences and the question); ``sources``,
-    the evidence sentences one by one, for the check that a number stays with its entity.
+    the evidence sentences one by one, for the check that a number stays with its entity;
+    ``instructions``, what the model was told to do (``repeats_instructions``).
     An answer made only of off-language sentences is returned unchanged: the caller's
     language check decides what to do with it.
     """
@@ -138,6 +144,11 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
     if asked and len(asked) < len(sentences):  # the model restating the question inside its answer
         dropped += [DroppedSentence(s, "a question, not an answer") for s in asked]
         sentences = [s for s in sentences if s not in asked]
+
+    meta = [s for s in sentences if repeats_instructions(s, instructions, known)]
+    if meta and len(meta) < len(sentences):
+        dropped += [DroppedSentence(s, "about the task, not an answer") for s in meta]
+        sentences = [s for s in sentences if s not in meta]
 
     mixed = [s for s in sentences if is_half_translated(s, language)]
     if mixed and len(mixed) < len(sentences):  # wholly half-translated: the caller's language check decides
@@ -160,6 +171,30 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
         else:
             kept.append(sentence)
     return CheckedAnswer(" ".join(kept), tuple(dropped))
+
+
+def repeats_instructions(sentence: str, instructions: Sequence[str], known: str = "") -> bool:
+    """The sentence repeats a run of words of the model's instructions that the ``known`` text (evidence and
+    question) does not hold: the model talking about its task, as in "This is a paraphrased version of the
+    original passage, using only the relevant information from the passages without repeating the
+    question." (dev-076).
+
+    >>> told = ["Answer in English in one to three sentences, using only the passages, without repeating the question."]
+    >>> repeats_instructions("This uses the passages without repeating the question.", told)
+    True
+    >>> repeats_instructions("Codex powers GitHub Copilot.", told), repeats_instructions("Answer in one to three words.", told)
+    (False, False)
+    """
+    runs = _word_runs(strip_citation_markers(sentence))
+    if not runs:
+        return False
+    told = set().union(*(_word_runs(text) for text in instructions)) if instructions else set()
+    return bool((runs & told) - _word_runs(known))
+
+
+def _word_runs(text: str) -> set[tuple[str, ...]]:
+    words = [w.casefold() for w in _WORD.findall(text)]
+    return {tuple(words[i : i + _INSTRUCTION_RUN_WORDS]) for i in range(len(words) - _INSTRUCTION_RUN_WORDS + 1)}
 
 
 def is_half_translated(sentence: str, language: str) -> bool:

@@ -54,6 +54,8 @@ RETRY_INSTRUCTION = {
     "en": "Reply only in English, in one to three sentences: state what the passages say in answer, "
           "translated into English, without repeating the question.",
 }
+# Everything the answering prompt tells the model: a reply sentence repeating it talks about the task.
+ANSWERING_INSTRUCTIONS = (SYSTEM_PROMPT, *ANSWER_INSTRUCTION.values(), *RETRY_INSTRUCTION.values())
 TRANSLATION_INSTRUCTION = {
     "ko": "다음 글을 한국어로 번역하세요. 번역문만 쓰세요.",
     "fr": "Traduis le texte suivant en français. Écris seulement la traduction.",

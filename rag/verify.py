@@ -25,7 +25,7 @@ from rag.checks import check_answer, is_half_translated
 from rag.cite import CitedAnswer, SourcePassage, attach_citations
 from rag.draft import is_degenerate
 from rag.evidence import as_read, entry_subject, group_by_passage
-from rag.prompt import sanitize_passage
+from rag.prompt import ANSWERING_INSTRUCTIONS, sanitize_passage
 from rag.question import Question
 from rag.types import Citation, Evidence
 
@@ -56,7 +56,8 @@ def checked_text(text: str, question: Question, evidence: Sequence[Evidence], in
     """``text`` without the sentences the checks drop. Each evidence sentence is judged with the subject
     of its survey entry ("PaLM: 또한, 540B …"), so that a figure stays with the model it is about."""
     checked = check_answer(text, question.language, known_text(question, evidence),
-                           [_with_subject(sanitize_passage(as_read(e)), entry_subject(index, e)) for e in evidence])
+                           [_with_subject(sanitize_passage(as_read(e)), entry_subject(index, e)) for e in evidence],
+                           ANSWERING_INSTRUCTIONS)
     if checked.dropped:
         log.info("dropped from the answer: %s", "; ".join(f"{d.reason}: {d.sentence[:60]!r}" for d in checked.dropped))
     return checked.text

@@ -131,6 +131,22 @@ def test_a_copied_aside_in_another_language_and_repeats_are_dropped():
     assert check_answer(clause, "fr", known="").text == "Le modèle n'a utilisé aucun texte terrestre. [2]"
 
 
+def test_a_sentence_about_the_task_is_dropped_unless_the_evidence_says_it():
+    from rag.prompt import ANSWERING_INSTRUCTIONS
+
+    answer = ("Codex samples 100 programs per problem. [1] It powers GitHub Copilot. [1] This is a paraphrased version "
+              "of the original passage, using only the relevant information from the passages without repeating the question.")
+    known = "Codex는 100개 버전을 생성합니다. Copilot을 구동합니다."
+    checked = check_answer(answer, "en", known, instructions=ANSWERING_INSTRUCTIONS)
+    assert checked.text == "Codex samples 100 programs per problem. [1] It powers GitHub Copilot. [1]"
+    assert [d.reason for d in checked.dropped] == ["about the task, not an answer"]
+    assert check_answer(answer, "en", known).text == answer  # told nothing, nothing is about the task
+    # Words the evidence itself writes are an answer, even when the instructions use them too.
+    quoting = "Ask it to reply in English in one to three sentences. [1] It then answers well. [1]"
+    assert check_answer(quoting, "en", quoting, instructions=ANSWERING_INSTRUCTIONS).text == quoting
+    assert check_answer(quoting, "en", "", instructions=ANSWERING_INSTRUCTIONS).text == "It then answers well. [1]"
+
+
 def test_foreign_asides_are_removed_from_evidence_text():
     from rag.checks import without_foreign_asides
 
