@@ -429,6 +429,19 @@ def same_meaning(texts: list[str]) -> np.ndarray:
     return np.tile(unit(1.0, 0.0), (len(texts), 1))
 
 
+def embedding_of(saying: dict[str, np.ndarray]):
+    """An ``Embed`` giving each text its vector in ``saying``."""
+    return lambda texts: np.stack([saying[t] for t in texts])
+
+
+def one_passage(*sentences: str) -> list:
+    """Evidence: ``sentences`` of one passage, best first."""
+    from rag_fakes import make_hit
+
+    hit = make_hit(" ".join(sentences))
+    return [Evidence(1, hit, sentence, 0.7 - 0.05 * i) for i, sentence in enumerate(sentences)]
+
+
 def quoted(question, evidence, settings, generator=None, embed=same_meaning):
     """The quotes ``quote_evidence`` returns once its token events are consumed (no model reply needed)."""
     quoting = quote_evidence(prepare_question(question, [], 2000), evidence, generator or ScriptedGenerator(), embed,
@@ -593,7 +606,7 @@ def test_a_quote_saying_what_an_earlier_one_said_is_left_out(small_settings):
     saying = {french: unit(1.0, 0.0), twin: unit(1.0, 0.0), translation: unit(0.95, 0.31), other: unit(0.0, 1.0)}
     gen = ScriptedGenerator(translation)
     quoting = quote_evidence(prepare_question("Que dit le guide de WebGPT ?", [], 2000), evidence, gen,
-                             lambda texts: np.stack([saying[t] for t in texts]), settings)
+                             embedding_of(saying), settings)
     seen, quotes = shown_while_quoting(quoting)
     assert len(gen.calls) == 1 and any(translation in shown for shown in seen)  # translated and streamed ...
     assert [q.text for q in quotes] == [french, other]  # ... then left out for the next sentence
@@ -601,20 +614,15 @@ def test_a_quote_saying_what_an_earlier_one_said_is_left_out(small_settings):
 
 
 def test_a_quote_saying_what_the_lead_said_is_left_out_for_the_next_sentence(small_settings):
-    from rag_fakes import make_hit
-
     again = "Therefore many engineering teams use offline inference, also called batch inference."
     cached = "The trained model makes its predictions in advance and caches them."
     other = "Online inference is too slow for real-time tasks."
-    hit = make_hit(f"{again} {cached} {other}")
-    evidence = [Evidence(1, hit, again, 0.7), Evidence(1, hit, cached, 0.6), Evidence(1, hit, other, 0.5)]
     lead = "Teams usually run offline (batch) inference instead. [1] It suits weekly refreshes. [1]"
     saying = {again: unit(1, 0, 0), "Teams usually run offline (batch) inference instead.": unit(0.95, 0.31, 0),
               "It suits weekly refreshes.": unit(0, 0, 1), cached: unit(0.3, 0.95, 0), other: unit(0, 0.6, 0.8)}
-    embed = lambda texts: np.stack([saying[t] for t in texts])  # noqa: E731
     settings = dataclasses.replace(small_settings, quote_repeat_similarity=0.85)
     quoting = quote_evidence(prepare_question("What do teams do when online inference is too slow?", [], 2000),
-                             evidence, ScriptedGenerator(), embed, settings, lead)
+                             one_passage(again, cached, other), ScriptedGenerator(), embedding_of(saying), settings, lead)
     seen, quotes = shown_while_quoting(quoting, lead)
     # Each lead sentence is compared on its own, markers off: the first says what ``again`` says.
     assert [q.text for q in quotes] == [cached, other]
@@ -622,15 +630,11 @@ def test_a_quote_saying_what_the_lead_said_is_left_out_for_the_next_sentence(sma
 
 
 def test_a_same_language_paraphrase_of_a_quote_is_not_quoted_again(small_settings):
-    from rag_fakes import make_hit
-
     first = "Distillation trains a small student model to imitate a large teacher model."
     again = "A small student model is trained to imitate a large teacher: that is distillation."
     other = "The student answers much faster."
-    hit = make_hit(f"{first} {again} {other}")
-    evidence = [Evidence(1, hit, first, 0.7), Evidence(1, hit, again, 0.65), Evidence(1, hit, other, 0.6)]
-    saying = {first: unit(1.0, 0.0), again: unit(0.9, 0.44), other: unit(0.0, 1.0)}
-    embed = lambda texts: np.stack([saying[t] for t in texts])  # noqa: E731
+    evidence = one_passage(first, again, other)
+    embed = embedding_of({first: unit(1.0, 0.0), again: unit(0.9, 0.44), other: unit(0.0, 1.0)})
     quotes = quoted("What is distillation?", evidence, dataclasses.replace(small_settings, quote_repeat_similarity=0.85),
                     embed=embed)
     assert [q.text for q in quotes] == [first, other]
