@@ -123,7 +123,7 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
 
     ``known`` is everything the model was given (evidence sentences and the question); ``sources``,
     the evidence sentences one by one, for the check that a number stays with its entity;
-    ``instructions``, what the model was told to do (``repeats_instructions``).
+    ``instructions``, what the model was told to do (``instruction_runs``).
     An answer made only of off-language sentences is returned unchanged: the caller's
     language check decides what to do with it.
     """
@@ -145,7 +145,8 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
         dropped += [DroppedSentence(s, "a question, not an answer") for s in asked]
         sentences = [s for s in sentences if s not in asked]
 
-    meta = [s for s in sentences if repeats_instructions(s, instructions, known)]
+    told = instruction_runs(instructions, known)
+    meta = [s for s in sentences if repeats_instructions(s, told)]
     if meta and len(meta) < len(sentences):
         dropped += [DroppedSentence(s, "about the task, not an answer") for s in meta]
         sentences = [s for s in sentences if s not in meta]
@@ -173,23 +174,26 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
     return CheckedAnswer(" ".join(kept), tuple(dropped))
 
 
-def repeats_instructions(sentence: str, instructions: Sequence[str], known: str = "") -> bool:
-    """The sentence repeats a run of words of the model's instructions that the ``known`` text (evidence and
-    question) does not hold: the model talking about its task, as in "This is a paraphrased version of the
-    original passage, using only the relevant information from the passages without repeating the
-    question." (dev-076).
+def instruction_runs(instructions: Sequence[str], known: str = "") -> frozenset[tuple[str, ...]]:
+    """The runs of words of the model's instructions that the ``known`` text (evidence and question) does not
+    hold: what a reply sentence repeats when it talks about its task instead of answering."""
+    told = set().union(*(_word_runs(text) for text in instructions))
+    return frozenset(told - _word_runs(known))
 
-    >>> told = ["Answer in English in one to three sentences, using only the passages, without repeating the question."]
+
+def repeats_instructions(sentence: str, told: frozenset[tuple[str, ...]]) -> bool:
+    """The sentence repeats one of the ``told`` runs (``instruction_runs``): the model talking about its task,
+    as in "This is a paraphrased version of the original passage, using only the relevant information from
+    the passages without repeating the question." (dev-076).
+
+    >>> told = instruction_runs(["Answer in English in one to three sentences, using only the passages, "
+    ...                          "without repeating the question."])
     >>> repeats_instructions("This uses the passages without repeating the question.", told)
     True
     >>> repeats_instructions("Codex powers GitHub Copilot.", told), repeats_instructions("Answer in one to three words.", told)
     (False, False)
     """
-    runs = _word_runs(strip_citation_markers(sentence))
-    if not runs:
-        return False
-    told = set().union(*(_word_runs(text) for text in instructions)) if instructions else set()
-    return bool((runs & told) - _word_runs(known))
+    return bool(_word_runs(strip_citation_markers(sentence)) & told)
 
 
 def _word_runs(text: str) -> set[tuple[str, ...]]:

@@ -191,8 +191,7 @@ def _says_again(text: str, lead_sentences: Sequence[str], quotes: Sequence[Quote
     """``text`` is a sentence of the lead or one of the quotes again in other words: the French guide's
     sentence and the translation of its Korean twin ("Convient pour LLM : … certaines tâches NLU …" and "LLM
     est adapté : mais il existe également des tâches NLU …", 0.92); the lead "Teams usually use offline
-    inference …" and the quote "Therefore, many engineering teams use offline inference …" (0.90, dev set),
-    which took the place of the sentence saying the predictions are cached."""
+    inference …" and the quote "Therefore, many engineering teams use offline inference …" (0.90, dev set)."""
     return (settings.quote_repeat_similarity <= 1
             and closest_similarity(text, [*lead_sentences, *(q.text for q in quotes)], embed)
             >= settings.quote_repeat_similarity)
