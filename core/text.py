@@ -131,6 +131,26 @@ def is_heading(paragraph: str) -> bool:
 
 
 
+# A sentence that opens by pointing back at the one before it: a demonstrative ("이는 …", "This …",
+# "Cela …"), "that is" or "for example", or a contrast or consequence. Its predecessor says less without it.
+_REFERS_BACK = re.compile(
+    r"^(?:[•▪◦·*–-]\s+|\(?\d{1,2}[.)]\s+)?(?:"
+    r"(?:(?:이|그)(?:[은는을를의와에로]|로써|로서|에서|러한|런)?|즉|따라서|그러나|하지만|그래서|그러므로|그럼에도|반면에?"
+    r"|예를 들어|예컨대)(?=[\s,])"
+    r"|(?:This|These|That|Those|It|Its|They|Their|Such|Thus|Therefore|Hence|However|But|That is|In other words"
+    r"|For example|For instance|Ce|Cet|Cette|Ces|Cela|Ceci|Ça|Il|Elle|Ils|Elles|Ainsi|Donc|Cependant|Toutefois"
+    r"|Mais|Autrement dit|Par exemple|En effet)\b|C['’]est|I\.e\.)")
+
+
+def refers_back(sentence: str) -> bool:
+    """``sentence`` opens by pointing back at the sentence before it.
+
+    >>> [refers_back(s) for s in ["이를 통해 처리량이 15% 증가합니다.", "However, small models lag.", "이미지 모델은 …"]]
+    [True, True, False]
+    """
+    return bool(_REFERS_BACK.match(sentence.strip()))
+
+
 def strip_citation_markers(text: str) -> str:
     """``text`` without its [n] markers (and the space before each)."""
     return _SPACED_MARKER.sub("", text).strip()

@@ -14,21 +14,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.settings import Settings  # noqa: E402
-from rag.compose import _MAX_ANSWER_CHARS, _QUOTES, quote_candidates  # noqa: E402
+from rag.checks import comparable_text  # noqa: E402
+from rag.compose import _MAX_ANSWER_CHARS, _QUOTES, quote_candidates, quoted_continuation  # noqa: E402
 from rag.evaluate import facts_present, load_items  # noqa: E402
 from rag.evidence import as_read  # noqa: E402
 from rag.pipeline import RagPipeline  # noqa: E402
 
 
-def quoted(evidence, language: str) -> str:
-    """The quotes an answer without a lead would hold (untranslated)."""
-    quotes, used = [], 0
+def quoted(evidence, language: str, continued: bool = True) -> str:
+    """The quotes an answer without a lead would hold (untranslated), each with its continuation
+    (``rag.compose.quoted_continuation``) unless ``continued`` is False."""
+    quotes, used, said = [], 0, set()
     for e in quote_candidates(evidence, language):
         if len(quotes) == _QUOTES:
             break
-        if quotes and used + len(e.sentence) > _MAX_ANSWER_CHARS:
+        room = _MAX_ANSWER_CHARS - used
+        if comparable_text(e.sentence) in said or (quotes and len(e.sentence) > room):
             continue
-        quotes.append(as_read(e))
+        follow = quoted_continuation(e, room) if continued else ""
+        quotes.append(f"{as_read(e)} {follow}" if follow else as_read(e))
+        said.update(comparable_text(t) for t in (e.sentence, follow) if t)
         used += len(quotes[-1])
     return " ".join(quotes)
 
@@ -36,12 +41,14 @@ def quoted(evidence, language: str) -> str:
 def main(path: str) -> None:
     pipeline = RagPipeline.from_settings(Settings.load())
     items = [i for i in load_items(Path(path)) if i.answerable]
-    stages = {"top-5 passages": 0, "evidence sentences": 0, "evidence and context sentences": 0, "quotes": 0}
+    stages = {"top-5 passages": 0, "evidence sentences": 0, "evidence and context sentences": 0,
+              "quotes, each alone": 0, "quotes": 0}
     for item in items:
         hits, evidence = pipeline.evidence(item.question)
         texts = {"top-5 passages": " ".join(h.chunk.text for h in hits[:5]),
                  "evidence sentences": " ".join(as_read(e) for e in evidence if not e.context),
                  "evidence and context sentences": " ".join(as_read(e) for e in evidence),
+                 "quotes, each alone": quoted(evidence, item.lang, continued=False),
                  "quotes": quoted(evidence, item.lang)}
         for stage, text in texts.items():
             stages[stage] += all(facts_present(text, item.answer_facts))

@@ -629,6 +629,57 @@ def test_a_quote_saying_what_the_lead_said_is_left_out_for_the_next_sentence(sma
     assert seen[-1] == f"{lead} {cached} {other}"
 
 
+def passage(*sentences: str, language: str = "en"):
+    """A hit whose chunk is ``sentences``, each a sentence span of it."""
+    from rag_fakes import make_hit
+
+    spans, at = [], 0
+    for sentence in sentences:
+        spans.append((at, at + len(sentence)))
+        at += len(sentence) + 1
+    return make_hit(" ".join(sentences), language=language, sentences=tuple(spans))
+
+
+PARALLEL = "GPT-NeoX runs its attention and feed-forward layers in parallel."
+THROUGHPUT = "This raises training throughput by 15%."
+PIPELINE = "Pipeline parallelism splits the layers across devices."
+
+
+@pytest.mark.parametrize("evidence_sentences", [(PARALLEL, PIPELINE), (PARALLEL, THROUGHPUT, PIPELINE)])
+def test_a_quote_carries_the_next_sentence_when_that_sentence_points_back_at_it(small_settings, evidence_sentences):
+    from rag.types import Evidence
+
+    hit = passage(PARALLEL, THROUGHPUT, PIPELINE)
+    evidence = [Evidence(1, hit, s, 0.7 - 0.05 * i) for i, s in enumerate(evidence_sentences)]
+    quotes = quoted("Why does GPT-NeoX put attention and feed-forward in parallel?", evidence, small_settings)
+    # Alone, the best sentence leaves out the 15%; the continuation is not quoted a second time when it
+    # is evidence itself, and a next sentence that does not point back ("Pipeline …") is not attached.
+    assert [q.text for q in quotes] == [f"{PARALLEL} {THROUGHPUT}", PIPELINE]
+    assert quotes[0].evidence.sentence == PARALLEL  # the citation still opens the source at the quoted sentence
+
+
+def test_a_continuation_that_would_leave_no_room_is_left_for_the_next_quote(small_settings):
+    from rag.types import Evidence
+
+    long = "This raises training throughput, " + "as the survey's table of architectures shows for each model, " * 6 + "by 15%."
+    hit = passage(PARALLEL, long, PIPELINE)
+    quotes = quoted("Why parallel layers?", [Evidence(1, hit, PARALLEL, 0.7), Evidence(1, hit, PIPELINE, 0.6)], small_settings)
+    assert [q.text for q in quotes] == [PARALLEL, PIPELINE]
+
+
+def test_a_continuation_is_translated_with_the_sentence_it_completes(small_settings):
+    from rag.types import Evidence
+
+    parallel, throughput = "GPT-NeoX는 어텐션과 피드포워드 레이어를 병렬로 가집니다.", "이를 통해 처리량이 15% 증가합니다."
+    hit = passage(parallel, throughput, language="ko")
+    reply = "GPT-NeoX has parallel attention and feed-forward layers. This increases throughput by 15%."
+    gen = ScriptedGenerator(reply)
+    quotes = quoted("Why does GPT-NeoX put attention and feed-forward in parallel?", [Evidence(1, hit, parallel, 0.7)],
+                    small_settings, gen)
+    assert gen.calls[0][1]["content"].endswith(f"\n\n{parallel} {throughput}")  # one translation of both
+    assert [q.text for q in quotes] == [reply]
+
+
 def test_a_same_language_paraphrase_of_a_quote_is_not_quoted_again(small_settings):
     first = "Distillation trains a small student model to imitate a large teacher model."
     again = "A small student model is trained to imitate a large teacher: that is distillation."
