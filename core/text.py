@@ -133,13 +133,15 @@ def is_heading(paragraph: str) -> bool:
 
 # A sentence that opens by pointing back at the one before it: a demonstrative ("이는 …", "This …",
 # "Cela …"), "that is" or "for example", or a contrast or consequence. Its predecessor says less without it.
+# A list item ("(3) Il est recommandé …", "• …") is the next point, not a continuation, and neither is an
+# impersonal "Il est …"/"Il existe …".
 _REFERS_BACK = re.compile(
-    r"^(?:[•▪◦·*–-]\s+|\(?\d{1,2}[.)]\s+)?(?:"
+    r"^(?:"
     r"(?:(?:이|그)(?:[은는을를의와에로]|로써|로서|에서|러한|런)?|즉|따라서|그러나|하지만|그래서|그러므로|그럼에도|반면에?"
     r"|예를 들어|예컨대)(?=[\s,])"
     r"|(?:This|These|That|Those|It|Its|They|Their|Such|Thus|Therefore|Hence|However|But|That is|In other words"
-    r"|For example|For instance|Ce|Cet|Cette|Ces|Cela|Ceci|Ça|Il|Elle|Ils|Elles|Ainsi|Donc|Cependant|Toutefois"
-    r"|Mais|Autrement dit|Par exemple|En effet)\b|C['’]est|I\.e\.)")
+    r"|For example|For instance|Ce|Cet|Cette|Ces|Cela|Ceci|Ça|Elle|Ils|Elles|Ainsi|Donc|Cependant|Toutefois"
+    r"|Mais|Autrement dit|Par exemple|En effet)\b|C['’]est|I\.e\.|Il(?!\s+(?:est|existe|faut|y\s+a|s['’]agit)\b)\b)")
 
 
 def refers_back(sentence: str) -> bool:
@@ -147,6 +149,8 @@ def refers_back(sentence: str) -> bool:
 
     >>> [refers_back(s) for s in ["이를 통해 처리량이 15% 증가합니다.", "However, small models lag.", "이미지 모델은 …"]]
     [True, True, False]
+    >>> [refers_back(s) for s in ["Il a réussi.", "Il est recommandé de choisir …", "(3) Cela dépend.", "즉시 답합니다."]]
+    [True, False, False, False]
     """
     return bool(_REFERS_BACK.match(sentence.strip()))
 
