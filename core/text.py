@@ -155,6 +155,26 @@ def refers_back(sentence: str) -> bool:
     return bool(_REFERS_BACK.match(sentence.strip()))
 
 
+# Kiwi's tags of a predicate: verbs, adjectives, copulas, their derivations, auxiliaries, final endings.
+_PREDICATE_TAGS = ("VV", "VA", "VCP", "VCN", "XSV", "XSA", "VX", "EF")
+_CAPTION = re.compile(r"^(?:그림|표|Figure|Fig\.|Table|Tableau)\s*\d")
+
+
+def completes_korean(sentence: str) -> bool:
+    """``sentence`` is a Korean clause without a predicate that ends like a sentence: the items a sentence
+    before it announced ("사전 훈련, 세부 조정 및 프롬프팅." after "… 세 가지로 나뉠 수 있습니다."), or the
+    rest of a sentence a stray break cut ("및 훈련 데이터셋(여러 GB 및 TB) [10], [11]."). Not a figure's
+    caption. Kiwi reads Korean only; Latin-script prose has no such test here.
+
+    >>> [completes_korean(s) for s in ["사전 훈련, 세부 조정 및 프롬프팅.", "세 가지로 나뉩니다.", "그림 12: 흐름도."]]
+    [True, False, False]
+    """
+    line = sentence.strip()
+    if not HANGUL.search(line) or not line.endswith(".") or _CAPTION.match(line):
+        return False
+    return not any(t.tag.startswith(_PREDICATE_TAGS) for t in kiwi().tokenize(line))
+
+
 def strip_citation_markers(text: str) -> str:
     """``text`` without its [n] markers (and the space before each)."""
     return _SPACED_MARKER.sub("", text).strip()

@@ -159,13 +159,14 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
         follow = quoted_continuation(e, room)
         # As the model reads it (no bibliography "[12]" posing as a citation, no chat-template tokens),
         # without asides in another language (e.g. an instruction planted inside a passage).
-        sentence = without_foreign_asides(sanitize_passage(_joined(as_read(e), follow)), language)
-        if is_off_language(sentence, language) or detect_language(sentence, language) != language:
+        sentence = without_foreign_asides(sanitize_passage(as_read(e)), language)
+        rest = without_foreign_asides(sanitize_passage(follow), language) if follow else ""
+        if _needs_translation(sentence, language):
             # The item is translated alone and its heading kept as written when it is a Latin-script name:
             # translated together, "플랑: CoT와 함께한 파인튜닝은 …" (Flan) came back as "Pla: Le piano avec la
             # touche Cot …" (dev set). A heading in Hangul means nothing in a French or English answer.
             heading = f"{e.heading}: " if e.heading and not HANGUL.search(e.heading) else ""
-            item = without_foreign_asides(sanitize_passage(_joined(as_read(e, heading=False), follow)), language)
+            item = without_foreign_asides(sanitize_passage(as_read(e, heading=False)), language)
             text = yield from _translation(item, question, evidence, generator, embed, settings, shown, heading)
             if not text:
                 log.info("translation of evidence [%d] unusable; left out", e.n)
@@ -178,11 +179,26 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
             if not text:
                 yield TokenEvent(shown, restart=True)
                 continue
-            quotes.append(Quote(heading + text, e, translated=True))
-        elif _says_again(sentence, lead_sentences, quotes, embed, settings):
-            log.info("evidence [%d] says what the answer said; left out", e.n)
-            continue
+            text = heading + text
+            if rest:
+                # Translated on its own too: given both at once, the default model merged "대형 다국어 모델은 …
+                # 단일 언어 모델과 동등한 성능을 발휘합니다. 그러나 작은 다국어 모델은 성능이 떨어집니다." into "a large
+                # multilingual model performs like a small one", and dropped the second sentence of 2 of 5
+                # such pairs; one at a time, it kept all ten (one-off script, docs/EVALUATION.md "Session 19").
+                so_far = f"{shown} {text}" if shown else text
+                more = yield from _translation(rest, question, evidence, generator, embed, settings, so_far, "")
+                if more:
+                    text = f"{text} {more}"
+                else:
+                    log.info("translation of the sentence after evidence [%d] unusable; left out", e.n)
+                    yield TokenEvent(so_far, restart=True)
+            quotes.append(Quote(text, e, translated=True))
         else:
+            if rest and not _needs_translation(rest, language):  # (a passage may change language midway)
+                sentence = f"{sentence} {rest}"
+            if _says_again(sentence, lead_sentences, quotes, embed, settings):
+                log.info("evidence [%d] says what the answer said; left out", e.n)
+                continue
             yield TokenEvent(f" {sentence}" if shown else sentence, restart=not shown)
             quotes.append(Quote(sentence, e, translated=False))
         said.update(comparable_text(t) for t in (e.sentence, follow) if t)
@@ -199,8 +215,8 @@ def quoted_continuation(e: Evidence, room: int) -> str:
     return follow if follow and len(e.sentence) + 1 + len(follow) <= room else ""
 
 
-def _joined(sentence: str, follow: str) -> str:
-    return f"{sentence} {follow}" if follow else sentence
+def _needs_translation(text: str, language: str) -> bool:
+    return is_off_language(text, language) or detect_language(text, language) != language
 
 
 def _says_again(text: str, lead_sentences: Sequence[str], quotes: Sequence[Quote], embed: Embed,

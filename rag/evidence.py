@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from core.text import estimate_tokens, refers_back
+from core.text import completes_korean, estimate_tokens, refers_back
 from ingest.index import Index
 from rag.checks import comparable_text
 from rag.types import Evidence, Hit
@@ -89,11 +89,12 @@ def as_read(evidence: Evidence, heading: bool = True) -> str:
 def continuation(evidence: Evidence) -> str:
     """The sentence after ``evidence`` in its passage when it opens by pointing back at it ("이를 통해 처리량이
     15% 증가합니다." after GPT-NeoX's parallel layers; "즉, … 미리 예측을 수행한 다음 이러한 예측을 캐시합니다."
-    after offline inference, dev set), else "": quoted alone, the sentence before it leaves out what it says."""
+    after offline inference, dev set) or lists what it announced ("사전 훈련, 세부 조정 및 프롬프팅."), else "":
+    quoted alone, the sentence before it leaves out what it says."""
     texts = [t.strip() for t in evidence.hit.chunk.sentence_texts()]
     at = texts.index(evidence.sentence) if evidence.sentence in texts else -1
     following = texts[at + 1] if 0 <= at < len(texts) - 1 else ""
-    return following if refers_back(following) else ""
+    return following if refers_back(following) or completes_korean(following) else ""
 
 
 def entry_subject(index: Index, evidence: Evidence) -> str:

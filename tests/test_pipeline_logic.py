@@ -658,6 +658,20 @@ def test_a_quote_carries_the_next_sentence_when_that_sentence_points_back_at_it(
     assert quotes[0].evidence.sentence == PARALLEL  # the citation still opens the source at the quoted sentence
 
 
+@pytest.mark.parametrize("following, attached", [
+    ("사전 훈련, 세부 조정 및 프롬프팅.", True),  # the three it announced: no predicate of its own
+    ("그림 12: 멀티모달 LLM의 분류.", False),  # a figure's caption
+    ("각 흐름은 아래에서 논의합니다.", False),  # a sentence of its own
+])
+def test_a_korean_quote_carries_the_list_it_announces(small_settings, following, attached):
+    from rag.types import Evidence
+
+    announced = "현재의 MLLM은 모델 구축 방식에 따라 일반적으로 세 가지로 나뉠 수 있습니다."
+    hit = passage(announced, following, language="ko")
+    quotes = quoted("멀티모달 LLM은 어떻게 나뉘나요?", [Evidence(1, hit, announced, 0.7)], small_settings)
+    assert [q.text for q in quotes] == [f"{announced} {following}" if attached else announced]
+
+
 def test_a_continuation_that_would_leave_no_room_is_left_for_the_next_quote(small_settings):
     from rag.types import Evidence
 
@@ -667,17 +681,24 @@ def test_a_continuation_that_would_leave_no_room_is_left_for_the_next_quote(smal
     assert [q.text for q in quotes] == [PARALLEL, PIPELINE]
 
 
-def test_a_continuation_is_translated_with_the_sentence_it_completes(small_settings):
+@pytest.mark.parametrize("replies, expected", [
+    (["GPT-NeoX has parallel attention and feed-forward layers.", "This increases throughput by 15%."],
+     "GPT-NeoX has parallel attention and feed-forward layers. This increases throughput by 15%."),
+    # The continuation's translation is unusable: the sentence it completes is quoted alone.
+    (["GPT-NeoX has parallel attention and feed-forward layers.", ""], "GPT-NeoX has parallel attention and feed-forward layers."),
+])
+def test_a_continuation_is_translated_on_its_own_after_the_sentence_it_completes(small_settings, replies, expected):
     from rag.types import Evidence
 
     parallel, throughput = "GPT-NeoX는 어텐션과 피드포워드 레이어를 병렬로 가집니다.", "이를 통해 처리량이 15% 증가합니다."
     hit = passage(parallel, throughput, language="ko")
-    reply = "GPT-NeoX has parallel attention and feed-forward layers. This increases throughput by 15%."
-    gen = ScriptedGenerator(reply)
-    quotes = quoted("Why does GPT-NeoX put attention and feed-forward in parallel?", [Evidence(1, hit, parallel, 0.7)],
-                    small_settings, gen)
-    assert gen.calls[0][1]["content"].endswith(f"\n\n{parallel} {throughput}")  # one translation of both
-    assert [q.text for q in quotes] == [reply]
+    gen = ScriptedGenerator(*replies)
+    quoting = quote_evidence(prepare_question("Why does GPT-NeoX put attention and feed-forward in parallel?", [], 2000),
+                             [Evidence(1, hit, parallel, 0.7)], gen, same_meaning, small_settings)
+    seen, quotes = shown_while_quoting(quoting)
+    assert [c[1]["content"].rpartition("\n\n")[2] for c in gen.calls] == [parallel, throughput]  # one at a time
+    assert [q.text for q in quotes] == [expected]
+    assert seen[-1] == expected  # the display ends as the answer holds it
 
 
 def test_a_same_language_paraphrase_of_a_quote_is_not_quoted_again(small_settings):
