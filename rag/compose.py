@@ -162,42 +162,18 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
         sentence = without_foreign_asides(sanitize_passage(as_read(e)), language)
         rest = without_foreign_asides(sanitize_passage(follow), language) if follow else ""
         if _needs_translation(sentence, language):
-            # The item is translated alone and its heading kept as written when it is a Latin-script name:
-            # translated together, "플랑: CoT와 함께한 파인튜닝은 …" (Flan) came back as "Pla: Le piano avec la
-            # touche Cot …" (dev set). A heading in Hangul means nothing in a French or English answer.
-            heading = f"{e.heading}: " if e.heading and not HANGUL.search(e.heading) else ""
-            item = without_foreign_asides(sanitize_passage(as_read(e, heading=False)), language)
-            text = yield from _translation(item, question, evidence, generator, embed, settings, shown, heading)
+            text = yield from _translated_quote(e, rest, question, evidence, generator, embed, settings, shown,
+                                                lead, lead_sentences, quotes)
             if not text:
-                log.info("translation of evidence [%d] unusable; left out", e.n)
-            elif lead and _repeats(text, lead):  # the lead was already this sentence, translated
-                log.info("translation of evidence [%d] repeats the lead; left out", e.n)
-                text = ""
-            elif _says_again(heading + text, lead_sentences, quotes, embed, settings):
-                log.info("translation of evidence [%d] says what the answer said; left out", e.n)
-                text = ""
-            if not text:
-                yield TokenEvent(shown, restart=True)
                 continue
-            text = heading + text
-            if rest:
-                # Translated on its own too: given both at once, the default model merged "대형 다국어 모델은 …
-                # 단일 언어 모델과 동등한 성능을 발휘합니다. 그러나 작은 다국어 모델은 성능이 떨어집니다." into "a large
-                # multilingual model performs like a small one", and dropped the second sentence of 2 of 5
-                # such pairs; one at a time, it kept all ten (one-off script, docs/EVALUATION.md "Session 19").
-                so_far = f"{shown} {text}" if shown else text
-                more = yield from _translation(rest, question, evidence, generator, embed, settings, so_far, "")
-                if more:
-                    text = f"{text} {more}"
-                else:
-                    log.info("translation of the sentence after evidence [%d] unusable; left out", e.n)
-                    yield TokenEvent(so_far, restart=True)
             quotes.append(Quote(text, e, translated=True))
         else:
-            if rest and not _needs_translation(rest, language):  # (a passage may change language midway)
-                sentence = f"{sentence} {rest}"
             if _says_again(sentence, lead_sentences, quotes, embed, settings):
                 log.info("evidence [%d] says what the answer said; left out", e.n)
+                sentence = ""
+            if rest and not _needs_translation(rest, language):  # (a passage may change language midway)
+                sentence = f"{sentence} {rest}" if sentence else rest
+            if not sentence:
                 continue
             yield TokenEvent(f" {sentence}" if shown else sentence, restart=not shown)
             quotes.append(Quote(sentence, e, translated=False))
@@ -206,13 +182,57 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
     return quotes
 
 
+def _translated_quote(e: Evidence, rest: str, question: Question, evidence: Sequence[Evidence], generator: Generator,
+                      embed: Embed, settings: Settings, shown: str, lead: str, lead_sentences: Sequence[str],
+                      quotes: Sequence[Quote]) -> Gen[TokenEvent, None, str]:
+    """``e`` translated for the answer, followed by its continuation ``rest`` (translated too), streamed
+    after ``shown``; "" when nothing of it is left to say."""
+    language = question.language
+    # The item is translated alone and its heading kept as written when it is a Latin-script name:
+    # translated together, "플랑: CoT와 함께한 파인튜닝은 …" (Flan) came back as "Pla: Le piano avec la
+    # touche Cot …" (dev set). A heading in Hangul means nothing in a French or English answer.
+    heading = f"{e.heading}: " if e.heading and not HANGUL.search(e.heading) else ""
+    item = without_foreign_asides(sanitize_passage(as_read(e, heading=False)), language)
+    text = yield from _translation(item, question, evidence, generator, embed, settings, shown, heading)
+    said_already = False
+    if not text:
+        log.info("translation of evidence [%d] unusable; left out", e.n)
+    elif lead and _repeats(text, lead):  # the lead was already this sentence, translated
+        log.info("translation of evidence [%d] repeats the lead; left out", e.n)
+        text, said_already = "", True
+    elif _says_again(heading + text, lead_sentences, quotes, embed, settings):
+        log.info("translation of evidence [%d] says what the answer said; left out", e.n)
+        text, said_already = "", True
+    if not text:
+        yield TokenEvent(shown, restart=True)
+        if not (said_already and rest):  # what the answer said already, its continuation may add to
+            return ""
+    else:
+        text = heading + text
+    if rest:
+        # Translated on its own too: given both at once, the default model merged "대형 다국어 모델은 …
+        # 단일 언어 모델과 동등한 성능을 발휘합니다. 그러나 작은 다국어 모델은 성능이 떨어집니다." into "a large
+        # multilingual model performs like a small one", and dropped the second sentence of 2 of 5
+        # such pairs; one at a time, it kept all ten (one-off script, docs/EVALUATION.md "Session 19").
+        so_far = " ".join(t for t in (shown, text) if t)
+        more = yield from _translation(rest, question, evidence, generator, embed, settings, so_far, "")
+        if more:
+            text = f"{text} {more}" if text else more
+        else:
+            log.info("translation of the sentence after evidence [%d] unusable; left out", e.n)
+            yield TokenEvent(so_far, restart=True)
+    return text
+
+
 def quoted_continuation(e: Evidence, room: int) -> str:
     """The sentence after ``e`` that completes it (``rag.evidence.continuation``), when both fit in ``room``
     characters; else "", and ``e`` is quoted alone rather than leaving no room for the next quote. On the
     97 answerable dev questions, quotes so continued hold every fact (literally, before translation) for 38
     against 36 quoted alone (``scripts/evidence_chain.py``)."""
     follow = continuation(e)
-    return follow if follow and len(e.sentence) + 1 + len(follow) <= room else ""
+    # A sentence giving orders to the model is no continuation, however it opens (quote_candidates' rule).
+    fits = follow and len(e.sentence) + 1 + len(follow) <= room and not addresses_the_model(follow)
+    return follow if fits else ""
 
 
 def _needs_translation(text: str, language: str) -> bool:
