@@ -65,6 +65,22 @@ def test_english_question_gets_an_english_cited_answer_with_every_fact(pipeline)
     assert_every_fact_stated(answer, item)
 
 
+def test_a_quote_carries_the_sentence_that_finishes_it(pipeline):
+    item = dev_item("dev-038")  # "RAG 붙이면 작은 모델로도 큰 모델급 성능 나온다는 게 사실임?"
+    answer = pipeline.answer(item.question)
+    assert_cited_answer(answer, "ko")
+    # The overview's claim, then its example in the next sentence: quoted alone, the 11B/540B figures were lost.
+    assert "발휘할 수 있습니다. 예를 들어, 11B 모델은" in answer.text, answer.text
+    assert_every_fact_stated(answer, item)
+
+
+def test_a_translated_quote_carries_the_list_it_announces(pipeline):
+    item = dev_item("dev-101")  # multimodal LLMs "… 세 가지로 나뉠 수 있습니다." then "사전 훈련, 세부 조정 및 프롬프팅."
+    answer = pipeline.answer(item.question)
+    assert_cited_answer(answer, "en")
+    assert_every_fact_stated(answer, item)
+
+
 def test_unanswerable_question_is_refused_in_its_language_with_nearest_passages(pipeline):
     answer = pipeline.answer("Quel est le score MMLU de GPT-4 ?")
     assert answer.refused
