@@ -131,6 +131,48 @@ def is_heading(paragraph: str) -> bool:
 
 
 
+# A line that a fixed-width layout cut mid-sentence (a PDF's lines, or text copied from one): the Korean
+# overview's "레드팀/제재/적대적 공격: LLM은" / "적대적 탐사를 통해 유해한 행동, …". Read as paragraphs of their
+# own, such lines became sentences ("레드팀은") and section headings (a line of at most ten words without a
+# sentence end), and the evidence sentence an answer quoted was half of one.
+_WRAP_MIN_WORDS = 3  # a line cut by the layout is a full line; "peach: drupe" / "apple: ____" is a list
+_LINE_END = re.compile(r"[.!?。:;…][\"'”’»)\]]*$")
+_ITEM_START = re.compile(r"(?:[•▪◦·*–-]\s|\(?\d+[.)]\s|[a-zA-Z][.)]\s|#)")
+# Kiwi's tags of a last word that leaves its sentence unfinished (a particle, a connective or adnominal
+# ending, a conjunction), and of a first word that cannot start one (a particle, an ending or suffix: a word
+# cut in two).
+_UNFINISHED_TAGS = ("J", "EC", "ETM", "MAJ")
+_CONTINUING_TAGS = ("J", "E", "XS", "MAJ")
+_CONJUNCTIONS = ("및",)  # tagged as an adverb (MAG)
+
+
+def wraps_into(line: str, next_line: str) -> bool:
+    """``line`` stops mid-sentence and ``next_line`` goes on with it: one paragraph, not two.
+
+    >>> wraps_into("레드팀/제재/적대적 공격: LLM은", "적대적 탐사를 통해 유해한 행동을 나타냅니다.")
+    True
+    >>> wraps_into("discuss the limitations of our approach and suggest", "potential directions for future research")
+    True
+    >>> [wraps_into("The model is small.", "it works"), wraps_into("4.6 Real-world tasks", "The term is used loosely.")]
+    [False, False]
+    >>> wraps_into("모델이 직면한 실제 과제는 다음에서 비롯됩니다:", "• 시끄럽고 구조화되지 않은 입력.")
+    False
+    """
+    line, next_line = line.strip(), next_line.strip()
+    if len(line.split()) < _WRAP_MIN_WORDS or not next_line or _LINE_END.search(line) or _ITEM_START.match(next_line):
+        return False
+    if line.endswith(",") or next_line[0].islower():
+        return True
+    if HANGUL.match(line[-1]):
+        last = kiwi().tokenize(line)[-1]
+        if last.tag.startswith(_UNFINISHED_TAGS) or last.form in _CONJUNCTIONS:
+            return True
+    if HANGUL.match(next_line[0]):
+        first = kiwi().tokenize(next_line)[0]
+        return first.tag.startswith(_CONTINUING_TAGS) or first.form in _CONJUNCTIONS
+    return False
+
+
 # A sentence that opens by pointing back at the one before it: a demonstrative ("이는 …", "This …",
 # "Cela …"), "that is" or "for example", or a contrast or consequence. Its predecessor says less without it.
 # A list item ("(3) Il est recommandé …", "• …") is the next point, not a continuation, and neither is an

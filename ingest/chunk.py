@@ -18,10 +18,35 @@ import re
 from typing import Sequence
 
 from core.language import label_language
-from core.text import LATIN_CHARS_PER_TOKEN, Span, estimate_tokens, is_heading, split_sentences
+from core.text import LATIN_CHARS_PER_TOKEN, Span, estimate_tokens, is_heading, split_sentences, wraps_into
 from ingest.types import Chunk, Document
 
-_PARAGRAPH = re.compile(r"\S(?:.*\S)?")  # one line: these documents mark paragraphs with single newlines
+# What an index's passages were cut by: an ingest re-chunks every document of an index cut otherwise, changed
+# or not (version 2: lines a layout cut mid-sentence are one paragraph).
+CHUNKING = "2"
+_LINE = re.compile(r"\S(?:.*\S)?")
+
+
+def paragraphs(doc: Document) -> list[Span]:
+    """The document's paragraphs: each line (these documents mark paragraphs with single newlines), or lines
+    a fixed-width layout cut mid-sentence taken together (``core.text.wraps_into``), never across a page.
+
+    >>> from ingest.types import Document
+    >>> doc = Document("d", "d.txt", "d", "Intro\\n레드팀은 주로 인간 주석가에\\n의존합니다.\\n", "hash")
+    >>> [doc.text[p.start:p.end] for p in paragraphs(doc)]
+    ['Intro', '레드팀은 주로 인간 주석가에\\n의존합니다.']
+    """
+    text, spans = doc.text, []
+    for line in _LINE.finditer(text):
+        if spans:
+            last = spans[-1]
+            between = text[last.end:line.start()]
+            if (between.count("\n") == 1 and doc.page_at(last.start) == doc.page_at(line.start())
+                    and wraps_into(text[text.rfind("\n", 0, last.end) + 1:last.end], line.group(0))):
+                spans[-1] = Span(last.start, line.end())
+                continue
+        spans.append(Span(line.start(), line.end()))
+    return spans
 
 
 def _hard_split(span: Span, text: str, max_tokens: int) -> list[Span]:
@@ -61,11 +86,11 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap: int = 1) -> li
     by_location = bool(doc.pages)
     section_location = None
     locations: list[int | None] = [None]  # the page of each section
-    for m in _PARAGRAPH.finditer(text):
-        paragraph = m.group(0)
-        location = doc.page_at(m.start()) if by_location else None
+    for span in paragraphs(doc):
+        paragraph = text[span.start:span.end]
+        location = doc.page_at(span.start) if by_location else None
         if is_heading(paragraph):
-            sections.append((paragraph.strip().lstrip("#").strip(), [Span(m.start(), m.end())]))
+            sections.append((paragraph.strip().lstrip("#").strip(), [span]))
             section_location = location
             locations.append(location)
             continue
@@ -73,11 +98,11 @@ def chunk_document(doc: Document, max_tokens: int = 200, overlap: int = 1) -> li
             sections.append(("", []))
             section_location = location
             locations.append(location)
-        for span in split_sentences(paragraph, m.start()):
-            if estimate_tokens(text[span.start : span.end]) > max_tokens:
-                sections[-1][1].extend(_hard_split(span, text, max_tokens))
+        for sentence in split_sentences(paragraph, span.start):
+            if estimate_tokens(text[sentence.start : sentence.end]) > max_tokens:
+                sections[-1][1].extend(_hard_split(sentence, text, max_tokens))
             else:
-                sections[-1][1].append(span)
+                sections[-1][1].append(sentence)
 
     groups: list[tuple[int, str, list[Span]]] = []
     for section, (heading, spans) in enumerate(sections):

@@ -41,6 +41,7 @@ import numpy as np
 
 from core.durable import fsync_dir, fsync_file
 from core.errors import UserFacingError
+from ingest.chunk import CHUNKING
 from ingest.types import Chunk, IndexedDocument, OcrPage
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class Index:
     sentence_vectors: np.ndarray  # (total sentences, dim), float16 (float32 in old versions), memory-mapped
     sentence_starts: tuple[int, ...]  # chunk row r owns sentence rows [starts[r], starts[r + 1])
     slot_map: SlotMap | None = None  # None: chunk row r's vector is the index's row r
+    chunking: str = ""  # ingest.chunk.CHUNKING when written ("" before it was recorded)
 
     @property
     def dim(self) -> int:
@@ -226,7 +228,7 @@ def open_index(index_dir: Path) -> Index:
         raise IndexStoreError(f"index version {path} is unreadable ({exc}); run `survey-rag ingest` to rebuild") from exc
     index = Index(
         name, path, documents, chunks, vectors, manifest.get("embedding_model", ""),
-        sentence_vectors, sentence_starts(chunks), slot_map,
+        sentence_vectors, sentence_starts(chunks), slot_map, manifest.get("chunking", ""),
     )
     problems = integrity_problems(index, manifest)
     if problems:
@@ -353,6 +355,7 @@ def _write(index_dir: Path, documents: list[IndexedDocument], chunks: list[Chunk
             "version": name,
             "created": time.time(),
             "embedding_model": embedding_model,
+            "chunking": CHUNKING,  # an ingest re-chunks every document of an index written otherwise
             "dim": dim,
             "documents": len(documents),
             "chunks": len(chunks),

@@ -29,7 +29,7 @@ from core.errors import UserFacingError
 from core.language import document_languages
 from core.progress import TqdmProgress
 from core.settings import Settings
-from ingest.chunk import chunk_document
+from ingest.chunk import CHUNKING, chunk_document
 from ingest.embed import Embedder, embedding_model_id
 from ingest.embed_cache import EmbeddingCache, TextEmbedder
 from ingest.index import (
@@ -140,7 +140,9 @@ def ingest_paths(
         collect_garbage(index_dir)
         previous = _open_previous(index_dir)
         model_id = embedding_model_id(settings) if embedder is None else embedder.model_id
-        rebuild = rebuild or (previous is not None and previous.embedding_model != model_id)
+        # Passages embedded by another model, or cut another way, are all redone: unchanged files included.
+        rebuild = rebuild or (previous is not None and (previous.embedding_model != model_id
+                                                        or previous.chunking != CHUNKING))
         candidates, failures, folders = discover(paths)
         by_source = {d.source: d for d in previous.documents.values()} if previous else {}
 

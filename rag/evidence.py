@@ -80,9 +80,10 @@ def list_heading(texts: Sequence[str], j: int) -> str:
 def as_read(evidence: Evidence, heading: bool = True) -> str:
     """The sentence as a reader needs it: a list item led by its list's heading ("PaLM: 더 큰 모델은 …"),
     or without it, and without its bullet, when ``heading`` is False."""
+    sentence = " ".join(evidence.sentence.split())  # on one line: a layout may have cut it (ingest.chunk.paragraphs)
     if not evidence.heading:
-        return evidence.sentence
-    item = _LIST_ITEM.sub("", evidence.sentence, count=1)
+        return sentence
+    item = _LIST_ITEM.sub("", sentence, count=1)
     return f"{evidence.heading}: {item}" if heading else item
 
 
@@ -94,7 +95,7 @@ def continuation(evidence: Evidence) -> str:
     texts = [t.strip() for t in evidence.hit.chunk.sentence_texts()]
     at = texts.index(evidence.sentence) if evidence.sentence in texts else -1
     following = texts[at + 1] if 0 <= at < len(texts) - 1 else ""
-    return following if refers_back(following) or completes_korean(following) else ""
+    return " ".join(following.split()) if refers_back(following) or completes_korean(following) else ""
 
 
 def entry_subject(index: Index, evidence: Evidence) -> str:
