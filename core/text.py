@@ -185,6 +185,12 @@ _REFERS_BACK = re.compile(
     r"|For example|For instance|Ce|Cet|Cette|Ces|Cela|Ceci|Ça|Elle|Ils|Elles|Ainsi|Donc|Cependant|Toutefois"
     r"|Mais|Autrement dit|Par exemple|En effet)\b|C['’]est|I\.e\.|Il(?!\s+(?:est|existe|faut|y\s+a|s['’]agit)\b)\b)")
 
+# A determiner that names what was said before ("이러한 문제", "these issues", "ces problèmes"), among a sentence's
+# first words. "this"/"ce" are left out: "In this paper" or "ce qui" point at nothing before.
+_DEMONSTRATIVE = re.compile(r"(?:^|\s)(?:이러한|그러한|이런|그런|이와 같은|these|such(?!\s+as\b)|ces|de tels|de telles)\s", re.IGNORECASE)
+_POINTER_WORDS = 6
+_LIST_OPENING = re.compile(r"(?:[•▪◦·*–-]\s|\(?\d+[.)]\s)")
+
 
 def refers_back(sentence: str) -> bool:
     """``sentence`` opens by pointing back at the sentence before it.
@@ -193,8 +199,18 @@ def refers_back(sentence: str) -> bool:
     [True, True, False]
     >>> [refers_back(s) for s in ["Il a réussi.", "Il est recommandé de choisir …", "(3) Cela dépend.", "즉시 답합니다."]]
     [True, False, False, False]
+
+    Or names what the sentence before it spoke of with a demonstrative among its first words ("인간 피드백과
+    같은 방법은 이러한 문제를 완화할 것을 약속합니다." after the harms of biased output, dev set):
+
+    >>> [refers_back(s) for s in ["Human feedback can mitigate these issues.", "Methods such as RLHF help.", "In this paper, we …"]]
+    [True, False, False]
     """
-    return bool(_REFERS_BACK.match(sentence.strip()))
+    line = sentence.strip()
+    if _REFERS_BACK.match(line):
+        return True
+    opening = " ".join(line.split()[:_POINTER_WORDS])
+    return bool(_DEMONSTRATIVE.search(opening)) and not _LIST_OPENING.match(line)
 
 
 # Kiwi's tags of a predicate: verbs, adjectives, copulas, their derivations, auxiliaries, final endings.

@@ -97,6 +97,9 @@ class SlotMap:
         return len(self.rows) - len(self.slots)
 
 
+_SCAN_BLOCK = 32768  # sentence vectors converted to float32 at a time (96 MB at 768 dimensions)
+
+
 @dataclass(frozen=True)
 class Index:
     """One opened index version, held in memory and never modified."""
@@ -153,6 +156,21 @@ class Index:
         first = np.repeat(starts[rows], counts)
         within = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         return self.sentence_vectors[first + within]
+
+    def nearest_sentences(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(chunk row, similarity) of the ``k`` sentences nearest one normalised query vector, best first: an
+        exact scan of the memory-mapped sentence vectors, a block at a time."""
+        total = len(self.sentence_vectors)
+        if k <= 0 or not total:
+            return []
+        sims = np.empty(total, dtype=np.float32)
+        for start in range(0, total, _SCAN_BLOCK):
+            block = np.asarray(self.sentence_vectors[start:start + _SCAN_BLOCK], dtype=np.float32)
+            sims[start:start + len(block)] = block @ query
+        best = np.argpartition(-sims, min(k, total) - 1)[:k] if k < total else np.arange(total)
+        best = best[np.argsort(-sims[best])]
+        rows = np.searchsorted(np.asarray(self.sentence_starts), best, side="right") - 1
+        return [(int(r), float(sims[i])) for r, i in zip(rows, best)]
 
     def document_of(self, chunk: Chunk) -> IndexedDocument:
         return self.documents[chunk.doc_id]

@@ -36,6 +36,15 @@ class RetrievalConfig:
     candidate_k: int = 30
     keyword_boost: float = 0.02
     sentence_weight: float = 0.1  # share of the best sentence's similarity in the dense score
+    # The passages of the sentences nearest the question compete too, and a passage scores at least its best
+    # sentence's similarity less ``sentence_margin``: a finding stated in one sentence of a passage about
+    # other things (the overview's per-model findings tables) was out of reach when the passage vector
+    # ranked 21st-88th, though the sentence was the corpus's nearest to the question (docs/EVALUATION.md).
+    sentence_candidates: int = 5
+    sentence_margin: float = 0.05
+    # An exact scan of the sentence vectors: about 0.1 s a question at 50,000 sentences (~10,000 passages) on
+    # the 2-core machine, 0.5 s at 200,000 (docs/SCALING.md); beyond it, the passage vectors alone find candidates.
+    max_sentence_scan: int = 50_000
     keyword_only_candidates: bool = True  # let BM25 bring in passages dense search did not find
     max_overlap: float = 0.5  # drop a hit sharing more than this share of characters with a better one
 
@@ -119,6 +128,11 @@ class HybridRetriever:
             keyword = self.keyword(question, len(self.index.chunks)) if cfg.keyword_boost > 0 else {}
             keyword = dict(sorted(((r, v) for r, v in keyword.items() if self.index.chunks[r].doc_id in documents),
                                   key=lambda rv: -rv[1])[: cfg.candidate_k])
+        if len(self.index.sentence_vectors) <= cfg.max_sentence_scan:
+            led = [row for row, _ in self.index.nearest_sentences(query_vec, cfg.sentence_candidates)
+                   if row not in dense and (documents is None or self.index.chunks[row].doc_id in documents)]
+            if led:
+                dense.update(zip(led, (self.index.vectors_of(led) @ query_vec).tolist()))
         if not cfg.keyword_only_candidates:
             keyword = {r: v for r, v in keyword.items() if r in dense}
         missing = [r for r in keyword if r not in dense]
@@ -142,12 +156,13 @@ class HybridRetriever:
 
 
     def _with_best_sentence(self, row: int, passage_score: float, query_vec: np.ndarray) -> float:
-        """Blend the passage's similarity with its best sentence's: one sentence that answers the
-        question should count even when the rest of the passage is about something else."""
+        """Blend the passage's similarity with its best sentence's, and take at least the best sentence's less
+        ``sentence_margin``: one sentence that answers the question should count even when the rest of the
+        passage is about something else."""
         sentences = self.index.sentence_vectors_of(row)
         best = float((sentences @ query_vec).max()) if len(sentences) else passage_score
         w = self.config.sentence_weight
-        return (1 - w) * passage_score + w * best
+        return max((1 - w) * passage_score + w * best, best - self.config.sentence_margin)
 
 
 def _overlap(a, b) -> float:

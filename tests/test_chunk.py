@@ -214,3 +214,39 @@ def test_a_pdf_page_of_short_lines_is_chunked_as_prose_not_line_by_line():
 def test_chunking_is_deterministic(corpus_docs):
     doc = corpus_docs["harnessing-llms-practical-guide.ko.txt"]
     assert chunk_document(doc) == chunk_document(doc)
+
+
+def test_lines_a_layout_cut_mid_sentence_are_one_paragraph():
+    """The Korean overview (a PDF's text) breaks lines mid-sentence: read line by line, "레드팀/제재/적대적 공격:
+    LLM은" was a sentence, and a section heading (ten words at most, no sentence end)."""
+    text = ("레드팀/제재/적대적 공격: LLM은\n적대적 탐사를 통해 유해한 행동, 환각, 개인 정보 유출\n및 기타 결함을 나타냅니다. "
+            "레드팀은 주로 인간 주석가에\n의존합니다.\n"
+            "The experimental results demonstrate the effectiveness\nof the proposed method.\n"
+            "주요 결과\n• 시끄럽고 구조화되지 않은 입력.\n• 사용자 지침을 따르세요.\n")
+    doc = _doc(text, languages=("ko",))
+    (chunk,) = chunk_document(doc)
+    _check_chunks(doc, [chunk], 200)
+    assert [" ".join(s.split()) for s in chunk.sentence_texts()] == [
+        "레드팀/제재/적대적 공격: LLM은 적대적 탐사를 통해 유해한 행동, 환각, 개인 정보 유출 및 기타 결함을 나타냅니다.",
+        "레드팀은 주로 인간 주석가에 의존합니다.",
+        "The experimental results demonstrate the effectiveness of the proposed method.",
+        "주요 결과",  # a heading, then list items: lines of their own
+        "• 시끄럽고 구조화되지 않은 입력.",
+        "• 사용자 지침을 따르세요.",
+    ]
+    assert chunk.heading == ""  # no wrapped line read as a heading
+
+
+def test_a_line_cut_at_a_page_end_stays_on_its_page():
+    page1 = "The experimental results demonstrate the effectiveness"
+    page2 = "of the proposed method on several benchmarks."
+    doc = _doc(f"{page1}\n{page2}\n", pages=(0, len(page1) + 1))
+    assert [c.page for c in chunk_document(doc)] == [1, 2]
+
+
+def test_corpus_wrapped_sentences_are_whole(corpus_docs):
+    overview = chunk_document(corpus_docs["comprehensive-overview-of-llms.ko.txt"])
+    sentences = {" ".join(s.split()) for c in overview for s in c.sentence_texts()}
+    assert ("Self-Align [94]는 LLM에 ICL 예제를 제시하여 LLM에게 응답이 유용하고 윤리적으로 간주되기 위해 "
+            "포함되어야 하는 내용을 지시합니다.") in sentences
+    assert "레드팀은" not in sentences and not any(c.heading == "레드팀/제재/적대적 공격: LLM은" for c in overview)

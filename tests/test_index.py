@@ -340,3 +340,17 @@ def test_embedding_progress_starts_at_zero_before_the_first_block(tmp_path, smal
         assert calls == []  # all cached: no stage to report
     finally:
         cache.close()
+
+
+def test_nearest_sentences_scan_every_block_and_name_their_passages(tmp_path, monkeypatch):
+    monkeypatch.setattr(index_mod, "_SCAN_BLOCK", 3)  # blocks that cut passages' sentence runs in two
+    _write(tmp_path / "index")
+    index = open_index(tmp_path / "index")
+    sentences = _data()[3]
+    for target in (0, 7, 11):
+        query = sentences[target] / np.linalg.norm(sentences[target])
+        nearest = index.nearest_sentences(query, 4)
+        expected = np.argsort(-(sentences @ query))[:4]
+        assert [row for row, _ in nearest] == [int(s) // 2 for s in expected]  # two sentences a passage
+        assert [sim for _, sim in nearest] == pytest.approx((sentences @ query)[expected].tolist(), abs=1e-2)
+    assert len(index.nearest_sentences(query, 100)) == 12 and index.nearest_sentences(query, 0) == []

@@ -212,6 +212,33 @@ def test_single_file_ingest_leaves_other_documents(small_embedder, tmp_path):
     assert set(_by_name(open_index(settings.index_dir))) == {COURSE, REVIEW}
 
 
+def test_an_index_cut_by_another_chunking_is_re_chunked(small_embedder, tmp_path, monkeypatch):
+    """A new chunking reaches an existing index: its unchanged files are cut again, not kept as they were."""
+    import ingest.chunk
+    import ingest.index
+    import ingest.pipeline
+
+    wrapped = tmp_path / "docs" / "wrapped.txt"
+    wrapped.parent.mkdir()
+    wrapped.write_text("The experimental results demonstrate the effectiveness\nof the proposed method.\n", encoding="utf-8")
+    settings = make_settings(tmp_path / "data", embedding_model=SMALL_MODEL)
+    for module in (ingest.index, ingest.pipeline):
+        monkeypatch.setattr(module, "CHUNKING", "1")
+    monkeypatch.setattr(ingest.chunk, "wraps_into", lambda line, next_line: False)  # as version 1 cut lines
+    assert ingest_paths([wrapped.parent], settings, embedder=small_embedder).ok
+    assert open_index(settings.index_dir).chunks[0].sentence_texts()[0] == "The experimental results demonstrate the effectiveness"
+
+    monkeypatch.undo()
+    report = ingest_paths([wrapped.parent], settings, embedder=small_embedder)
+    index = open_index(settings.index_dir)
+    assert report.ok and index.chunking == ingest.chunk.CHUNKING
+    assert [" ".join(s.split()) for s in index.chunks[0].sentence_texts()] == [
+        "The experimental results demonstrate the effectiveness of the proposed method."]
+    assert integrity_problems(index) == []
+    # and once cut the current way, an unchanged file is left alone
+    assert ingest_paths([wrapped.parent], settings, embedder=small_embedder).unchanged == (str(wrapped.resolve()),)
+
+
 @pytest.mark.slow
 def test_model_change_reembeds_documents_kept_from_elsewhere(small_embedder, embedder, tmp_path):
     """Vectors of two models never mix, even for documents outside the folder being ingested."""

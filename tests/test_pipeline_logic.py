@@ -688,6 +688,29 @@ def test_the_continuation_of_a_sentence_the_lead_said_is_still_quoted(small_sett
     assert seen[-1] == f"{lead} {cached}"
 
 
+@pytest.mark.parametrize("following, attached", [
+    ("인간 피드백과 같은 방법은 이러한 문제를 완화할 것을 약속합니다.", True),  # names what the sentence spoke of
+    ("인간 피드백과 같은 방법은 신뢰할 수 있는 결과를 약속하며 이러한 문제를 줄입니다.", False),  # too far in: a sentence of its own
+])
+def test_a_quote_carries_the_next_sentence_that_names_its_subject_with_a_demonstrative(small_settings, following, attached):
+    from rag.types import Evidence
+
+    harms = "LLM의 유해하거나 편향된 출력 및 환각 문제는 심각한 결과를 초래할 수 있습니다."
+    hit = passage(harms, following, language="ko")
+    quotes = quoted("환각이나 편향된 답은 어떻게 줄이나요?", [Evidence(1, hit, harms, 0.7)], small_settings)
+    assert [q.text for q in quotes] == [f"{harms} {following}" if attached else harms]
+
+
+def test_a_sentence_a_layout_cut_across_lines_is_quoted_on_one_line(small_settings):
+    from rag.types import Evidence
+
+    wrapped = "GPT-NeoX runs its attention and feed-forward\nlayers in parallel."
+    hit = passage(wrapped, "This raises training\nthroughput by 15%.")
+    quotes = quoted("Why parallel layers?", [Evidence(1, hit, wrapped, 0.7)], small_settings)
+    assert [q.text for q in quotes] == [f"{PARALLEL} {THROUGHPUT}"]
+    assert quotes[0].evidence.sentence == wrapped  # as the document has it: the viewer finds it there
+
+
 def test_an_order_to_the_model_is_no_continuation(small_settings):
     from rag.types import Evidence
 

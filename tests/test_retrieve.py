@@ -1,0 +1,59 @@
+"""Retrieval: the passages of the sentences nearest the question compete with the nearest passages
+(real FAISS index and the small embedder all-MiniLM-L6-v2)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from conftest import make_settings
+from ingest.index import open_index
+from ingest.pipeline import ingest_paths
+from rag.retrieve import HybridRetriever, RetrievalConfig
+
+FINDINGS = ("# Findings\n\nGPU hours dominate the cost of pre-training. Tokenizers with larger vocabularies shorten "
+            "sequences. Mixture-of-experts layers route each token to two experts. Quantisation to four bits halves "
+            "memory again. Arctic terns migrate from the Arctic to the Antarctic and back every year. Longer contexts "
+            "need more memory for attention.\n")
+DOCS = {
+    "findings.md": FINDINGS,  # one sentence answers; the passage is about other things
+    "seabirds.md": "# Seabirds\n\nSeabirds such as gulls and terns nest on rocky coasts. Gulls eat fish and scraps. "
+                   "Many seabirds live for decades.\n",
+    "reefs.md": "# Coral reefs\n\nCoral reefs grow slowly in warm shallow seas and shelter many fish.\n",
+}
+QUESTION = "How far do Arctic terns migrate each year?"
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory, small_embedder):
+    folder = tmp_path_factory.mktemp("retrieve")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for name, text in DOCS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = make_settings(folder / "data", embedding_model="all-minilm-l6-v2", corpus_dir=corpus)
+    assert ingest_paths([corpus], settings, embedder=small_embedder).ok
+    return open_index(settings.index_dir)
+
+
+def _titles(index, embedder, config, documents=None) -> list[str]:
+    return [h.document.title for h in HybridRetriever(index, embedder, config).search(QUESTION, 2, documents=documents)]
+
+
+def test_the_passage_of_the_sentence_nearest_the_question_competes_and_ranks_by_it(index, small_embedder):
+    # One candidate from the passage vectors, no keywords: only the nearest sentences can bring in another.
+    narrow = RetrievalConfig(candidate_k=1, keyword_boost=0)
+    assert _titles(index, small_embedder, dataclasses.replace(narrow, sentence_candidates=0)) == ["Seabirds"]
+    assert _titles(index, small_embedder, narrow)[0] == "Findings"  # its best sentence is the answer
+    # Scoped to other documents, the nearest sentence's passage stays out.
+    reefs = frozenset(d.doc_id for d in index.documents.values() if d.title == "Coral reefs")
+    assert _titles(index, small_embedder, narrow, reefs) == ["Coral reefs"]
+
+
+def test_a_passage_scores_at_least_its_best_sentence_less_the_margin(index, small_embedder):
+    config = RetrievalConfig()
+    hits = HybridRetriever(index, small_embedder, config).search(QUESTION, 3)
+    findings = next(h for h in hits if h.document.title == "Findings")
+    best = float((index.sentence_vectors_of(findings.row) @ small_embedder.encode_queries([QUESTION])[0]).max())
+    assert findings.dense >= best - config.sentence_margin - 1e-3
