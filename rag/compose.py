@@ -258,32 +258,60 @@ def _translation(item: str, question: Question, evidence: Sequence[Evidence], ge
     item's: ``Settings.translation_floor``), is taken off the display and asked for again with the item's
     names written out, once. Over the dev set (run R, docs/EVALUATION.md) 13 first translations lost a
     name; asked again, 7 kept them and 6 were left out ("CoT와 함께한 파인튜닝은 …" had come back as
-    "La pincée de sucre …")."""
+    "La pincée de sucre …"). Still unusable, and neither the item nor the answer is English, the item is
+    translated into English first (not shown) and that into the answer's language: the default model
+    translates Korean into English far better than into French ("… 상반된 행동을 보일 수 있습니다." came back
+    as "… dans les cas de la prédiction des images …" directly, as "… un comportement opposé …" through
+    English; docs/EVALUATION.md, "Session 20")."""
     language, keep = question.language, []
     # The item is known too: it may carry a continuation the model was not shown (``quoted_continuation``).
     known = f"{known_text(question, evidence)} {item}"
     for attempt in range(2):
-        messages = build_translation_messages(item, language, keep)
-        reply = yield from as_token_events(
-            stream_reply(generator, messages, language, _TRANSLATION_TOKENS, settings.temperature),
-            restart=not shown, prefix=(" " if shown else "") + heading)
-        text = check_answer(translation_text(reply.text, language, keep), language, known).text
-        if (reply.no_answer or reply.wrong_language or is_degenerate(text) or not reads_as(text, language)
-                or is_half_translated(text, language)):
-            return ""
-        lost = lost_terms(item, text)
-        if lost:
-            log.info("translation %d lost %s", attempt + 1, ", ".join(lost))
-        else:
-            fidelity = translation_fidelity(item, text, embed)
-            if fidelity >= settings.translation_floor:
-                return text
-            log.info("translation %d says something else (similarity %.2f to its source)", attempt + 1, fidelity)
+        text, usable = yield from _translated_once(item, item, keep, language, known, generator, embed, settings,
+                                                   shown, heading, f"translation {attempt + 1}")
+        if text or not usable:
+            return text
         if keep or not kept_terms(item):  # asked the same way, a model at temperature 0 says the same again
             break
         yield TokenEvent(shown, restart=True)
         keep = kept_terms(item)
-    return ""
+    if language == "en" or detect_language(item, "en") == "en":
+        return ""
+    english = translation_text("".join(generator.stream_chat(build_translation_messages(item, "en"),
+                                                             max_tokens=_TRANSLATION_TOKENS,
+                                                             temperature=settings.temperature)).strip(), "en")
+    if is_degenerate(english) or not reads_as(english, "en"):
+        return ""
+    yield TokenEvent(shown, restart=True)
+    text, _ = yield from _translated_once(english, item, [], language, known, generator, embed, settings, shown,
+                                          heading, "translation through English")
+    return text
+
+
+def _translated_once(source: str, item: str, keep: Sequence[str], language: str, known: str, generator: Generator,
+                     embed: Embed, settings: Settings, shown: str, heading: str,
+                     attempt: str) -> Gen[TokenEvent, None, tuple[str, bool]]:
+    """``source`` translated into ``language``, streamed, and judged against ``item`` (the sentence it
+    stands for): (the translation, True) when usable; ("", True) when it lost a name or figure of ``item``
+    or says something else, which another attempt may mend; ("", False) when it is unusable outright (no
+    answer, another language, degenerate or half translated)."""
+    messages = build_translation_messages(source, language, keep)
+    reply = yield from as_token_events(
+        stream_reply(generator, messages, language, _TRANSLATION_TOKENS, settings.temperature),
+        restart=not shown, prefix=(" " if shown else "") + heading)
+    text = check_answer(translation_text(reply.text, language, keep), language, known).text
+    if (reply.no_answer or reply.wrong_language or is_degenerate(text) or not reads_as(text, language)
+            or is_half_translated(text, language)):
+        return "", False
+    lost = lost_terms(item, text)
+    if lost:
+        log.info("%s lost %s", attempt, ", ".join(lost))
+        return "", True
+    fidelity = translation_fidelity(item, text, embed)
+    if fidelity < settings.translation_floor:
+        log.info("%s says something else (similarity %.2f to its source)", attempt, fidelity)
+        return "", True
+    return text, True
 
 
 def compose_answer(base: AnswerBase, cited: CitedAnswer | None, quotes: Sequence[Quote],

@@ -549,11 +549,13 @@ def far_from(sources: list[str]):
 
 
 @pytest.mark.parametrize("sentence, replies, asked", [
-    # The item names CoT: asked again with it written out, and still a sentence about something else.
+    # The item names CoT: asked again with it written out, and still a sentence about something else; then
+    # through English, which says something else too.
     ("CoT와 함께한 파인튜닝은 보유한 작업의 성능을 향상시킵니다.",
-     ["CoT: la pincée de sucre améliore la tâche.", "CoT: la pincée de sucre améliore la tâche."], 2),
-    # Nothing to write out: asked the same way, the model would write the same; left out at once.
-    ("이는 역스케일링 현상이라고도 알려져 있습니다.", ["C'est un effet de réduction."], 1),
+     ["CoT: la pincée de sucre améliore la tâche.", "CoT: la pincée de sucre améliore la tâche.",
+      "CoT fine-tuning improves held-in tasks.", "CoT : la pincée de sucre aide."], 4),
+    # Nothing to write out: asked the same way, the model would write the same; through English, no English came.
+    ("이는 역스케일링 현상이라고도 알려져 있습니다.", ["C'est un effet de réduction.", ""], 2),
 ])
 def test_a_translation_that_says_something_else_is_left_out(small_settings, sentence, replies, asked):
     from rag_fakes import make_hit
@@ -563,6 +565,34 @@ def test_a_translation_that_says_something_else_is_left_out(small_settings, sent
     quotes = quoted("Que dit le document ?", [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)],
                     settings, gen, embed=far_from([sentence]))
     assert quotes == [] and len(gen.calls) == asked
+
+
+def test_a_translation_that_says_something_else_is_made_again_through_english(small_settings):
+    from rag_fakes import make_hit
+
+    sentence = "사전 훈련 및 세밀 조정 사례에서 뛰어난 모델 아키텍처는 제로샷 학습에서는 상반된 행동을 보일 수 있습니다."
+    direct = "Modèle architectural ajusté dans les cas de la prédiction des images à partir d'une seule image."
+    english = "An architecture that excels at pre-training and fine-tuning can behave the opposite way in zero-shot learning."
+    french = "Une architecture excellente en pré-entraînement et en réglage fin peut se comporter à l'opposé en zero-shot."
+    gen = ScriptedGenerator(direct, english, french)
+    settings = dataclasses.replace(small_settings, translation_floor=0.67)
+    quotes = quoted("Une bonne archi en fine-tuning l'est-elle en zero-shot ?",
+                    [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)], settings, gen,
+                    embed=far_from([sentence, french]))
+    assert [q.text for q in quotes] == [french]
+    assert "into English" in gen.calls[1][1]["content"] and sentence in gen.calls[1][1]["content"]
+    assert english in gen.calls[2][1]["content"] and "en français" in gen.calls[2][1]["content"]
+
+
+def test_an_english_answer_is_not_translated_through_english(small_settings):
+    from rag_fakes import make_hit
+
+    sentence = "이는 역스케일링 현상이라고도 알려져 있습니다."
+    gen = ScriptedGenerator("It is a reduction effect.", "This is also called inverse scaling.")
+    settings = dataclasses.replace(small_settings, translation_floor=0.67)
+    quotes = quoted("What does the document say?", [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)],
+                    settings, gen, embed=far_from([sentence]))
+    assert quotes == [] and len(gen.calls) == 1
 
 
 def test_a_translation_close_to_its_source_is_quoted(small_settings):
@@ -586,7 +616,8 @@ def test_a_translation_left_out_is_taken_off_the_display(small_settings):
     lead = "Elle réduit le coût de chaque réponse. [1]"
     quoting = quote_evidence(prepare_question("Que donne la distillation ?", [], 2000),
                              [Evidence(1, hit, wrong, 0.7), Evidence(1, hit, right, 0.6)],
-                             ScriptedGenerator(nonsense, translation), far_from([wrong, right, translation]), settings, lead)
+                             ScriptedGenerator(nonsense, "", translation), far_from([wrong, right, translation]), settings,
+                             lead)  # ("": no English came for the first sentence)
     seen, quotes = shown_while_quoting(quoting, lead)
     assert any(nonsense in shown for shown in seen)  # it streamed ...
     assert seen[-1] == f"{lead} {translation}"  # ... and left the display when it was left out
