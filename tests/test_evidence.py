@@ -119,15 +119,16 @@ def test_the_corpus_title_line_is_evidence_but_no_quote(corpus_settings, embedde
 
 def test_the_corpus_sentence_continuing_the_best_one_reaches_the_model(corpus_settings, embedder):
     """Real path (bundled corpus, default embedder): the sentence naming the product Codex powers follows
-    the best sentence but is too unlike the question to be chosen; it comes as context, right after it."""
+    the best sentence but is too unlike the question to be chosen on its similarity; it reaches the model
+    right after it (as context, or chosen since its passage scores by the best sentence: session 20)."""
     from rag.pipeline import RagPipeline
 
     _, evidence = RagPipeline(corpus_settings, embedder).evidence(
         "How did Codex get working solutions — what sampling trick, and what product does it power?")
     best = max(evidence, key=lambda e: e.score)
     after = evidence[evidence.index(best) + 1]
-    assert "Codex" in best.sentence and "Copilot" in after.sentence and after.context and after.n == best.n
-    assert after not in quote_candidates(evidence, "en")
+    assert "Codex" in best.sentence and "Copilot" in after.sentence and after.n == best.n
+    assert not after.context or after not in quote_candidates(evidence, "en")  # a context sentence is never quoted
 
 
 class ChunkIndex:
