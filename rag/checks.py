@@ -431,6 +431,11 @@ def is_off_language(sentence: str, language: str) -> bool:
     return letters >= _MIN_LETTERS_FOR_LATIN_LANGUAGE and detect_language(plain, language) != language
 
 
+def needs_translation(text: str, language: str) -> bool:
+    """An answer in ``language`` cannot quote ``text`` as it is written."""
+    return is_off_language(text, language) or detect_language(text, language) != language
+
+
 def has_off_language_sentence(text: str, language: str) -> bool:
     """Some sentence of ``text`` is clearly in another language than ``language``."""
     sentences = _with_markers_on_their_sentence([text[s.start : s.end] for s in split_sentences(text)])

@@ -22,13 +22,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Generator as Gen
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from core.language import detect_language, reads_as
 from core.settings import Settings
 from core.text import HANGUL, kiwi, split_sentences, strip_citation_markers
 from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
-                        kept_terms, lost_terms, without_foreign_asides)
+                        kept_terms, lost_terms, needs_translation, without_foreign_asides)
 from rag.cite import CitedAnswer
 from rag.draft import as_token_events, is_degenerate, stream_reply
 from rag.evidence import as_read, continuation, rank_score
@@ -143,16 +143,22 @@ def _repeats(sentence: str, lead: str) -> bool:
 
 
 def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,
-                   settings: Settings, lead: str = "") -> Gen[TokenEvent, None, list[Quote]]:
-    """The best evidence sentences in the question's language, translated where needed (each sentence
+                   settings: Settings, lead: str = "", twins: Mapping[Evidence, Evidence] | None = None
+                   ) -> Gen[TokenEvent, None, list[Quote]]:
+    """The best evidence sentences in the question's language: as the corpus words them in that language
+    where it holds their translation (``twins``, rag.twins), else translated by the model (each sentence
     on its own, so that each keeps its own passage); streams what it adds to the answer, and takes a
     translation it leaves out off the display again (a restart to what the answer holds so far)."""
-    language, quotes, shown = question.language, [], lead
+    language, quotes, shown, twins = question.language, [], lead, twins or {}
     lead_sentences = [t for t in (strip_citation_markers(lead[s.start:s.end]).strip() for s in split_sentences(lead)) if t]
     said: set[str] = set()  # the sentences quoted so far, continuations included
     for e in quote_candidates(evidence, language, lead):
         if len(quotes) == _QUOTES:
             break
+        twin = twins.get(e)
+        if twin and lead and _repeats(twin.sentence, lead):
+            continue
+        e = twin or e
         room = _MAX_ANSWER_CHARS - len(lead) - sum(len(q.text) for q in quotes)
         if comparable_text(e.sentence) in said or (quotes and len(e.sentence) > room):
             continue
@@ -161,7 +167,7 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
         # without asides in another language (e.g. an instruction planted inside a passage).
         sentence = without_foreign_asides(sanitize_passage(as_read(e)), language)
         rest = without_foreign_asides(sanitize_passage(follow), language) if follow else ""
-        if _needs_translation(sentence, language):
+        if needs_translation(sentence, language):
             text = yield from _translated_quote(e, rest, question, evidence, generator, embed, settings, shown,
                                                 lead, lead_sentences, quotes)
             if not text:
@@ -171,7 +177,7 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
             if _says_again(sentence, lead_sentences, quotes, embed, settings):
                 log.info("evidence [%d] says what the answer said; left out", e.n)
                 sentence = ""
-            if rest and not _needs_translation(rest, language):  # (a passage may change language midway)
+            if rest and not needs_translation(rest, language):  # (a passage may change language midway)
                 sentence = f"{sentence} {rest}" if sentence else rest
             if not sentence:
                 continue
@@ -233,10 +239,6 @@ def quoted_continuation(e: Evidence, room: int) -> str:
     # A sentence giving orders to the model is no continuation, however it opens (quote_candidates' rule).
     fits = follow and len(e.sentence) + 1 + len(follow) <= room and not addresses_the_model(follow)
     return follow if fits else ""
-
-
-def _needs_translation(text: str, language: str) -> bool:
-    return is_off_language(text, language) or detect_language(text, language) != language
 
 
 def _says_again(text: str, lead_sentences: Sequence[str], quotes: Sequence[Quote], embed: Embed,

@@ -46,6 +46,7 @@ from rag.question import Question, prepare_question
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
 from rag.lead import lead_fault
+from rag.twins import corpus_translations
 from rag.verify import checked_text, source_passages, verified_citations
 
 log = logging.getLogger(__name__)
@@ -163,8 +164,10 @@ class RagPipeline:
         if fault:
             log.info("the model's reply %s; the evidence sentences answer alone", fault)
             cited = None
+        twins = corpus_translations(evidence, hits, retriever.index, asked.language, self._embed_sentences,
+                                    s.translation_floor)
         quotes = yield from _timed(quote_evidence(asked, evidence, self.generator, self._embed_sentences, s,
-                                                  cited.text if cited else ""),
+                                                  cited.text if cited else "", twins),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
         # Asked for a figure, and the answer states none about what the question names: the passages

@@ -790,3 +790,28 @@ def test_a_same_language_paraphrase_of_a_quote_is_not_quoted_again(small_setting
                     embed=embed)
     assert [q.text for q in quotes] == [first, other]
     assert [q.text for q in quoted("What is distillation?", evidence, small_settings, embed=embed)] == [first, again, other]
+
+
+def test_the_corpus_translation_of_a_sentence_is_quoted_instead_of_the_models(small_settings):
+    from rag.compose import AnswerBase, compose_answer
+    from rag_fakes import make_hit
+
+    korean = "신뢰성 측면에서는 견고성과 공정성을 고려해야 합니다."
+    french = "En termes de fiabilité, la robustesse et l'équité doivent être prises en compte."
+    source = Evidence(1, make_hit(korean, doc_id="ko", language="ko"), korean, 0.7)
+    twin = Evidence(2, make_hit(french, doc_id="fr", language="fr", row=1), french, 0.7)
+    question = prepare_question("Que faut-il considérer pour la fiabilité ?", [], 2000)
+    gen = ScriptedGenerator("Une traduction du modèle.")
+    seen, quotes = shown_while_quoting(quote_evidence(question, [source], gen, same_meaning, small_settings, "",
+                                                      {source: twin}))
+    assert not gen.calls  # the model translated nothing
+    assert [(q.text, q.evidence.n, q.translated) for q in quotes] == [(french, 2, False)] and seen[-1] == french
+    answer = compose_answer(AnswerBase(question, (), {}), None, quotes, [source])
+    # Cited to its own passage, and presented as the documents' own sentence.
+    assert answer.text == f"{french} [2]" and answer.notice == QUOTED_NOTICE["fr"]
+    assert [(c.n, c.hit.document.doc_id, c.sentence) for c in answer.citations] == [(2, "fr", french)]
+    # A twin the lead already says is left out, not translated instead.
+    lead = "En termes de fiabilité, la robustesse et l'équité doivent être prises en compte. [1]"
+    _, quotes = shown_while_quoting(quote_evidence(question, [source], gen, same_meaning, small_settings, lead,
+                                                   {source: twin}), lead)
+    assert quotes == [] and not gen.calls
