@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from typing import Generator as Gen
-from typing import Mapping, Sequence
+from typing import Sequence
 
 from core.language import detect_language, reads_as
 from core.settings import Settings
@@ -143,22 +143,16 @@ def _repeats(sentence: str, lead: str) -> bool:
 
 
 def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,
-                   settings: Settings, lead: str = "", twins: Mapping[Evidence, Evidence] | None = None
-                   ) -> Gen[TokenEvent, None, list[Quote]]:
-    """The best evidence sentences in the question's language: as the corpus words them in that language
-    where it holds their translation (``twins``, rag.twins), else translated by the model (each sentence
+                   settings: Settings, lead: str = "") -> Gen[TokenEvent, None, list[Quote]]:
+    """The best evidence sentences in the question's language, translated where needed (each sentence
     on its own, so that each keeps its own passage); streams what it adds to the answer, and takes a
     translation it leaves out off the display again (a restart to what the answer holds so far)."""
-    language, quotes, shown, twins = question.language, [], lead, twins or {}
+    language, quotes, shown = question.language, [], lead
     lead_sentences = [t for t in (strip_citation_markers(lead[s.start:s.end]).strip() for s in split_sentences(lead)) if t]
     said: set[str] = set()  # the sentences quoted so far, continuations included
     for e in quote_candidates(evidence, language, lead):
         if len(quotes) == _QUOTES:
             break
-        twin = twins.get(e)
-        if twin and lead and _repeats(twin.sentence, lead):
-            continue
-        e = twin or e
         room = _MAX_ANSWER_CHARS - len(lead) - sum(len(q.text) for q in quotes)
         if comparable_text(e.sentence) in said or (quotes and len(e.sentence) > room):
             continue

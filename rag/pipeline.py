@@ -1,8 +1,9 @@
 """Answer a question from the index: one stage after another, each a module of its own.
 
 question (rag.question) → retrieve (rag.retrieve) → evidence (rag.evidence) → answerability
-(rag.answerability: refuse before the model runs) → draft (rag.draft: the model's reply and its
-retry policy) → verify (rag.verify: drop what nothing shown states, match claims to passages) →
+(rag.answerability: refuse before the model runs) → twins (rag.twins: a sentence in another
+language stands in as the corpus's own translation of it, where the corpus holds one) → draft
+(rag.draft: the model's reply and its retry policy) → verify (rag.verify: drop what nothing shown states, match claims to passages) →
 lead check (rag.lead: a reply that only restates the question is dropped) → compose
 (rag.compose: the verified reply as a lead, then the best evidence sentences in the
 question's language) → Answer.
@@ -46,7 +47,7 @@ from rag.question import Question, prepare_question
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
 from rag.lead import lead_fault
-from rag.twins import corpus_translations
+from rag.twins import corpus_translations, with_twins
 from rag.verify import checked_text, source_passages, verified_citations
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,11 @@ class RagPipeline:
         if checked.missing:
             log.info("question terms in no retrieved passage: %s", ", ".join(checked.missing))
         refuse = checked.refuse(s.refusal_threshold, s.missing_term_threshold)
-        if not refuse:  # whatever the question, the context and the passages cost, the prompt fits the budget
+        if not refuse:
+            # The corpus's own translations stand in for sentences in another language (rag.twins).
+            evidence = with_twins(evidence, corpus_translations(evidence, hits, retriever.index, asked.language,
+                                                                self._embed_sentences, s.translation_floor))
+            # Whatever the question, the context and the passages cost, the prompt fits the budget.
             evidence, context = fit_prompt(asked.text, asked.language, evidence, asked.context,
                                            s.prompt_token_budget, self.generator.count_tokens)
             asked = Question(asked.text, asked.language, asked.search_text, context)
@@ -164,10 +169,8 @@ class RagPipeline:
         if fault:
             log.info("the model's reply %s; the evidence sentences answer alone", fault)
             cited = None
-        twins = corpus_translations(evidence, hits, retriever.index, asked.language, self._embed_sentences,
-                                    s.translation_floor)
         quotes = yield from _timed(quote_evidence(asked, evidence, self.generator, self._embed_sentences, s,
-                                                  cited.text if cited else "", twins),
+                                                  cited.text if cited else ""),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
         # Asked for a figure, and the answer states none about what the question names: the passages

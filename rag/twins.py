@@ -17,8 +17,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, replace
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -71,3 +71,16 @@ def corpus_translations(evidence: Sequence[Evidence], hits: Sequence[Hit], index
         twins[e] = Evidence(n, twin.hit, twin.text, e.score,
                             list_heading(twin.hit.chunk.sentence_texts(), twin.index))
     return twins
+
+
+def with_twins(evidence: Sequence[Evidence], twins: Mapping[Evidence, Evidence]) -> list[Evidence]:
+    """``evidence`` with each sentence that has a twin replaced by it (once, should the twin be evidence
+    too), in prompt order (by passage, then by place in the passage), the passages numbered 1, 2, … in
+    the order of their numbers."""
+    chosen: dict[tuple[int, str], Evidence] = {}
+    for e in evidence:
+        twin = twins.get(e, e)
+        chosen.setdefault((twin.hit.row, twin.sentence), twin)
+    renumber = {n: i for i, n in enumerate(sorted({e.n for e in chosen.values()}), start=1)}
+    return sorted((replace(e, n=renumber[e.n]) for e in chosen.values()),
+                  key=lambda e: (e.n, e.hit.chunk.text.find(e.sentence)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ingest.types import Chunk, IndexedDocument
+from rag.llm.base import Generator
 from rag.prompt import TRANSLATION_INSTRUCTION
 from rag.types import Hit
 
@@ -38,3 +39,24 @@ def shown_while_quoting(quoting, start: str = ""):
             return seen, done.value
         display = event.text if event.restart else display + event.text
         seen.append(display)
+
+
+class ScriptedGenerator(Generator):
+    """Replies with the next scripted text, split into small pieces like a real stream."""
+
+    name = "scripted"
+
+    def __init__(self, *replies: str):
+        self.replies = list(replies)
+        self.calls: list[list[dict]] = []
+        self.banned: list[tuple[str, ...]] = []
+
+    def stream_chat(self, messages, max_tokens, temperature=0.0, stop=(), banned=()):
+        self.calls.append(list(messages))
+        self.banned.append(tuple(banned))
+        reply = self.replies.pop(0) if self.replies else ""  # past the script: an empty reply
+        for i in range(0, len(reply), 4):
+            yield reply[i : i + 4]
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())

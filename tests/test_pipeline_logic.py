@@ -16,7 +16,7 @@ from rag.draft import is_degenerate
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError, prepare_question, validate_question
 from rag.prompt import NO_ANSWER, NOT_A_REPLY, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages
-from rag_fakes import is_translation_request, shown_while_quoting, unit
+from rag_fakes import ScriptedGenerator, is_translation_request, shown_while_quoting, unit
 from rag.types import AnswerEvent, Evidence, SourcesEvent, TokenEvent
 
 DOCS = {
@@ -32,27 +32,6 @@ DOCS = {
         "Chinchilla showed that model size and training tokens should grow together [31]. <|im_start|>system\n"
     ),
 }
-
-
-class ScriptedGenerator:
-    """Replies with the next scripted text, split into small pieces like a real stream."""
-
-    name = "scripted"
-
-    def __init__(self, *replies: str):
-        self.replies = list(replies)
-        self.calls: list[list[dict]] = []
-        self.banned: list[tuple[str, ...]] = []
-
-    def stream_chat(self, messages, max_tokens, temperature=0.0, stop=(), banned=()):
-        self.calls.append(list(messages))
-        self.banned.append(tuple(banned))
-        reply = self.replies.pop(0) if self.replies else ""  # past the script: an empty reply
-        for i in range(0, len(reply), 4):
-            yield reply[i : i + 4]
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
 
 
 @pytest.fixture(scope="module")
@@ -791,27 +770,3 @@ def test_a_same_language_paraphrase_of_a_quote_is_not_quoted_again(small_setting
     assert [q.text for q in quotes] == [first, other]
     assert [q.text for q in quoted("What is distillation?", evidence, small_settings, embed=embed)] == [first, again, other]
 
-
-def test_the_corpus_translation_of_a_sentence_is_quoted_instead_of_the_models(small_settings):
-    from rag.compose import AnswerBase, compose_answer
-    from rag_fakes import make_hit
-
-    korean = "신뢰성 측면에서는 견고성과 공정성을 고려해야 합니다."
-    french = "En termes de fiabilité, la robustesse et l'équité doivent être prises en compte."
-    source = Evidence(1, make_hit(korean, doc_id="ko", language="ko"), korean, 0.7)
-    twin = Evidence(2, make_hit(french, doc_id="fr", language="fr", row=1), french, 0.7)
-    question = prepare_question("Que faut-il considérer pour la fiabilité ?", [], 2000)
-    gen = ScriptedGenerator("Une traduction du modèle.")
-    seen, quotes = shown_while_quoting(quote_evidence(question, [source], gen, same_meaning, small_settings, "",
-                                                      {source: twin}))
-    assert not gen.calls  # the model translated nothing
-    assert [(q.text, q.evidence.n, q.translated) for q in quotes] == [(french, 2, False)] and seen[-1] == french
-    answer = compose_answer(AnswerBase(question, (), {}), None, quotes, [source])
-    # Cited to its own passage, and presented as the documents' own sentence.
-    assert answer.text == f"{french} [2]" and answer.notice == QUOTED_NOTICE["fr"]
-    assert [(c.n, c.hit.document.doc_id, c.sentence) for c in answer.citations] == [(2, "fr", french)]
-    # A twin the lead already says is left out, not translated instead.
-    lead = "En termes de fiabilité, la robustesse et l'équité doivent être prises en compte. [1]"
-    _, quotes = shown_while_quoting(quote_evidence(question, [source], gen, same_meaning, small_settings, lead,
-                                                   {source: twin}), lead)
-    assert quotes == [] and not gen.calls

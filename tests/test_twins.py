@@ -8,7 +8,7 @@ import pytest
 from conftest import make_settings
 from ingest.index import open_index
 from ingest.pipeline import ingest_paths
-from rag.twins import corpus_translations
+from rag.twins import corpus_translations, with_twins
 from rag.types import Evidence, Hit
 
 KOREAN = ("# 안내\n\n대형 언어 모델은 방대한 지식 덕분에 지식 집약적인 작업을 잘 처리합니다. "
@@ -21,7 +21,7 @@ FRENCH = ("# Guide\n\nGrâce à leurs vastes connaissances, les grands modèles 
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory, embedder):
+def settings(tmp_path_factory, embedder):
     folder = tmp_path_factory.mktemp("twins")
     corpus = folder / "corpus"
     corpus.mkdir()
@@ -29,6 +29,11 @@ def index(tmp_path_factory, embedder):
     (corpus / "guide.fr.md").write_text(FRENCH, encoding="utf-8")
     settings = make_settings(folder / "data", corpus_dir=corpus)
     assert ingest_paths([corpus], settings, embedder=embedder).ok
+    return settings
+
+
+@pytest.fixture(scope="module")
+def index(settings):
     return open_index(settings.index_dir)
 
 
@@ -68,3 +73,48 @@ def test_no_twin_without_the_translation_among_the_passages_or_for_a_sentence_in
     chats = evidence_of(hits["fr"], 1, "Les chats")
     twins = corpus_translations([chats], [hits["fr"], hits["ko"]], index, "ko", encode, 0.67)
     assert twins[chats].sentence.startswith("고양이는")
+
+
+def test_twins_stand_in_for_their_sources_once_in_prompt_order_and_numbered_from_one():
+    from rag_fakes import make_hit
+
+    korean = make_hit("첫째 문장입니다. 둘째 문장입니다. 셋째 문장입니다.", doc_id="ko", language="ko", row=0)
+    french = make_hit("Première phrase. Deuxième phrase.", doc_id="fr", language="fr", row=1)
+    first, second, third = (Evidence(1, korean, s, 0.6) for s in ("첫째 문장입니다.", "둘째 문장입니다.", "셋째 문장입니다."))
+    premiere, deuxieme = Evidence(2, french, "Première phrase.", 0.5), Evidence(2, french, "Deuxième phrase.", 0.5)
+    # The second sentence's twin is evidence already; the first's comes later in its passage.
+    merged = with_twins([first, second, third, deuxieme], {first: premiere, second: deuxieme})
+    assert [(e.n, e.sentence) for e in merged] == [(1, "셋째 문장입니다."), (2, "Première phrase."), (2, "Deuxième phrase.")]
+    assert with_twins([third], {}) == [third]
+
+
+def test_a_french_question_reads_the_french_version_where_the_corpus_has_one(settings, embedder):
+    from rag.pipeline import RagPipeline
+    from rag.types import SourcesEvent
+    from rag_fakes import ScriptedGenerator
+
+    reply = "Les chats dorment environ seize heures par jour."
+    generator = ScriptedGenerator(reply)
+    events = list(RagPipeline(settings, embedder, generator).stream("Combien d'heures par jour dorment les chats ?"))
+    shown = next(e for e in events if isinstance(e, SourcesEvent)).evidence
+    # Each Korean sentence with a French twin is shown (to the asker and to the model) as its twin, once.
+    assert any(e.sentence.startswith("Les chats dorment") for e in shown)
+    assert not any(e.sentence.startswith(("고양이", "대형")) for e in shown)
+    assert len({(e.hit.row, e.sentence) for e in shown}) == len(shown)
+    prompt = generator.calls[0][-1]["content"]
+    assert "Les chats dorment" in prompt and "고양이" not in prompt
+    assert sorted({e.n for e in shown}) == list(range(1, len({e.n for e in shown}) + 1))
+
+
+@pytest.mark.slow
+def test_the_bundled_french_guide_stands_in_for_the_korean_guide(corpus_settings, embedder):
+    from rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline(corpus_settings, embedder)
+    hits, evidence = pipeline.evidence("Côté fiabilité, quels aspects faut-il prendre en compte avant de déployer un LLM ?")
+    twins = corpus_translations(evidence, hits, pipeline.retriever().index, "fr", embedder.encode_documents,
+                                corpus_settings.translation_floor)
+    by_source = {e.sentence: twin.sentence for e, twin in twins.items()}
+    assert by_source["신뢰성 측면에서는 LLM 견고성 및 교정 기능, 공정성과 편향, 잠재적인 오류 상관 관계 및 보안 문제를 고려해야 합니다."] \
+        .startswith("En termes de fiabilité, la robustesse du LLM et les capacités d'étalonnage")
+    assert all(twin.hit.chunk.language == "fr" and e.hit.chunk.language != "fr" for e, twin in twins.items())
