@@ -336,8 +336,17 @@ def states_asked_quantity(question: str, answer: str) -> bool:
     False
     >>> states_asked_quantity("What share of LaMDA's data is English?", "Over 90% of LaMDA's data is English. [1]")
     True
+
+    Of a name and its variant both named, the figure is about the variant asked for: "PaLM-2는 파라미터 몇 B예요?
+    PaLM보다 작다던데" was answered with PaLM's 540B (dev set).
+
+    >>> states_asked_quantity("How big is PaLM-2? Smaller than PaLM?", "PaLM: not saturated at 540B. [1]")
+    False
+    >>> states_asked_quantity("How big is PaLM-2? Smaller than PaLM?", "PaLM-2 has 340B parameters. [1]")
+    True
     """
-    terms = specific_terms(question)
+    named = specific_terms(question)
+    terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
     asks_ratio = bool(_ASKS_RATIO.search(question))
     for span in split_sentences(answer):
         sentence = strip_citation_markers(answer[span.start : span.end])
