@@ -193,12 +193,14 @@ def test_the_asked_figure_must_be_stated_about_what_the_question_names():
     # Its own digits, another model's figure, a figure reference and a year are no answer.
     assert not states_asked_quantity(question, "LLaMA-2 refines LLaMA 2-Chat. [1] GPT-3 reads 2048 tokens. [2]")
     assert not states_asked_quantity(question, "LLaMA-2 is described in Figure 6, released in 2023. [1]")
+    # Asked about a variant and compared with its base model, the base model's figure is no answer.
+    assert not states_asked_quantity("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM은 540B 파라미터 모델입니다. [1]")
 
 
 @pytest.mark.parametrize("question, answer, states", [
     # A ratio is no size: the only figure about PaLM in the answer was how much faster it trains.
     ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM: 병렬 레이어로 훈련 속도를 15배 빠르게 합니다. [1]", False),
-    ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM은 540B 파라미터 모델입니다. [1]", True),
+    ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM-2는 340B 파라미터 모델입니다. [1]", True),
     ("LaMDA 데이터의 영어 비중은 얼마나 돼요?", "LaMDA 데이터는 90% 이상 영어입니다. [1]", True),
     ("Le modèle X accélère l'entraînement de combien de fois ?", "Le modèle X l'accélère de 3 fois. [1]", True),
 ])
