@@ -1,13 +1,14 @@
-"""The corpus's own translations of evidence sentences: quoted instead of the model's.
+"""The corpus's own translations of evidence sentences: they stand in for the sentences they translate.
 
 A corpus may hold one text in several languages (the bundled one has the practical guide in Korean
 and in French). When an evidence sentence is in another language than the question's and one of the
-retrieved passages holds its translation, the answer quotes that translation: the documents' own
-wording, cited to its own passage, with no model call. Its twin is the sentence in the question's
-language nearest to it among the retrieved passages' sentences, whose nearest sentence in return is
-it (mutual nearest neighbours, as ``Settings.translation_floor`` was measured on the corpus), and it
-passes the checks a model translation must pass: as similar to its source as the corpus's own
-translations are (``translation_floor``), every name and figure kept (``rag.checks.lost_terms``).
+retrieved passages holds its translation, that translation stands in for it: the model reads it, the
+sources panel shows it, and a quote of it is the documents' own wording, cited to its own passage, with
+no model call. Its twin is the sentence in the question's language nearest to it among the retrieved
+passages' sentences, whose nearest sentence in return is it (mutual nearest neighbours, as
+``Settings.translation_floor`` was measured on the corpus), and it passes the checks a model translation
+must pass: as similar to its source as the corpus's own translations are (``translation_floor``), every
+name and figure kept (``rag.checks.lost_terms``).
 
 Example:
     >>> twins = corpus_translations(evidence, hits, index, "fr", embed, 0.67)  # doctest: +SKIP
@@ -39,9 +40,9 @@ class _Sentence:
 
 def corpus_translations(evidence: Sequence[Evidence], hits: Sequence[Hit], index: Index, language: str,
                         embed: Embed, floor: float) -> dict[Evidence, Evidence]:
-    """The twin in ``language`` of each quotable evidence sentence that needs translation, as evidence of its
-    own passage (numbered as the evidence numbers it, or after the last number when none of its
-    sentences is evidence)."""
+    """The twin in ``language`` of each chosen evidence sentence (not a context one) that needs translation,
+    as evidence of its own passage (numbered as the evidence numbers that passage, or after the last number
+    when none of its sentences is evidence)."""
     sentences = [_Sentence(hit, j, text.strip(), vector)
                  for hit in hits if hit.row >= 0
                  for j, (text, vector) in enumerate(zip(hit.chunk.sentence_texts(), index.sentence_vectors_of(hit.row)))]
