@@ -110,6 +110,7 @@ class Settings:
     # "The performance of GPT-4 …", 0.65). Not fitted on the dev set: the 1st percentile of the corpus's own
     # translations, the cosine of each French guide sentence with its Korean counterpart (150 mutual nearest
     # neighbours of the two versions of the practical guide; median 0.82; scripts/translation_floor.py).
+    # A corpus sentence standing in as an evidence sentence's translation must reach it too (rag.twins).
     # Valid for the default embedder.
     translation_floor: float = 0.67
     # A quote at least this similar to one already in the answer, or to a sentence of the lead, says the same
