@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,6 +27,7 @@ _SPACED_MARKER = re.compile(r"\s*" + CITATION_MARKER.pattern)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2060\ufeff]")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
 LETTER = re.compile(r"[^\W\d_]")
+_HANGUL_SYLLABLES = re.compile(r"[\uac00-\ud7a3]+")
 
 LATIN_CHARS_PER_TOKEN = 3.6  # Hangul costs more per character (0.95 tokens)
 _NUMBERED_HEADING = re.compile(r"^(?:[IVX]+\.|\d+(?:\.\d+)*\.?|[A-Z]\.)\s+\S")
@@ -37,6 +39,16 @@ def estimate_tokens(text: str) -> int:
     """Rough LLM token count: Hangul syllables cost about one token, Latin text about 1 per 3.6 chars."""
     hangul = len(HANGUL.findall(text))
     return int(hangul * 0.95 + (len(text) - hangul) / LATIN_CHARS_PER_TOKEN) + 1
+
+
+def spelled_out(text: str) -> str:
+    """``text`` with each Hangul syllable written as the two or three letters (jamo) it is made of, so that a
+    count of letters means the same in Korean as in Latin script: "기억합니다" is 5 syllables and 12 letters.
+
+    >>> len(LETTER.findall(spelled_out("기억합니다"))), len(spelled_out("GPT-3 기억"))
+    (12, 11)
+    """
+    return _HANGUL_SYLLABLES.sub(lambda m: unicodedata.normalize("NFD", m.group()), text)
 
 
 @lru_cache(maxsize=1)

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from core.language import detect_language, hangul_share
-from core.text import CITATION_MARKER, HANGUL, LETTER, is_heading, split_sentences, strip_citation_markers
+from core.text import CITATION_MARKER, HANGUL, LETTER, is_heading, spelled_out, split_sentences, strip_citation_markers
 from rag.answerability import specific_terms, term_occurs, without_terms
+from rag.comparison import against_the_sources
 
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
 _LEADING_MARKERS = re.compile(rf"\s*(?:{CITATION_MARKER.pattern}\s*)+")
@@ -94,7 +95,10 @@ _SCALE = {"억": 1e8, "만": 1e4, "조": 1e12, "천": 1e3, "b": 1e9, "bn": 1e9, 
           "milliard": 1e9, "milliards": 1e9, "md": 1e9, "m": 1e6, "million": 1e6, "millions": 1e6, "t": 1e12,
           "trillion": 1e12, "trillions": 1e12, "k": 1e3, "thousand": 1e3, "thousands": 1e3}
 # Below this many letters a sentence's language cannot be told reliably: by script (Hangul or not),
-# and between French and English, which share technical vocabulary ("1.4 billion de tokens").
+# and between French and English, which share technical vocabulary ("1.4 billion de tokens"). A Hangul
+# syllable counts as the letters it is written with (``spelled_out``): counted as one, "PaLM: 더 큰 모델은
+# 더 많은 훈련 데이터를 기억합니다." (PaLM's finding that larger models memorise more) had 19 letters and was
+# never quoted as prose, while its 49-letter English translation would have been.
 _MIN_LETTERS_FOR_SCRIPT = 20
 _MIN_LETTERS_FOR_LATIN_LANGUAGE = 40
 _MIN_PROSE_LETTER_SHARE = 0.7
@@ -118,12 +122,12 @@ class CheckedAnswer:
 
 def check_answer(text: str, language: str, known: str, sources: Sequence[str] = (),
                  instructions: Sequence[str] = ()) -> CheckedAnswer:
-    """``text`` without its off-language sentences, sentences with invented or misattributed numbers, and
-    sentences about the task itself.
+    """``text`` without its off-language sentences, sentences with invented or misattributed numbers or a
+    comparison turned round (``rag.comparison``), and sentences about the task itself.
 
     ``known`` is everything the model was given (evidence sentences and the question); ``sources``,
-    the evidence sentences one by one, for the check that a number stays with its entity;
-    ``instructions``, what the model was told to do (``instruction_runs``).
+    the evidence sentences one by one, for the checks that a number stays with its entity and that a
+    comparison keeps its direction; ``instructions``, what the model was told to do (``instruction_runs``).
     An answer made only of off-language sentences is returned unchanged: the caller's
     language check decides what to do with it.
     """
@@ -169,6 +173,8 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
             dropped.append(DroppedSentence(sentence, f"number {rescaled[0]} as another quantity"))
         elif misattributed:
             dropped.append(DroppedSentence(sentence, f"number {misattributed[0]} of another entity"))
+        elif against_the_sources(plain, sources):
+            dropped.append(DroppedSentence(sentence, "compares the other way round from its evidence"))
         else:
             kept.append(sentence)
     return CheckedAnswer(" ".join(kept), tuple(dropped))
@@ -429,7 +435,7 @@ def _with_markers_on_their_sentence(sentences: list[str]) -> list[str]:
 def is_off_language(sentence: str, language: str) -> bool:
     """The sentence is clearly written in another language than ``language``."""
     plain = strip_citation_markers(sentence)
-    letters = len(LETTER.findall(plain))
+    letters = len(LETTER.findall(spelled_out(plain)))
     if letters < _MIN_LETTERS_FOR_SCRIPT:
         return False
     share = hangul_share(plain)
@@ -468,7 +474,7 @@ def is_prose(sentence: str) -> bool:
     """Reads as a sentence: enough letters, mostly letters (not a formula, a table row or a number),
     and not a section title."""
     bare = strip_citation_markers(sentence)
-    plain = "".join(bare.split())
+    plain = spelled_out("".join(bare.split()))
     letters = len(LETTER.findall(plain))
     return (letters >= _MIN_LETTERS_FOR_SCRIPT and letters >= _MIN_PROSE_LETTER_SHARE * len(plain)
             and not is_heading(bare))

@@ -30,6 +30,7 @@ from core.text import HANGUL, kiwi, split_sentences, strip_citation_markers
 from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
                         kept_terms, lost_terms, needs_translation, without_foreign_asides)
 from rag.cite import CitedAnswer
+from rag.comparison import reverses_comparison
 from rag.draft import as_token_events, is_degenerate, stream_reply
 from rag.evidence import as_read, continuation, rank_score
 from rag.llm.base import Generator
@@ -302,6 +303,9 @@ def _translated_once(source: str, item: str, keep: Sequence[str], language: str,
     lost = lost_terms(item, text)
     if lost:
         log.info("%s lost %s", attempt, ", ".join(lost))
+        return "", True
+    if reverses_comparison(item, text):
+        log.info("%s compares the other way round", attempt)
         return "", True
     fidelity = translation_fidelity(item, text, embed)
     if fidelity < settings.translation_floor:

@@ -94,6 +94,16 @@ def test_formulas_are_not_prose():
     assert is_prose("이것은 현대 LLM 문헌에서 가장 널리 사용되는 활성화 함수입니다.")
 
 
+def test_a_short_korean_sentence_is_as_much_prose_as_its_translation():
+    # 19 syllables, 47 letters as written (jamo); its English translation has 49 letters.
+    assert is_prose("• 더 큰 모델은 더 많은 훈련 데이터를 기억합니다.")
+    assert is_prose("Larger models memorize more training data.")
+    assert not is_prose("그림 1") and not is_prose("포인트 3") and not is_prose("Points clés 1")
+    # As short, and in Hangul: a French answer cannot quote it as it is.
+    assert is_off_language("더 큰 모델은 더 많은 훈련 데이터를 기억합니다.", "fr")
+    assert not is_off_language("GPT-4와 PaLM", "fr")
+
+
 def test_section_titles_are_not_prose():
     assert not is_prose("# Veltrano-9 technical notes")
     assert not is_prose("Parameter-efficient fine-tuning methods")

@@ -506,8 +506,12 @@ def test_an_index_built_with_another_embedding_model_is_a_clear_error(small_sett
      "Compared to decoder-only models, seq2seq is better for training generative LLMs.", 2),
     # Lost twice: left out rather than quoted with another subject.
     (["Decoder-only models are better.", "The decoder-only model is more suitable."], None, 2),
+    # Every name kept, and the comparison turned round (rag.comparison): asked again too.
+    (["Decoder-only models are more suitable for training generative LLMs than seq2seq.",
+      "Compared to decoder-only models, seq2seq is better for training generative LLMs."],
+     "Compared to decoder-only models, seq2seq is better for training generative LLMs.", 2),
 ])
-def test_a_translation_that_loses_a_name_is_asked_again_then_left_out(small_settings, replies, expected, asked):
+def test_a_translation_that_loses_a_name_or_turns_round_is_asked_again_then_left_out(small_settings, replies, expected, asked):
     from rag.types import Evidence
     from rag_fakes import make_hit
 

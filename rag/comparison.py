@@ -1,0 +1,110 @@
+"""Which way a sentence compares: a restatement that puts the names on the other side of a comparison.
+
+The 1.5B model turns comparisons round when it translates: the overview's "일반적으로 사용되는 디코더
+전용 트랜스포머 모델과 비교하여 seq2seq 아키텍처는 … 더 적합합니다" (seq2seq is the better choice) came back
+as "the decoder-only transformer model … is more suitable … than a seq2seq architecture" (dev-103, runs
+R to QQ), keeping every name and 0.69 similar to its source, so neither ``lost_terms`` nor the
+translation floor could see it. Embeddings place "A beats B" next to "B beats A"; the names' places
+cannot hide that.
+
+A sentence's comparison is read as two sets of names (Latin-script words with a digit or an inner
+capital, the anchors a translation keeps: "LLM", "GPT-3", "seq2seq"): those of what it compares against (after
+"than", "que", "compared with", "par rapport à", before "보다", "와 비교하여", "에 비해", …) and the
+others. A restatement reverses its source when a name its source compares against is among the compared
+names of the restatement, or the reverse. A sentence with no comparison, or with two, is not judged.
+
+Example:
+    >>> reverses_comparison("미세 조정 모델이 LLM보다 훨씬 뛰어난 성능을 보였습니다.",
+    ...                     "LLMs performed much better than fine-tuned models.")
+    True
+    >>> reverses_comparison("미세 조정 모델이 LLM보다 훨씬 뛰어난 성능을 보였습니다.",
+    ...                     "Fine-tuned models performed much better than LLMs.")
+    False
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+# What the comparison is against, after these (English and French) or before them (Korean).
+_AGAINST_AFTER = re.compile(
+    r"\b(?:than|compared (?:to|with)|relative to|versus|vs\.|outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?"
+    r"|par rapport (?:à|aux?)|comparée?s? (?:à|aux?|avec)|en comparaison (?:de|des|du|avec)|contrairement (?:à|aux?)"
+    r"|surpasse(?:nt)?|dépasse(?:nt)?)\s+"
+    # "de plus en plus … que" (increasingly) compares nothing
+    r"|\b(?:(?<!en )plus(?! en plus)|moins|mieux|meilleure?s?|supérieure?s?|inférieure?s?|plutôt)\b[^.;:!?]{0,80}?\bqu(?:e\s+|['’]\s*)",
+    re.IGNORECASE,
+)
+# "보다" standing alone is the adverb "more" ("보다 대화형이고"), and "에 대비" means "prepared for".
+_AGAINST_BEFORE = re.compile(r"(?<=\S)보다|에\s*비해|에\s*비하여|[와과]\s*비교(?:하여|해|하면|할\s*때|했을\s*때)"
+                             r"|(?<!에 )(?<!에)대비|[을를]\s*능가")
+# Where the compared phrase ends: a clause boundary (English and French).
+_PHRASE_END = re.compile(r"[,;:.!?(]|\s(?:and|but|while|which|whereas|et|mais|tandis|alors|qui|car)\s", re.IGNORECASE)
+# A Korean word ending a phrase of its own (topic, subject or object particle, a joined clause): the
+# compared noun phrase before "보다" starts after it ("GLaM (64B/64E)은 GPT-3보다": GPT-3 only).
+_KOREAN_PHRASE_END = re.compile(r"(?:[은는이가을를도]|고|며|서|,|:)$")
+_MAX_PHRASE_WORDS = 6
+_NAME = re.compile(r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    against: frozenset[str]  # names of what the sentence compares against
+    others: frozenset[str]  # the sentence's other names
+
+
+def comparison(sentence: str) -> Comparison | None:
+    """The sentence's one comparison, None when it states none or more than one."""
+    after = list(_AGAINST_AFTER.finditer(sentence))
+    before = list(_AGAINST_BEFORE.finditer(sentence))
+    if len(after) + len(before) != 1:
+        return None
+    if after:
+        rest = sentence[after[0].end():]
+        end = _PHRASE_END.search(rest)
+        phrase = " ".join(rest[: end.start() if end else len(rest)].split()[:_MAX_PHRASE_WORDS])
+    else:
+        words: list[str] = []
+        for word in reversed(sentence[: before[0].start()].split()):
+            if words and _KOREAN_PHRASE_END.search(word) or len(words) == _MAX_PHRASE_WORDS:
+                break
+            words.insert(0, word)
+        phrase = " ".join(words)
+    against = _names(phrase)
+    return Comparison(against, _names(sentence) - against)
+
+
+def reverses_comparison(source: str, restated: str) -> bool:
+    """``restated`` (a translation of ``source``, or a claim drawn from it) compares the other way round."""
+    was, now = comparison(source), comparison(restated)
+    if was is None or now is None:
+        return False
+    return bool(now.against & was.others - was.against) or bool(was.against & now.others - now.against)
+
+
+def against_the_sources(claim: str, sources: Sequence[str]) -> bool:
+    """``claim`` reverses a comparison that one of ``sources`` states, and no source that compares the
+    same names agrees with it (the evidence may hold findings both ways, for different tasks)."""
+    now = comparison(claim)
+    if now is None:
+        return False
+    names = now.against | now.others
+    stated = [s for s in sources if (was := comparison(s)) is not None and names & (was.against | was.others)]
+    reversed_by = [s for s in stated if reverses_comparison(s, claim)]
+    return bool(reversed_by) and len(reversed_by) == len(stated)
+
+
+def _names(text: str) -> frozenset[str]:
+    """The names a translation writes as they are: Latin-script words with a digit or a capital past their
+    first letter (a capitalised word alone may open a sentence), a plural's "s" off ("LLMs" is "llm")."""
+    names = set()
+    for m in _NAME.finditer(text):
+        word = m.group()
+        if not re.search(r"[A-Za-z]", word) or not any(ch.isdigit() or ch.isupper() for ch in word[1:]):
+            continue
+        if word.endswith("s") and sum(ch.isupper() for ch in word) >= 2:
+            word = word[:-1]
+        names.add(word.casefold())
+    return frozenset(names)
