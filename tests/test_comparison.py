@@ -60,3 +60,24 @@ def test_an_answer_sentence_that_reverses_its_evidence_is_dropped():
     assert checked.text == "Mixed pre-training is the key to a strong seq2seq LLM. [1]"
     assert [d.reason for d in checked.dropped] == ["compares the other way round from its evidence"]
     assert check_answer(f"{FAITHFUL} [1]", "en", known=SEQ2SEQ, sources=[SEQ2SEQ]).dropped == ()
+
+
+@pytest.mark.slow
+def test_the_corpus_own_translations_keep_their_comparisons(embedder):
+    """No false alarm on real translations: the bundled practical guide in French and in Korean, each French
+    sentence paired with its nearest Korean one by the default embedder."""
+    from conftest import CORPUS
+    from core.text import split_sentences
+
+    def sentences(name: str) -> list[str]:
+        lines = [line.strip() for line in (CORPUS / name).read_text(encoding="utf-8").splitlines()]
+        return [line[s.start:s.end] for line in lines for s in split_sentences(line) if s.end - s.start >= 30]
+
+    french = sentences("harnessing-llms-practical-guide.fr.txt")
+    korean = sentences("harnessing-llms-practical-guide.ko.txt")
+    nearest = (embedder.encode_documents(french) @ embedder.encode_documents(korean).T).argmax(1)
+    pairs = [(fr, korean[j]) for fr, j in zip(french, nearest)]
+    judged = [(fr, ko) for fr, ko in pairs if (a := comparison(fr)) and (b := comparison(ko)) and (a.against or b.against)]
+    # "… les modèles affinés surpassent légèrement les LLM" and "… 미세 조정 모델이 LLM보다 약간 더 나은 …"
+    assert len(judged) >= 2
+    assert [p for p in judged if reverses_comparison(p[1], p[0]) or reverses_comparison(p[0], p[1])] == []
