@@ -10,8 +10,9 @@ cannot hide that.
 A sentence's comparison is read as two sets of names (Latin-script words with a digit or an inner
 capital, the anchors a translation keeps: "LLM", "GPT-3", "seq2seq"): those of what it compares against (after
 "than", "que", "compared with", "par rapport à", before "보다", "와 비교하여", "에 비해", …) and the
-others. A restatement reverses its source when a name its source compares against is among the compared
-names of the restatement, or the reverse. A sentence with no comparison, or with two, is not judged.
+others. A restatement reverses its source when it compares against one of its source's other names, or
+when a name its source compares against is among the restatement's others. A sentence with no
+comparison, or with two, is not judged.
 
 Example:
     >>> reverses_comparison("미세 조정 모델이 LLM보다 훨씬 뛰어난 성능을 보였습니다.",
