@@ -433,7 +433,7 @@ def test_a_quote_that_would_make_the_answer_long_is_passed_over_for_a_shorter_on
     from rag_fakes import make_hit
 
     best = "Distillation trains a small student model to imitate a large teacher model."
-    long = "Distilled models " + "keep most of the teacher's accuracy on every benchmark the survey lists, " * 6 + "at last."
+    long = "Distilled models " + "keep most of the teacher's accuracy on every benchmark the survey lists, " * 8 + "at last."
     short = "The student answers much faster."
     hit = make_hit(f"{best} {long} {short}")
     evidence = [Evidence(1, hit, best, 0.70), Evidence(1, hit, long, 0.65), Evidence(1, hit, short, 0.60)]
@@ -607,6 +607,46 @@ def test_a_translation_left_out_is_taken_off_the_display(small_settings):
     assert [q.text for q in quotes] == [translation]
 
 
+# A French translation far longer than its short Korean source, and than the answer may run after a lead.
+LONG_TRANSLATION = ("La distillation entraîne un petit modèle élève qui apprend à imiter les sorties d'un grand "
+                        "modèle enseignant, en reproduisant ses probabilités sur chaque exemple du jeu de données, "
+                        "puis ce modèle élève est évalué sur les tâches de classification, de traduction, de résumé "
+                        "et de réponse aux questions que le guide décrit longuement dans ses sections consacrées au "
+                        "déploiement, aux coûts d'inférence, à la latence des serveurs et aux contraintes matérielles "
+                    "des équipes qui servent des millions de requêtes chaque jour.")
+DISTILLATION_LEAD = "La distillation réduit le coût de chaque réponse, car le modèle servi est bien plus petit. [1]"
+
+
+def test_a_translation_that_would_make_the_answer_too_long_is_taken_back_for_a_shorter_one(small_settings):
+    from rag_fakes import make_hit
+
+    wordy, brief = "증류는 작은 학생 모델을 훈련합니다.", "학생 모델이 더 빠릅니다."  # both fit the room as written
+    short_translation = "Le modèle élève est plus rapide."
+    hit = make_hit(f"{wordy} {brief}", language="ko")
+    quoting = quote_evidence(prepare_question("Que donne la distillation ?", [], 2000),
+                             [Evidence(1, hit, wordy, 0.7), Evidence(1, hit, brief, 0.6)],
+                             ScriptedGenerator(LONG_TRANSLATION, short_translation), same_meaning, small_settings,
+                             DISTILLATION_LEAD)
+    seen, quotes = shown_while_quoting(quoting, DISTILLATION_LEAD)
+    assert len(f"{DISTILLATION_LEAD} {LONG_TRANSLATION}") > 600
+    assert any(LONG_TRANSLATION in shown for shown in seen)  # it streamed ...
+    assert seen[-1] == f"{DISTILLATION_LEAD} {short_translation}"  # ... and left the display for the shorter one
+    assert [q.text for q in quotes] == [short_translation]
+
+
+def test_a_continuation_that_would_make_the_answer_too_long_leaves_its_sentence_quoted_alone(small_settings):
+    announced, items = "증류된 모델은 세 가지 장점이 있습니다.", "속도, 비용 및 메모리."  # the items complete it
+    translation = "Un modèle distillé a trois avantages."
+    quoting = quote_evidence(prepare_question("Que donne la distillation ?", [], 2000),
+                             [Evidence(1, passage(announced, items, language="ko"), announced, 0.7)],
+                             ScriptedGenerator(translation, LONG_TRANSLATION), same_meaning, small_settings,
+                             DISTILLATION_LEAD)
+    seen, quotes = shown_while_quoting(quoting, DISTILLATION_LEAD)
+    assert any(LONG_TRANSLATION in shown for shown in seen)
+    assert seen[-1] == f"{DISTILLATION_LEAD} {translation}"
+    assert [q.text for q in quotes] == [translation]
+
+
 def test_a_quote_saying_what_an_earlier_one_said_is_left_out(small_settings):
     from rag_fakes import make_hit
 
@@ -737,7 +777,7 @@ def test_an_order_to_the_model_is_no_continuation(small_settings):
 def test_a_continuation_that_would_leave_no_room_is_left_for_the_next_quote(small_settings):
     from rag.types import Evidence
 
-    long = "This raises training throughput, " + "as the survey's table of architectures shows for each model, " * 6 + "by 15%."
+    long = "This raises training throughput, " + "as the survey's table of architectures shows for each model, " * 8 + "by 15%."
     hit = passage(PARALLEL, long, PIPELINE)
     quotes = quoted("Why parallel layers?", [Evidence(1, hit, PARALLEL, 0.7), Evidence(1, hit, PIPELINE, 0.6)], small_settings)
     assert [q.text for q in quotes] == [PARALLEL, PIPELINE]
