@@ -10,6 +10,7 @@ import pytest
 
 from core.language import detect_language
 from core.settings import Settings
+from core.text import strip_citation_markers
 from rag.evaluate import facts_present, load_items
 from rag.pipeline import RagPipeline
 from survey_rag.commands import DEV_SET
@@ -79,6 +80,13 @@ def test_a_translated_quote_carries_the_list_it_announces(pipeline):
     answer = pipeline.answer(item.question)
     assert_cited_answer(answer, "en")
     assert_every_fact_stated(answer, item)
+
+
+def test_no_quote_takes_the_answer_past_600_characters(pipeline):
+    item = dev_item("dev-097")  # RQ2: its quotes ran the answer to 657 characters before the cap (run QS)
+    answer = pipeline.answer(item.question)
+    assert_cited_answer(answer, "en")
+    assert len(strip_citation_markers(answer.text)) <= 600, answer.text
 
 
 def test_unanswerable_question_is_refused_in_its_language_with_nearest_passages(pipeline):
