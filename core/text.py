@@ -227,7 +227,18 @@ def refers_back(sentence: str) -> bool:
 
 # Kiwi's tags of a predicate: verbs, adjectives, copulas, their derivations, auxiliaries, final endings.
 _PREDICATE_TAGS = ("VV", "VA", "VCP", "VCN", "XSV", "XSA", "VX", "EF")
-_CAPTION = re.compile(r"^(?:그림|표|Figure|Fig\.|Table|Tableau)\s*\d")
+# Behind what a web page's layout left before it ("# 🎜🎜# Figure 1 : Cet arbre évolutif …"), not a parenthesis.
+_CAPTION = re.compile(r"^[^\w(\[]*(?:그림|표|Figure|Fig\.|Table|Tableau)\s*\d")
+
+
+def is_caption(sentence: str) -> bool:
+    """``sentence`` is a figure's or a table's caption ("그림 9: …", "Tableau 1 : …").
+
+    >>> [is_caption(s) for s in ["Tableau 1 : Modèle encodeur-décodeur", "# 🎜🎜# Figure 1 : Cet arbre évolutif …",
+    ...                          "그림 9: BLOOM 아키텍처 예시.", "(Figure 3) shows it.", "Table stakes are high."]]
+    [True, True, True, False, False]
+    """
+    return bool(_CAPTION.match(sentence.strip()))
 
 
 def completes_korean(sentence: str) -> bool:
@@ -240,7 +251,7 @@ def completes_korean(sentence: str) -> bool:
     [True, False, False]
     """
     line = sentence.strip()
-    if not HANGUL.search(line) or not line.endswith(".") or _CAPTION.match(line):
+    if not HANGUL.search(line) or not line.endswith(".") or is_caption(line):
         return False
     return not any(t.tag.startswith(_PREDICATE_TAGS) for t in kiwi().tokenize(line))
 

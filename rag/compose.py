@@ -26,7 +26,7 @@ from typing import Sequence
 
 from core.language import detect_language, reads_as
 from core.settings import Settings
-from core.text import HANGUL, kiwi, split_sentences, strip_citation_markers
+from core.text import HANGUL, is_caption, kiwi, split_sentences, strip_citation_markers
 from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
                         kept_terms, lost_terms, needs_translation, without_foreign_asides)
 from rag.cite import CitedAnswer
@@ -125,8 +125,10 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     ranked = sorted((e for e in evidence if not e.context and not addresses_the_model(e.sentence)),
                     key=lambda e: -rank_score(e.score, e.hit))
     # A document's title line answers nobody: "[논문 리뷰] Harnessing the Power of LLMs in Practice: …" was
-    # quoted as the answer to two English questions (run O).
-    prose = [e for e in ranked if is_prose(e.sentence) and not _is_title(e)] or ranked
+    # quoted as the answer to two English questions (run O). Nor does the caption of a figure or table the
+    # answer cannot show: "Tableau 1 : Modèle de langage étendu encodeur-décodeur ou Encodeur uniquement" took
+    # the room of the sentence stating dev-062's missing fact (run QV).
+    prose = [e for e in ranked if is_prose(e.sentence) and not _is_title(e) and not is_caption(e.sentence)] or ranked
     fresh = [e for e in prose if not _repeats(e.sentence, lead)] if lead else prose
     # A clearly weaker same-language sentence answered another question on the dev set: translate instead.
     best = max((e.score for e in prose), default=0.0)
@@ -157,12 +159,16 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
     on its own, so that each keeps its own passage); streams what it adds to the answer, and takes a
     translation it leaves out off the display again (a restart to what the answer holds so far)."""
     language, quotes, shown = question.language, [], lead
+    # The room counts the answer as the reader sees it, as the cap does (no [n]): with the lead's markers
+    # counted, dev-062's room after its first quote was 172 characters, and the sentence stating its missing
+    # fact has 178 (run QU).
+    lead_chars = len(strip_citation_markers(lead))
     lead_sentences = [t for t in (strip_citation_markers(lead[s.start:s.end]).strip() for s in split_sentences(lead)) if t]
     said: set[str] = set()  # the sentences quoted so far, continuations included
     for e in quote_candidates(evidence, language, lead):
         if len(quotes) == _QUOTES:
             break
-        room = _MAX_ANSWER_CHARS - len(lead) - sum(len(q.text) for q in quotes)
+        room = _MAX_ANSWER_CHARS - lead_chars - sum(len(q.text) for q in quotes)
         if comparable_text(e.sentence) in said or (quotes and len(e.sentence) > room):
             continue
         follow = quoted_continuation(e, room)

@@ -20,6 +20,7 @@ import numpy as np
 
 from core.text import completes_korean, estimate_tokens, refers_back
 from ingest.index import Index
+from ingest.types import Chunk
 from rag.checks import comparable_text
 from rag.types import Evidence, Hit
 
@@ -61,20 +62,29 @@ def score_sentences(hits: Sequence[Hit], index: Index, query_vec: np.ndarray) ->
     return scored
 
 
-def list_heading(texts: Sequence[str], j: int) -> str:
+def list_heading(chunk: Chunk, j: int) -> str:
     """The heading of the list that sentence ``j`` of a passage is an item of ("" when it is none): the
     line above the list when it is short and not a sentence. The overview's findings tables list each
     model's findings as bullets under its name ("PaLM", then "• 더 큰 모델은 더 많은 훈련 데이터를
     기억합니다."); without it, an answer cannot say whose finding it states."""
+    texts = chunk.sentence_texts()
     if not _LIST_ITEM.match(texts[j]):
         return ""
-    for text in reversed(texts[:j]):
-        line = text.strip()
-        if _LIST_ITEM.match(line):
-            continue  # an earlier item of the same list
-        line = line.rstrip(":").strip()
+    for k in reversed(range(j)):
+        if _in_list_item(chunk, k):
+            # An earlier item of the same list, or the rest of one: LLaMA's third finding follows a
+            # two-sentence item ("• LLaMA의 훈련 효율성을 … 제안되었습니다. 이에는 …"), and stopping at its
+            # second sentence left "공개 데이터만을 사용하여 … 최첨단 성능을 달성할 수 있습니다." nameless (dev set).
+            continue
+        line = texts[k].strip().rstrip(":").strip()
         return line if 0 < len(line) <= _MAX_HEADING_CHARS and line[-1] not in ".!?。" else ""
     return ""
+
+
+def _in_list_item(chunk: Chunk, k: int) -> bool:
+    """Sentence ``k`` of the passage opens with a bullet or is on a line that does."""
+    start = chunk.sentences[k][0] if chunk.sentences else 0
+    return any(_LIST_ITEM.match(chunk.text[at:]) for at in (start, chunk.text.rfind("\n", 0, start) + 1))
 
 
 def as_read(evidence: Evidence, heading: bool = True) -> str:
@@ -163,7 +173,7 @@ def select_evidence(
     # In the prompt, each passage's sentences appear in reading order.
     chosen = sorted(chosen + context, key=lambda s: (numbers[s.hit_index], s.sentence_index))
     return [Evidence(numbers[s.hit_index], hits[s.hit_index], s.text, s.score,
-                     list_heading(hits[s.hit_index].chunk.sentence_texts(), s.sentence_index), s in context)
+                     list_heading(hits[s.hit_index].chunk, s.sentence_index), s in context)
             for s in chosen]
 
 

@@ -70,7 +70,7 @@ def corpus_translations(evidence: Sequence[Evidence], hits: Sequence[Hit], index
             continue
         n = numbers.setdefault(twin.hit.row, max(numbers.values(), default=0) + 1)
         twins[e] = Evidence(n, twin.hit, twin.text, e.score,
-                            list_heading(twin.hit.chunk.sentence_texts(), twin.index))
+                            list_heading(twin.hit.chunk, twin.index))
     return twins
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from ingest.types import Chunk
 from rag.compose import quote_candidates
+from core.text import split_sentences
 from rag.evidence import as_read, entry_subject, list_heading, select_evidence
 from rag.prompt import format_passages
 from rag.types import Evidence, Hit
@@ -82,15 +83,26 @@ def test_a_list_item_carries_its_lists_heading_into_the_prompt():
     assert "PaLM: Larger models memorise more." in format_passages(evidence)
 
 
-@pytest.mark.parametrize("sentences, j, heading", [
-    (["PaLM", "• a finding.", "• another finding."], 2, "PaLM"),  # past the list's earlier items
-    (["Findings:", "- a finding."], 1, "Findings"),
-    (["PaLM", "Not an item, a sentence."], 1, ""),
-    (["This whole sentence above the list ends with a full stop.", "• a finding."], 1, ""),
-    (["• a finding.", "• another finding."], 1, ""),  # the heading is in another passage: none
+def laid_out(text: str) -> Chunk:
+    """A passage as ingest lays it out: each line split into its sentences."""
+    spans, at = [], 0
+    for line in text.split("\n"):
+        spans += [(s.start, s.end) for s in split_sentences(line, at)]
+        at += len(line) + 1
+    return Chunk(chunk_id="c0", doc_id="d0", text=text, start=0, end=len(text), language="en", sentences=tuple(spans))
+
+
+@pytest.mark.parametrize("text, j, heading", [
+    ("PaLM\n• a finding.\n• another finding.", 2, "PaLM"),  # past the list's earlier items
+    ("LLaMA\n• a finding.\n• a finding. It goes on.\n• another finding.", 4, "LLaMA"),  # past an item's second sentence
+    ("Findings:\n- a finding.", 1, "Findings"),
+    ("PaLM\nNot an item, a sentence.", 1, ""),
+    ("This whole sentence above the list ends with a full stop.\n• a finding.", 1, ""),
+    ("A paragraph. It ends its line.\n• a finding.", 2, ""),
+    ("• a finding.\n• another finding.", 1, ""),  # the heading is in another passage: none
 ])
-def test_list_heading(sentences, j, heading):
-    assert list_heading(sentences, j) == heading
+def test_list_heading(text, j, heading):
+    assert list_heading(laid_out(text), j) == heading
 
 
 def test_findings_bullets_of_the_corpus_come_with_their_models_name(corpus_settings, embedder):
@@ -101,6 +113,17 @@ def test_findings_bullets_of_the_corpus_come_with_their_models_name(corpus_setti
     _, evidence = RagPipeline(corpus_settings, embedder).evidence("Do larger models memorise more of their training data?")
     memorised = [e for e in evidence if "더 많은 훈련 데이터를 기억" in e.sentence]
     assert memorised and as_read(memorised[0]) == "PaLM: 더 큰 모델은 더 많은 훈련 데이터를 기억합니다."
+
+
+def test_a_corpus_finding_after_an_item_of_two_sentences_keeps_its_models_name(corpus_settings, embedder):
+    """Real path (bundled corpus, default embedder): LLaMA's finding on public data follows an item of two
+    sentences in the overview's findings table; it still comes with LLaMA's name."""
+    from rag.pipeline import RagPipeline
+
+    _, evidence = RagPipeline(corpus_settings, embedder).evidence(
+        "Can a model trained only on public data reach state-of-the-art performance?")
+    public = [e for e in evidence if "공개 데이터만을 사용하여" in e.sentence]
+    assert public and as_read(public[0]).startswith("LLaMA: ")
 
 
 def test_the_corpus_title_line_is_evidence_but_no_quote(corpus_settings, embedder):
@@ -115,6 +138,21 @@ def test_the_corpus_title_line_is_evidence_but_no_quote(corpus_settings, embedde
     titles = [e for e in evidence if comparable_text(e.sentence) == comparable_text(e.hit.document.title)]
     assert titles and "Harnessing the Power of LLMs in Practice" in titles[0].sentence
     assert not set(titles) & set(quote_candidates(evidence, "en"))
+
+
+def test_the_corpus_table_caption_is_evidence_but_no_quote(corpus_settings, embedder):
+    """Real path (bundled corpus, default embedder): the French guide's caption of its table of encoder-decoder
+    models is among the evidence for a question on their future; the table is not in the answer, so neither
+    is its caption."""
+    from core.text import is_caption
+    from rag.compose import quote_candidates
+    from rag.pipeline import RagPipeline
+
+    _, evidence = RagPipeline(corpus_settings, embedder).evidence(
+        "Est-ce que le guide pense que les modèles encodeur-décodeur ont encore un avenir ?")
+    captions = [e for e in evidence if is_caption(e.sentence)]
+    assert captions
+    assert not set(captions) & set(quote_candidates(evidence, "fr"))
 
 
 def test_the_corpus_sentence_continuing_the_best_one_reaches_the_model(corpus_settings, embedder):

@@ -441,6 +441,15 @@ def test_a_quote_that_would_make_the_answer_long_is_passed_over_for_a_shorter_on
     assert [q.text for q in quotes] == [best, short]
 
 
+def test_a_caption_is_no_quote_and_leaves_its_room_to_the_next_sentence(small_settings):
+    best = "Encoder-decoder models still have development prospects, as companies explore them actively."
+    caption = "Figure 7: An example of the training of an encoder-decoder model with text and images."
+    later = "Google's chances look slimmer if it keeps to that direction, given decoder-only flexibility."
+    quotes = quoted("Do encoder-decoder models have a future?", one_passage(best, caption, later), small_settings,
+                    embed=lambda texts: np.eye(len(texts), 8, dtype=np.float32))
+    assert [q.text for q in quotes] == [best, later]
+
+
 def test_quoted_evidence_is_shown_as_the_model_reads_it(small_settings):
     from rag.types import Evidence
     from rag_fakes import make_hit
@@ -681,6 +690,29 @@ def test_a_quote_saying_what_the_lead_said_is_left_out_for_the_next_sentence(sma
     # Each lead sentence is compared on its own, markers off: the first says what ``again`` says.
     assert [q.text for q in quotes] == [cached, other]
     assert seen[-1] == f"{lead} {cached} {other}"
+
+
+def test_the_lead_takes_from_the_room_what_the_reader_sees_not_its_markers(small_settings):
+    from core.text import strip_citation_markers
+    from rag.compose import _MAX_ANSWER_CHARS
+
+    lead = "Distillation makes a model smaller. [1] [2] It also makes it cheaper to serve. [2] [3]"
+    best = "Distillation trains a small student model to imitate a large teacher model."
+    room = _MAX_ANSWER_CHARS - len(strip_citation_markers(lead)) - len(best)
+    # A second quote that fits the room the reader's answer leaves, but not a room the markers would also take.
+    second = f"The student answers {'much ' * ((room - 28) // 5)}faster."
+    assert room - (len(lead) - len(strip_citation_markers(lead))) < len(second) <= room
+    vectors: dict[str, np.ndarray] = {}
+
+    def distinct(texts: list[str]) -> np.ndarray:  # unrelated sentences: nothing says another again
+        return np.stack([vectors.setdefault(t, unit(*np.random.default_rng(len(vectors)).normal(size=64)))
+                         for t in texts])
+
+    quoting = quote_evidence(prepare_question("What does distillation give?", [], 2000), one_passage(best, second),
+                             ScriptedGenerator(), distinct, small_settings, lead)
+    seen, quotes = shown_while_quoting(quoting, lead)
+    assert [q.text for q in quotes] == [best, second]
+    assert seen[-1] == f"{lead} {best} {second}"
 
 
 def passage(*sentences: str, language: str = "en"):
