@@ -27,6 +27,7 @@ from typing import Sequence
 from core.language import detect_language, reads_as
 from core.settings import Settings
 from core.text import HANGUL, is_caption, kiwi, split_sentences, strip_citation_markers
+from ingest.index import Index
 from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
                         kept_terms, lost_terms, needs_translation, without_foreign_asides)
 from rag.cite import CitedAnswer
@@ -154,10 +155,11 @@ def _repeats(sentence: str, lead: str) -> bool:
 
 
 def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,
-                   settings: Settings, lead: str = "") -> Gen[TokenEvent, None, list[Quote]]:
+                   settings: Settings, lead: str = "", index: Index | None = None) -> Gen[TokenEvent, None, list[Quote]]:
     """The best evidence sentences in the question's language, translated where needed (each sentence
-    on its own, so that each keeps its own passage); streams what it adds to the answer, and takes a
-    translation it leaves out off the display again (a restart to what the answer holds so far)."""
+    on its own, so that each keeps its own passage, and continued from ``index``'s next passage where its
+    own ends: ``rag.evidence.continuation``); streams what it adds to the answer, and takes a translation
+    it leaves out off the display again (a restart to what the answer holds so far)."""
     language, quotes, shown = question.language, [], lead
     # The room counts the answer as the reader sees it, as the cap does (no [n]): with the lead's markers
     # counted, dev-062's room after its first quote was 172 characters, and the sentence stating its missing
@@ -171,7 +173,7 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
         room = _MAX_ANSWER_CHARS - lead_chars - sum(len(q.text) for q in quotes)
         if comparable_text(e.sentence) in said or (quotes and len(e.sentence) > room):
             continue
-        follow = quoted_continuation(e, room)
+        follow = quoted_continuation(e, room, index)
         # As the model reads it (no bibliography "[12]" posing as a citation, no chat-template tokens),
         # without asides in another language (e.g. an instruction planted inside a passage).
         sentence = without_foreign_asides(sanitize_passage(as_read(e)), language)
@@ -255,12 +257,12 @@ def _translated_quote(e: Evidence, rest: str, question: Question, evidence: Sequ
     return text
 
 
-def quoted_continuation(e: Evidence, room: int) -> str:
+def quoted_continuation(e: Evidence, room: int, index: Index | None = None) -> str:
     """The sentence after ``e`` that completes it (``rag.evidence.continuation``), when both fit in ``room``
     characters; else "", and ``e`` is quoted alone rather than leaving no room for the next quote. On the
-    97 answerable dev questions, quotes so continued hold every fact (literally, before translation) for 39
-    against 36 quoted alone (``scripts/evidence_chain.py``)."""
-    follow = continuation(e)
+    97 answerable dev questions, quotes so continued hold every fact (literally, before translation) for 44
+    against 39 quoted alone (``scripts/evidence_chain.py``, session 25)."""
+    follow = continuation(e, index)
     # A sentence giving orders to the model is no continuation, however it opens (quote_candidates' rule).
     fits = follow and len(e.sentence) + 1 + len(follow) <= room and not addresses_the_model(follow)
     return follow if fits else ""

@@ -97,15 +97,54 @@ def as_read(evidence: Evidence, heading: bool = True) -> str:
     return f"{evidence.heading}: {item}" if heading else item
 
 
-def continuation(evidence: Evidence) -> str:
-    """The sentence after ``evidence`` in its passage when it opens by pointing back at it ("이를 통해 처리량이
+def continuation(evidence: Evidence, index: Index | None = None) -> str:
+    """The sentence after ``evidence`` in its document when it opens by pointing back at it ("이를 통해 처리량이
     15% 증가합니다." after GPT-NeoX's parallel layers; "즉, … 미리 예측을 수행한 다음 이러한 예측을 캐시합니다."
     after offline inference, dev set) or lists what it announced ("사전 훈련, 세부 조정 및 프롬프팅."), else "":
-    quoted alone, the sentence before it leaves out what it says."""
-    texts = [t.strip() for t in evidence.hit.chunk.sentence_texts()]
-    at = texts.index(evidence.sentence) if evidence.sentence in texts else -1
-    following = texts[at + 1] if 0 <= at < len(texts) - 1 else ""
-    return " ".join(following.split()) if refers_back(following) or completes_korean(following) else ""
+    quoted alone, the sentence before it leaves out what it says.
+
+    A sentence that ends its passage is continued from the next passage of ``index`` (passages overlap, and
+    where the chunker cut is no reason to leave "이러한 레이어만 세밀 조정되며, 나머지 모델은 고정됩니다." off the
+    adapter sentence before it, dev set). A line break after a finished sentence is a paragraph break, as
+    ingest reads it (``core.text.wraps_into``), and a demonstrative opening the next paragraph points at the
+    document, not at the sentence ("Cette section expliquera …", "이 섹션에서는 …", the English abstract after
+    a Korean summary, dev set): across one, only the items a sentence announced continue it."""
+    following, between = _next_sentence(evidence, index)
+    if not following or not (completes_korean(following) or ("\n" not in between and refers_back(following))):
+        return ""
+    return " ".join(following.split())
+
+
+def _next_sentence(evidence: Evidence, index: Index | None) -> tuple[str, str]:
+    """The sentence after ``evidence`` in its document and the text between the two, ("", "") when there is
+    none or it lies beyond what ``index`` holds."""
+    chunk = evidence.hit.chunk
+    spans = [_stripped(chunk.text, span) for span in chunk.sentences]
+    at = next((k for k, (a, b) in enumerate(spans) if chunk.text[a:b] == evidence.sentence), -1)
+    if at < 0:
+        return "", ""
+    end = spans[at][1]
+    if at + 1 < len(spans):
+        a, b = spans[at + 1]
+        return chunk.text[a:b], chunk.text[end:a]
+    row = evidence.hit.row
+    following = index.chunks[row + 1] if index is not None and 0 <= row < len(index.chunks) - 1 else None
+    end += chunk.start  # in the document's offsets, as chunk spans are
+    if following is None or following.doc_id != chunk.doc_id or following.start > end + 1:
+        return "", ""  # the document ends, or a paragraph break lies between the passages (ingest strips them of it)
+    for span in following.sentences:
+        a, b = _stripped(following.text, span)
+        if following.start + a >= end:
+            # One character between the passages is in neither: it may be a line break.
+            return following.text[a:b], following.text[max(0, end - following.start):a] if following.start <= end else "\n"
+    return "", ""
+
+
+def _stripped(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """``span`` of ``text`` without the whitespace at its ends."""
+    a, b = span
+    piece = text[a:b]
+    return a + len(piece) - len(piece.lstrip()), b - len(piece) + len(piece.rstrip())
 
 
 def entry_subject(index: Index, evidence: Evidence) -> str:

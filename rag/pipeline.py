@@ -170,7 +170,7 @@ class RagPipeline:
             log.info("the model's reply %s; the evidence sentences answer alone", fault)
             cited = None
         quotes = yield from _timed(quote_evidence(asked, evidence, self.generator, self._embed_sentences, s,
-                                                  cited.text if cited else ""),
+                                                  cited.text if cited else "", retriever.index),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
         # Asked for a figure, and the answer states none about what the question names: the passages

@@ -21,7 +21,7 @@ from rag.evidence import as_read  # noqa: E402
 from rag.pipeline import RagPipeline  # noqa: E402
 
 
-def quoted(evidence, language: str, continued: bool = True) -> str:
+def quoted(evidence, language: str, index, continued: bool = True) -> str:
     """The quotes an answer without a lead would hold (untranslated), each with its continuation
     (``rag.compose.quoted_continuation``) unless ``continued`` is False."""
     quotes, used, said = [], 0, set()
@@ -31,7 +31,7 @@ def quoted(evidence, language: str, continued: bool = True) -> str:
         room = _MAX_ANSWER_CHARS - used
         if comparable_text(e.sentence) in said or (quotes and len(e.sentence) > room):
             continue
-        follow = quoted_continuation(e, room) if continued else ""
+        follow = quoted_continuation(e, room, index) if continued else ""
         quotes.append(f"{as_read(e)} {follow}" if follow else as_read(e))
         said.update(comparable_text(t) for t in (e.sentence, follow) if t)
         used += len(quotes[-1])
@@ -41,6 +41,7 @@ def quoted(evidence, language: str, continued: bool = True) -> str:
 def main(path: str) -> None:
     pipeline = RagPipeline.from_settings(Settings.load())
     items = [i for i in load_items(Path(path)) if i.answerable]
+    index = pipeline.retriever().index
     stages = {"top-5 passages": 0, "evidence sentences": 0, "evidence and context sentences": 0,
               "quotes, each alone": 0, "quotes": 0}
     for item in items:
@@ -48,8 +49,8 @@ def main(path: str) -> None:
         texts = {"top-5 passages": " ".join(h.chunk.text for h in hits[:5]),
                  "evidence sentences": " ".join(as_read(e) for e in evidence if not e.context),
                  "evidence and context sentences": " ".join(as_read(e) for e in evidence),
-                 "quotes, each alone": quoted(evidence, item.lang, continued=False),
-                 "quotes": quoted(evidence, item.lang)}
+                 "quotes, each alone": quoted(evidence, item.lang, index, continued=False),
+                 "quotes": quoted(evidence, item.lang, index)}
         for stage, text in texts.items():
             stages[stage] += all(facts_present(text, item.answer_facts))
     for stage, n in stages.items():

@@ -10,7 +10,7 @@ import pytest
 from ingest.types import Chunk
 from rag.compose import quote_candidates
 from core.text import split_sentences
-from rag.evidence import as_read, entry_subject, list_heading, select_evidence
+from rag.evidence import as_read, continuation, entry_subject, list_heading, select_evidence
 from rag.prompt import format_passages
 from rag.types import Evidence, Hit
 
@@ -170,11 +170,14 @@ def test_the_corpus_sentence_continuing_the_best_one_reaches_the_model(corpus_se
 
 
 class ChunkIndex:
-    """Just what ``entry_subject`` reads from an index: the chunks, in document order."""
+    """Just what ``entry_subject`` and ``continuation`` read from an index: the chunks, in document order,
+    with their sentence spans."""
 
-    def __init__(self, document: str, bounds: list[tuple[int, int]]):
-        self.chunks = tuple(Chunk(chunk_id=f"c{i}", doc_id="d", text=document[a:b], start=a, end=b, language="ko",
-                                  ordinal=i) for i, (a, b) in enumerate(bounds))
+    def __init__(self, document: str, bounds: list[tuple[int, int]], doc_ids: tuple[str, ...] = ()):
+        self.chunks = tuple(Chunk(chunk_id=f"c{i}", doc_id=doc_ids[i] if doc_ids else "d", text=document[a:b], start=a,
+                                  end=b, language="ko", ordinal=i,
+                                  sentences=tuple((s.start, s.end) for s in split_sentences(document[a:b])))
+                            for i, (a, b) in enumerate(bounds))
 
 
 ENTRIES = ("1.19 PaLM [15]: 인과 디코더입니다. 훈련 속도를 15배 빠르게 합니다. 또한, 540B 모델 규모에서 모델은 "
@@ -229,3 +232,69 @@ def test_a_figure_the_model_moved_to_another_entry_is_dropped(corpus_settings, e
     # Without the subject, a sentence naming no model may be about any: the figure passed.
     sources = [sanitize_passage(as_read(e)) for e in evidence]
     assert "540B" in check_answer(reply, "ko", " ".join(sources), sources).text
+
+
+ADAPTERS = ("어댑터 튜닝: 모듈은 어텐션 및 피드포워드 레이어와 순차적으로 배치됩니다. 이러한 레이어만 세밀 조정되며, 나머지 "
+            "모델은 고정됩니다.\n이 섹션에서는 다양한 튜닝 전략을 검토합니다. LLM은 세 가지로 나뉠 수 있습니다.\n"
+            "사전 훈련, 세부 조정 및 프롬프팅.")
+PLACED = "어댑터 튜닝: 모듈은 어텐션 및 피드포워드 레이어와 순차적으로 배치됩니다."
+FROZEN = "이러한 레이어만 세밀 조정되며, 나머지 모델은 고정됩니다."
+CUT = ADAPTERS.index(" 이러한")  # a passage ending with PLACED
+ITEMS = ADAPTERS.index("사전 훈련")
+
+
+@pytest.mark.parametrize("bounds, doc_ids, sentence, following", [
+    ([(0, len(ADAPTERS))], (), PLACED, FROZEN),  # in its own passage
+    ([(0, CUT), (ADAPTERS.index("어텐션"), len(ADAPTERS))], (), PLACED, FROZEN),  # from the next, overlapping passage
+    ([(0, CUT), (CUT + 1, len(ADAPTERS))], ("d", "e"), PLACED, ""),  # the next row is another document's
+    ([(0, CUT), (CUT + 5, len(ADAPTERS))], (), PLACED, ""),  # text between the two passages is in neither
+    # One character between the passages is in neither and may be a line break: only announced items continue.
+    ([(0, CUT), (CUT + 1, len(ADAPTERS))], (), PLACED, ""),
+    ([(0, ITEMS - 1), (ITEMS, len(ADAPTERS))], (), "LLM은 세 가지로 나뉠 수 있습니다.", "사전 훈련, 세부 조정 및 프롬프팅."),
+    # A demonstrative opening the next paragraph points at the document, not at the sentence ...
+    ([(0, len(ADAPTERS))], (), FROZEN, ""),
+    # ... but the items a sentence announced continue it across a line.
+    ([(0, len(ADAPTERS))], (), "LLM은 세 가지로 나뉠 수 있습니다.", "사전 훈련, 세부 조정 및 프롬프팅."),
+    ([(0, len(ADAPTERS))], (), "사전 훈련, 세부 조정 및 프롬프팅.", ""),  # the document ends
+])
+def test_continuation_reads_the_document_not_the_passage(bounds, doc_ids, sentence, following):
+    index = ChunkIndex(ADAPTERS, bounds, doc_ids)
+    row = next(r for r, c in enumerate(index.chunks) if sentence in c.text)
+    hit = Hit(chunk=index.chunks[row], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=row)
+    assert continuation(Evidence(1, hit, sentence, 0.5), index) == following
+
+
+def test_without_the_index_a_passage_ends_its_continuations():
+    index = ChunkIndex(ADAPTERS, [(0, CUT), (CUT + 1, len(ADAPTERS))])
+    hit = Hit(chunk=index.chunks[0], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=0)
+    assert continuation(Evidence(1, hit, PLACED, 0.5)) == ""
+
+
+def test_the_corpus_continues_a_sentence_that_ends_its_passage_and_no_sentence_across_a_paragraph(corpus_index):
+    """Real path (the bundled corpus as ingest cuts it): the overview's adapter-tuning sentence ends its
+    passage, and the sentence saying which weights are trained opens the next one; the French guide's advice
+    "(3) Il est recommandé …" is followed, on the next line, by a section's introduction."""
+    def evidence_of(sentence: str) -> Evidence:
+        row = next(r for r, c in enumerate(corpus_index.chunks) if c.text.rstrip().endswith(sentence))
+        hit = Hit(chunk=corpus_index.chunks[row], document=SimpleNamespace(title="", doc_id=""), score=0.5, dense=0.5, row=row)
+        return Evidence(1, hit, sentence, 0.5)
+
+    adapters = evidence_of("어댑터 튜닝: 모듈은 인코더-디코더 아키텍처로, 어텐션 및 피드포워드 레이어와 순차적 또는 병렬로 배치됩니다.")
+    assert continuation(adapters) == ""  # its passage ends with it ...
+    assert continuation(adapters, corpus_index) == "이러한 레이어만 세밀 조정되며, 나머지 모델은 고정됩니다."  # ... its document does not
+    advice = evidence_of("(3) Il est recommandé de choisir un modèle dont le domaine de données utilisé pour la "
+                         "pré-formation est similaire au domaine de données de la tâche en aval.")
+    assert continuation(advice, corpus_index) == ""  # "Cette section expliquera en détail …" opens the next paragraph
+
+
+def test_an_answer_quotes_the_next_passage_s_sentence_that_finishes_its_quote(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder, the pipeline as it answers): with no usable
+    reply, the evidence sentences answer, and the adapter-tuning sentence comes with the sentence that opens
+    the next passage and says which weights are trained."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator("NO_ANSWER", "NO_ANSWER"))
+    answer = pipeline.answer("어댑터 튜닝에서 어댑터 모듈은 어디에 배치되고 무엇이 학습되나요?")
+    assert not answer.refused, answer.text
+    assert "순차적 또는 병렬로 배치됩니다. 이러한 레이어만 세밀 조정되며, 나머지 모델은 고정됩니다." in answer.text, answer.text
