@@ -136,7 +136,8 @@ def _next_sentence(evidence: Evidence, index: Index | None) -> tuple[str, str]:
         a, b = _stripped(following.text, span)
         if following.start + a >= end:
             # One character between the passages is in neither: it may be a line break.
-            return following.text[a:b], following.text[max(0, end - following.start):a] if following.start <= end else "\n"
+            between = following.text[end - following.start:a] if following.start <= end else "\n"
+            return following.text[a:b], between
     return "", ""
 
 
