@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -32,6 +32,13 @@ _MAX_HEADING_CHARS = 40
 # A survey's entry paragraph opens with its subject: "1.19 PaLM [15]: Eq. 8과 유사한 …", "Gopher (DeepMind): …".
 _ENTRY_SUBJECT = re.compile(r"[ \t]*(?:\d+(?:\.\d+)*\.?\s+)?([A-Z][\w.-]*\w)\s*(?:\[[^\]\n]*\]\s*|\([^()\n]*\)\s*)?:\s")
 _MAX_ENTRY_CHUNKS = 4  # how far back a paragraph's opening is looked for
+# A sentence that announces what follows it: "… 다음과 같은 편향을 공유합니다.", "… des trois aspects suivants :".
+# Not "… 훈련시킨 다음 최종적으로 …" ("then"), nor "… following the release …".
+_ANNOUNCES = re.compile(r":\s*$|(?:다음|아래)(?:과|와|의)|(?:몇|여러|두|세|네|다섯|\d+)\s*가지|ci-dessous|voici|the following"
+                        r"|as follows", re.IGNORECASE)
+# An item of a list on a line of its own: a bullet, or "a)", "2." or "(2)" opening it.
+_ITEM_OPENING = re.compile(r"^\s*(?:[•▪◦·*–-]|[a-z]\)|\(?\d{1,2}[.)])\s+")
+_MAX_ITEMS = 5
 
 
 @dataclass(frozen=True)
@@ -115,30 +122,71 @@ def continuation(evidence: Evidence, index: Index | None = None) -> str:
     return " ".join(following.split())
 
 
+def announced_items(evidence: Evidence, index: Index | None = None) -> list[str]:
+    """The items of the list ``evidence`` announces ("모델이 직면한 실제 과제는 다음 세 가지 측면에서 비롯됩니다."
+    before "• 시끄럽고 구조화되지 않은 입력." and two more bullets, each followed by its explanation), read
+    from its document: the first sentence of each item line that follows it, at most ``_MAX_ITEMS``; [] when
+    it announces nothing or no list follows. Quoted alone, such a sentence answers "which three?" with
+    nothing (dev set); a sentence that is itself an item is the list's, not its announcement."""
+    chunk, sentence = evidence.hit.chunk, evidence.sentence
+    line = chunk.text.rfind("\n", 0, max(chunk.text.find(sentence), 0)) + 1
+    if not _ANNOUNCES.search(sentence) or _LIST_ITEM.match(sentence) or _LIST_ITEM.match(chunk.text[line:]):
+        return []
+    items: list[str] = []
+    for following, between in _sentences_after(evidence, index):
+        if "\n" in between:
+            if not _ITEM_OPENING.match(following):
+                break
+            items.append(" ".join(_ITEM_OPENING.sub("", following, count=1).split()))
+            if len(items) == _MAX_ITEMS:
+                break
+        elif not items:  # its paragraph goes on: what it announced is there, not in a list
+            break
+    return items
+
+
+def dangles(sentence: str) -> bool:
+    """``sentence`` ends with a colon: what it announces comes after it, and quoted alone it says nothing ("Bien
+    sûr, le LLM a aussi quelques défis à résoudre :", "LLM 생성 데이터셋을 사용한 지시어 튜닝:", dev set)."""
+    return sentence.rstrip().endswith((":", "："))
+
+
+def list_text(items: Sequence[str]) -> str:
+    """The items as one sentence: "시끄럽고 구조화되지 않은 입력; 학계에서 공식화하지 않은 과제."."""
+    return "; ".join(item.rstrip(" .;:") for item in items) + "."
+
+
 def _next_sentence(evidence: Evidence, index: Index | None) -> tuple[str, str]:
     """The sentence after ``evidence`` in its document and the text between the two, ("", "") when there is
     none or it lies beyond what ``index`` holds."""
-    chunk = evidence.hit.chunk
+    return next(_sentences_after(evidence, index), ("", ""))
+
+
+def _sentences_after(evidence: Evidence, index: Index | None) -> Iterator[tuple[str, str]]:
+    """The sentences after ``evidence`` in its document, in order, each with the text between it and the one
+    before: through the next passages of ``index`` (passages overlap), until the document ends, a paragraph
+    break lies between two passages (ingest strips them of it) or ``index`` holds no more."""
+    chunk, row = evidence.hit.chunk, evidence.hit.row
     spans = [_stripped(chunk.text, span) for span in chunk.sentences]
     at = next((k for k, (a, b) in enumerate(spans) if chunk.text[a:b] == evidence.sentence), -1)
     if at < 0:
-        return "", ""
-    end = spans[at][1]
-    if at + 1 < len(spans):
-        a, b = spans[at + 1]
-        return chunk.text[a:b], chunk.text[end:a]
-    row = evidence.hit.row
-    following = index.chunks[row + 1] if index is not None and 0 <= row < len(index.chunks) - 1 else None
-    end += chunk.start  # in the document's offsets, as chunk spans are
-    if following is None or following.doc_id != chunk.doc_id or following.start > end + 1:
-        return "", ""  # the document ends, or a paragraph break lies between the passages (ingest strips them of it)
-    for span in following.sentences:
-        a, b = _stripped(following.text, span)
-        if following.start + a >= end:
-            # One character between the passages is in neither: it may be a line break.
-            between = following.text[end - following.start:a] if following.start <= end else "\n"
-            return following.text[a:b], between
-    return "", ""
+        return
+    end, rest, between = spans[at][1], spans[at + 1:], None
+    while True:
+        for a, b in rest:
+            yield chunk.text[a:b], chunk.text[end:a] if between is None else between
+            end, between = b, None
+        following = index.chunks[row + 1] if index is not None and 0 <= row < len(index.chunks) - 1 else None
+        end += chunk.start  # in the document's offsets, as chunk spans are
+        if following is None or following.doc_id != chunk.doc_id or following.start > end + 1:
+            return
+        rest = [(a, b) for a, b in (_stripped(following.text, span) for span in following.sentences)
+                if following.start + a >= end]
+        if not rest:
+            return
+        # One character between the passages is in neither: it may be a line break.
+        between = following.text[end - following.start:rest[0][0]] if following.start <= end else "\n"
+        chunk, row, end = following, row + 1, rest[0][0]
 
 
 def _stripped(text: str, span: tuple[int, int]) -> tuple[int, int]:

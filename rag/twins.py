@@ -25,7 +25,7 @@ import numpy as np
 
 from ingest.index import Index
 from rag.checks import is_prose, lost_terms, needs_translation
-from rag.evidence import as_read, list_heading
+from rag.evidence import announced_items, as_read, list_heading
 from rag.types import Evidence, Hit
 from rag.verify import Embed, translation_fidelity
 
@@ -68,9 +68,12 @@ def corpus_translations(evidence: Sequence[Evidence], hits: Sequence[Hit], index
         source = as_read(e, heading=False)
         if lost_terms(source, twin.text) or translation_fidelity(source, twin.text, embed) < floor:
             continue
-        n = numbers.setdefault(twin.hit.row, max(numbers.values(), default=0) + 1)
-        twins[e] = Evidence(n, twin.hit, twin.text, e.score,
-                            list_heading(twin.hit.chunk, twin.index))
+        stand_in = Evidence(0, twin.hit, twin.text, e.score, list_heading(twin.hit.chunk, twin.index))
+        # A translation that lost the list its source announces is no stand-in: the French guide's "… des trois
+        # aspects suivants :" is followed by no list, its Korean source by the three (dev set).
+        if announced_items(e, index) and not announced_items(stand_in, index):
+            continue
+        twins[e] = replace(stand_in, n=numbers.setdefault(twin.hit.row, max(numbers.values(), default=0) + 1))
     return twins
 
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from ingest.types import Chunk
-from rag.compose import quote_candidates
+from rag.compose import quote_candidates, quoted_continuation
 from core.text import split_sentences
-from rag.evidence import as_read, continuation, entry_subject, list_heading, select_evidence
+from rag.evidence import announced_items, as_read, continuation, entry_subject, list_heading, list_text, select_evidence
 from rag.prompt import format_passages
 from rag.types import Evidence, Hit
 
@@ -175,9 +175,17 @@ class ChunkIndex:
 
     def __init__(self, document: str, bounds: list[tuple[int, int]], doc_ids: tuple[str, ...] = ()):
         self.chunks = tuple(Chunk(chunk_id=f"c{i}", doc_id=doc_ids[i] if doc_ids else "d", text=document[a:b], start=a,
-                                  end=b, language="ko", ordinal=i,
-                                  sentences=tuple((s.start, s.end) for s in split_sentences(document[a:b])))
+                                  end=b, language="ko", ordinal=i, sentences=_line_sentences(document[a:b]))
                             for i, (a, b) in enumerate(bounds))
+
+
+def _line_sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """Sentence spans line by line, as ingest splits each paragraph (a list item is one)."""
+    spans, at = [], 0
+    for line in text.split("\n"):
+        spans.extend((s.start, s.end) for s in split_sentences(line, at))
+        at += len(line) + 1
+    return tuple(spans)
 
 
 ENTRIES = ("1.19 PaLM [15]: 인과 디코더입니다. 훈련 속도를 15배 빠르게 합니다. 또한, 540B 모델 규모에서 모델은 "
@@ -264,6 +272,51 @@ def test_continuation_reads_the_document_not_the_passage(bounds, doc_ids, senten
     assert continuation(Evidence(1, hit, sentence, 0.5), index) == following
 
 
+CHALLENGES = ("이 섹션은 실제 작업을 다룹니다. 모델이 직면한 실제 과제는 다음 세 가지 측면에서 비롯됩니다.\n\n"
+              " • 시끄럽고 구조화되지 않은 입력. 실제 의견은 전문가가 아닌 사람들로부터 나옵니다.\n"
+              " • 학계에서 공식화하지 않은 과제. 실제 작업은 잘 정의되지 않습니다.\n"
+              " • 사용자 지침을 따르세요. 모델은 사용자의 의도를 이해해야 합니다.\n\n"
+              "기본적으로 이러한 퍼즐은 배포 편차로 인해 발생합니다.")
+ANNOUNCER = "모델이 직면한 실제 과제는 다음 세 가지 측면에서 비롯됩니다."
+THREE = ["시끄럽고 구조화되지 않은 입력.", "학계에서 공식화하지 않은 과제.", "사용자 지침을 따르세요."]
+SECOND_ITEM = CHALLENGES.index(" • 학계")
+
+
+def evidence_in(document: str, bounds: list[tuple[int, int]], sentence: str) -> tuple[ChunkIndex, Evidence]:
+    index = ChunkIndex(document, bounds)
+    row = next(r for r, c in enumerate(index.chunks) if sentence in c.text)
+    hit = Hit(chunk=index.chunks[row], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=row)
+    return index, Evidence(1, hit, sentence, 0.5)
+
+
+@pytest.mark.parametrize("document, bounds, sentence, items", [
+    (CHALLENGES, [(0, len(CHALLENGES))], ANNOUNCER, THREE),  # each item's first sentence, not its explanation
+    (CHALLENGES, [(0, SECOND_ITEM), (SECOND_ITEM - 20, len(CHALLENGES))], ANNOUNCER, THREE),  # the list runs on
+    (CHALLENGES, [(0, SECOND_ITEM)], ANNOUNCER, THREE[:1]),  # as far as the index holds the document
+    (CHALLENGES, [(0, len(CHALLENGES))], "• 시끄럽고 구조화되지 않은 입력.", []),  # an item announces no list
+    (CHALLENGES, [(0, len(CHALLENGES))], "이 섹션은 실제 작업을 다룹니다.", []),  # its paragraph goes on
+    # Followed by a list, but announcing nothing ("다음" for "then"): no continuation.
+    ("모델을 훈련시킨 다음 하위 작업에 맞게 조정합니다.\n• 샘플 효율성이 중요합니다.", [(0, 45)],
+     "모델을 훈련시킨 다음 하위 작업에 맞게 조정합니다.", []),
+    ("Nous observons quelques conclusions :\na) Le décodeur domine.\nb) OpenAI reste en tête.\nPuis la suite.",
+     [(0, 90)], "Nous observons quelques conclusions :", ["Le décodeur domine.", "OpenAI reste en tête."]),
+    ("The following limits apply.\n- one\n- two\n- three\n- four\n- five\n- six", [(0, 70)],
+     "The following limits apply.", ["one", "two", "three", "four", "five"]),  # at most five
+])
+def test_a_sentence_announcing_a_list_is_continued_by_its_items(document, bounds, sentence, items):
+    index, evidence = evidence_in(document, bounds, sentence)
+    assert announced_items(evidence, index) == items
+
+
+def test_the_items_that_fit_the_room_continue_the_quote_in_order():
+    index, evidence = evidence_in(CHALLENGES, [(0, len(CHALLENGES))], ANNOUNCER)
+    assert list_text(THREE[:2]) == "시끄럽고 구조화되지 않은 입력; 학계에서 공식화하지 않은 과제."
+    room = len(ANNOUNCER) + 1 + len(list_text(THREE))
+    assert quoted_continuation(evidence, room, index) == list_text(THREE)
+    assert quoted_continuation(evidence, room - 1, index) == list_text(THREE[:2])
+    assert quoted_continuation(evidence, len(ANNOUNCER) + 5, index) == ""  # no item fits: the sentence alone
+
+
 def test_without_the_index_a_passage_ends_its_continuations():
     index = ChunkIndex(ADAPTERS, [(0, CUT), (CUT + 1, len(ADAPTERS))])
     hit = Hit(chunk=index.chunks[0], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=0)
@@ -285,6 +338,32 @@ def test_the_corpus_continues_a_sentence_that_ends_its_passage_and_no_sentence_a
     advice = evidence_of("(3) Il est recommandé de choisir un modèle dont le domaine de données utilisé pour la "
                          "pré-formation est similaire au domaine de données de la tâche en aval.")
     assert continuation(advice, corpus_index) == ""  # "Cette section expliquera en détail …" opens the next paragraph
+
+
+def test_the_corpus_korean_guide_lists_the_three_challenges_its_french_version_lost(corpus_index):
+    """Real path (the bundled corpus as ingest cuts it): the Korean practical guide announces three challenges
+    and lists them over two passages, each item followed by its explanation; the French version's sentence
+    ends with a colon, and its page lost the list."""
+    def evidence_of(sentence: str) -> Evidence:
+        row = next(r for r, c in enumerate(corpus_index.chunks) if sentence in c.text)
+        hit = Hit(chunk=corpus_index.chunks[row], document=SimpleNamespace(title="", doc_id=""), score=0.5, dense=0.5, row=row)
+        return Evidence(1, hit, sentence, 0.5)
+
+    assert announced_items(evidence_of(ANNOUNCER), corpus_index) == THREE
+    assert announced_items(evidence_of("Les défis concrets auxquels est confronté le modèle proviennent des trois "
+                                       "aspects suivants :"), corpus_index) == []
+
+
+def test_an_answer_quoting_an_announcement_quotes_its_list(corpus_settings, embedder):
+    """Real path but the model: with no usable reply, the evidence sentences answer, and the sentence announcing
+    the three challenges comes with them."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator("NO_ANSWER", "NO_ANSWER"))
+    answer = pipeline.answer("실제 환경에서 모델이 직면하는 세 가지 과제는 무엇인가요?")
+    assert not answer.refused, answer.text
+    assert f"{ANNOUNCER} {list_text(THREE)}" in answer.text, answer.text
 
 
 def test_an_answer_quotes_the_next_passage_s_sentence_that_finishes_its_quote(corpus_settings, embedder):

@@ -450,6 +450,17 @@ def test_a_caption_is_no_quote_and_leaves_its_room_to_the_next_sentence(small_se
     assert [q.text for q in quotes] == [best, later]
 
 
+
+def test_a_sentence_ending_with_a_colon_is_quoted_only_with_what_it_announces(small_settings):
+    """Without the list it announces (here: none follows in the passage), "… a few challenges to solve:" says
+    nothing, and its room goes to the next sentence."""
+    best = "LLMs suit real-world scenarios better than fine-tuned models."
+    dangling = "Of course, LLMs also have a few challenges to solve:"
+    later = "Evaluating models on real-world data sets remains an open question."
+    quotes = quoted("Are LLMs suited to real-world tasks?", one_passage(best, dangling, later), small_settings,
+                    embed=lambda texts: np.eye(len(texts), 8, dtype=np.float32))
+    assert [q.text for q in quotes] == [best, later]
+
 def test_quoted_evidence_is_shown_as_the_model_reads_it(small_settings):
     from rag.types import Evidence
     from rag_fakes import make_hit

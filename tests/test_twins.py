@@ -118,3 +118,18 @@ def test_the_bundled_french_guide_stands_in_for_the_korean_guide(corpus_settings
     assert by_source["신뢰성 측면에서는 LLM 견고성 및 교정 기능, 공정성과 편향, 잠재적인 오류 상관 관계 및 보안 문제를 고려해야 합니다."] \
         .startswith("En termes de fiabilité, la robustesse du LLM et les capacités d'étalonnage")
     assert all(twin.hit.chunk.language == "fr" and e.hit.chunk.language != "fr" for e, twin in twins.items())
+
+
+@pytest.mark.slow
+def test_a_translation_that_lost_the_list_its_source_announces_does_not_stand_in(corpus_settings, embedder):
+    """The French guide's "… des trois aspects suivants :" translates the Korean guide's announcement of three
+    challenges, but its page lost the list that follows the Korean one."""
+    from rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline(corpus_settings, embedder)
+    hits, evidence = pipeline.evidence("Quels sont les trois défis des tâches du monde réel selon le guide ?")
+    announcement = next(e for e in evidence if e.sentence == "모델이 직면한 실제 과제는 다음 세 가지 측면에서 비롯됩니다.")
+    twins = corpus_translations(evidence, hits, pipeline.retriever().index, "fr", embedder.encode_documents,
+                                corpus_settings.translation_floor)
+    assert announcement not in twins
+    assert [e.sentence for e in with_twins(evidence, twins)].count(announcement.sentence) == 1
