@@ -441,25 +441,23 @@ def test_a_quote_that_would_make_the_answer_long_is_passed_over_for_a_shorter_on
     assert [q.text for q in quotes] == [best, short]
 
 
-def test_a_caption_is_no_quote_and_leaves_its_room_to_the_next_sentence(small_settings):
-    best = "Encoder-decoder models still have development prospects, as companies explore them actively."
-    caption = "Figure 7: An example of the training of an encoder-decoder model with text and images."
-    later = "Google's chances look slimmer if it keeps to that direction, given decoder-only flexibility."
-    quotes = quoted("Do encoder-decoder models have a future?", one_passage(best, caption, later), small_settings,
+@pytest.mark.parametrize("question, best, idle, later", [
+    # A figure's caption: the answer cannot show the figure.
+    ("Do encoder-decoder models have a future?",
+     "Encoder-decoder models still have development prospects, as companies explore them actively.",
+     "Figure 7: An example of the training of an encoder-decoder model with text and images.",
+     "Google's chances look slimmer if it keeps to that direction, given decoder-only flexibility."),
+    # A sentence ending with a colon, and no list after it in its passage: what it announces is not there.
+    ("Are LLMs suited to real-world tasks?", "LLMs suit real-world scenarios better than fine-tuned models.",
+     "Of course, LLMs also have a few challenges to solve:",
+     "Evaluating models on real-world data sets remains an open question."),
+])
+def test_a_sentence_that_says_nothing_alone_is_no_quote_and_leaves_its_room_to_the_next(small_settings, question,
+                                                                                         best, idle, later):
+    quotes = quoted(question, one_passage(best, idle, later), small_settings,
                     embed=lambda texts: np.eye(len(texts), 8, dtype=np.float32))
     assert [q.text for q in quotes] == [best, later]
 
-
-
-def test_a_sentence_ending_with_a_colon_is_quoted_only_with_what_it_announces(small_settings):
-    """Without the list it announces (here: none follows in the passage), "… a few challenges to solve:" says
-    nothing, and its room goes to the next sentence."""
-    best = "LLMs suit real-world scenarios better than fine-tuned models."
-    dangling = "Of course, LLMs also have a few challenges to solve:"
-    later = "Evaluating models on real-world data sets remains an open question."
-    quotes = quoted("Are LLMs suited to real-world tasks?", one_passage(best, dangling, later), small_settings,
-                    embed=lambda texts: np.eye(len(texts), 8, dtype=np.float32))
-    assert [q.text for q in quotes] == [best, later]
 
 def test_quoted_evidence_is_shown_as_the_model_reads_it(small_settings):
     from rag.types import Evidence
