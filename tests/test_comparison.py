@@ -52,6 +52,11 @@ def test_a_claim_is_against_the_sources_only_when_no_source_compares_its_way():
     # The evidence holds findings both ways (for different tasks): the claim is one of them.
     assert not against_the_sources(claim, [nlu, knowledge])
     assert not against_the_sources("Fine-tuned models are better than LLMs for NLU.", [nlu])
+    # A claim stating a figure the comparing source does not state (from another sentence) does not restate it.
+    scarce = "(2) Lorsque les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné."
+    assert against_the_sources("With few labels, the fine-tuned model is better than an LLM.", [scarce])
+    assert not against_the_sources("Below 20B parameters, a model is fine-tuned territory rather than an LLM.",
+                                   [scarce, "(<20B 파라미터를 미세조정 수준으로 간주)"])
 
 
 def test_an_answer_sentence_that_reverses_its_evidence_is_dropped():
