@@ -1,11 +1,12 @@
-"""The lead check: a reply that only restates the question does not open the answer.
+"""The lead check: a reply that only restates the question, or copies an announcement, does not open the answer.
 
 Asked "A or B?", the default model often restates the question as an assertion, and the restatement
 picks an option with nothing behind it ("…je pars sur un modèle fine-tuné", where the evidence favours
 the LLM); citation matching cannot see this, since the restatement is about what the passages are
 about. The draft is asked again when it restates the question (rag.draft); when even the strict retry
 does, the evidence sentences answer alone. A restatement opening with a yes or a no is kept: it is the
-answer ("Oui, on peut utiliser un LLM comme évaluateur…").
+answer ("Oui, on peut utiliser un LLM comme évaluateur…"). Nor does a reply that copies an evidence
+sentence announcing what follows it ("… des trois aspects suivants :"): the model was not shown the list.
 
 Asking the model for the evidence's own yes or no was measured and not kept: over the two best evidence
 sentences of the 29 dev questions whose reference answer starts with a yes or a no, it agreed with the
@@ -25,12 +26,16 @@ Example:
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Iterable, Literal
 
 from core.text import strip_citation_markers
-from rag.checks import is_echo
+from rag.checks import comparable_text, is_echo
+from rag.evidence import dangles
 
 Verdict = Literal["yes", "no"]
+
+# "예:" or "Note :" copied into a lead says nothing about it; an announcement is a clause of a few words.
+_ANNOUNCEMENT_WORDS = 3
 
 # How a reply opens when it answers yes or no ("no" is tried first: "not necessarily" is no "yes").
 _OPENINGS: dict[Verdict, dict[str, re.Pattern[str]]] = {
@@ -57,8 +62,35 @@ def lead_verdict(text: str, language: str) -> Verdict | None:
     return None
 
 
-def lead_fault(lead: str, question: str, language: str) -> str | None:
-    """Why the verified lead must not open the answer (None: it may)."""
+def lead_fault(lead: str, question: str, language: str, evidence: Iterable[str] = ()) -> str | None:
+    """Why the verified lead must not open the answer (None: it may), given the ``evidence`` sentences the
+    model was shown."""
     if is_echo(lead, question) and lead_verdict(lead, language) is None:
         return "restates the question"
+    if copies_announcement(lead, evidence):
+        return "copies an announcement without what it announces"
     return None
+
+
+def copies_announcement(lead: str, evidence: Iterable[str]) -> bool:
+    """The lead copies an evidence sentence that ends with a colon. What such a sentence announces stands on
+    the lines after it in its document, which the model was not shown, so the lead goes on with something
+    else: dev-109's "Les trois défis sont : 1. … 2. … 3. Les défis concrets … proviennent des trois aspects
+    suivants : essentiellement, …" listed two unrelated evidence sentences as the challenges, and its 450
+    characters left no room for the quote carrying the document's list (run S1: 0 of 3 facts; 3 of 3 with
+    the evidence sentences answering alone). As a quote, such a sentence comes with its list or not at all
+    (``rag.evidence.announced_items``, ``rag.evidence.dangles``).
+
+    >>> announcement = "Les défis concrets proviennent des trois aspects suivants :"
+    >>> copies_announcement("Les défis concrets proviennent des trois aspects suivants : le coût. [2]", [announcement])
+    True
+    >>> copies_announcement("Les défis concrets sont le bruit et les consignes. [2]", [announcement])
+    False
+    """
+    said = comparable_text(lead)
+    for sentence in evidence:
+        if dangles(sentence):
+            announced = comparable_text(sentence).rstrip(" :：")
+            if len(announced.split()) >= _ANNOUNCEMENT_WORDS and announced in said:
+                return True
+    return False

@@ -165,7 +165,7 @@ class RagPipeline:
             return
         passages = source_passages(retriever.index, evidence)
         cited = verified_citations(text, asked.language, passages, self._embed_sentences, evidence, s)
-        fault = lead_fault(cited.text, asked.text, asked.language) if cited else None
+        fault = lead_fault(cited.text, asked.text, asked.language, [e.sentence for e in evidence]) if cited else None
         if fault:
             log.info("the model's reply %s; the evidence sentences answer alone", fault)
             cited = None

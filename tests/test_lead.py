@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.lead import lead_fault, lead_verdict
+from rag.lead import copies_announcement, lead_fault, lead_verdict
 
 
 @pytest.mark.parametrize("text, language, expected", [
@@ -43,3 +43,34 @@ def test_a_restatement_opening_with_a_verdict_is_the_answer():
     question = "Peut-on utiliser un LLM comme évaluateur de résumés ?"
     assert lead_fault("Oui, on peut utiliser un LLM comme évaluateur de résumés. [1]", question, "fr") is None
     assert lead_fault("On peut utiliser un LLM comme évaluateur de résumés. [1]", question, "fr") == "restates the question"
+
+
+ANNOUNCEMENT = "Les défis concrets auxquels est confronté le modèle proviennent des trois aspects suivants :"
+
+
+@pytest.mark.parametrize("lead, copies", [
+    (f"Les trois défis sont : 1. Le coût. [1] 2. {ANNOUNCEMENT[:-2]} : essentiellement, les demandes. [2]", True),
+    (f"{ANNOUNCEMENT} [2]", True),
+    ("Les défis concrets viennent des entrées bruitées et des consignes. [2]", False),  # says it in its own words
+    ("Exemple : le modèle traduit. [1]", False),  # a one-word announcement copied says nothing about the lead
+])
+def test_a_lead_copying_an_announcement_may_not_open_the_answer(lead, copies):
+    evidence = [ANNOUNCEMENT, "Exemple :", "Le coût."]
+    assert copies_announcement(lead, evidence) is copies
+    assert lead_fault(lead, "Quels sont les trois défis ?", "fr", evidence) == \
+        ("copies an announcement without what it announces" if copies else None)
+    assert lead_fault(lead, "Quels sont les trois défis ?", "fr") is None  # the evidence decides
+
+
+def test_an_answer_whose_reply_copies_an_announcement_answers_from_the_evidence(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder): the reply copies the French guide's
+    announcement of the three challenges and lists what it made of the rest; the evidence sentences answer."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    reply = (f"Les trois défis sont : De nombreuses exigences relatives aux modèles ne peuvent même pas être "
+             f"considérées comme des tâches de PNL. [1] {ANNOUNCEMENT[:-2]} : le coût de calcul. [2]")
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator(reply))
+    answer = pipeline.answer("Le guide dit que les « tâches » du monde réel posent trois défis. Lesquels ?")
+    assert not answer.refused, answer.text
+    assert "Les trois défis sont" not in answer.text and "le coût de calcul" not in answer.text, answer.text
