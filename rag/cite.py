@@ -83,7 +83,10 @@ def attach_citations(
             vec = vectors[claims.index(i)]
             anchors = _anchors(text)
             support = {p.n: _support(p, vec, anchors) for p in passages}
-            valid = [m for m in dict.fromkeys(model_markers) if m in by_n and support[m][0] >= threshold]
+            stating = _stating_figures(passages, anchors)
+            if stating:
+                support = {n: found for n, found in support.items() if n in stating}
+            valid = [m for m in dict.fromkeys(model_markers) if m in support and support[m][0] >= threshold]
             fixed += len(set(model_markers)) - len(valid)
             top = max((score for score, _ in support.values()), default=0.0)
             near_top = [n for n, (score, _) in support.items() if score >= max(threshold, top - _TIE_MARGIN)]
@@ -114,6 +117,18 @@ def _support(passage: SourcePassage, vec: np.ndarray, anchors: frozenset[str]) -
         sims = sims + np.array([_ANCHOR_BONUS * len(anchors & _anchors(s)) / len(anchors) for s in passage.sentences])
     j = int(np.argmax(sims))
     return float(sims[j]), passage.sentences[j]
+
+
+def _stating_figures(passages: Sequence[SourcePassage], anchors: frozenset[str]) -> set[int]:
+    """The passages with a sentence stating every figure among ``anchors`` ("20b", "2.4"; not a lone digit,
+    which numbers figures and list items), none when no figure is among them or no passage states them all.
+    A figure is where a claim came from: "below 20B parameters a model is fine-tuned territory …" was cited
+    to the French guide's passage on LLMs, more similar to it, and not to the paper review's "(<20B 파라미터를
+    미세조정 수준으로 간주)" (dev-011, run S3); over run S3's answers this changes no other sentence's citation."""
+    figures = {a for a in anchors if a[0].isdigit() and len(a) > 1}
+    if not figures:
+        return set()
+    return {p.n for p in passages if any(figures <= _anchors(s) for s in p.sentences)}
 
 
 def _anchors(text: str) -> frozenset[str]:

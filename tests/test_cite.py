@@ -71,6 +71,19 @@ def test_a_shared_number_decides_between_passages_that_embed_alike():
     general = SourcePassage(2, make_hit("Distillation is popular.", row=1), ("Distillation is popular.",),
                             np.stack([DISTIL]))
     result = attach_citations("Distillation is for models under 20B. [2]", [general, below], fake_embed)
-    assert result.text.endswith("[1] [2]")  # the model's own valid marker stays, the anchored passage comes first
-    assert max(result.citations, key=lambda c: c.support).n == 1
+    assert result.text.endswith("[1]")  # the model's own marker goes: its passage states no 20B
+    assert [c.n for c in result.citations] == [1] and result.markers_fixed == 1
     assert all(c.support <= 1.0 for c in result.citations)
+
+
+def test_a_figure_is_cited_to_a_passage_stating_it_even_when_another_embeds_closer():
+    """dev-011: the claim embeds closest to a passage about LLMs in general; the figure comes from another."""
+    general = SourcePassage(1, make_hit("Distillation is popular.", row=0), ("Distillation is popular.",),
+                            np.stack([DISTIL]))
+    review = SourcePassage(2, make_hit("규모의 함의 (<20B 파라미터를 미세조정 수준으로 간주).", row=1),
+                           ("규모의 함의 (<20B 파라미터를 미세조정 수준으로 간주).",), np.stack([unit(0.6, 0.8, 0)]))
+    result = attach_citations("Distillation is for models below 20B parameters.", [general, review], fake_embed)
+    assert result.text.endswith("[2]") and [c.n for c in result.citations] == [2]
+    # A lone digit numbers a figure or an item: it decides nothing.
+    result = attach_citations("Distillation is shown in figure 9.", [general, review], fake_embed)
+    assert result.text.endswith("[1]")
