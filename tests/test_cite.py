@@ -87,3 +87,22 @@ def test_a_figure_is_cited_to_a_passage_stating_it_even_when_another_embeds_clos
     # A lone digit numbers a figure or an item: it decides nothing.
     result = attach_citations("Distillation is shown in figure 9.", [general, review], fake_embed)
     assert result.text.endswith("[1]")
+
+
+
+def test_a_figure_is_cited_to_the_corpus_passage_stating_it(corpus_settings, embedder):
+    """Real index, embedder and evidence selection (dev-011): the French guide's passage on LLMs is the
+    closest to the claim; the 20B comes from the paper review's passage, the one cited."""
+    from rag.pipeline import RagPipeline
+    from rag.verify import source_passages
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator())
+    question = ("In the Harnessing survey, below what parameter count is a model treated as fine-tuned-model territory "
+                "rather than an LLM?")
+    _, evidence = pipeline.evidence(question)
+    sources = source_passages(pipeline.retriever().index, evidence)
+    claim = "In the Harnessing survey, below 20B parameters are a model treated as fine-tuned-model territory rather than an LLM."
+    cited = attach_citations(claim, sources, embedder.encode_documents)
+    assert cited.citations and all("20B" in c.sentence for c in cited.citations), cited
+    assert any("20B" not in p.hit.chunk.text for p in sources)

@@ -65,6 +65,11 @@ def test_an_answer_sentence_that_reverses_its_evidence_is_dropped():
     assert checked.text == "Mixed pre-training is the key to a strong seq2seq LLM. [1]"
     assert [d.reason for d in checked.dropped] == ["compares the other way round from its evidence"]
     assert check_answer(f"{FAITHFUL} [1]", "en", known=SEQ2SEQ, sources=[SEQ2SEQ]).dropped == ()
+    # dev-011's answer: its figure comes from a sentence that compares nothing.
+    scarce = "(2) Lorsque les données étiquetées sont limitées, le LLM est meilleur que le modèle affiné."
+    review = "(<20B 파라미터를 미세조정 수준으로 간주)"
+    claim = "Below 20B parameters, a model is fine-tuned territory rather than an LLM. [2]"
+    assert check_answer(claim, "en", known=f"{scarce} {review}", sources=[scarce, review]).text == claim
 
 
 @pytest.mark.slow
