@@ -204,6 +204,16 @@ _POINTER_WORDS = 6
 _LIST_OPENING = re.compile(r"(?:[•▪◦·*–-]\s|\(?\d+[.)]\s)")
 
 
+def is_figure(token: str) -> bool:
+    """``token`` (a word or name as the checks cut them) states a quantity: it opens with a digit and is more
+    than one character; a lone digit numbers a figure or a list item.
+
+    >>> [is_figure(t) for t in ["20b", "2.4", "175B", "9", "gpt-3"]]
+    [True, True, True, False, False]
+    """
+    return token[:1].isdigit() and len(token) > 1
+
+
 def refers_back(sentence: str) -> bool:
     """``sentence`` opens by pointing back at the sentence before it.
 

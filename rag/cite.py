@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from core.text import citation_numbers, split_sentences, strip_citation_markers
+from core.text import citation_numbers, is_figure, split_sentences, strip_citation_markers
 from rag.types import Citation, Hit
 
 _MIN_CLAIM_CHARS = 8  # "Oui." or "네." states no fact that needs a source
@@ -125,7 +125,7 @@ def _stating_figures(passages: Sequence[SourcePassage], anchors: frozenset[str])
     A figure is where a claim came from: "below 20B parameters a model is fine-tuned territory …" was cited
     to the French guide's passage on LLMs, more similar to it, and not to the paper review's "(<20B 파라미터를
     미세조정 수준으로 간주)" (dev-011, run S3); over run S3's answers this changes no other sentence's citation."""
-    figures = {a for a in anchors if a[0].isdigit() and len(a) > 1}
+    figures = {a for a in anchors if is_figure(a)}
     if not figures:
         return set()
     return {p.n for p in passages if any(figures <= _anchors(s) for s in p.sentences)}

@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from core.text import is_figure
+
 # What the comparison is against, after these (English and French) or before them (Korean).
 _AGAINST_AFTER = re.compile(
     r"\b(?:than|compared (?:to|with)|relative to|versus|vs\.|outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?"
@@ -99,7 +101,7 @@ def against_the_sources(claim: str, sources: Sequence[str]) -> bool:
     # better than the fine-tuned model when labels are scarce" (dev-011, run R1: the one claim this check
     # dropped in the 118 answers, and the answer's only fact). Names other than figures may come from a
     # heading ("AlexaTM: …", dev-103), so only figures count.
-    figures = frozenset(name for name in names if name[0].isdigit())
+    figures = frozenset(name for name in names if is_figure(name))
     reversed_by = [s for s in stated if figures <= _names(s) and reverses_comparison(s, claim)]
     return bool(reversed_by) and len(reversed_by) == len(stated)
 
