@@ -52,6 +52,18 @@ _OPENINGS: dict[Verdict, dict[str, re.Pattern[str]]] = {
 }
 
 
+# Words with which a reply offers its own guess. dev-112's "Oui, une archi qui cartonne en pré-entraînement +
+# fine-tuning est probablement aussi bonne en zero-shot / few-shot." contradicts its evidence ("… 제로샷 및 퓨샷
+# 학습에서는 상반된 행동을 보일 수 있습니다."); it was the only one of the 118 dev leads with such a word (run S3).
+# "may"/"peut"/"수 있" are left out: the documents word their own claims so.
+_HEDGES: dict[str, re.Pattern[str]] = {
+    "en": re.compile(r"\b(?:probably|perhaps|maybe|presumably|I (?:think|believe|guess|suppose))\b", re.IGNORECASE),
+    "fr": re.compile(r"\b(?:probablement|peut-être|sans doute|vraisemblablement|je (?:pense|crois|suppose))\b",
+                     re.IGNORECASE),
+    "ko": re.compile(r"아마|것\s*같(?:습니다|아요|다|네요)"),
+}
+
+
 def lead_verdict(text: str, language: str) -> Verdict | None:
     """The verdict the answer opens with, if it opens with one."""
     head = strip_citation_markers(text).strip().casefold()
@@ -65,11 +77,27 @@ def lead_verdict(text: str, language: str) -> Verdict | None:
 def lead_fault(lead: str, question: str, language: str, evidence: Iterable[str] = ()) -> str | None:
     """Why the verified lead must not open the answer (None: it may), given the ``evidence`` sentences the
     model was shown."""
+    if guesses(lead, language):
+        return "guesses"
     if is_echo(lead, question) and lead_verdict(lead, language) is None:
         return "restates the question"
     if copies_announcement(lead, evidence):
         return "copies an announcement without what it announces"
     return None
+
+
+def guesses(lead: str, language: str) -> bool:
+    """The lead hedges: it offers the model's own guess, which no citation can back.
+
+    >>> guesses("Oui, elle est probablement aussi bonne en zero-shot. [2]", "fr")
+    True
+    >>> [guesses(t, "fr") for t in ["Pas forcément : les résultats peuvent être opposés.", "Sans aucun doute, oui."]]
+    [False, False]
+    >>> [guesses(t, "ko") for t in ["아마 더 나을 것입니다.", "상반된 행동을 보일 수 있습니다."]]
+    [True, False]
+    """
+    hedge = _HEDGES.get(language)
+    return bool(hedge and hedge.search(strip_citation_markers(lead)))
 
 
 def copies_announcement(lead: str, evidence: Iterable[str]) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.lead import copies_announcement, lead_fault, lead_verdict
+from rag.lead import copies_announcement, guesses, lead_fault, lead_verdict
 
 
 @pytest.mark.parametrize("text, language, expected", [
@@ -43,6 +43,38 @@ def test_a_restatement_opening_with_a_verdict_is_the_answer():
     question = "Peut-on utiliser un LLM comme évaluateur de résumés ?"
     assert lead_fault("Oui, on peut utiliser un LLM comme évaluateur de résumés. [1]", question, "fr") is None
     assert lead_fault("On peut utiliser un LLM comme évaluateur de résumés. [1]", question, "fr") == "restates the question"
+
+
+@pytest.mark.parametrize("lead, language, hedges", [
+    ("Oui, une archi qui cartonne en pré-entraînement est probablement aussi bonne en zero-shot. [2]", "fr", True),
+    ("C'est peut-être le cas pour les petits modèles. [1]", "fr", True),
+    ("Sans aucun doute : le LLM est meilleur. [1]", "fr", False),  # certainty is no hedge
+    ("Le LLM peut être utilisé comme annotateur. [1]", "fr", False),  # "peut être" states what the guide says
+    ("Yes, it is probably the better choice. [1]", "en", True),
+    ("I think fine-tuned models win here. [1]", "en", True),
+    ("Fine-tuned models may win on narrow tasks. [1]", "en", False),
+    ("아마 미세 조정 모델이 더 나을 것입니다. [1]", "ko", True),
+    ("미세 조정 모델이 더 나은 것 같습니다. [1]", "ko", True),
+    ("제로샷 학습에서는 상반된 행동을 보일 수 있습니다. [1]", "ko", False),
+])
+def test_a_lead_that_hedges_may_not_open_the_answer(lead, language, hedges):
+    assert guesses(lead, language) is hedges
+    assert (lead_fault(lead, "Une question ?", language) == "guesses") is hedges
+
+
+def test_an_answer_whose_reply_hedges_answers_from_the_evidence(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder): the reply words the French guide's finding
+    as its own guess; the evidence sentences answer, so the guide's finding is stated without the hedge."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    reply = ("Oui, lorsque les données étiquetées sont limitées, le LLM est probablement meilleur que le modèle "
+             "affiné. [1]")
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator(reply))
+    answer = pipeline.answer("Avec peu de données étiquetées, un LLM est-il meilleur qu'un modèle affiné ?")
+    assert not answer.refused, answer.text
+    assert "probablement" not in answer.text, answer.text
+    assert "le LLM est meilleur que le modèle affiné" in answer.text, answer.text
 
 
 ANNOUNCEMENT = "Les défis concrets auxquels est confronté le modèle proviennent des trois aspects suivants :"
