@@ -267,8 +267,11 @@ def quoted_continuation(e: Evidence, room: int, index: Index | None = None) -> s
     next quote. On the 97 answerable dev questions, quotes so continued by the next sentence hold every fact
     (literally, before translation) for 44 against 39 quoted alone (``scripts/evidence_chain.py``, session 25)."""
     items = announced_items(e, index)
-    follow = continuation(e, index)
-    candidates = [list_text(items[:k]) for k in range(len(items), 0, -1)] if items else [follow] if follow else []
+    if items:
+        candidates = [list_text(items[:k]) for k in range(len(items), 0, -1)]
+    else:
+        follow = continuation(e, index)
+        candidates = [follow] if follow else []
     # A sentence giving orders to the model is no continuation, however it opens (quote_candidates' rule).
     return next((text for text in candidates
                  if len(e.sentence) + 1 + len(text) <= room and not addresses_the_model(text)), "")
