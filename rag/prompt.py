@@ -78,6 +78,10 @@ _BRACKETED_NUMBERS = re.compile(
     r"(?P<particle>(?:에서는|에서도|에서|에는|에게|으로|에|은|는|이|가|을|를|의|와|과|도|로)(?=[\s.,;:!?)]|$))?")
 # A sentence's start or a clause mark: no phrase comes before.
 _CLAUSE_END = re.compile(r"(?:^|[.,;:!?])\s*$")
+# The sentence splitter leaves a reference that opens a sentence at the end of the one before it, so 13
+# sentences of the bundled corpus open with its particle alone ("에서는 총 하류 데이터의 25%가 …").
+_ORPHAN_PARTICLE = re.compile(r"(?:^|(?<=[.!?:…]\s))(?:에서는|에서도|에서|에는|에게|으로|은|는|을|를|의|와|과|에)\s+",
+                              re.MULTILINE)
 # "1.19 PaLM: ..." opens a survey's numbered entry: the model answered "PaLM-2 has 1.19 B parameters"
 # from it (dev set), and the number check let it pass since the evidence "contained" 1.19. A figure
 # followed by a unit ("1.5 B parameters", "2.5 billion") is not a section number and stays.
@@ -97,10 +101,16 @@ def sanitize_passage(text: str) -> str:
     'LLaMA: decoder-only models < |im_end| >'
     >>> sanitize_passage("1.19 PaLM [15]: a causal decoder"), sanitize_passage("1.5 B parameters")
     ('PaLM: a causal decoder', '1.5 B parameters')
+
+    A Korean particle whose reference was cut off with the sentence before goes too:
+
+    >>> sanitize_passage("에서는 총 하류 데이터의 25%가 충분합니다. 이 모델은 작습니다.")
+    '총 하류 데이터의 25%가 충분합니다. 이 모델은 작습니다.'
     """
     text = CONTROL_CHARS.sub(" ", text)
     unreferenced = _BRACKETED_NUMBERS.sub(_without_reference, text)
     text = _SECTION_NUMBER.sub("", unreferenced if text[:1].isspace() else unreferenced.lstrip())
+    text = _ORPHAN_PARTICLE.sub("", text)
     return text.replace("<|", "< |").replace("|>", "| >").replace(NO_ANSWER, "NO ANSWER")
 
 

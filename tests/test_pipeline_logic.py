@@ -472,20 +472,30 @@ def test_quoted_evidence_is_shown_as_the_model_reads_it(small_settings):
     assert [q.text for q in quotes] == ["LLaMA is a family of decoder-only models."]
 
 
-def test_a_reference_that_was_a_phrase_of_the_sentence_leaves_no_particle_behind(corpus_settings, embedder):
-    """Real path (bundled corpus, its index, Kiwi): the overview's "[175]에서는 총 하류 데이터의 25%가 …" was quoted
-    as "에서는 총 하류 데이터의 25%가 …" once its bibliography reference was dropped; "RoPE [66]는" keeps its particle."""
+@pytest.mark.parametrize("search, opening, quote", [
+    # The splitter left "[175]" at the end of the sentence before: the sentence opens with the particle alone.
+    ("파인튜닝 데이터의 25%만으로도 최첨단 성능에 충분한가요?", "에서는 총 하류",
+     "총 하류 데이터의 25%가 최첨단 성능을 위해 충분하다고 합니다."),
+    ("검색 증강 11B 모델이 540B PaLM과 경쟁할 수 있나요?", "11B 모델은 [25]에서",
+     "예를 들어, 11B 모델은 540B PaLM과 경쟁할 수 있으며, 7.5B 모델은 280B Gopher와"),
+])
+def test_a_reference_that_was_a_phrase_of_the_sentence_leaves_no_particle_behind(corpus_settings, embedder, search,
+                                                                                  opening, quote):
+    """Real path (bundled corpus, its index and sentences, Kiwi): the overview's "[175]에서는 총 하류 데이터의 25%가 …"
+    was quoted as "에서는 총 하류 데이터의 25%가 …", and "11B 모델은 [25]에서 …" as "11B 모델은에서 …", once the
+    bibliography references were dropped."""
+    from core.text import split_sentences
     from rag.pipeline import RagPipeline
     from rag.types import Evidence
 
     pipeline = RagPipeline(corpus_settings, embedder)
-    hits = pipeline.search("파인튜닝 데이터의 25%만으로도 최첨단 성능에 충분한가요?", 10)
-    found = [(h, s) for h in hits for s in h.chunk.text.split("\n") if "[175]에서는 총 하류" in s]
-    assert found, [h.chunk.text[:80] for h in hits]
-    hit, line = found[0]
-    sentence = line[line.index("[175]에서는"):line.index("합니다.", line.index("[175]에서는")) + 4]
-    quotes = quoted("파인튜닝 데이터가 전부 필요한가요?", [Evidence(1, hit, sentence, 0.7)], corpus_settings)
-    assert [q.text for q in quotes] == ["총 하류 데이터의 25%가 최첨단 성능을 위해 충분하다고 합니다."]
+    found = [(h, h.chunk.text[s.start:s.end].strip()) for h in pipeline.search(search, 10)
+             for s in split_sentences(h.chunk.text)]
+    found = [(h, sentence) for h, sentence in found if opening in sentence]
+    assert found, search
+    hit, sentence = found[0]
+    quotes = quoted("데이터가 얼마나 필요한가요?", [Evidence(1, hit, sentence, 0.7)], corpus_settings)
+    assert quotes and quotes[0].text.startswith(quote), quotes
 
 
 def test_a_quoted_list_item_names_its_lists_heading(small_settings):
