@@ -201,7 +201,19 @@ _REFERS_BACK = re.compile(
 # first words. "this"/"ce" are left out: "In this paper" or "ce qui" point at nothing before.
 _DEMONSTRATIVE = re.compile(r"(?:^|\s)(?:이러한|그러한|이런|그런|이와 같은|these|such(?!\s+as\b)|ces|de tels|de telles)\s", re.IGNORECASE)
 _POINTER_WORDS = 6
-_LIST_OPENING = re.compile(r"(?:[•▪◦·*–-]\s|\(?\d+[.)]\s)")
+# What opens an item of a list: a bullet, or "a)", "2." or "(2)". Not "1.19 PaLM" (a section number) nor "-5%".
+ITEM_OPENING = re.compile(r"^\s*(?:[•▪◦·*–-]|[a-z]\)|\(?\d{1,2}[.)])\s+")
+
+
+def without_item_opening(sentence: str) -> str:
+    """``sentence`` without the bullet or number that opens it as an item of a list: in the running prose of an
+    answer, "(2)" numbers nothing (22 of run T3's 118 answers showed one, "(2) LLM est doué pour imiter …",
+    "• 미세 조정 중 …", "5. Efficacité de l'exemple : …").
+
+    >>> [without_item_opening(s) for s in ["(2) LLM est doué.", "• 5% 정도입니다.", "e) Le modèle …", "1.19 PaLM [15]: …"]]
+    ['LLM est doué.', '5% 정도입니다.', 'Le modèle …', '1.19 PaLM [15]: …']
+    """
+    return ITEM_OPENING.sub("", sentence, count=1)
 
 
 def is_figure(token: str) -> bool:
@@ -232,7 +244,7 @@ def refers_back(sentence: str) -> bool:
     if _REFERS_BACK.match(line):
         return True
     opening = " ".join(line.split()[:_POINTER_WORDS])
-    return bool(_DEMONSTRATIVE.search(opening)) and not _LIST_OPENING.match(line)
+    return bool(_DEMONSTRATIVE.search(opening)) and not ITEM_OPENING.match(line)
 
 
 # Kiwi's tags of a predicate: verbs, adjectives, copulas, their derivations, auxiliaries, final endings.

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from core.language import detect_language, hangul_share
-from core.text import CITATION_MARKER, HANGUL, LETTER, is_heading, spelled_out, split_sentences, strip_citation_markers
+from core.text import (CITATION_MARKER, HANGUL, LETTER, is_heading, spelled_out, split_sentences, strip_citation_markers,
+                       without_item_opening)
 from rag.answerability import specific_terms, term_occurs, without_terms
 from rag.comparison import against_the_sources
 
@@ -123,7 +124,8 @@ class CheckedAnswer:
 def check_answer(text: str, language: str, known: str, sources: Sequence[str] = (),
                  instructions: Sequence[str] = ()) -> CheckedAnswer:
     """``text`` without its off-language sentences, sentences with invented or misattributed numbers or a
-    comparison turned round (``rag.comparison``), and sentences about the task itself.
+    comparison turned round (``rag.comparison``), and sentences about the task itself; its sentences without
+    the numbers or bullets of list items (``core.text.without_item_opening``).
 
     ``known`` is everything the model was given (evidence sentences and the question); ``sources``,
     the evidence sentences one by one, for the checks that a number stays with its entity and that a
@@ -131,7 +133,9 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
     An answer made only of off-language sentences is returned unchanged: the caller's
     language check decides what to do with it.
     """
-    sentences = _with_markers_on_their_sentence([text[s.start : s.end].strip() for s in split_sentences(text)])
+    # The model copies a list item's "(3)" from its passage; in the answer it numbers nothing.
+    sentences = _with_markers_on_their_sentence([without_item_opening(text[s.start : s.end].strip())
+                                                 for s in split_sentences(text)])
     if not sentences:
         return CheckedAnswer(text.strip())
     dropped: list[DroppedSentence] = []
@@ -144,7 +148,7 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
         dropped += [DroppedSentence(s, f"not in {language}") for s in off]
         sentences = [s for s in sentences if s not in off]
 
-    asked = [s for s in sentences if strip_citation_markers(s).rstrip().endswith(("?", "？"))]
+    asked = [s for s in sentences if is_question(s)]
     if asked and len(asked) < len(sentences):  # the model restating the question inside its answer
         dropped += [DroppedSentence(s, "a question, not an answer") for s in asked]
         sentences = [s for s in sentences if s not in asked]
@@ -470,6 +474,15 @@ def addresses_the_model(sentence: str) -> bool:
     return bool(_ADDRESSES_THE_MODEL.search(sentence))
 
 
+def is_question(sentence: str) -> bool:
+    """``sentence`` asks rather than states.
+
+    >>> [is_question(s) for s in ["Si j'utilise LLM, lequel dois-je choisir ? [3]", "무엇인가요？", "Why? Because it scales."]]
+    [True, True, False]
+    """
+    return strip_citation_markers(sentence).rstrip().endswith(("?", "？"))
+
+
 def is_prose(sentence: str) -> bool:
     """Reads as a sentence: enough letters, mostly letters (not a formula, a table row or a number),
     and not a section title."""
@@ -498,7 +511,7 @@ def is_echo(answer: str, question: str) -> bool:
     words = [w.casefold() for w in _WORD.findall(plain)]
     if not words:
         return False
-    if plain.endswith(("?", "？")):
+    if is_question(plain):
         return True
     asked = {w.casefold() for w in _WORD.findall(question)}
     new = [w for w in words if w not in asked]

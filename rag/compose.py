@@ -29,11 +29,11 @@ from core.settings import Settings
 from core.text import HANGUL, is_caption, kiwi, split_sentences, strip_citation_markers
 from ingest.index import Index
 from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
-                        kept_terms, lost_terms, needs_translation, without_foreign_asides)
+                        is_question, kept_terms, lost_terms, needs_translation, without_foreign_asides)
 from rag.cite import CitedAnswer
 from rag.comparison import reverses_comparison
 from rag.draft import as_token_events, is_degenerate, stream_reply
-from rag.evidence import announced_items, as_read, continuation, dangles, list_text, rank_score
+from rag.evidence import announced_items, as_quoted, continuation, dangles, list_text, rank_score
 from rag.llm.base import Generator
 from rag.prompt import build_translation_messages, sanitize_passage, translation_text
 from rag.question import Question
@@ -128,8 +128,10 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     # A document's title line answers nobody: "[논문 리뷰] Harnessing the Power of LLMs in Practice: …" was
     # quoted as the answer to two English questions (run O). Nor does the caption of a figure or table the
     # answer cannot show: "Tableau 1 : Modèle de langage étendu encodeur-décodeur ou Encodeur uniquement" took
-    # the room of the sentence stating dev-062's missing fact (run QV).
-    prose = [e for e in ranked if is_prose(e.sentence) and not _is_title(e) and not is_caption(e.sentence)] or ranked
+    # the room of the sentence stating dev-062's missing fact (run QV). Nor does a question the document asks:
+    # the French guide's heading "Si j'utilise LLM, lequel dois-je choisir ?" was quoted in 2 answers of run T3.
+    prose = [e for e in ranked if is_prose(e.sentence) and not _is_title(e) and not is_caption(e.sentence)
+             and not is_question(e.sentence)] or ranked
     fresh = [e for e in prose if not _repeats(e.sentence, lead)] if lead else prose
     # A clearly weaker same-language sentence answered another question on the dev set: translate instead.
     best = max((e.score for e in prose), default=0.0)
@@ -179,7 +181,7 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
             continue
         # As the model reads it (no bibliography "[12]" posing as a citation, no chat-template tokens),
         # without asides in another language (e.g. an instruction planted inside a passage).
-        sentence = without_foreign_asides(sanitize_passage(as_read(e)), language)
+        sentence = without_foreign_asides(sanitize_passage(as_quoted(e)), language)
         rest = without_foreign_asides(sanitize_passage(follow), language) if follow else ""
         if needs_translation(sentence, language):
             text = yield from _translated_quote(e, rest, question, evidence, generator, embed, settings, shown,
@@ -225,7 +227,7 @@ def _translated_quote(e: Evidence, rest: str, question: Question, evidence: Sequ
     # translated together, "플랑: CoT와 함께한 파인튜닝은 …" (Flan) came back as "Pla: Le piano avec la
     # touche Cot …" (dev set). A heading in Hangul means nothing in a French or English answer.
     heading = f"{e.heading}: " if e.heading and not HANGUL.search(e.heading) else ""
-    item = without_foreign_asides(sanitize_passage(as_read(e, heading=False)), language)
+    item = without_foreign_asides(sanitize_passage(as_quoted(e, heading=False)), language)
     text = yield from _translation(item, question, evidence, generator, embed, settings, shown, heading)
     said_already = False
     if not text:
@@ -360,7 +362,7 @@ def compose_answer(base: AnswerBase, cited: CitedAnswer | None, quotes: Sequence
     """The verified lead, then the quotes with their passages' [n]."""
     language = base.question.language
     if not cited and not quotes:  # no lead and no usable translation: the best sentence as the documents say it
-        quotes = [Quote(sanitize_passage(as_read(e)), e, translated=False) for e in quote_candidates(evidence, language)[:1]]
+        quotes = [Quote(sanitize_passage(as_quoted(e)), e, translated=False) for e in quote_candidates(evidence, language)[:1]]
     if not cited and not quotes:  # nothing verified and nothing quotable (every sentence gives orders to the model)
         return refusal(base)
     parts = [cited.text] if cited else []

@@ -18,7 +18,7 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
-from core.text import completes_korean, estimate_tokens, refers_back
+from core.text import ITEM_OPENING, completes_korean, estimate_tokens, refers_back, without_item_opening
 from ingest.index import Index
 from ingest.types import Chunk
 from rag.checks import comparable_text
@@ -36,8 +36,6 @@ _MAX_ENTRY_CHUNKS = 4  # how far back a paragraph's opening is looked for
 # Not "… 훈련시킨 다음 최종적으로 …" ("then"), nor "… following the release …".
 _ANNOUNCES = re.compile(r":\s*$|(?:다음|아래)(?:과|와|의)|(?:몇|여러|두|세|네|다섯|\d+)\s*가지|ci-dessous|voici|the following"
                         r"|as follows", re.IGNORECASE)
-# An item of a list on a line of its own: a bullet, or "a)", "2." or "(2)" opening it.
-_ITEM_OPENING = re.compile(r"^\s*(?:[•▪◦·*–-]|[a-z]\)|\(?\d{1,2}[.)])\s+")
 _MAX_ITEMS = 5
 
 
@@ -104,6 +102,13 @@ def as_read(evidence: Evidence, heading: bool = True) -> str:
     return f"{evidence.heading}: {item}" if heading else item
 
 
+def as_quoted(evidence: Evidence, heading: bool = True) -> str:
+    """The sentence as an answer quotes it: as read (``as_read``), and without the number or bullet that opens
+    it as a list item (``core.text.without_item_opening``)."""
+    sentence = without_item_opening(" ".join(evidence.sentence.split()))
+    return f"{evidence.heading}: {sentence}" if heading and evidence.heading else sentence
+
+
 def continuation(evidence: Evidence, index: Index | None = None) -> str:
     """The sentence after ``evidence`` in its document when it opens by pointing back at it ("이를 통해 처리량이
     15% 증가합니다." after GPT-NeoX's parallel layers; "즉, … 미리 예측을 수행한 다음 이러한 예측을 캐시합니다."
@@ -135,9 +140,9 @@ def announced_items(evidence: Evidence, index: Index | None = None) -> list[str]
     items: list[str] = []
     for following, between in _sentences_after(evidence, index):
         if "\n" in between:
-            if not _ITEM_OPENING.match(following):
+            if not ITEM_OPENING.match(following):
                 break
-            items.append(" ".join(_ITEM_OPENING.sub("", following, count=1).split()))
+            items.append(" ".join(without_item_opening(following).split()))
             if len(items) == _MAX_ITEMS:
                 break
         elif not items:  # its paragraph goes on: what it announced is there, not in a list

@@ -17,7 +17,7 @@ from core.settings import Settings  # noqa: E402
 from rag.checks import comparable_text  # noqa: E402
 from rag.compose import _MAX_ANSWER_CHARS, _QUOTES, quote_candidates, quoted_continuation  # noqa: E402
 from rag.evaluate import facts_present, load_items  # noqa: E402
-from rag.evidence import as_read  # noqa: E402
+from rag.evidence import as_quoted, as_read  # noqa: E402
 from rag.pipeline import RagPipeline  # noqa: E402
 
 
@@ -32,7 +32,7 @@ def quoted(evidence, language: str, index, continued: bool = True) -> str:
         if comparable_text(e.sentence) in said or (quotes and len(e.sentence) > room):
             continue
         follow = quoted_continuation(e, room, index) if continued else ""
-        quotes.append(f"{as_read(e)} {follow}" if follow else as_read(e))
+        quotes.append(f"{as_quoted(e)} {follow}" if follow else as_quoted(e))
         said.update(comparable_text(t) for t in (e.sentence, follow) if t)
         used += len(quotes[-1])
     return " ".join(quotes)

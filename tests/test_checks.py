@@ -241,3 +241,13 @@ def test_a_number_taken_out_of_its_scale_is_caught_and_a_rescaled_one_kept():
     assert check_answer("GPT-3 is 175% faster.", "en", known=known).dropped[0].reason == "number 175 as another quantity"
     # A Korean particle after the scale: "11B 매개변수로 175B보다" (Tk-Instruct's 11B against GPT-3's 175B).
     assert check_answer("Il utilise 11B de paramètres au lieu de 175B.", "fr", known="11B 매개변수로 175B보다 낫다").dropped == ()
+
+
+@pytest.mark.parametrize("reply, shown", [
+    ("(3) 도메인이 비슷한 모델을 고르는 것이 좋습니다. [2]", "도메인이 비슷한 모델을 고르는 것이 좋습니다. [2]"),
+    ("Oui. 2. Le modèle affiné reste utile. [1]", "Oui. Le modèle affiné reste utile. [1]"),
+    ("GPT-3 a 175B paramètres. [1]", "GPT-3 a 175B paramètres. [1]"),
+])
+def test_a_list_item_s_number_copied_into_the_answer_is_left_out(reply, shown):
+    known = "(3) 도메인이 비슷한 모델을 고르는 것이 좋습니다. 2. Le modèle affiné reste utile. GPT-3 a 175B paramètres."
+    assert check_answer(reply, "ko" if "도메인" in reply else "fr", known).text == shown

@@ -377,3 +377,44 @@ def test_an_answer_quotes_the_next_passage_s_sentence_that_finishes_its_quote(co
     answer = pipeline.answer("어댑터 튜닝에서 어댑터 모듈은 어디에 배치되고 무엇이 학습되나요?")
     assert not answer.refused, answer.text
     assert "순차적 또는 병렬로 배치됩니다. 이러한 레이어만 세밀 조정되며, 나머지 모델은 고정됩니다." in answer.text, answer.text
+
+
+def test_an_answer_quotes_a_numbered_finding_without_its_number(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder, the pipeline as it answers): the French guide's
+    "(2) LLM est doué pour imiter les humains, …" is quoted as a sentence of the answer, not as item (2) of a
+    list the answer does not show."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator("NO_ANSWER", "NO_ANSWER"))
+    answer = pipeline.answer("Les LLM sont-ils doués pour imiter les humains et pour l'annotation de données ?")
+    assert not answer.refused, answer.text
+    assert "LLM est doué pour imiter les humains, l'annotation et la génération de données." in answer.text, answer.text
+    assert "(2) LLM est doué" not in answer.text, answer.text
+
+
+def test_a_reply_copying_a_finding_s_number_leads_without_it(corpus_settings, embedder):
+    """Real path but the model's reply: the model copies "(2)" from the passage it was shown; the answer does
+    not open with it."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    reply = "(2) LLM est doué pour imiter les humains, l'annotation et la génération de données."
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator(reply))
+    answer = pipeline.answer("Les LLM sont-ils doués pour imiter les humains et pour l'annotation de données ?")
+    assert answer.text.startswith("LLM est doué pour imiter les humains"), answer.text
+
+
+def test_a_question_the_document_asks_is_no_quote(corpus_settings, embedder):
+    """Real path but the model: the French guide's heading "Si j'utilise LLM, lequel dois-je choisir ?" is among
+    the best evidence sentences for a choice question; asked back, it answers nothing, and a statement takes its
+    place."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator("NO_ANSWER", "NO_ANSWER"))
+    question = "Pour un chatbot face à de vraies requêtes utilisateurs, mal formulées, LLM ou modèle affiné ?"
+    _, evidence = pipeline.evidence(question)
+    assert any(e.sentence.endswith("?") for e in evidence)
+    answer = pipeline.answer(question)
+    assert not answer.refused and "?" not in answer.text, answer.text
