@@ -68,6 +68,8 @@ _ENTRY_NAME = re.compile(r"\s*([A-Z][\w.-]*[\w])\s*(?:\([^()]*\)\s*)?:\s")
 # A percentage ("15%", "77.5 %") or a decimal ("0.5", "0,2"); not "52,000", whose comma groups digits.
 _EXACT_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?=\s?%)|(?<![\w.,])\d+[.,]\d{1,2}(?![\d])")
 _PLAIN_FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
+# The number of a section or a survey's entry opening a sentence: "1.3 mT5: …", "4.5 Tâches diverses".
+_SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)+\s+")
 # Replies that answer nothing on their own: to "Is GeLU or ReLU more common?" the model said "YES".
 # Orders to the reader-AI in the corpus languages, and chat-template tokens (see addresses_the_model).
 _ADDRESSES_THE_MODEL = re.compile(
@@ -312,7 +314,7 @@ def lost_terms(source: str, translation: str) -> list[str]:
     >>> lost_terms("이를 통해 처리량이 15% 증가하고 MLLM은 0.5 낮습니다.", "Le débit augmente de 15 % et les MLLMs de 0,5.")
     []
     """
-    written = {n.replace(",", ".") for n in _PLAIN_FIGURE.findall(translation)}
+    written = _written_figures(translation)
     lost = []
     for term in kept_terms(source):
         if _PLAIN_FIGURE.fullmatch(term):
@@ -323,6 +325,30 @@ def lost_terms(source: str, translation: str) -> list[str]:
         if not found:
             lost.append(term)
     return lost
+
+
+def new_figures(text: str, said: str) -> list[str]:
+    """The exact figures of ``text`` (percentages and decimals, as ``kept_terms`` reads them) that ``said``
+    does not write: what a sentence adds to an answer that otherwise says what it says.
+
+    >>> new_figures("Codex는 100개 버전을 생성하여 문제의 77.5%를 해결합니다.", "Codex generates 100 versions.")
+    ['77.5']
+    >>> new_figures("Le débit augmente de 15 %.", "Throughput rises by 15%.")
+    []
+
+    The number of a survey's entry is none ("1.3 mT5: 101개 언어로 …" added nothing to a lead about mT5's 101
+    languages, run U2):
+
+    >>> new_figures("1.3 mT5: 101개 언어로 구성된 mC4 데이터셋을 사용하여 훈련된 다국어 T5 모델.", "mT5는 101개 언어로 훈련되었습니다.")
+    []
+    """
+    written = _written_figures(said)
+    return [f for f in _EXACT_FIGURE.findall(_SECTION_NUMBER.sub("", text)) if f.replace(",", ".") not in written]
+
+
+def _written_figures(text: str) -> set[str]:
+    """Every number ``text`` writes, "0,5" as "0.5"."""
+    return {n.replace(",", ".") for n in _PLAIN_FIGURE.findall(text)}
 
 
 def asks_quantity(question: str) -> bool:

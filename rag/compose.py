@@ -29,7 +29,7 @@ from core.settings import Settings
 from core.text import HANGUL, is_caption, kiwi, split_sentences, strip_citation_markers
 from ingest.index import Index
 from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
-                        is_question, kept_terms, lost_terms, needs_translation, without_foreign_asides)
+                        is_question, kept_terms, lost_terms, needs_translation, new_figures, without_foreign_asides)
 from rag.cite import CitedAnswer
 from rag.comparison import reverses_comparison
 from rag.draft import as_token_events, is_degenerate, stream_reply
@@ -151,9 +151,11 @@ def _words(text: str) -> set[str]:
 
 def _repeats(sentence: str, lead: str) -> bool:
     """The sentence says little the lead does not: the model often copies the best sentence almost word
-    for word ("Quand les données…" for "(2) Lorsque les données…")."""
+    for word ("Quand les données…" for "(2) Lorsque les données…"). A sentence stating a figure the lead
+    left out says that much more (``_says_again``)."""
     words = _words(sentence)
-    return bool(words) and len(words & _words(lead)) >= _REPEATED_WORD_SHARE * len(words)
+    return (bool(words) and len(words & _words(lead)) >= _REPEATED_WORD_SHARE * len(words)
+            and not new_figures(sentence, lead))
 
 
 def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,
@@ -284,10 +286,13 @@ def _says_again(text: str, lead_sentences: Sequence[str], quotes: Sequence[Quote
     """``text`` is a sentence of the lead or one of the quotes again in other words: the French guide's
     sentence and the translation of its Korean twin ("Convient pour LLM : … certaines tâches NLU …" and "LLM
     est adapté : mais il existe également des tâches NLU …", 0.92); the lead "Teams usually use offline
-    inference …" and the quote "Therefore, many engineering teams use offline inference …" (0.90, dev set)."""
-    return (settings.quote_repeat_similarity <= 1
-            and closest_similarity(text, [*lead_sentences, *(q.text for q in quotes)], embed)
-            >= settings.quote_repeat_similarity)
+    inference …" and the quote "Therefore, many engineering teams use offline inference …" (0.90, dev set).
+    Not when it states a figure they left out: dev-076's lead "Codex uses a sampling trick to generate 100
+    versions of the program …" dropped its source's "… 문제의 77.5%에 대한 작동하는 솔루션을 생성합니다.", and
+    the translation of that source was left out as saying it again (run U1)."""
+    said = [*lead_sentences, *(q.text for q in quotes)]
+    return (settings.quote_repeat_similarity <= 1 and not new_figures(text, " ".join(said))
+            and closest_similarity(text, said, embed) >= settings.quote_repeat_similarity)
 
 
 def _translation(item: str, question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,

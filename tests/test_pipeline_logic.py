@@ -428,6 +428,23 @@ def quoted(question, evidence, settings, generator=None, embed=same_meaning):
     return shown_while_quoting(quoting)[1]
 
 
+@pytest.mark.parametrize("translation, kept", [
+    ("Codex generates 100 versions of a program for a description, solving 77.5% of the problems.", True),
+    ("Codex generates 100 versions of a program for a description.", False),
+])
+def test_a_quote_saying_the_lead_again_is_kept_when_it_states_a_figure_the_lead_left_out(small_settings, translation,
+                                                                                        kept):
+    from rag_fakes import make_hit
+
+    source = "Codex는 설명에 대해 프로그램의 100개 버전을 생성하여 문제의 77.5%에 대한 솔루션을 생성합니다."
+    evidence = [Evidence(1, make_hit(source, language="ko"), source, 0.7)]
+    lead = "Codex generates 100 versions of a program for a given description. [1]"
+    settings = dataclasses.replace(small_settings, quote_repeat_similarity=0.85)  # on: every text embeds alike
+    quoting = quote_evidence(prepare_question("How does Codex find working programs?", [], 2000), evidence,
+                             ScriptedGenerator(translation), same_meaning, settings, lead)
+    assert [q.text for q in shown_while_quoting(quoting, lead)[1]] == ([translation] if kept else [])
+
+
 def test_a_quote_that_would_make_the_answer_long_is_passed_over_for_a_shorter_one(small_settings):
     from rag.types import Evidence
     from rag_fakes import make_hit
