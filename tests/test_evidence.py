@@ -418,3 +418,26 @@ def test_a_question_the_document_asks_is_no_quote(corpus_settings, embedder):
     assert any(e.sentence.endswith("?") for e in evidence)
     answer = pipeline.answer(question)
     assert not answer.refused and "?" not in answer.text, answer.text
+
+
+def test_a_translation_saying_the_lead_again_stays_when_it_states_the_figure_the_lead_left_out(corpus_settings, embedder):
+    """Real path but the model's replies (bundled corpus, default embedder, the pipeline as it answers): the lead
+    says Codex samples 100 programs and leaves out the overview's 77.5%; the translation of that sentence says
+    the lead again, and stays for its figure."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator, is_translation_request
+
+    translation = ("Codex generates 100 versions of a program for a given description through repeated sampling, "
+                   "producing working solutions for 77.5% of the problems.")
+
+    class Translator(ScriptedGenerator):
+        def stream_chat(self, messages, max_tokens, temperature=0.0, stop=(), banned=()):
+            if is_translation_request(messages):
+                self.replies.insert(0, translation if "77.5%" in messages[-1]["content"] else "")
+            yield from super().stream_chat(messages, max_tokens, temperature, stop, banned)
+
+    lead = "Codex generates 100 versions of a program for a given description through repeated sampling."
+    answer = RagPipeline(corpus_settings, embedder, Translator(lead)).answer(
+        "How did Codex get working solutions — what sampling trick?")
+    assert answer.text.startswith("Codex generates 100 versions"), answer.text
+    assert "77.5% of the problems" in answer.text, answer.text
