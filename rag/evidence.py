@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Sequence
 
 import numpy as np
@@ -105,8 +105,7 @@ def as_read(evidence: Evidence, heading: bool = True) -> str:
 def as_quoted(evidence: Evidence, heading: bool = True) -> str:
     """The sentence as an answer quotes it: as read (``as_read``), and without the number or bullet that opens
     it as a list item (``core.text.without_item_opening``)."""
-    sentence = without_item_opening(" ".join(evidence.sentence.split()))
-    return f"{evidence.heading}: {sentence}" if heading and evidence.heading else sentence
+    return as_read(replace(evidence, sentence=without_item_opening(evidence.sentence)), heading)
 
 
 def continuation(evidence: Evidence, index: Index | None = None) -> str:
