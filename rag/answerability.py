@@ -4,8 +4,8 @@ A single similarity cannot tell "What is LLaMA-2's context window?" (the documen
 LLaMA-2, never its context window) from an answerable question: both retrieve close passages.
 So the decision also reads the question's specific terms, the names and figures it is about:
 
-* ``specific_terms``: model, benchmark and method names, acronyms and versioned names
-  ("Llama 3 70B", "GPT-4o", "MMLU", "8x7B"), as the question writes them;
+* ``specific_terms``: model, benchmark and method names, acronyms, versioned names and metrics at a
+  cut-off ("Llama 3 70B", "GPT-4o", "MMLU", "8x7B", "pass@1"), as the question writes them;
 * ``missing_terms``: those that occur nowhere in the retrieved passages (compared without case,
   spaces and hyphens: "LLaMA-2" matches "Llama 2");
 * the decision (``Signals.refuse``): refuse below one similarity, or below a higher one when a
@@ -15,6 +15,8 @@ So the decision also reads the question's specific terms, the names and figures 
 Example:
     >>> specific_terms("What's the max context window of Llama 3 70B?")
     ('Llama 3 70B',)
+    >>> specific_terms("whats StarCoder's pass@1 on HumanEval?")
+    ('StarCoder', 'pass@1', 'HumanEval')
     >>> missing_terms(("Llama 3 70B", "MMLU"), ["LLaMA-2 70B scores 68.9 on MMLU."])
     ('Llama 3 70B',)
     >>> Signals(0.50, ("Llama 3 70B",)).refuse(0.40, 0.53), Signals(0.50, ()).refuse(0.40, 0.53)
@@ -30,8 +32,10 @@ from typing import Iterable, Sequence
 
 from rag.types import Evidence, Hit
 
-# A Latin-script word or a figure, possibly joined by hyphens or dots ("GPT-4o", "3.5", "8x7B").
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*")
+# A Latin-script word or a figure, possibly joined by hyphens, dots or an "@" ("GPT-4o", "3.5", "8x7B", and a
+# metric at a cut-off, "pass@1", "recall@5": split at the "@", "whats StarCoder's pass@1 on HumanEval?" named
+# nothing the documents lack, and was answered with StarCoder's context length).
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.@][A-Za-z0-9]+)*")
 _VERSION = re.compile(r"^(?:\d+(?:\.\d+)?[A-Za-z]{0,2}|[A-Za-z]?\d+[A-Za-z]?|v\d+(?:\.\d+)?)$")
 _HAS_DIGIT = re.compile(r"\d")
 # Words that are capitalised in questions without naming anything the documents must contain.
@@ -106,7 +110,7 @@ def without_terms(text: str, terms: Iterable[str]) -> str:
 
 def _term_pattern(term: str) -> re.Pattern:
     parts = re.findall(r"[A-Za-z]+|\d+", unicodedata.normalize("NFKC", term))
-    body = r"[\s\-_.·]*".join(re.escape(p) for p in parts)
+    body = r"[\s\-_.·@]*".join(re.escape(p) for p in parts)
     return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
 
 

@@ -15,12 +15,16 @@ def test_specific_terms_are_names_versions_and_acronyms_not_common_words():
         "RAG", "GPT-4o", "Claude 3.5", "Sonnet")
     assert specific_terms("Should we pick an English-centric model? Lesquels sont les plus rapides ?") == ()
     assert specific_terms("Quand faut-il distiller un modèle ?") == ()
+    # A metric at a cut-off is one name, not "pass" and "1".
+    assert specific_terms("whats StarCoder's pass@1 on HumanEval?") == ("StarCoder", "pass@1", "HumanEval")
 
 
 def test_terms_match_across_case_hyphens_and_spaces_but_only_as_whole_words():
     passages = ["LLaMA-2 70B was trained on 2T tokens; its output is long.", "BLOOM은 다국어 모델입니다."]
     assert missing_terms(("Llama 2", "llama-2 70b", "BLOOM"), passages) == ()
     assert missing_terms(("TPU", "Llama 3 70B"), passages) == ("TPU", "Llama 3 70B")  # "output" holds no TPU
+    assert missing_terms(("pass@1", "recall@5"), ["StarCoder reaches 33.6% Pass@1.", "Recall @ 5 is 0.9."]) == ()
+    assert missing_terms(("pass@1",), ["StarCoder passes 1 of the tests."]) == ("pass@1",)
 
 
 def test_a_question_term_absent_from_the_passages_leads_to_a_refusal():
@@ -47,3 +51,15 @@ def test_gated_refusal_fit_finds_both_thresholds():
     refused = [fitted.predict(r) for r in records]
     assert refused == [False, False, False, True, True, True] and balanced_right(records, refused) == 1.0
     assert refuses(0.39, False, 0.40, 0.535) and not refuses(0.60, True, 0.40, 0.535)
+
+
+def test_a_metric_the_corpus_never_names_refuses_before_the_model_runs(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder, the pipeline as it answers): the documents
+    discuss StarCoder and HumanEval but give no pass@1; the question is refused without a model call, where it
+    was answered with StarCoder's context length while "pass@1" read as "pass" and "1"."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    generator = ScriptedGenerator("StarCoder extends its context length up to 8k. [1]")
+    answer = RagPipeline(corpus_settings, embedder, generator).answer("whats StarCoder's pass@1 on HumanEval?")
+    assert answer.refused and not generator.calls, answer.text
