@@ -380,13 +380,24 @@ def states_asked_quantity(question: str, answer: str) -> bool:
     False
     >>> states_asked_quantity("How big is PaLM-2? Smaller than PaLM?", "PaLM-2 has 340B parameters. [1]")
     True
+
+    A sentence naming nothing, citing the passage the sentence before it cites about what the question names,
+    goes on about it: the default model wrote "LaMDA 사전학습 데이터는 영어로 구성되어 있습니다. [1] 영어 비중은 90%
+    이상입니다. [1]" (dev-077, run W1).
+
+    >>> states_asked_quantity("What share of LaMDA's data is English?", "LaMDA's data is English. [1] The share is over 90%. [1]")
+    True
     """
     named = specific_terms(question)
     terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
     asks_ratio = bool(_ASKS_RATIO.search(question))
-    for span in split_sentences(answer):
-        sentence = strip_citation_markers(answer[span.start : span.end])
-        if terms and not any(term_occurs(t, sentence) for t in terms):
+    about: frozenset[str] = frozenset()  # the passages the sentence before cites, when it is about what is asked
+    for claim in _with_markers_on_their_sentence([answer[s.start : s.end] for s in split_sentences(answer)]):
+        sentence, cites = strip_citation_markers(claim), frozenset(CITATION_MARKER.findall(claim))
+        goes_on = bool(cites & about) and not _entity_names(sentence)
+        relevant = not terms or goes_on or any(term_occurs(t, sentence) for t in terms)
+        about = cites if relevant else frozenset()
+        if not relevant:
             continue
         if not asks_ratio:
             sentence = _RATIO.sub(" ", sentence)

@@ -156,7 +156,7 @@ class RagPipeline:
 
         sure = best_score(evidence) >= s.sure_evidence_threshold
         draft = yield from _timed(draft_answer(self.generator, asked, evidence, s, sure, max_answer_tokens), base, started)
-        text = checked_text(draft.text, asked, evidence, retriever.index)
+        text = checked_text(draft.text, asked, evidence)
         # Every claim invented while the evidence is not clearly close: the figure or name asked for is not
         # there. The model's NO_ANSWER alone refuses nothing: past the answerability gate it was wrong for 5
         # of the 6 dev questions it refused (answerable ones); the evidence sentences answer instead.

@@ -7,7 +7,7 @@ degenerate or in another language, when too few of its claims are supported, or 
 on passages far less relevant than the best one.
 
 Example:
-    >>> text = checked_text(draft.text, question, evidence, index)  # doctest: +SKIP
+    >>> text = checked_text(draft.text, question, evidence)  # doctest: +SKIP
     >>> cited = verified_citations(text, question.language, passages, embed, evidence, settings)  # doctest: +SKIP
 """
 
@@ -24,7 +24,7 @@ from ingest.index import Index
 from rag.checks import check_answer, is_half_translated
 from rag.cite import CitedAnswer, SourcePassage, attach_citations
 from rag.draft import is_degenerate
-from rag.evidence import as_read, entry_subject, group_by_passage
+from rag.evidence import as_read, group_by_passage
 from rag.prompt import ANSWERING_INSTRUCTIONS, sanitize_passage
 from rag.question import Question
 from rag.types import Citation, Evidence
@@ -52,19 +52,15 @@ def closest_similarity(text: str, others: Sequence[str], embed: Embed) -> float:
     return float((vectors[1:] @ vectors[0]).max())
 
 
-def checked_text(text: str, question: Question, evidence: Sequence[Evidence], index: Index) -> str:
-    """``text`` without the sentences the checks drop. Each evidence sentence is judged with the subject
-    of its survey entry ("PaLM: 또한, 540B …"), so that a figure stays with the model it is about."""
+def checked_text(text: str, question: Question, evidence: Sequence[Evidence]) -> str:
+    """``text`` without the sentences the checks drop. Each evidence sentence is judged as read, with the
+    subject of its survey entry (``rag.evidence.entry_heading``: "PaLM: 또한, 540B …"), so that a figure stays
+    with the model it is about."""
     checked = check_answer(text, question.language, known_text(question, evidence),
-                           [_with_subject(sanitize_passage(as_read(e)), entry_subject(index, e)) for e in evidence],
-                           ANSWERING_INSTRUCTIONS)
+                           [sanitize_passage(as_read(e)) for e in evidence], ANSWERING_INSTRUCTIONS)
     if checked.dropped:
         log.info("dropped from the answer: %s", "; ".join(f"{d.reason}: {d.sentence[:60]!r}" for d in checked.dropped))
     return checked.text
-
-
-def _with_subject(sentence: str, subject: str) -> str:
-    return f"{subject}: {sentence}" if subject and subject not in sentence else sentence
 
 
 def source_passages(index: Index, evidence: Sequence[Evidence]) -> list[SourcePassage]:

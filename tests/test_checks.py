@@ -218,6 +218,33 @@ def test_a_ratio_answers_only_a_question_asking_for_one(question, answer, states
     assert states_asked_quantity(question, answer) is states
 
 
+@pytest.mark.parametrize("answer, states", [
+    # The figure in the sentence after the one naming LaMDA, citing the same passage: it goes on about LaMDA.
+    ("LaMDA 사전학습 데이터는 영어로 구성되어 있습니다. [1] 영어 비중은 90% 이상입니다. [1]", True),
+    # Citing another passage, the figure may be about anything there.
+    ("LaMDA 사전학습 데이터는 영어로 구성되어 있습니다. [1] 영어 비중은 90% 이상입니다. [2]", False),
+    # Naming another model, it is about that one; and what follows it is not about LaMDA either.
+    ("LaMDA 데이터는 영어로 구성됩니다. [1] GPT-3 데이터는 90% 이상 영어입니다. [1] 비중은 93%입니다. [1]", False),
+    # No sentence about LaMDA before it.
+    ("데이터는 영어로 구성됩니다. [1] 영어 비중은 90% 이상입니다. [1]", False),
+])
+def test_a_figure_goes_on_about_the_entity_the_sentence_before_named(answer, states):
+    assert states_asked_quantity("LaMDA 사전학습 데이터의 영어 비중은 얼마나 돼요?", answer) is states
+
+
+def test_a_figure_stated_after_the_sentence_naming_the_model_answers_through_the_real_path(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder, the pipeline's checks and composition): the
+    default model put LaMDA's figure in a sentence of its own after the one naming LaMDA (dev-077, run W1), and the
+    answer was refused as stating no figure about LaMDA."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    reply = "LaMDA 사전학습 데이터는 영어로 구성되어 있습니다. [1] 영어 비중은 90% 이상입니다. [1]"
+    answer = RagPipeline(corpus_settings, embedder, ScriptedGenerator(reply)).answer(
+        "LaMDA 사전학습 데이터는 뭘로 구성돼 있고 영어 비중은 얼마나 돼요?")
+    assert not answer.refused and "90%" in answer.text, answer.text
+
+
 @pytest.mark.parametrize("source, translation, lost", [
     ("CoT와 함께한 파인튜닝은 보유한 작업의 성능을 향상시킵니다.", "La pincée de sucre avec le pain au citron améliore les tâches.", ["CoT"]),
     ("InstructGPT와 같은 초기 작업은 GPT-3를 정렬합니다.", "The initial work on sorting with GPT-3 involves three steps.", ["InstructGPT"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,16 +11,20 @@ import pytest
 from ingest.types import Chunk
 from rag.compose import quote_candidates, quoted_continuation
 from core.text import split_sentences
-from rag.evidence import announced_items, as_read, continuation, entry_subject, list_heading, list_text, select_evidence
+from rag.evidence import (announced_items, as_quoted, as_read, continuation, entry_heading, entry_subject, list_heading,
+                          list_text, select_evidence)
 from rag.prompt import format_passages
 from rag.types import Evidence, Hit
 
 
 class VectorIndex:
-    """Just what selection reads from an index: each row's sentence vectors."""
+    """Just what selection reads from an index: each row's sentence vectors, and the passages before a row (each
+    of a document of its own here: no survey entry runs on from one into the next)."""
 
     def __init__(self, rows: list[np.ndarray]):
         self.rows = rows
+        self.chunks = [Chunk(chunk_id=f"other{row}", doc_id=f"other{row}", text="", start=0, end=0, language="en")
+                       for row in range(len(rows))]
 
     def sentence_vectors_of(self, row: int) -> np.ndarray:
         return self.rows[row]
@@ -234,12 +239,31 @@ def test_a_figure_the_model_moved_to_another_entry_is_dropped(corpus_settings, e
     _, evidence = pipeline.evidence(question)
     later = [e for e in evidence if e.sentence.startswith("또한, 540B")]
     assert later and entry_subject(pipeline.retriever().index, later[0]) == "PaLM"
+    # The model reads it, and an answer quotes it, under its entry's name.
+    assert later[0].heading == "PaLM" and as_quoted(later[0]).startswith("PaLM: 또한, 540B")
     reply = "PaLM-2는 540B 모델 규모에서 훈련 데이터의 약 2.4%를 기억합니다. PaLM-2는 PaLM보다 작습니다."
     asked = prepare_question(question, [], 2000)
-    assert checked_text(reply, asked, evidence, pipeline.retriever().index) == "PaLM-2는 PaLM보다 작습니다."
+    assert checked_text(reply, asked, evidence) == "PaLM-2는 PaLM보다 작습니다."
     # Without the subject, a sentence naming no model may be about any: the figure passed.
-    sources = [sanitize_passage(as_read(e)) for e in evidence]
+    sources = [sanitize_passage(as_read(replace(e, heading=""))) for e in evidence]
     assert "540B" in check_answer(reply, "ko", " ".join(sources), sources).text
+
+
+@pytest.mark.parametrize("sentence, heading", [
+    ("또한, 540B 모델 규모에서 모델은 훈련 데이터의 약 2.4%를 기억합니다.", "PaLM"),
+    ("PaLM-2 [124]: PaLM의 더 작은 변형입니다.", ""),  # its own opening names it
+    ("PaLM-2의 크기가 작습니다.", ""),  # the sentence names its subject itself
+    ("GPT-NeoX는 병렬 레이어를 가집니다.", ""),  # the name without its size
+    ("그 밖의 모델은 540B보다 작습니다.", ""),  # in no entry
+])
+def test_a_later_sentence_of_an_entry_is_headed_by_its_subject(sentence, heading):
+    """``entry_heading``: read or quoted alone, a figure stays with the model its entry is about."""
+    document = ("1.19 PaLM [15]: 인과 디코더입니다. 또한, 540B 모델 규모에서 모델은 훈련 데이터의 약 2.4%를 기억합니다."
+                "\n\nPaLM-2 [124]: PaLM의 더 작은 변형입니다. PaLM-2의 크기가 작습니다.\n\n"
+                "GPT-NeoX-20B [6]: 자기회귀 모델입니다. GPT-NeoX는 병렬 레이어를 가집니다.\n\n그 밖의 모델은 540B보다 작습니다.")
+    index = ChunkIndex(document, [(0, len(document))])
+    hit = Hit(chunk=index.chunks[0], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=0)
+    assert entry_heading(index, Evidence(1, hit, sentence, 0.5)) == heading
 
 
 ADAPTERS = ("어댑터 튜닝: 모듈은 어텐션 및 피드포워드 레이어와 순차적으로 배치됩니다. 이러한 레이어만 세밀 조정되며, 나머지 "
