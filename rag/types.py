@@ -29,7 +29,9 @@ class Evidence:
     hit: Hit
     sentence: str
     score: float  # similarity of the sentence to the question
-    heading: str = ""  # for a list item, its list's heading ("PaLM" above "• 더 큰 모델은 …"); see rag.evidence
+    # For a list item, its list's heading ("PaLM" above "• 더 큰 모델은 …"); for a later sentence of a survey entry,
+    # the entry's subject ("PaLM" for "또한, 540B …" in "PaLM [15]: …"); see rag.evidence.
+    heading: str = ""
     context: bool = False  # the sentence after one of the best: shown to the model, not quoted (rag.evidence)
 
 
