@@ -124,14 +124,15 @@ class CheckedAnswer:
 
 
 def check_answer(text: str, language: str, known: str, sources: Sequence[str] = (),
-                 instructions: Sequence[str] = ()) -> CheckedAnswer:
+                 instructions: Sequence[str] = (), most_sentences: int | None = None) -> CheckedAnswer:
     """``text`` without its off-language sentences, sentences with invented or misattributed numbers or a
     comparison turned round (``rag.comparison``), and sentences about the task itself; its sentences without
     the numbers or bullets of list items (``core.text.without_item_opening``).
 
     ``known`` is everything the model was given (evidence sentences and the question); ``sources``,
     the evidence sentences one by one, for the checks that a number stays with its entity and that a
-    comparison keeps its direction; ``instructions``, what the model was told to do (``instruction_runs``).
+    comparison keeps its direction; ``instructions``, what the model was told to do (``instruction_runs``);
+    ``most_sentences``, how many sentences it was told to write at most: the sentences past them go too.
     An answer made only of off-language sentences is returned unchanged: the caller's
     language check decides what to do with it.
     """
@@ -183,6 +184,9 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
             dropped.append(DroppedSentence(sentence, "compares the other way round from its evidence"))
         else:
             kept.append(sentence)
+    if most_sentences is not None:
+        dropped += [DroppedSentence(s, f"past the {most_sentences} sentences asked for") for s in kept[most_sentences:]]
+        kept = kept[:most_sentences]
     return CheckedAnswer(" ".join(kept), tuple(dropped))
 
 

@@ -25,7 +25,7 @@ from rag.checks import check_answer, is_half_translated
 from rag.cite import CitedAnswer, SourcePassage, attach_citations
 from rag.draft import is_degenerate
 from rag.evidence import as_read, group_by_passage
-from rag.prompt import ANSWERING_INSTRUCTIONS, sanitize_passage
+from rag.prompt import ANSWERING_INSTRUCTIONS, LEAD_SENTENCES, sanitize_passage
 from rag.question import Question
 from rag.types import Citation, Evidence
 
@@ -57,7 +57,7 @@ def checked_text(text: str, question: Question, evidence: Sequence[Evidence]) ->
     subject of its survey entry (``rag.evidence.entry_heading``: "PaLM: 또한, 540B …"), so that a figure stays
     with the model it is about."""
     checked = check_answer(text, question.language, known_text(question, evidence),
-                           [sanitize_passage(as_read(e)) for e in evidence], ANSWERING_INSTRUCTIONS)
+                           [sanitize_passage(as_read(e)) for e in evidence], ANSWERING_INSTRUCTIONS, LEAD_SENTENCES)
     if checked.dropped:
         log.info("dropped from the answer: %s", "; ".join(f"{d.reason}: {d.sentence[:60]!r}" for d in checked.dropped))
     return checked.text

@@ -184,6 +184,17 @@ def test_a_number_from_another_entitys_sentence_is_caught():
     assert check_answer("LLaMA-2 was trained on 1.4T tokens.", "en", " ".join(unnamed), unnamed).dropped == ()
 
 
+def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks():
+    known = "Distillation makes a model smaller. A smaller model is faster. It costs less. It keeps most quality."
+    reply = ("Distillation makes a model smaller. [1] 12 agents vote. [1] A smaller model is faster. [1] "
+             "It costs less. [2] It keeps most quality. [2]")
+    checked = check_answer(reply, "en", known, most_sentences=3)
+    # "12 agents vote." goes as an invented number first, so it does not take one of the three places.
+    assert checked.text == "Distillation makes a model smaller. [1] A smaller model is faster. [1] It costs less. [2]"
+    assert [d.reason for d in checked.dropped] == ["invented number 12", "past the 3 sentences asked for"]
+    assert check_answer(reply, "en", known).text.endswith("It keeps most quality. [2]")  # no limit unless asked
+
+
 @pytest.mark.parametrize("question, asks", [
     ("How many GPU hours did BloombergGPT take to train?", True),
     ("Vicuna ca fait combien de parametres ?", True),
@@ -243,6 +254,21 @@ def test_a_figure_stated_after_the_sentence_naming_the_model_answers_through_the
     answer = RagPipeline(corpus_settings, embedder, ScriptedGenerator(reply)).answer(
         "LaMDA 사전학습 데이터는 뭘로 구성돼 있고 영어 비중은 얼마나 돼요?")
     assert not answer.refused and "90%" in answer.text, answer.text
+
+
+def test_a_reply_longer_than_asked_leads_with_its_first_sentences_through_the_real_path(corpus_settings, embedder):
+    """Real path but the model: told to answer in one to three sentences, the default model wrote six to dev-003,
+    its later ones the least faithful, and they took the room of the evidence sentences quoted after the lead."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    reply = ("LaMDA 사전학습 데이터는 영어로 구성되어 있습니다. [1] 영어 비중은 90% 이상입니다. [1] "
+             "LaMDA는 대화 모델입니다. [1] LaMDA는 안전한 응답을 목표로 합니다. [1] LaMDA는 사실에 기반한 응답을 목표로 합니다. [1]")
+    answer = RagPipeline(corpus_settings, embedder, ScriptedGenerator(reply)).answer(
+        "LaMDA 사전학습 데이터는 뭘로 구성돼 있고 영어 비중은 얼마나 돼요?")
+    assert answer.text.startswith("LaMDA 사전학습 데이터는 영어로 구성되어 있습니다. [1] 영어 비중은 90% 이상입니다. [1] "
+                                  "LaMDA는 대화 모델입니다. [1]"), answer.text
+    assert "안전한 응답을 목표로" not in answer.text and "사실에 기반한 응답을" not in answer.text, answer.text
 
 
 @pytest.mark.parametrize("source, translation, lost", [
