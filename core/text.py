@@ -201,6 +201,14 @@ _REFERS_BACK = re.compile(
 # first words. "this"/"ce" are left out: "In this paper" or "ce qui" point at nothing before.
 _DEMONSTRATIVE = re.compile(r"(?:^|\s)(?:이러한|그러한|이런|그런|이와 같은|these|such(?!\s+as\b)|ces|de tels|de telles)\s", re.IGNORECASE)
 _POINTER_WORDS = 6
+# A demonstrative before the document or a part of it ("This comprehensive guide aims …", "이 섹션에서는 …",
+# "Cette section …") points at the text, not at the sentence before: quoted after the abstract's "… impact of spurious
+# biases on LLMs …", "This comprehensive guide aims to provide …" took the room of dev-048's quotes (run W2). Not a
+# study ("이 연구는 … 1000 단계의 세밀 조정이 충분하다는 것을 보여줍니다." goes on about the work [45] just cited).
+_POINTS_AT_TEXT = re.compile(
+    r"^(?:(?:This|These)\s+(?:\w+\s+){0,2}?(?:paper|survey|guide|article|section|subsection|chapter|overview|review)s?\b"
+    r"|(?:Ce|Cet|Cette|Ces)\s+(?:\w+\s+){0,2}?(?:article|guide|section|sous-section|chapitre|document|papier)s?\b"
+    r"|(?:이|본)\s+(?:논문|서베이|가이드|섹션|하위\s*섹션|장|글|문서|기사)(?=\s|[은는의을를에이가]))", re.IGNORECASE)
 # What opens an item of a list: a bullet, or "a)", "2." or "(2)". Not "1.19 PaLM" (a section number) nor "-5%".
 ITEM_OPENING = re.compile(r"^\s*(?:[•▪◦·*–-]|[a-z]\)|\(?\d{1,2}[.)])\s+")
 
@@ -239,8 +247,15 @@ def refers_back(sentence: str) -> bool:
 
     >>> [refers_back(s) for s in ["Human feedback can mitigate these issues.", "Methods such as RLHF help.", "In this paper, we …"]]
     [True, False, False]
+
+    Not when it points at the document or a part of it:
+
+    >>> [refers_back(s) for s in ["This comprehensive guide aims to help.", "이 섹션에서는 세부 조정을 논의합니다.", "이 연구는 1000 단계면 충분함을 보여줍니다.", "이 장점은 큽니다."]]
+    [False, False, True, True]
     """
     line = sentence.strip()
+    if _POINTS_AT_TEXT.match(line):
+        return False
     if _REFERS_BACK.match(line):
         return True
     opening = " ".join(line.split()[:_POINTER_WORDS])

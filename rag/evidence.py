@@ -121,7 +121,8 @@ def continuation(evidence: Evidence, index: Index | None = None) -> str:
     adapter sentence before it, dev set). A line break after a finished sentence is a paragraph break, as
     ingest reads it (``core.text.wraps_into``), and a demonstrative opening the next paragraph points at the
     document, not at the sentence ("Cette section expliquera …", "이 섹션에서는 …", the English abstract after
-    a Korean summary, dev set): across one, only the items a sentence announced continue it."""
+    a Korean summary, dev set): across one, only the items a sentence announced continue it. One naming the
+    document or a part of it ("This comprehensive guide aims …") points at it wherever it stands (``refers_back``)."""
     following, between = _next_sentence(evidence, index)
     if not following or not (completes_korean(following) or ("\n" not in between and refers_back(following))):
         return ""

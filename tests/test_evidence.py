@@ -364,6 +364,23 @@ def test_the_corpus_continues_a_sentence_that_ends_its_passage_and_no_sentence_a
     assert continuation(advice, corpus_index) == ""  # "Cette section expliquera en détail …" opens the next paragraph
 
 
+def test_a_sentence_pointing_at_the_document_does_not_continue_the_one_before_in_the_corpus(corpus_index):
+    """Real path (the bundled corpus as ingest cuts it): in the paper review's English abstract, "This comprehensive
+    guide aims …" follows the sentence on spurious biases in the same paragraph and speaks of the paper, not of it;
+    "이 연구는 …" after "위치 보간: [45]는 …" goes on about the work just cited."""
+    def evidence_of(sentence: str) -> Evidence:
+        row = next(r for r, c in enumerate(corpus_index.chunks) if sentence in c.text)
+        hit = Hit(chunk=corpus_index.chunks[row], document=SimpleNamespace(title="", doc_id=""), score=0.5, dense=0.5, row=row)
+        return Evidence(1, hit, sentence, 0.5)
+
+    biases = evidence_of("Furthermore, we explore the impact of spurious biases on LLMs and delve into other essential "
+                         "considerations, such as efficiency, cost, and latency, to ensure a comprehensive understanding "
+                         "of deploying LLMs in practice.")
+    assert continuation(biases, corpus_index) == ""
+    interpolation = evidence_of("위치 보간: [45]는 외삽보다 사전 훈련된 문맥 창 내에서 위치 인코딩을 보간하는 것이 더 효과적임을 보여줍니다.")
+    assert continuation(interpolation, corpus_index).startswith("이 연구는 원래 문맥 크기와 비교하여")
+
+
 def test_the_corpus_korean_guide_lists_the_three_challenges_its_french_version_lost(corpus_index):
     """Real path (the bundled corpus as ingest cuts it): the Korean practical guide announces three challenges
     and lists them over two passages, each item followed by its explanation; the French version's sentence
