@@ -21,7 +21,7 @@ from rag.types import Evidence
 
 NO_ANSWER = "NO_ANSWER"
 # The most sentences the instructions below ask a reply for ("one to three", "1~3문장", "1 à 3 phrases"): the
-# default model wrote five to dev-003, its later ones the least faithful ("ERNIE 3.0 Titan은 이를 포함합니다.").
+# default model wrote six to dev-003, its later ones the least faithful ("ERNIE 3.0 Titan은 이를 포함합니다.").
 LEAD_SENTENCES = 3
 
 SYSTEM_PROMPT = (

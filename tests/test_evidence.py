@@ -347,20 +347,25 @@ def test_without_the_index_a_passage_ends_its_continuations():
     assert continuation(Evidence(1, hit, PLACED, 0.5)) == ""
 
 
+def corpus_evidence(corpus_index, sentence: str, ending_its_passage: bool = False) -> Evidence:
+    """``sentence`` as evidence from the first passage of the bundled corpus holding it (ending with it)."""
+    row = next(r for r, c in enumerate(corpus_index.chunks)
+               if (c.text.rstrip().endswith(sentence) if ending_its_passage else sentence in c.text))
+    hit = Hit(chunk=corpus_index.chunks[row], document=SimpleNamespace(title="", doc_id=""), score=0.5, dense=0.5, row=row)
+    return Evidence(1, hit, sentence, 0.5)
+
+
 def test_the_corpus_continues_a_sentence_that_ends_its_passage_and_no_sentence_across_a_paragraph(corpus_index):
     """Real path (the bundled corpus as ingest cuts it): the overview's adapter-tuning sentence ends its
     passage, and the sentence saying which weights are trained opens the next one; the French guide's advice
     "(3) Il est recommandé …" is followed, on the next line, by a section's introduction."""
-    def evidence_of(sentence: str) -> Evidence:
-        row = next(r for r, c in enumerate(corpus_index.chunks) if c.text.rstrip().endswith(sentence))
-        hit = Hit(chunk=corpus_index.chunks[row], document=SimpleNamespace(title="", doc_id=""), score=0.5, dense=0.5, row=row)
-        return Evidence(1, hit, sentence, 0.5)
-
-    adapters = evidence_of("어댑터 튜닝: 모듈은 인코더-디코더 아키텍처로, 어텐션 및 피드포워드 레이어와 순차적 또는 병렬로 배치됩니다.")
+    adapters = corpus_evidence(corpus_index, "어댑터 튜닝: 모듈은 인코더-디코더 아키텍처로, 어텐션 및 피드포워드 레이어와 순차적 또는 "
+                               "병렬로 배치됩니다.", ending_its_passage=True)
     assert continuation(adapters) == ""  # its passage ends with it ...
     assert continuation(adapters, corpus_index) == "이러한 레이어만 세밀 조정되며, 나머지 모델은 고정됩니다."  # ... its document does not
-    advice = evidence_of("(3) Il est recommandé de choisir un modèle dont le domaine de données utilisé pour la "
-                         "pré-formation est similaire au domaine de données de la tâche en aval.")
+    advice = corpus_evidence(corpus_index, "(3) Il est recommandé de choisir un modèle dont le domaine de données utilisé "
+                             "pour la pré-formation est similaire au domaine de données de la tâche en aval.",
+                             ending_its_passage=True)
     assert continuation(advice, corpus_index) == ""  # "Cette section expliquera en détail …" opens the next paragraph
 
 
@@ -368,16 +373,11 @@ def test_a_sentence_pointing_at_the_document_does_not_continue_the_one_before_in
     """Real path (the bundled corpus as ingest cuts it): in the paper review's English abstract, "This comprehensive
     guide aims …" follows the sentence on spurious biases in the same paragraph and speaks of the paper, not of it;
     "이 연구는 …" after "위치 보간: [45]는 …" goes on about the work just cited."""
-    def evidence_of(sentence: str) -> Evidence:
-        row = next(r for r, c in enumerate(corpus_index.chunks) if sentence in c.text)
-        hit = Hit(chunk=corpus_index.chunks[row], document=SimpleNamespace(title="", doc_id=""), score=0.5, dense=0.5, row=row)
-        return Evidence(1, hit, sentence, 0.5)
-
-    biases = evidence_of("Furthermore, we explore the impact of spurious biases on LLMs and delve into other essential "
-                         "considerations, such as efficiency, cost, and latency, to ensure a comprehensive understanding "
-                         "of deploying LLMs in practice.")
+    biases = corpus_evidence(corpus_index, "Furthermore, we explore the impact of spurious biases on LLMs and delve into "
+                             "other essential considerations, such as efficiency, cost, and latency, to ensure a "
+                             "comprehensive understanding of deploying LLMs in practice.")
     assert continuation(biases, corpus_index) == ""
-    interpolation = evidence_of("위치 보간: [45]는 외삽보다 사전 훈련된 문맥 창 내에서 위치 인코딩을 보간하는 것이 더 효과적임을 보여줍니다.")
+    interpolation = corpus_evidence(corpus_index, "위치 보간: [45]는 외삽보다 사전 훈련된 문맥 창 내에서 위치 인코딩을 보간하는 것이 더 효과적임을 보여줍니다.")
     assert continuation(interpolation, corpus_index).startswith("이 연구는 원래 문맥 크기와 비교하여")
 
 
@@ -385,13 +385,8 @@ def test_the_corpus_korean_guide_lists_the_three_challenges_its_french_version_l
     """Real path (the bundled corpus as ingest cuts it): the Korean practical guide announces three challenges
     and lists them over two passages, each item followed by its explanation; the French version's sentence
     ends with a colon, and its page lost the list."""
-    def evidence_of(sentence: str) -> Evidence:
-        row = next(r for r, c in enumerate(corpus_index.chunks) if sentence in c.text)
-        hit = Hit(chunk=corpus_index.chunks[row], document=SimpleNamespace(title="", doc_id=""), score=0.5, dense=0.5, row=row)
-        return Evidence(1, hit, sentence, 0.5)
-
-    assert announced_items(evidence_of(ANNOUNCER), corpus_index) == THREE
-    assert announced_items(evidence_of("Les défis concrets auxquels est confronté le modèle proviennent des trois "
+    assert announced_items(corpus_evidence(corpus_index, ANNOUNCER), corpus_index) == THREE
+    assert announced_items(corpus_evidence(corpus_index, "Les défis concrets auxquels est confronté le modèle proviennent des trois "
                                        "aspects suivants :"), corpus_index) == []
 
 
