@@ -7,7 +7,8 @@ So the decision also reads the question's specific terms, the names and figures 
 * ``specific_terms``: model, benchmark and method names, acronyms, versioned names and metrics at a
   cut-off ("Llama 3 70B", "GPT-4o", "MMLU", "8x7B", "pass@1"), as the question writes them;
 * ``missing_terms``: those that occur nowhere in the retrieved passages (compared without case,
-  spaces and hyphens: "LLaMA-2" matches "Llama 2");
+  spaces and hyphens: "LLaMA-2" matches "Llama 2"), but for an acronym the question spells out beside
+  it (``spelled_out``: "ZeRO, zero redundancy optimizer"; a translated document writes the words);
 * the decision (``Signals.refuse``): refuse below one similarity, or below a higher one when a
   term the question is about is missing (the two thresholds are fitted together, with
   cross-validation: ``survey-rag eval --folds 5``).
@@ -49,6 +50,12 @@ _COMMON = frozenset(
     english french korean anglais français coréen
     llm llms ai api nlp ml gpu cpu faq vs etc""".split()
 )
+# The words that spell an acronym out stand within its clause ("(ZeRO, zero redundancy optimizer)").
+_CLAUSE_BREAK = re.compile(r"[().,;:!?\[\]]")
+_WORD = re.compile(r"[^\W\d_]+")
+_SET_APART = re.compile(r"\s*[(,:=/–—]")
+
+
 def specific_terms(question: str) -> tuple[str, ...]:
     """The names and versioned names the question is about, in order, each once."""
     tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(question)]
@@ -86,6 +93,30 @@ def _starts_sentence(text: str, start: int) -> bool:
 def _adjacent(text: str, left: tuple[str, int], right: tuple[str, int]) -> bool:
     between = text[left[1] + len(left[0]) : right[1]]
     return between in (" ", "-", "")
+
+
+def spelled_out(term: str, question: str) -> bool:
+    """The question writes ``term``, an acronym, out in words right beside it ("optimizer parallelism (ZeRO,
+    zero redundancy optimizer)", "in-context learning(ICL)"): the words name it as well, and a translated
+    document writes them in its own language ("제로 중복 옵티마이저"), often without the acronym.
+
+    >>> [spelled_out(t, q) for t, q in [("ZeRO", "what does ZeRO (zero redundancy optimizer) split?"),
+    ...                                 ("CoT", "does chain-of-thought (CoT) tuning help?"),
+    ...                                 ("RAG", "Is RAG really all good?"), ("MMLU", "What is MMLU?")]]
+    [True, True, False, False]
+    """
+    at = question.find(term)
+    letters = [ch for ch in term if ch.isalpha()]
+    initials = {"".join(ch for ch in letters if ch.isupper()).casefold(), "".join(letters).casefold()}
+    initials = {i for i in initials if len(i) >= 2}
+    if at < 0 or not initials:
+        return False
+    # Set apart from it: "words (ACR)", "ACR (words)", "ACR, words"; not any words that happen to follow it.
+    head, tail = question[:at].rstrip(), question[at + len(term):]
+    before = _WORD.findall(_CLAUSE_BREAK.split(head[:-1])[-1]) if head.endswith("(") else []
+    after = _WORD.findall(_CLAUSE_BREAK.split(tail.lstrip(" ,:(-=/"))[0]) if _SET_APART.match(tail) else []
+    return any("".join(w[0] for w in words).casefold() in initials
+               for n in {len(i) for i in initials} for words in (before[-n:], after[:n]) if len(words) == n)
 
 
 def missing_terms(terms: Iterable[str], texts: Iterable[str]) -> tuple[str, ...]:
@@ -134,5 +165,5 @@ def refuses(best_score: float, term_missing: bool, refusal_threshold: float, mis
 
 def signals(question: str, hits: Sequence[Hit], evidence: Sequence[Evidence]) -> Signals:
     texts = [h.chunk.text for h in hits] + sorted({h.document.title for h in hits})
-    return Signals(best_score=max((e.score for e in evidence), default=0.0),
-                   missing=missing_terms(specific_terms(question), texts))
+    terms = [t for t in specific_terms(question) if not spelled_out(t, question)]
+    return Signals(best_score=max((e.score for e in evidence), default=0.0), missing=missing_terms(terms, texts))

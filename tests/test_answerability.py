@@ -3,7 +3,7 @@ two-threshold refusal rule with its cross-validated fit."""
 
 from __future__ import annotations
 
-from rag.answerability import Signals, missing_terms, refuses, signals, specific_terms
+from rag.answerability import Signals, missing_terms, refuses, signals, specific_terms, spelled_out
 from rag.calibrate import BEST_EVIDENCE, MISSING_TERM, Record, balanced_right, gated_refusal_fit
 from rag.types import Evidence
 from rag_fakes import make_hit
@@ -40,6 +40,19 @@ def test_a_question_term_absent_from_the_passages_leads_to_a_refusal():
     assert not Signals(0.60, ("ZeRO",)).refuse(0.40, 0.53)
 
 
+def test_an_acronym_the_question_spells_out_need_not_be_in_the_passages():
+    hit = make_hit("옵티마이저 병렬성 또는 제로 중복 옵티마이저는 옵티마이저 상태를 장치들 간에 분할합니다.")
+    evidence = [Evidence(1, hit, hit.chunk.text, 0.45)]
+    spelled = signals("what does ZeRO (zero redundancy optimizer) partition?", [hit], evidence)
+    assert spelled.missing == () and not spelled.refuse(0.40, 0.53)
+    assert signals("what does ZeRO partition?", [hit], evidence).missing == ("ZeRO",)
+    assert spelled_out("ICL", "in-context learning(ICL)이랑 퓨샷 프롬프팅은 같은 말이에요?")
+    assert spelled_out("ZeRO", "optimizer parallelism (ZeRO, zero redundancy optimizer)?")
+    # Words that merely follow it, or that spell something else, do not.
+    assert not spelled_out("RAG", "Is RAG really all good?")
+    assert not spelled_out("MMLU", "MMLU (a benchmark) scores?")
+
+
 def test_gated_refusal_fit_finds_both_thresholds():
     def record(i: int, answerable: bool, best: float, missing: bool) -> Record:
         return Record(f"q{i}", answerable, {BEST_EVIDENCE: best, MISSING_TERM: float(missing)})
@@ -63,3 +76,18 @@ def test_a_metric_the_corpus_never_names_refuses_before_the_model_runs(corpus_se
     generator = ScriptedGenerator("StarCoder extends its context length up to 8k. [1]")
     answer = RagPipeline(corpus_settings, embedder, generator).answer("whats StarCoder's pass@1 on HumanEval?")
     assert answer.refused and not generator.calls, answer.text
+
+
+def test_the_bundled_corpus_spells_out_an_acronym_the_question_explains(corpus_settings, embedder):
+    """Real path but the model (bundled corpus as ingest cuts it, default embedder, the pipeline's retrieval and
+    evidence): the Korean overview writes ZeRO as "제로 중복 옵티마이저", never as "ZeRO"; a question that spells
+    the acronym out is not held to it, one that only says "ZeRO" is."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator(""))
+    for question, missing in (("what does optimizer parallelism (ZeRO, zero redundancy optimizer) partition?", ()),
+                              ("what does optimizer parallelism in ZeRO partition?", ("ZeRO",))):
+        hits, evidence = pipeline.evidence(question)
+        assert any("제로 중복 옵티마이저" in h.chunk.text for h in hits)
+        assert signals(question, hits, evidence).missing == missing
