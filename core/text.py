@@ -192,10 +192,12 @@ def wraps_into(line: str, next_line: str) -> bool:
 _REFERS_BACK = re.compile(
     r"^(?:"
     r"(?:(?:이|그)(?:[은는을를의와에로]|로써|로서|에서|러한|런)?|즉|따라서|그러나|하지만|그래서|그러므로|그럼에도|반면에?"
-    r"|예를 들어|예컨대)(?=[\s,])"
+    r"|예를 들어|예를 들면|예컨대)(?=[\s,])"
     r"|(?:This|These|That|Those|It|Its|They|Their|Such|Thus|Therefore|Hence|However|But|That is|In other words"
-    r"|For example|For instance|Ce|Cet|Cette|Ces|Cela|Ceci|Ça|Elle|Ils|Elles|Ainsi|Donc|Cependant|Toutefois"
-    r"|Mais|Autrement dit|Par exemple|En effet)\b|C['’]est|I\.e\.|Il(?!\s+(?:est|existe|faut|y\s+a|s['’]agit)\b)\b)")
+    r"|For example|For instance|As an example|To give (?:a few |some |an )?examples?"
+    r"|Ce|Cet|Cette|Ces|Cela|Ceci|Ça|Elle|Ils|Elles|Ainsi|Donc|Cependant|Toutefois"
+    r"|Mais|Autrement dit|Par exemple|Pour donner (?:quelques |des |un )?exemples?|À titre d['’]exemple|En effet)\b"
+    r"|C['’]est|I\.e\.|Il(?!\s+(?:est|existe|faut|y\s+a|s['’]agit)\b)\b)")
 
 # A determiner that names what was said before ("이러한 문제", "these issues", "ces problèmes"), among a sentence's
 # first words. "this"/"ce" are left out: "In this paper" or "ce qui" point at nothing before.
@@ -241,6 +243,8 @@ def refers_back(sentence: str) -> bool:
     [True, True, False]
     >>> [refers_back(s) for s in ["Il a réussi.", "Il est recommandé de choisir …", "(3) Cela dépend.", "즉시 답합니다."]]
     [True, False, False, False]
+    >>> [refers_back(s) for s in ["Pour donner quelques exemples, LLM imite …", "To give an example, …", "예를 들면 …"]]
+    [True, True, True]
 
     Or names what the sentence before it spoke of with a demonstrative among its first words ("인간 피드백과
     같은 방법은 이러한 문제를 완화할 것을 약속합니다." after the harms of biased output, dev set):

@@ -1,9 +1,10 @@
-"""5-fold cross-validated figure of choosing between two settings from their full eval runs.
+"""5-fold cross-validated figure of choosing among settings from their full eval runs.
 
-For each fold, the option with the higher facts_mean on the other four folds is chosen and its answers on
-the held-out fold are kept; the pooled answers give the cross-validated facts, facts_mean and no-fact share.
+For each fold, the option with the highest facts_mean on the other four folds is chosen (on a tie, the one
+named first) and its answers on the held-out fold are kept; the pooled answers give the cross-validated
+facts, facts_mean and no-fact share.
 
-    .venv/bin/python scripts/cv_option_choice.py "4 sentences" eval4.json "6 sentences" eval6.json
+    .venv/bin/python scripts/cv_option_choice.py "4 sentences" eval4.json "6 sentences" eval6.json [NAME EVAL ...]
 
 (eval*.json: `survey-rag eval --json` of each setting.)
 """
@@ -35,18 +36,22 @@ def figures(rows: list[Row]) -> str:
             f"no-fact {sum(r[2] for r in rows) / n:.3f}")
 
 
-def main(a_name: str, a_path: str, b_name: str, b_path: str) -> None:
-    a, b = load(a_path), load(b_path)
+def main(options: list[tuple[str, str]]) -> None:
+    runs = [(name, load(path)) for name, path in options]
     pooled, picks = [], []
-    for fold in assign_folds([Record(i, True, {}) for i in sorted(a)], 5):
+    for fold in assign_folds([Record(i, True, {}) for i in sorted(runs[0][1])], 5):
         held = {r.id for r in fold}
-        pick_b = sum(b[i][0] for i in b if i not in held) > sum(a[i][0] for i in a if i not in held)
-        picks.append(b_name if pick_b else a_name)
-        pooled += [(b if pick_b else a)[r.id] for r in fold]
-    print(f"in-sample {a_name}: {figures(list(a.values()))}")
-    print(f"in-sample {b_name}: {figures(list(b.values()))}")
+        # max() keeps the first of equal options
+        name, rows = max(runs, key=lambda run: sum(row[0] for i, row in run[1].items() if i not in held))
+        picks.append(name)
+        pooled += [rows[r.id] for r in fold]
+    for name, rows in runs:
+        print(f"in-sample {name}: {figures(list(rows.values()))}")
     print(f"5-fold CV (chosen by facts_mean on the other folds: {', '.join(picks)}): {figures(pooled)}")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    args = sys.argv[1:]
+    if len(args) < 4 or len(args) % 2:
+        sys.exit("usage: cv_option_choice.py NAME EVAL.json NAME EVAL.json [NAME EVAL.json ...]")
+    main(list(zip(args[::2], args[1::2])))

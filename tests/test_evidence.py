@@ -381,6 +381,13 @@ def test_a_sentence_pointing_at_the_document_does_not_continue_the_one_before_in
     assert continuation(interpolation, corpus_index).startswith("이 연구는 원래 문맥 크기와 비교하여")
 
 
+def test_the_examples_a_sentence_announces_continue_it_in_the_corpus(corpus_index):
+    """Real path (the bundled corpus as ingest cuts it): the French guide says LLMs suit "certaines tâches
+    spécifiques", and names them in the next sentence, which opens "Pour donner quelques exemples, …"."""
+    suited = corpus_evidence(corpus_index, "Convient au LLM : LLM est particulièrement adapté à certaines tâches spécifiques.")
+    assert continuation(suited, corpus_index) == "Pour donner quelques exemples, LLM est très efficace pour imiter les humains."
+
+
 def test_the_corpus_korean_guide_lists_the_three_challenges_its_french_version_lost(corpus_index):
     """Real path (the bundled corpus as ingest cuts it): the Korean practical guide announces three challenges
     and lists them over two passages, each item followed by its explanation; the French version's sentence
@@ -400,6 +407,20 @@ def test_an_answer_quoting_an_announcement_quotes_its_list(corpus_settings, embe
     answer = pipeline.answer("실제 환경에서 모델이 직면하는 세 가지 과제는 무엇인가요?")
     assert not answer.refused, answer.text
     assert f"{ANNOUNCER} {list_text(THREE)}" in answer.text, answer.text
+
+
+def test_an_answer_of_evidence_sentences_reaches_the_fifth_that_holds_the_finding(corpus_settings, embedder):
+    """Real path but the model: asked whether instruction data written by an LLM will do, with no usable reply the
+    evidence sentences answer; the one saying self-instruct beat the hand-written dataset by 33% is the fifth to
+    be quoted (the four before it say what self-instruct is and why datasets cost much)."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator("NO_ANSWER", "NO_ANSWER"))
+    answer = pipeline.answer("그럼 지시어 튜닝 데이터를 사람이 일일이 쓰기엔 너무 비싸면, LLM으로 생성해서 써도 괜찮아요? "
+                             "self-instruct 같은 거요")
+    assert not answer.refused, answer.text
+    assert "33% 더 우수한 성능" in answer.text, answer.text
 
 
 def test_an_answer_quotes_the_next_passage_s_sentence_that_finishes_its_quote(corpus_settings, embedder):

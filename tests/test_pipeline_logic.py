@@ -458,6 +458,14 @@ def test_a_quote_that_would_make_the_answer_long_is_passed_over_for_a_shorter_on
     assert [q.text for q in quotes] == [best, short]
 
 
+def test_at_most_five_sentences_are_quoted_while_they_fit(small_settings):
+    findings = ["Distillation shrinks the model.", "The student answers faster.", "The student needs less compute.",
+                "Student predictions are nearly as good.", "Small students suit laptops.", "Hinton proposed it in 2015."]
+    quotes = quoted("What does distillation give?", one_passage(*findings), small_settings,
+                    embed=lambda texts: np.eye(len(texts), 8, dtype=np.float32))
+    assert [q.text for q in quotes] == findings[:5]
+
+
 @pytest.mark.parametrize("question, best, idle, later", [
     # A figure's caption: the answer cannot show the figure.
     ("Do encoder-decoder models have a future?",
