@@ -76,6 +76,16 @@ def specific_terms(question: str) -> tuple[str, ...]:
     return tuple(terms)
 
 
+def names_something(word: str) -> bool:
+    """``word`` may name a model, a method or a benchmark (not "LLM", "However" alone could: see ``_is_name``)
+    wherever it stands in a sentence.
+
+    >>> [names_something(w) for w in ["LongT5", "Codex", "LLM", "the", "70B", "42"]]
+    [True, True, False, False, True, False]
+    """
+    return _is_name(word, first=False)
+
+
 def _is_name(word: str, first: bool) -> bool:
     if word.casefold() in _COMMON or word.split("-")[0].casefold() in _COMMON or len(word) < 2:
         return False

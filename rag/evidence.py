@@ -21,6 +21,7 @@ import numpy as np
 from core.text import ITEM_OPENING, completes_korean, estimate_tokens, refers_back, without_item_opening
 from ingest.index import Index
 from ingest.types import Chunk
+from rag.answerability import names_something
 from rag.checks import comparable_text
 from rag.types import Evidence, Hit
 
@@ -29,8 +30,18 @@ _PASSAGE_WEIGHT = 0.25
 _MIN_SENTENCE_CHARS = 12
 _LIST_ITEM = re.compile(r"^\s*[•▪◦·*–-]\s+")
 _MAX_HEADING_CHARS = 40
-# A survey's entry paragraph opens with its subject: "1.19 PaLM [15]: Eq. 8과 유사한 …", "Gopher (DeepMind): …".
-_ENTRY_SUBJECT = re.compile(r"[ \t]*(?:\d+(?:\.\d+)*\.?\s+)?([A-Z][\w.-]*\w)\s*(?:\[[^\]\n]*\]\s*|\([^()\n]*\)\s*)?:\s")
+# A model's name: capitalised, or opening in lower case before a capital or a digit ("mT5", "mC4").
+# Hangul is no part of it: "LongT5는" is LongT5 with a particle.
+_NAME = r"(?:[A-Z](?:[^\W가-힣]|[.-])*[^\W가-힣]|[a-z]+[A-Z0-9](?:(?:[^\W가-힣]|[.-])*[^\W가-힣])?)"
+# A survey's entry paragraph opens with its subject: "1.19 PaLM [15]: Eq. 8과 유사한 …", "Gopher (DeepMind): …",
+# "1.3 mT5 [11]: …".
+_ENTRY_SUBJECT = re.compile(rf"[ \t]*(?:\d+(?:\.\d+)*\.?\s+)?({_NAME})\s*(?:\[[^\]\n]*\]\s*|\([^()\n]*\)\s*)?:\s")
+# A sentence about "this model", whose name the sentence before it gave ("이 모델은 T5 [10]의 어텐션을 …" after
+# "LongT5 [44]는 …").
+_THIS_MODEL = re.compile(r"(?:이|그|해당)\s*(?:모델|LLM)(?=[은는이가의을를\s])|(?:This|That|Ce|Cet|Cette)\s+(?:model|modèle|LLM)\b")
+# A sentence opening with a name as its subject: "LongT5 [44]는 …", "GPT-NeoX-20B uses …". A capitalised word
+# alone is no name ("However, …", "Les modèles …") unless a citation or a Korean particle follows it ("Codex는 …").
+_OPENING_NAME = re.compile(rf"\s*({_NAME})(\s*\[[^\]\n]*\])?\s*([은는이가](?=\s))?")
 _MAX_ENTRY_CHUNKS = 4  # how far back a paragraph's opening is looked for
 # A sentence that announces what follows it: "… 다음과 같은 편향을 공유합니다.", "… des trois aspects suivants :".
 # Not "… 훈련시킨 다음 최종적으로 …" ("then"), nor "… following the release …".
@@ -226,6 +237,33 @@ def entry_subject(index: Index, evidence: Evidence) -> str:
     return ""
 
 
+def antecedent_subject(evidence: Evidence) -> str:
+    """The name the sentence before opens with, in the same paragraph of the passage, when the sentence speaks of
+    "this model" (``_THIS_MODEL``); "" otherwise. Quoted after mT5's sentences, the overview's "이 모델은 T5 [10]의
+    어텐션을 TGlobal 어텐션으로 대체하고 …", LongT5's, read as mT5's (dev-094, run Y1).
+
+    >>> chunk = Chunk("c", "d", "LongT5 [44]는 TGlobal을 제안합니다. 이 모델은 4098 길이로 훈련됩니다.", 0, 51, "ko", 0,
+    ...               sentences=((0, 27), (28, 51)))
+    >>> hit = Hit(chunk=chunk, document=None, score=0.5, dense=0.5, row=0)
+    >>> antecedent_subject(Evidence(1, hit, "이 모델은 4098 길이로 훈련됩니다.", 0.5))
+    'LongT5'
+    """
+    sentence = evidence.sentence.strip()
+    if not _THIS_MODEL.match(sentence):
+        return ""
+    chunk = evidence.hit.chunk
+    spans = [(a, b) for a, b in chunk.sentences if chunk.text[a:b].strip() == sentence]
+    before = [(a, b) for a, b in chunk.sentences if spans and b <= spans[0][0]]
+    if not before or "\n" in chunk.text[before[-1][1]:spans[0][0]]:
+        return ""
+    opening = _OPENING_NAME.match(chunk.text[before[-1][0]:before[-1][1]])
+    if not opening:
+        return ""
+    name, cited, particle = opening.groups()
+    spelled_as_name = any(ch.isupper() or ch.isdigit() for ch in name[1:])
+    return name if names_something(name) and (cited or particle or spelled_as_name) else ""
+
+
 def _subject(text: str, start: int, end: int) -> str:
     entry = _ENTRY_SUBJECT.match(text, start)
     return entry.group(1) if entry and entry.end() <= end else ""
@@ -274,12 +312,12 @@ def select_evidence(
 
 
 def entry_heading(index: Index, evidence: Evidence) -> str:
-    """The subject of the survey entry the sentence is a later one of (``entry_subject``), as its heading, when the
-    sentence does not name it: read or quoted alone, "사전 훈련 데이터의 90% 이상이 영어로 구성되어 있습니다." or
+    """The subject of the survey entry the sentence is a later one of (``entry_subject``), or of "this model" in it
+    (``antecedent_subject``), as its heading, when the sentence does not name it: read or quoted alone, "사전 훈련 데이터의 90% 이상이 영어로 구성되어 있습니다." or
     "또한, 540B 모델 규모에서 … 2.4%를 기억하는 …" gives a figure about no model (LaMDA's, PaLM's). Over the 118 dev
     questions, 24 of the first four quote candidates were such sentences; an answer quoting LLaMA-2's "사전 훈련된
     모델은 … 40% 더 많은 훈련 데이터를 …" said "A pre-trained model has 40% more training data" (dev-058, run W0)."""
-    subject = entry_subject(index, evidence)
+    subject = entry_subject(index, evidence) or antecedent_subject(evidence)
     named = evidence.sentence.casefold()
     if not subject or subject.casefold() in named or _SIZE_SUFFIX.sub("", subject).casefold() in named:
         return ""

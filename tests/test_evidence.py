@@ -11,8 +11,8 @@ import pytest
 from ingest.types import Chunk
 from rag.compose import quote_candidates, quoted_continuation
 from core.text import split_sentences
-from rag.evidence import (announced_items, as_quoted, as_read, continuation, entry_heading, entry_subject, list_heading,
-                          list_text, select_evidence)
+from rag.evidence import (announced_items, antecedent_subject, as_quoted, as_read, continuation, entry_heading,
+                          entry_subject, list_heading, list_text, select_evidence)
 from rag.prompt import format_passages
 from rag.types import Evidence, Hit
 
@@ -264,6 +264,44 @@ def test_a_later_sentence_of_an_entry_is_headed_by_its_subject(sentence, heading
     index = ChunkIndex(document, [(0, len(document))])
     hit = Hit(chunk=index.chunks[0], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=0)
     assert entry_heading(index, Evidence(1, hit, sentence, 0.5)) == heading
+
+
+MODELS = ("1.3 mT5 [11]: 101개 언어로 훈련된 다국어 T5 모델. 이 모델은 250,000개의 어휘를 사용합니다.\n\n"
+          "LongT5 [44]는 TGlobal 어텐션을 제안합니다. 이 모델은 4098 시퀀스 길이로 사전 훈련됩니다.\n"
+          "이 모델은 16k 창으로 세밀 조정됩니다.\n\n"
+          "However, attention is costly. This model uses 8k tokens. Codex는 100개 버전을 생성합니다. 이 모델은 77.5%를 풉니다. "
+          "LLM은 유용합니다. 이 모델은 크기가 큽니다. 그 밖의 모델은 4098 길이를 씁니다.")
+
+
+@pytest.mark.parametrize("sentence, heading", [
+    ("이 모델은 250,000개의 어휘를 사용합니다.", "mT5"),  # an entry whose name opens in lower case
+    ("이 모델은 4098 시퀀스 길이로 사전 훈련됩니다.", "LongT5"),  # "this model" after a sentence opening with its name
+    ("이 모델은 16k 창으로 세밀 조정됩니다.", ""),  # a new paragraph: the name before it is another's
+    ("This model uses 8k tokens.", ""),  # "However" names nothing
+    ("이 모델은 77.5%를 풉니다.", "Codex"),  # a capitalised word with a Korean particle is a name
+    ("이 모델은 크기가 큽니다.", ""),  # "LLM" names no model
+    ("그 밖의 모델은 4098 길이를 씁니다.", ""),  # no "this model"
+])
+def test_a_sentence_about_this_model_is_headed_by_the_name_before_it(sentence, heading):
+    """``entry_heading`` with ``antecedent_subject``: quoted alone, "this model" is whichever model the answer
+    spoke of last (dev-094's answer about mT5 quoted LongT5's "이 모델은 T5 [10]의 어텐션을 …", run Y1)."""
+    index = ChunkIndex(MODELS, [(0, len(MODELS))])
+    hit = Hit(chunk=index.chunks[0], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=0)
+    assert entry_heading(index, Evidence(1, hit, sentence, 0.5)) == heading
+
+
+def test_the_corpus_sentences_about_this_model_keep_their_models_name(corpus_settings, embedder):
+    """Real path (bundled corpus, default embedder): the overview's mT5 entry ("1.3 mT5 [11]: …") and its LongT5
+    sentence ("LongT5 [44]는 … 이 모델은 T5 [10]의 어텐션을 …") reach the model and the answer under their names."""
+    from rag.pipeline import RagPipeline
+
+    pipeline = RagPipeline(corpus_settings, embedder)
+    _, evidence = pipeline.evidence("mT5는 몇 개 언어로 학습했고 vocab 크기는 얼마야?")
+    vocabulary = [e for e in evidence if "250,000" in e.sentence]
+    assert vocabulary and as_quoted(vocabulary[0]).startswith("mT5: 이 모델은")
+    _, evidence = pipeline.evidence("Which model replaces T5's attention with TGlobal attention for long inputs?")
+    tglobal = [e for e in evidence if e.sentence.startswith("이 모델은 T5")]
+    assert tglobal and antecedent_subject(tglobal[0]) == "LongT5" and as_read(tglobal[0]).startswith("LongT5: ")
 
 
 ADAPTERS = ("어댑터 튜닝: 모듈은 어텐션 및 피드포워드 레이어와 순차적으로 배치됩니다. 이러한 레이어만 세밀 조정되며, 나머지 "
