@@ -362,6 +362,7 @@ def _translated_once(source: str, item: str, keep: Sequence[str], language: str,
     fidelity = translation_fidelity(item, text, embed)
     if fidelity < settings.translation_floor:
         log.info("%s says something else (similarity %.2f to its source)", attempt, fidelity)
+        log.debug("%s: %r for %r", attempt, text, item)
         return "", True
     return text, True
 

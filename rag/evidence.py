@@ -163,6 +163,26 @@ def announced_items(evidence: Evidence, index: Index | None = None) -> list[str]
     return items
 
 
+def list_runs_on(chunk: Chunk) -> bool:
+    r"""The passage announces a list and ends inside it: the lines after its last announcing sentence are all items
+    of a list, which the next passage goes on with. The practical guide's "모델이 직면한 실제 과제는 다음 세 가지
+    측면에서 비롯됩니다." ends a passage with the first of the three challenges.
+
+    >>> text = "과제는 다음 세 가지 측면에서 비롯됩니다.\n• 시끄러운 입력."
+    >>> list_runs_on(Chunk("c", "d", text, 0, 34, "ko", sentences=((0, 23), (24, 34))))
+    True
+    >>> list_runs_on(Chunk("c", "d", text + "\n끝입니다.", 0, 40, "ko", sentences=((0, 23), (24, 34), (35, 40))))
+    False
+    """
+    texts = [t.strip() for t in chunk.sentence_texts()]
+    announcing = [t for t in texts if _ANNOUNCES.search(t) and not ITEM_OPENING.match(t)]
+    if not announcing:
+        return False
+    tail = chunk.text[chunk.text.rfind(announcing[-1]) + len(announcing[-1]):]
+    lines = [line for line in tail.split("\n") if line.strip()]
+    return bool(lines) and all(ITEM_OPENING.match(line) for line in lines)
+
+
 def dangles(sentence: str) -> bool:
     """``sentence`` ends with a colon: what it announces comes after it, and quoted alone it says nothing ("Bien
     sûr, le LLM a aussi quelques défis à résoudre :", "LLM 생성 데이터셋을 사용한 지시어 튜닝:", dev set)."""
@@ -242,7 +262,7 @@ def antecedent_subject(evidence: Evidence) -> str:
     "this model" (``_THIS_MODEL``); "" otherwise. Quoted after mT5's sentences, the overview's "이 모델은 T5 [10]의
     어텐션을 TGlobal 어텐션으로 대체하고 …", LongT5's, read as mT5's (dev-094, run Y1).
 
-    >>> chunk = Chunk("c", "d", "LongT5 [44]는 TGlobal을 제안합니다. 이 모델은 4098 길이로 훈련됩니다.", 0, 51, "ko", 0,
+    >>> chunk = Chunk("c", "d", "LongT5 [44]는 TGlobal을 제안합니다. 이 모델은 4098 길이로 훈련됩니다.", 0, 51, "ko",
     ...               sentences=((0, 27), (28, 51)))
     >>> hit = Hit(chunk=chunk, document=None, score=0.5, dense=0.5, row=0)
     >>> antecedent_subject(Evidence(1, hit, "이 모델은 4098 길이로 훈련됩니다.", 0.5))

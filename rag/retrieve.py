@@ -23,6 +23,7 @@ import numpy as np
 from ingest.embed_cache import TextEmbedder
 from ingest.index import Index
 from rag.acronyms import AcronymGlossary
+from rag.evidence import list_runs_on
 from rag.fusion import dense_with_keyword_boost
 from rag.keyword_index import KeywordIndex
 from rag.keyword_store import KeywordStore
@@ -152,7 +153,26 @@ class HybridRetriever:
             )
             if len(hits) == k:
                 break
-        return hits
+        return self._lists_continued(hits, query_vec, k)
+
+    def _lists_continued(self, hits: list[Hit], query_vec: np.ndarray, k: int) -> list[Hit]:
+        """``hits`` with the passage after each one that ends inside the list it announces
+        (``rag.evidence.list_runs_on``) right after it, the last hits giving way: "which three?" is answered
+        by the items, and the practical guide's Korean passage announcing its three challenges held only the
+        first; the other two ranked 7th for the question that asked for them (dev-109)."""
+        continued: list[Hit] = []
+        for hit in hits:
+            continued.append(hit)
+            row = hit.row + 1
+            if not list_runs_on(hit.chunk) or row >= len(self.index.chunks) or any(h.row == row for h in hits):
+                continue
+            chunk = self.index.chunks[row]
+            if chunk.doc_id != hit.chunk.doc_id or chunk.start > hit.chunk.end + 1:
+                continue
+            dense = float(self.index.vectors_of([row])[0] @ query_vec)
+            continued.append(Hit(chunk=chunk, document=self.index.document_of(chunk), score=hit.score, dense=dense,
+                                 row=row))
+        return continued[:k]
 
 
     def _with_best_sentence(self, row: int, passage_score: float, query_vec: np.ndarray) -> float:

@@ -57,3 +57,20 @@ def test_a_passage_scores_at_least_its_best_sentence_less_the_margin(index, smal
     findings = next(h for h in hits if h.document.title == "Findings")
     best = float((index.sentence_vectors_of(findings.row) @ small_embedder.encode_queries([QUESTION])[0]).max())
     assert findings.dense >= best - config.sentence_margin - 1e-3
+
+
+def test_a_passage_ending_inside_the_list_it_announces_is_followed_by_the_rest_of_it(corpus_settings, embedder):
+    """Real path (bundled corpus, default embedder, the pipeline's retriever): the Korean practical guide's passage
+    announcing the three challenges of real-world "tasks" ends with the first; the passage holding the other two
+    comes right after it (it ranked 7th on its own), the last of the five giving way."""
+    from rag.evidence import list_runs_on
+    from rag.pipeline import RagPipeline
+
+    retriever = RagPipeline(corpus_settings, embedder).retriever()
+    hits = retriever.search("Le guide dit que les « tâches » du monde réel posent trois défis. Lesquels ?", 5)
+    assert len(hits) == 5
+    at = next(n for n, h in enumerate(hits) if "다음 세 가지 측면에서 비롯됩니다" in h.chunk.text)
+    assert list_runs_on(hits[at].chunk) and at < 4
+    after = hits[at + 1]
+    assert "학계에서 공식화하지 않은 과제" in after.chunk.text and after.row == hits[at].row + 1
+    assert after.score == hits[at].score
