@@ -49,6 +49,14 @@ _PHRASE_END = re.compile(r"[,;:.!?(]|\s(?:and|but|while|which|whereas|et|mais|ta
 # compared noun phrase before "보다" starts after it ("GLaM (64B/64E)은 GPT-3보다": GPT-3 only).
 _KOREAN_PHRASE_END = re.compile(r"(?:[은는이가을를도]|고|며|서|,|:)$")
 _MAX_PHRASE_WORDS = 6
+# Any word that says two things are set side by side, whichever way ("over", "similar", "différent de", "비슷",
+# "préférable à"): a restatement holding none of them and none of the above compares nothing.
+_SETS_SIDE_BY_SIDE = re.compile(
+    r"\b(?:than|over|upon|versus|vs\.?|compared?|comparable|comparison|relative to|similar\w*|differ\w*|superior"
+    r"|inferior|unlike|in contrast|outperform\w*|surpass\w*|beat(?:s|ing)?|exceed\w*|better|worse|prefer\w*|rivals?"
+    r"|matche[sd]|par rapport|compar\w*|similaires?|supérieur\w*|inférieur\w*|contrairement|dépass\w*|préférable\w*"
+    r"|meilleur\w*|mieux|pire|différent\w*|égal\w*|équivalent\w*|rivalis\w*)\b"
+    r"|보다|비해|비하여|비교|능가|대비|우수|뛰어|나은|낫|유사|비슷|동등|필적|차이", re.IGNORECASE)
 _NAME = re.compile(r"[A-Za-z0-9]+(?:[-.][A-Za-z0-9]+)*")
 
 
@@ -85,6 +93,30 @@ def reverses_comparison(source: str, restated: str) -> bool:
     if was is None or now is None:
         return False
     return bool(now.against & was.others - was.against) or bool(was.against & now.others - now.against)
+
+
+def drops_comparison(source: str, restated: str) -> bool:
+    """``restated`` (a translation of ``source``) names what ``source`` compares against but compares nothing:
+    the default model translated "280B 모델은 평가된 작업의 81%에서 GPT-3 [6], Jurassic-1 [110], MT-NLG [115] 등을
+    능가합니다." as "280B model is able to evaluate 81% of the work with GPT-3, Jurassic-1, MT-NLG.", and Goat's "이
+    모델은 GPT-4, PaLM, BLOOM, OPT 등을 능가하며, …" as "This model is equipped with GPT-4, PaLM, BLOOM, OPT, …"
+    (dev-100, run Y1). Over the corpus's 30 sentences comparing against a name, each translated into the two other
+    languages by the default model (60 translations, one-off script), 13 name what their source compares against and
+    compare nothing, every one a mistranslation read one by one; the other 47 hold a word of comparison (the list of
+    such words was completed while reading them: "advantages over", "similar performance to", "préférable à").
+
+    >>> drops_comparison("이로써 MT-NLG는 여러 평가에서 GPT-3를 능가합니다.", "Thus, MT-NLG has been able to achieve GPT-3.")
+    True
+    >>> drops_comparison("이로써 MT-NLG는 여러 평가에서 GPT-3를 능가합니다.", "Thus, MT-NLG outperforms GPT-3 in several evaluations.")
+    False
+    >>> drops_comparison("Pile에서의 훈련은 GPT-3보다 우수한 성능을 보입니다.", "Training on the Pile is superior to GPT-3.")
+    False
+    """
+    was = comparison(source)
+    if was is None or not was.against & _names(restated):
+        return False
+    return not (_AGAINST_AFTER.search(restated) or _AGAINST_BEFORE.search(restated)
+                or _SETS_SIDE_BY_SIDE.search(restated))
 
 
 def against_the_sources(claim: str, sources: Sequence[str]) -> bool:

@@ -31,7 +31,7 @@ from ingest.index import Index
 from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
                         is_question, kept_terms, lost_terms, needs_translation, new_figures, without_foreign_asides)
 from rag.cite import CitedAnswer
-from rag.comparison import reverses_comparison
+from rag.comparison import drops_comparison, reverses_comparison
 from rag.draft import as_token_events, is_degenerate, stream_reply
 from rag.evidence import announced_items, as_quoted, continuation, dangles, list_text, rank_score
 from rag.llm.base import Generator
@@ -358,6 +358,9 @@ def _translated_once(source: str, item: str, keep: Sequence[str], language: str,
         return "", True
     if reverses_comparison(item, text):
         log.info("%s compares the other way round", attempt)
+        return "", True
+    if drops_comparison(item, text):
+        log.info("%s names what its source compares against and compares nothing", attempt)
         return "", True
     fidelity = translation_fidelity(item, text, embed)
     if fidelity < settings.translation_floor:

@@ -230,3 +230,22 @@ def test_the_default_embedder_tells_a_repeated_quote_from_another_finding(embedd
 
     similarity = closest_similarity(quote, [earlier], embedder.encode_documents)
     assert (similarity >= Settings().quote_repeat_similarity) == same, similarity
+
+
+def test_the_default_model_s_translation_of_a_comparison_keeps_it_or_is_left_out(corpus_settings, embedder, generator):
+    """Real path (the default model and embedder, ``quote_evidence``'s checks): translated by itself, the overview's
+    "280B 모델은 … GPT-3 [6], Jurassic-1 [110], MT-NLG [115] 등을 능가합니다." came back as "280B model is able to
+    evaluate 81% of the work with GPT-3, Jurassic-1, MT-NLG." (session 34); no quote says that."""
+    from rag.comparison import drops_comparison
+    from rag.compose import quote_evidence
+    from rag.question import prepare_question
+    from rag.types import Evidence
+    from rag_fakes import make_hit, shown_while_quoting
+
+    sentence = "280B 모델은 평가된 작업의 81%에서 GPT-3 [6], Jurassic-1 [110], MT-NLG [115] 등을 능가합니다."
+    pipeline = RagPipeline(corpus_settings, embedder, generator)
+    quoting = quote_evidence(prepare_question("How does Gopher compare with GPT-3?", [], 2000),
+                             [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)], generator,
+                             pipeline._embed_sentences, corpus_settings)
+    quotes = shown_while_quoting(quoting)[1]
+    assert all(not drops_comparison(sentence, q.text) for q in quotes), [q.text for q in quotes]

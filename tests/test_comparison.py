@@ -3,7 +3,7 @@
 import pytest
 
 from rag.checks import check_answer
-from rag.comparison import against_the_sources, comparison, reverses_comparison
+from rag.comparison import against_the_sources, comparison, drops_comparison, reverses_comparison
 
 # The overview's AlexaTM finding, and the default model's translation of it (dev-103).
 SEQ2SEQ = ("일반적으로 사용되는 디코더 전용 트랜스포머 모델과 비교하여 seq2seq 아키텍처는 문맥에 대한 강력한 양방향 어텐션을 "
@@ -31,6 +31,28 @@ def test_a_translation_that_turns_the_comparison_round_is_caught():
 ])
 def test_the_names_keep_their_side_of_the_comparison(source, restated, reversed_):
     assert reverses_comparison(source, restated) is reversed_
+
+
+@pytest.mark.parametrize("source, restated, dropped", [
+    # The default model's translations of the corpus's comparisons (one-off script, session 34).
+    ("280B 모델은 평가된 작업의 81%에서 GPT-3 [6], Jurassic-1 [110], MT-NLG [115] 등을 능가합니다.",
+     "280B model is able to evaluate 81% of the work with GPT-3, Jurassic-1, MT-NLG.", True),
+    ("이 모델은 GPT-4, PaLM, BLOOM, OPT 등을 능가하며, LLaMA의 일관된 숫자 토큰화를 성공의 원인으로 귀착시킵니다.",
+     "Ce modèle est capable de GPT-4, PaLM, BLOOM, OPT et utilise un alignement de tokens LLaMA cohérent.", True),
+    # Compared in other words: kept.
+    ("4. DeepNorm: 사전-LN은 사후-LN 훈련에 비해 특정 이점을 가지지만, …",
+     "4. DeepNorm: Pre-LN is a method that has some advantages over Post-LN training.", False),
+    ("정렬을 위한 더 적은 것 (LIMA) [177]은 GPT-4와 비교하여 비슷한 성능을 달성하였습니다.",
+     "LIMA a réussi à atteindre des performances similaires à celles du GPT-4.", False),
+    ("기존 자연어 이해 작업의 경우 일반적으로 미세 조정 모델이 LLM보다 더 나은 선택입니다.",
+     "Dans les tâches de compréhension, un modèle affiné est préférable à un modèle LLM.", False),
+    # What it compares against is gone: that is ``lost_terms``'s to catch, not this.
+    ("이로써 MT-NLG는 여러 평가에서 GPT-3를 능가합니다.", "Thus, MT-NLG did well in several evaluations.", False),
+    # The source compares nothing.
+    ("LLM은 다양한 작업에서 좋은 성능을 보입니다.", "LLMs perform well on many tasks.", False),
+])
+def test_a_translation_that_compares_nothing_where_its_source_compares_is_caught(source, restated, dropped):
+    assert drops_comparison(source, restated) is dropped
 
 
 @pytest.mark.parametrize("sentence", [
@@ -91,3 +113,4 @@ def test_the_corpus_own_translations_keep_their_comparisons(embedder):
     # "… les modèles affinés surpassent légèrement les LLM" and "… 미세 조정 모델이 LLM보다 약간 더 나은 …"
     assert len(judged) >= 2
     assert [p for p in judged if reverses_comparison(p[1], p[0]) or reverses_comparison(p[0], p[1])] == []
+    assert [p for p in pairs if drops_comparison(p[1], p[0]) or drops_comparison(p[0], p[1])] == []

@@ -594,6 +594,25 @@ def test_a_translation_that_loses_a_name_or_turns_round_is_asked_again_then_left
         assert "Keep these as written: seq2seq." in gen.calls[1][1]["content"]
 
 
+@pytest.mark.parametrize("replies, expected", [
+    (["MT-NLG outperforms GPT-3 in several evaluations."], "MT-NLG outperforms GPT-3 in several evaluations."),
+    # Every name kept and the comparison gone (``rag.comparison.drops_comparison``, the default model's translation
+    # of this sentence): asked again.
+    (["Thus, MT-NLG has been able to achieve GPT-3 in several evaluations.",
+      "MT-NLG outperforms GPT-3 in several evaluations."], "MT-NLG outperforms GPT-3 in several evaluations."),
+])
+def test_a_translation_that_compares_nothing_is_asked_again(small_settings, replies, expected):
+    from rag.types import Evidence
+    from rag_fakes import make_hit
+
+    sentence = "이로써 MT-NLG는 여러 평가에서 GPT-3를 능가합니다."
+    gen = ScriptedGenerator(*replies)
+    quotes = quoted("How does MT-NLG compare with GPT-3?", [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)],
+                    small_settings, gen)
+    assert [q.text for q in quotes] == [expected]
+    assert len(gen.calls) == len(replies)
+
+
 def far_from(sources: list[str]):
     """An ``Embed`` placing ``sources`` on one axis and every other text on another: any translation of
     them says something else."""
