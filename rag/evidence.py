@@ -262,8 +262,8 @@ def antecedent_subject(evidence: Evidence) -> str:
     "this model" (``_THIS_MODEL``); "" otherwise. Quoted after mT5's sentences, the overview's "이 모델은 T5 [10]의
     어텐션을 TGlobal 어텐션으로 대체하고 …", LongT5's, read as mT5's (dev-094, run Y1).
 
-    >>> chunk = Chunk("c", "d", "LongT5 [44]는 TGlobal을 제안합니다. 이 모델은 4098 길이로 훈련됩니다.", 0, 51, "ko",
-    ...               sentences=((0, 27), (28, 51)))
+    >>> chunk = Chunk("c", "d", "LongT5 [44]는 TGlobal을 제안합니다. 이 모델은 4098 길이로 훈련됩니다.", 0, 50, "ko",
+    ...               sentences=((0, 28), (29, 50)))
     >>> hit = Hit(chunk=chunk, document=None, score=0.5, dense=0.5, row=0)
     >>> antecedent_subject(Evidence(1, hit, "이 모델은 4098 길이로 훈련됩니다.", 0.5))
     'LongT5'
@@ -333,8 +333,9 @@ def select_evidence(
 
 def entry_heading(index: Index, evidence: Evidence) -> str:
     """The subject of the survey entry the sentence is a later one of (``entry_subject``), or of "this model" in it
-    (``antecedent_subject``), as its heading, when the sentence does not name it: read or quoted alone, "사전 훈련 데이터의 90% 이상이 영어로 구성되어 있습니다." or
-    "또한, 540B 모델 규모에서 … 2.4%를 기억하는 …" gives a figure about no model (LaMDA's, PaLM's). Over the 118 dev
+    (``antecedent_subject``), as its heading, when the sentence does not name it: read or quoted alone, "사전 훈련
+    데이터의 90% 이상이 영어로 구성되어 있습니다." or "또한, 540B 모델 규모에서 … 2.4%를 기억하는 …" gives a figure about no
+    model (LaMDA's, PaLM's). Over the 118 dev
     questions, 24 of the first four quote candidates were such sentences; an answer quoting LLaMA-2's "사전 훈련된
     모델은 … 40% 더 많은 훈련 데이터를 …" said "A pre-trained model has 40% more training data" (dev-058, run W0)."""
     subject = entry_subject(index, evidence) or antecedent_subject(evidence)
