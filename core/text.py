@@ -191,7 +191,7 @@ def wraps_into(line: str, next_line: str) -> bool:
 # impersonal "Il est …"/"Il existe …".
 _REFERS_BACK = re.compile(
     r"^(?:"
-    r"(?:(?:이|그)(?:[은는을를의와에로]|로써|로서|에서|러한|런)?|즉|따라서|그러나|하지만|그래서|그러므로|그럼에도|반면에?"
+    r"(?:(?:이|그)(?:[은는을를의와에로]|로써|로서|에서|러한|런)?|여기에는|여기서|즉|따라서|그러나|하지만|그래서|그러므로|그럼에도|반면에?"
     r"|예를 들어|예를 들면|예컨대)(?=[\s,])"
     r"|(?:This|These|That|Those|It|Its|They|Their|Such|Thus|Therefore|Hence|However|But|That is|In other words"
     r"|For example|For instance|As an example|To give (?:a few |some |an )?examples?"
@@ -243,6 +243,12 @@ def refers_back(sentence: str) -> bool:
     [True, True, False]
     >>> [refers_back(s) for s in ["Il a réussi.", "Il est recommandé de choisir …", "(3) Cela dépend.", "즉시 답합니다."]]
     [True, False, False, False]
+
+    "Here" points back at what was just said ("여기에는 해석 가능성, … 포함됩니다." after "… 실질적인 연구가 필요합니다."),
+    "here" as a topic at the part of the text it opens ("여기서는 …", "여기에서는 … 요약을 제공합니다."):
+
+    >>> [refers_back(s) for s in ["여기에는 해석 가능성이 포함됩니다.", "여기서 x는 입력입니다.", "여기에서는 요약을 제공합니다."]]
+    [True, True, False]
     >>> [refers_back(s) for s in ["Pour donner quelques exemples, LLM imite …", "To give an example, …", "예를 들면 …"]]
     [True, True, True]
 

@@ -64,6 +64,14 @@ _ASKS_RATIO = re.compile(
     r"part|how many times|combien de fois)\b",
     re.IGNORECASE,
 )
+# A question asking for a sum of money is answered by an amount of money only: to "Alpaca 학습시키는 데 돈이 얼마나
+# 들었어요? 달러 기준으로요" (asked of documents stating no price) the answer gave Alpaca's "52,000개의 샘플".
+_ASKS_MONEY = re.compile(r"돈|달러|\$|€|\b(?:dollars?|USD|euros?|EUR|price|prix|argent)\b", re.IGNORECASE)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\d(?:[\d.,\s]*\d)?\s?(?:[KMB]|천|만|억|조|mille|millions?|milliards?|thousand|million|billion)?\s?(?:de\s)?"
+    r"(?:달러|원(?=[이을은의으에]|[^\w]|$)|dollars?|USD|euros?|EUR|€)",
+    re.IGNORECASE,
+)
 _ENTRY_NAME = re.compile(r"\s*([A-Z][\w.-]*[\w])\s*(?:\([^()]*\)\s*)?:\s")
 # A percentage ("15%", "77.5 %") or a decimal ("0.5", "0,2"); not "52,000", whose comma groups digits.
 _EXACT_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?=\s?%)|(?<![\w.,])\d+[.,]\d{1,2}(?![\d])")
@@ -88,7 +96,9 @@ _BARE_REPLY_WORDS = frozenset(
 _INSTRUCTION_RUN_WORDS = 5
 # An answer adding fewer new words than this share of its own is a restatement of the question.
 _ECHO_NEW_WORD_SHARE = 0.25
-_DIGIT_GROUPING = re.compile(r"(?<=\d)[,\s\u202f\u00a0](?=\d{3}\b)")
+# A comma groups digits before a Korean counter too ("52,000개"); a space only before a word's end, for
+# "GPT-3 175B" names two things.
+_DIGIT_GROUPING = re.compile(r"(?<=\d)(?:,(?=\d{3}(?!\d))|[\s\u202f\u00a0](?=\d{3}\b))")
 # A number and the scale or unit written after it: "50억" is five billion, not 50, and "15%" no count.
 _QUANTITY = re.compile(
     r"(\d+(?:[.,]\d+)*)(?:(억|만|조|천)|\s?(%|퍼센트|pour ?cent|percent|per cent)"
@@ -377,6 +387,15 @@ def states_asked_quantity(question: str, answer: str) -> bool:
     >>> states_asked_quantity("What share of LaMDA's data is English?", "Over 90% of LaMDA's data is English. [1]")
     True
 
+    And a sum of money only a question asking for one:
+
+    >>> states_asked_quantity("Alpaca 학습에 돈이 얼마나 들었어요?", "Alpaca는 52,000개의 샘플로 훈련되었습니다. [1]")
+    False
+    >>> [states_asked_quantity(q, a) for q, a in [("How many dollars did Alpaca cost?", "Alpaca cost $600. [1]"),
+    ...     ("Alpaca, ça a coûté combien d'euros ?", "Alpaca a coûté 550 euros. [1]"),
+    ...     ("Alpaca 학습에 돈이 얼마나 들었어요?", "Alpaca는 60만 원이 들었습니다. [1]")]]
+    [True, True, True]
+
     Of a name and its variant both named, the figure is about the variant asked for: "PaLM-2는 파라미터 몇 B예요?
     PaLM보다 작다던데" was answered with PaLM's 540B (dev set).
 
@@ -395,6 +414,7 @@ def states_asked_quantity(question: str, answer: str) -> bool:
     named = specific_terms(question)
     terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
     asks_ratio = bool(_ASKS_RATIO.search(question))
+    asks_money = bool(_ASKS_MONEY.search(question))
     about: frozenset[str] = frozenset()  # the passages the sentence before cites, when it is about what is asked
     for claim in _with_markers_on_their_sentence([answer[s.start : s.end] for s in split_sentences(answer)]):
         sentence, cites = strip_citation_markers(claim), frozenset(CITATION_MARKER.findall(claim))
@@ -405,7 +425,7 @@ def states_asked_quantity(question: str, answer: str) -> bool:
             continue
         if not asks_ratio:
             sentence = _RATIO.sub(" ", sentence)
-        if _FIGURE.search(_NOT_A_QUANTITY.sub(" ", without_terms(sentence, terms))):
+        if (_MONEY if asks_money else _FIGURE).search(_NOT_A_QUANTITY.sub(" ", without_terms(sentence, terms))):
             return True
     return False
 

@@ -96,6 +96,26 @@ def test_unanswerable_question_is_refused_in_its_language_with_nearest_passages(
     assert answer.hits and not answer.citations
 
 
+def test_a_question_asking_for_a_price_the_documents_never_give_is_refused(pipeline):
+    """The overview gives Alpaca's 52,000 samples and no price: without the check that a sum of money answers a
+    question asking for one, the answer led with the sample count, cited (this session's probe set)."""
+    answer = pipeline.answer("Alpaca 학습시키는 데 돈이 얼마나 들었어요? 달러 기준으로요")
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == "ko"
+
+
+def test_the_figures_of_a_korean_sentence_reach_a_french_answer(pipeline):
+    """"Alpaca는 text-davinci-003에서 52,000개의 샘플로 …, Vicuna는 ShareGPT.com에서 70,000개의 샘플로 …": read as
+    52.000 before "개", the default model's sentence giving both counts was dropped as inventing 52000 and both
+    translations of the quote were rejected; the answer named neither count (this session's probe set)."""
+    answer = pipeline.answer("Alpaca et Vicuna (des LLaMA fine-tunés) : combien d'exemples d'entraînement chacun, "
+                             "et d'où venaient les données ?")
+    assert_cited_answer(answer, "fr")
+    stated = strip_citation_markers(answer.text).replace("\u202f", " ")
+    assert any(n in stated for n in ("52,000", "52 000", "52000")), answer.text
+    assert any(n in stated for n in ("70,000", "70 000", "70000")), answer.text
+
+
 def test_follow_up_is_answered_in_context(pipeline):
     first = "파인튜닝한 LLM이 너무 무거워서 서빙 비용이 부담돼요. 증류(정제)하면 뭐가 좋아지나요?"
     answer = pipeline.answer("그럼 파인튜닝만 해도 파라미터 수가 줄어드나요?", history=[first])

@@ -53,6 +53,21 @@ def test_invented_numbers_are_caught_and_known_ones_kept():
     assert checked.dropped[0].reason == "invented number 4096"
 
 
+@pytest.mark.parametrize("answer", [
+    "Alpaca a été entraîné sur 52,000 exemples. [1]",
+    "Alpaca a été entraîné sur 52 000 exemples. [1]",
+    "Alpaca was trained on 52,000 samples. [1]",
+])
+def test_a_grouped_number_before_a_korean_counter_is_the_same_number(answer):
+    """"52,000개" groups its digits as "52,000 exemples" does: read as 52.000, the default model's "Alpaca et Vicuna
+    ont été entraînés sur 52,000 et 70,000 exemples" was dropped as inventing 52000 (a question of this session's
+    own probe set); "GPT-3 175B" still names two numbers."""
+    known = "Alpaca는 text-davinci-003에서 52,000개의 샘플로 훈련되었습니다."
+    assert check_answer(answer, "fr" if "exemples" in answer else "en", known=known).dropped == ()
+    assert check_answer("GPT-3 175B est grand. [1]", "fr", known="GPT-3 (175B)").dropped == ()
+    assert check_answer("Alpaca a vu 52 exemples. [1]", "fr", known=known).dropped[0].reason == "invented number 52"
+
+
 def test_numbers_from_the_question_and_single_digits_are_allowed():
     checked = check_answer("Les 3 modèles comparés datent de 2023.", "fr", known="Quels modèles de 2023 ?")
     assert checked.dropped == ()
@@ -226,6 +241,21 @@ def test_the_asked_figure_must_be_stated_about_what_the_question_names():
     ("Le modèle X accélère l'entraînement de combien de fois ?", "Le modèle X l'accélère de 3 fois. [1]", True),
 ])
 def test_a_ratio_answers_only_a_question_asking_for_one(question, answer, states):
+    assert states_asked_quantity(question, answer) is states
+
+
+@pytest.mark.parametrize("question, answer, states", [
+    # Asked what Alpaca cost, in documents that state no price: its sample count is no answer.
+    ("Alpaca 학습시키는 데 돈이 얼마나 들었어요? 달러 기준으로요", "Alpaca는 52,000개의 샘플로 훈련되었습니다. [1]", False),
+    ("Alpaca 학습시키는 데 돈이 얼마나 들었어요? 달러 기준으로요", "Alpaca의 훈련에는 600달러가 들었습니다. [1]", True),
+    ("How many dollars did it cost to train Alpaca?", "Alpaca was trained for 3 epochs on 52K samples. [1]", False),
+    ("How many dollars did it cost to train Alpaca?", "Training Alpaca cost under $600. [1]", True),
+    ("Entraîner Alpaca a coûté combien d'euros ?", "Alpaca a coûté 550 euros. [1]", True),
+    # Not asking for money, a count answers.
+    ("Alpaca는 샘플 몇 개로 학습했어요?", "Alpaca는 52,000개의 샘플로 훈련되었습니다. [1]", True),
+])
+def test_a_sum_of_money_answers_only_a_question_asking_for_one(question, answer, states):
+    assert asks_quantity(question)
     assert states_asked_quantity(question, answer) is states
 
 

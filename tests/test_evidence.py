@@ -419,6 +419,15 @@ def test_a_sentence_pointing_at_the_document_does_not_continue_the_one_before_in
     assert continuation(interpolation, corpus_index).startswith("이 연구는 원래 문맥 크기와 비교하여")
 
 
+def test_what_here_includes_continues_the_sentence_before_in_the_corpus(corpus_index):
+    """Real path (the bundled corpus as ingest cuts it): the Korean guide's safety-alignment point says research
+    is needed, and the next sentence, opening "여기에는" ("this includes"), says which: quoted alone, the first
+    answered "what does safety alignment need?" with nothing (this session's probe question)."""
+    research = corpus_evidence(corpus_index, "AI가 제기하는 실존적 위험에 대해 논의하는 것도 중요하지만, 첨단 AI가 안전하게 개발될 수 "
+                               "있도록 실질적인 연구가 필요합니다.")
+    assert continuation(research, corpus_index).startswith("여기에는 해석 가능성, 확장 가능한 감독 및 거버넌스")
+
+
 def test_the_examples_a_sentence_announces_continue_it_in_the_corpus(corpus_index):
     """Real path (the bundled corpus as ingest cuts it): the French guide says LLMs suit "certaines tâches
     spécifiques", and names them in the next sentence, which opens "Pour donner quelques exemples, …"."""
