@@ -251,14 +251,34 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
     ['540']
     >>> misattributed_numbers("PaLM has 540B parameters.", ["PaLM 540B is dense.", "It has 118 layers."])
     []
+
+    A survey entry's finding ("Gopher: 280B 모델은 평가된 작업의 81%에서 GPT-3, … 등을 능가합니다.") is its
+    subject's, whatever else it names: the default model wrote "Le plus gros modèle, GLaM (64B/64E), bat GPT-3 sur
+    environ 81% des tâches évaluées." (this session's probe set).
+
+    >>> gopher = "Gopher: 280B 모델은 평가된 작업의 81%에서 GPT-3, Jurassic-1, MT-NLG 등을 능가합니다."
+    >>> misattributed_numbers("GLaM bat GPT-3 sur 81% des tâches.", [gopher]), misattributed_numbers("Gopher bat GPT-3 sur 81% des tâches.", [gopher])
+    (['81'], [])
+    >>> palm = ["PaLM: 또한, 540B 모델 규모에서 약 2.4%를 기억합니다.", "PaLM-2: PaLM의 더 작은 다국어 변형입니다."]
+    >>> misattributed_numbers("PaLM-2는 540B 규모에서 2.4%를 기억합니다.", palm)
+    ['540', '2.4']
     """
     names = [n for n in _entity_names(sentence) if any(term_occurs(n, s) for s in sources)]
     if not names:
         return []
+
+    def about_what_it_names(source: str) -> bool:
+        entry = _ENTRY_NAME.match(source)
+        if entry:  # its subject named as such, not as a variant's stem ("PaLM" of "PaLM-2")
+            subject = entry.group(1)
+            variants = [n for n in _entity_names(sentence) if n != subject and n.casefold().startswith(subject.casefold())]
+            return term_occurs(subject, without_terms(sentence, variants))
+        return any(term_occurs(n, source) for n in names) or not _entity_names(source)
+
     wrong = []
     for number in _numbers(sentence):
         holders = [s for s in sources if number in _numbers(s)]
-        if holders and not any(any(term_occurs(n, s) for n in names) or not _entity_names(s) for s in holders):
+        if holders and not any(about_what_it_names(s) for s in holders):
             wrong.append(number)
     return wrong
 
