@@ -63,7 +63,11 @@ def specific_terms(question: str) -> tuple[str, ...]:
     i = 0
     while i < len(tokens):
         word, start = tokens[i]
-        if not _is_name(word, first=_starts_sentence(question, start)):
+        # A capitalised word opening a sentence is a name when a version follows it ("Yuan 1.0은 …", "Gemini
+        # 1.5 Pro …"): the first word alone was taken for a plain one, and "1.0" for the figure asked for.
+        versioned = (i + 1 < len(tokens) and _VERSION.match(tokens[i + 1][0]) is not None
+                     and _adjacent(question, tokens[i], tokens[i + 1]) and word[:1].isupper())
+        if not _is_name(word, first=_starts_sentence(question, start) and not versioned):
             i += 1
             continue
         end = i + 1

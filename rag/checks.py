@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from core.language import detect_language, hangul_share
 from core.text import (CITATION_MARKER, HANGUL, LETTER, is_heading, spelled_out, split_sentences, strip_citation_markers,
@@ -43,10 +43,12 @@ _WORD = re.compile(r"[^\W_]{2,}")
 # figure), nor "몇 백 건" ("a few hundred", an amount stated, not asked).
 _ASKS_QUANTITY = re.compile(
     r"\bhow (?:many|long|large|big|old)\b|\bhow much\b[^?]{0,40}\bcost|\bwhat (?:size|percentage|share|score)\b"
+    r"|\bwhat(?:['’]s| is| are| was)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}size\b"
     r"|\bnumber of\b|\bcombien\b|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|part)\b"
     r"|몇(?!\s*(?:십|백|천|만))|얼마(?!나)|얼마나\s*(?:돼|되|걸리|걸려|들|필요|많|커|큰|길|긴|비싸)",
     re.IGNORECASE,
 )
+_REFERENCE = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")  # a bibliography reference, "[110]", "[6, 7]"
 _FIGURE = re.compile(r"(?<![A-Za-z0-9.-])\d+(?:[.,]\d+)*")
 # Years, list numbers ("(2)", "1.3 mT5:") and references to figures, tables and equations.
 _NOT_A_QUANTITY = re.compile(
@@ -324,6 +326,36 @@ def _quantities(text: str) -> set[tuple[str, tuple[str, float]]]:
     return found
 
 
+def quantity_values(text: str) -> set[float]:
+    """Every number of ``text``, as written and at the scale written after it: "7B" gives 7 and 7e9, "70억"
+    70 and 7e9, "52,000개" 52000, so that a figure matches its source whatever the language writes it.
+
+    >>> sorted(quantity_values("7B 매개변수, 70억 개, 52,000개"))
+    [7.0, 70.0, 52000.0, 7000000000.0]
+    """
+    values = set()
+    for m in _QUANTITY.finditer(_DIGIT_GROUPING.sub("", text)):
+        number, korean, _, scale = m.groups()
+        number = number.replace(",", ".")
+        if number.count(".") > 1:
+            continue
+        values.add(float(number))
+        values.add(float(f"{float(number) * _SCALE.get((korean or scale or '').casefold().replace(' ', ''), 1.0):.9g}"))
+    return values
+
+
+def stated_figures(sentence: str) -> set[float]:
+    """The values (``quantity_values``) of the quantities ``sentence`` states; not the digits of its names,
+    its references, years, list numbers or references to figures.
+
+    >>> sorted(stated_figures("280B 모델은 평가된 작업의 81%에서 GPT-3 [6], Jurassic-1 [110] 등을 능가합니다."))
+    [81.0, 280.0, 280000000000.0]
+    """
+    text = _REFERENCE.sub(" ", sentence)
+    names = [t for t in specific_terms(text) if not t[0].isdigit()]
+    return quantity_values(_NOT_A_QUANTITY.sub(" ", without_terms(text, names)))
+
+
 def kept_terms(source: str) -> list[str]:
     """The names and exact figures a translation of ``source`` must write as they are: acronyms,
     versioned and mixed-case names ("CoT", "seq2seq", "InstructGPT", "T5"), percentages and decimals. A
@@ -431,13 +463,27 @@ def states_asked_quantity(question: str, answer: str) -> bool:
     >>> states_asked_quantity("What share of LaMDA's data is English?", "LaMDA's data is English. [1] The share is over 90%. [1]")
     True
     """
+    return any(asked_quantity_claims(question, answer))
+
+
+@dataclass(frozen=True)
+class QuantityClaim:
+    """A sentence of an answer stating a figure about what the question names: its text as the figures are
+    read from it (names, years, list numbers and, unless asked for, ratios blanked) and the passages it cites."""
+
+    figures_text: str
+    cites: frozenset[int]
+
+
+def asked_quantity_claims(question: str, answer: str) -> Iterator[QuantityClaim]:
+    """The sentences of ``answer`` that state a figure about what ``question`` names (``states_asked_quantity``)."""
     named = specific_terms(question)
     terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
     asks_ratio = bool(_ASKS_RATIO.search(question))
     asks_money = bool(_ASKS_MONEY.search(question))
-    about: frozenset[str] = frozenset()  # the passages the sentence before cites, when it is about what is asked
+    about: frozenset[int] = frozenset()  # the passages the sentence before cites, when it is about what is asked
     for claim in _with_markers_on_their_sentence([answer[s.start : s.end] for s in split_sentences(answer)]):
-        sentence, cites = strip_citation_markers(claim), frozenset(CITATION_MARKER.findall(claim))
+        sentence, cites = strip_citation_markers(claim), frozenset(int(n) for n in CITATION_MARKER.findall(claim))
         goes_on = bool(cites & about) and not _entity_names(sentence)
         relevant = not terms or goes_on or any(term_occurs(t, sentence) for t in terms)
         about = cites if relevant else frozenset()
@@ -445,9 +491,9 @@ def states_asked_quantity(question: str, answer: str) -> bool:
             continue
         if not asks_ratio:
             sentence = _RATIO.sub(" ", sentence)
-        if (_MONEY if asks_money else _FIGURE).search(_NOT_A_QUANTITY.sub(" ", without_terms(sentence, terms))):
-            return True
-    return False
+        figures_text = _NOT_A_QUANTITY.sub(" ", without_terms(sentence, terms))
+        if (_MONEY if asks_money else _FIGURE).search(figures_text):
+            yield QuantityClaim(figures_text, cites)
 
 
 def _entity_names(text: str) -> list[str]:

@@ -305,6 +305,8 @@ def format_report(report: dict) -> str:
     lines = ["retrieval (answerable questions)", f"{'group':24} {'n':>3} {'R@1':>6} {'R@5':>6} {'MRR@10':>7}"]
 
     def row(name: str, m: dict) -> str:
+        if not m["n"]:  # a set of unanswerable questions only has no gold passage to rank
+            return f"{name:24} {0:>3} {'-':>6} {'-':>6} {'-':>7}"
         return f"{name:24} {m['n']:>3} {m['recall@1']:>6.3f} {m['recall@5']:>6.3f} {m['mrr@10']:>7.3f}"
 
     lines.append(row("all", ret))

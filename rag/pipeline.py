@@ -41,6 +41,7 @@ from rag.evidence import best_score, select_evidence
 from rag.keyword_store import KeywordStore
 from rag.llm.base import Generator, PromptPinning
 from rag.llm.factory import load_generator
+from rag.measures import states_asked_measure
 from rag.names import NameSpellings, latin_headings
 from rag.prompt import build_messages, fit_prompt
 from rag.question import Question, prepare_question
@@ -179,6 +180,9 @@ class RagPipeline:
         if asks_quantity(asked.text) and not states_asked_quantity(asked.text, answer.text):
             log.info("the question asks for a figure that the answer does not state; refusing")
             answer = refusal(base)
+        elif asks_quantity(asked.text) and not states_asked_measure(asked.text, answer.text, _sentences_by_passage(evidence)):
+            log.info("the answer's figure counts something else than the question asks; refusing")
+            answer = refusal(base)
         yield self._finish(answer, started)
 
     def evidence(self, question: str, top_k: int | None = None) -> tuple[list[Hit], list[Evidence]]:
@@ -217,6 +221,15 @@ def _timed(events: Gen[TokenEvent, None, object], base: AnswerBase, started: flo
             return done.value
         base.timings.setdefault("first_token_s", time.monotonic() - started)
         yield event
+
+
+def _sentences_by_passage(evidence: Sequence[Evidence]) -> dict[int, list[str]]:
+    """Each passage's sentences by its number [n], with the evidence sentences standing in for its own (a
+    translation from the corpus, ``rag.twins``)."""
+    sentences: dict[int, list[str]] = {}
+    for e in evidence:
+        sentences.setdefault(e.n, list(e.hit.chunk.sentence_texts())).append(e.sentence)
+    return sentences
 
 
 def evidence_budget(settings: Settings) -> int:

@@ -105,6 +105,14 @@ def test_a_question_asking_for_a_price_the_documents_never_give_is_refused(pipel
     assert detect_language(answer.text) == "ko"
 
 
+def test_a_figure_counting_something_else_than_asked_is_refused(pipeline):
+    """The overview's GPT-NeoX-20B entry states no GPU count ("모델 훈련은 … GPU 간에 분산됩니다."): the default
+    model answered "GPT-NeoX-20B 학습할 때 GPU 1장 썼어요.", cited (session 36's second probe set)."""
+    answer = pipeline.answer("GPT-NeoX-20B 학습할 때 GPU 몇 장 썼어요? 어떤 GPU였는지도 궁금해요")
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == "ko"
+
+
 def test_the_figures_of_a_korean_sentence_reach_a_french_answer(pipeline):
     """"Alpaca는 text-davinci-003에서 52,000개의 샘플로 …, Vicuna는 ShareGPT.com에서 70,000개의 샘플로 …": read as
     52.000 before "개", the default model's sentence giving both counts was dropped as inventing 52000 and both

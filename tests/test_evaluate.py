@@ -118,6 +118,15 @@ def test_the_json_keeps_the_whole_answer_and_the_listing_cuts_it_to_160_characte
     assert len(listed) == 160 and listed.endswith("…")
 
 
+def test_a_set_of_unanswerable_questions_only_reports_without_retrieval_figures():
+    items = [f[0] for f in FIXTURE if not f[0].answerable]
+    answers = {item.question: Answer(item.question, item.lang, text, refused) for item, text, refused, _ in FIXTURE}
+    report = evaluate(items, lambda q: [], lambda q: (answers[q], None, 0.1))
+    table = format_report(report)
+    assert table.splitlines()[2].split() == ["all", "0", "-", "-", "-"]
+    assert report["answers"]["unanswerable_refused"] == 1
+
+
 def test_dev_set_loads():
     items = load_items(DEV)
     assert len(items) == 118 and sum(not i.answerable for i in items) == 21

@@ -1,0 +1,124 @@
+"""What a "how many" question counts, and whether the answer's figure is a count of that.
+
+A figure about the model the question names is not yet the figure asked for: to "GPT-NeoX-20B 학습할 때
+GPU 몇 장 썼어요?" the default model wrote "GPU 1장", and to "What's the vocabulary size of Jurassic-1's
+tokenizer?" it gave Jurassic-1's "7B" (its parameters), both cited, from passages that state no GPU count and
+no vocabulary size (probe questions, session 36). So when the question counts something this module knows
+(parameters, tokens, GPUs, languages, …), the figure the answer states must be written, at any scale ("7B",
+"70억", "7 billion"), in a sentence of a passage it cites that names that thing in some language.
+
+Example:
+    >>> counted_measures("GPT-NeoX-20B 학습할 때 GPU 몇 장 썼어요?")
+    ('accelerators',)
+    >>> states_asked_measure("GPT-NeoX-20B 학습할 때 GPU 몇 장 썼어요?", "GPT-NeoX-20B는 GPU 1장을 썼습니다. [1]",
+    ...                      {1: ["GPT-NeoX-20B는 밀집 레이어만 사용합니다.", "모델 훈련은 GPU 간에 분산됩니다."]})
+    False
+    >>> states_asked_measure("How many languages is mT5 trained on?", "mT5 covers 101 languages. [1]",
+    ...                      {1: ["mT5: 101개 언어로 구성된 mC4 데이터셋을 사용하여 훈련된 다국어 T5 모델."]})
+    True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+from rag.checks import asked_quantity_claims, stated_figures
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A thing a question may count, as the three languages name it."""
+
+    name: str
+    names: re.Pattern
+
+
+def _measure(name: str, pattern: str) -> Measure:
+    """``pattern`` with "<" and ">" marking where a Latin-script word starts and ends: a Korean particle may follow
+    it ("API를", where ``\\b`` sees no end)."""
+    return Measure(name, re.compile(pattern.replace("<", "(?<![A-Za-z])").replace(">", "(?![A-Za-z])"), re.IGNORECASE))
+
+
+# Only things counted in the corpus's language about models; a question counting anything else (labelers,
+# days, a LoRA rank) is judged by ``rag.checks.states_asked_quantity`` alone.
+MEASURES = (
+    _measure("parameters", r"파라미터|매개\s*변수|param[eèé]tres?|parameters?|<params?>"),
+    _measure("tokens", r"토큰|<tokens?>|<jetons?>"),
+    _measure("accelerators", r"GPU|TPU|<puces?>|<chips?>|칩|가속기|acc[eé]l[eé]rat(?:eu|o)rs?"),
+    _measure("languages", r"언어(?!\s*모델)|<langues>|<languages>"),
+    _measure("vocabulary", r"어휘|vocab"),
+    # Units in capitals only: "to" is an English word.
+    _measure("data size", r"<(?-i:GB|TB|PB|Go|To)>|기가바이트|테라바이트|(?:giga|t[eé]ra)(?:octets|bytes)"),
+    _measure("examples", r"예시|예제|샘플|인스턴스|데모|<exemples?>|[eé]chantillons?|<examples?>|<samples?>"
+                         r"|<instances?>|d[eé]monstrations?"),
+    _measure("layers", r"레이어|<layers?>|<couches?>"),
+    _measure("experts", r"전문가|<experts?>"),
+    _measure("models", r"모델|<mod[eè]les?>|<models?>"),
+    _measure("tasks", r"작업|태스크|<t[aâ]ches?>|<tasks?>"),
+    _measure("APIs", r"<APIs?>"),
+)
+# A parameter count is often written as a size alone: "J1-Jumbo (178B)", "PaLM 540B".
+_PARAMETER_SIZE = re.compile(r"\d\s?[BM](?![A-Za-z])")
+
+# Where a question says what it counts: "how many X", "number of X", "what's the X size", "combien de X",
+# "nombre de X", "X 수".
+_COUNTED = re.compile(
+    r"\bhow many\s+((?:[\w-]+\s+){0,2}[\w-]+)|\bnumber of\s+((?:[\w-]+\s+){0,1}[\w-]+)"
+    r"|\bwhat(?:['’]s| is| are| was)?\s+(?:the\s+)?((?:[\w-]+\s+){0,2})(?:size|count)\b"
+    r"|\b(?:combien|nombre)\s+(?:de\s+|d['’])((?:[\w-]+\s+){0,1}[\w-]+)|(\S+)\s+수(?:[는가도를]|\s|$)",
+    re.IGNORECASE,
+)
+# "X가 몇 개", "몇 개 X", "몇 X": the word before "몇" and the one after it and its counter.
+_KOREAN_COUNT = re.compile(r"(\S+)?\s*몇\s*(?:개|장|명)?\s*(?:짜리|의)?\s*(\S+)?")
+
+
+def counted_measures(question: str) -> tuple[str, ...]:
+    """The names of the measures ``question`` counts, in ``MEASURES``' order; () when it counts nothing known.
+
+    >>> counted_measures("Yuan 1.0은 파라미터가 몇 개짜리 모델이에요?"), counted_measures("How many human labelers?")
+    (('parameters',), ())
+    >>> counted_measures("mT5는 몇 개 언어로 학습했고 vocab 크기는 얼마야?"), counted_measures("What's the vocab size of J1?")
+    (('languages',), ('vocabulary',))
+
+    The word before "몇" counts before the one after it: "파라미터가 몇 개짜리 모델" counts parameters, not models.
+    """
+    phrases = [g for m in _COUNTED.finditer(question) for g in m.groups() if g]
+    for m in _KOREAN_COUNT.finditer(question):
+        before, after = m.groups()
+        phrases.append(before if before and _names_measure(before) else after or "")
+    return tuple(measure.name for measure in MEASURES if any(measure.names.search(p) for p in phrases))
+
+
+def _names_measure(phrase: str) -> bool:
+    return any(measure.names.search(phrase) for measure in MEASURES)
+
+
+def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequence[str]]) -> bool:
+    """Some figure ``answer`` states about what ``question`` names is written in a sentence of a passage the
+    claim cites (any passage when it cites none) that names a measure the question counts; True when the
+    question counts nothing ``MEASURES`` knows.
+
+    >>> q = "What's the vocabulary size of Jurassic-1's tokenizer?"
+    >>> entry = ["Jurassic-1: 7B 매개변수 J1-Large 모델과 178B 매개변수 J1-Jumbo 모델을 포함합니다."]
+    >>> states_asked_measure(q, "Jurassic-1's vocabulary size is 7B. [1]", {1: entry})
+    False
+    >>> states_asked_measure("J1-Jumbo는 파라미터가 몇 개예요?", "J1-Jumbo has 178 billion parameters. [1]", {1: entry})
+    True
+    """
+    counted = [m for m in MEASURES if m.name in counted_measures(question)]
+    if not counted:
+        return True
+    for claim in asked_quantity_claims(question, answer):
+        figures = stated_figures(claim.figures_text)
+        cited = [passages[n] for n in claim.cites if n in passages] or list(passages.values())
+        if any(figures & stated_figures(sentence)
+               for sentences in cited for sentence in sentences if _names_any(counted, sentence)):
+            return True
+    return False
+
+
+def _names_any(measures: Sequence[Measure], sentence: str) -> bool:
+    return any(m.names.search(sentence) or (m.name == "parameters" and _PARAMETER_SIZE.search(sentence))
+               for m in measures)

@@ -1,0 +1,74 @@
+"""What a "how many" question counts, and whether the answer's figure counts that (rag.measures)."""
+
+import pytest
+
+from rag.measures import counted_measures, states_asked_measure
+
+JURASSIC = "1.7 Jurassic-1 [110]: 7B 매개변수 J1-Large 모델과 178B 매개변수 J1-Jumbo 모델을 포함하는 자기 회귀 언어 모델의 한 쌍입니다."
+NEOX = ["GPT-3에서는 밀집 및 희소 레이어를 사용하는 반면, GPT-NeoX-20B는 밀집 레이어만 사용합니다.",
+        "모델 훈련은 텐서 및 파이프라인 병렬 처리를 사용하여 GPU 간에 분산됩니다."]
+
+
+@pytest.mark.parametrize("question, measures", [
+    ("GPT-NeoX-20B 학습할 때 GPU 몇 장 썼어요?", ("accelerators",)),
+    ("Yuan 1.0은 파라미터가 몇 개짜리 모델이에요?", ("parameters",)),
+    ("mT5는 몇 개 언어로 학습했고 vocab 크기는 얼마야?", ("languages",)),
+    ("Gemini 1.5 Pro는 컨텍스트 윈도우가 몇 토큰이에요?", ("tokens",)),
+    ("Codex 학습에 쓴 깃허브 파이썬 코드 데이터는 총 몇 GB였어요?", ("data size",)),
+    ("HyperCLOVA는 파라미터가 몇 개짜리 모델이에요? 학습 토큰 수도 궁금해요", ("parameters", "tokens")),
+    ("Vicuna ca fait combien de parametres ?", ("parameters",)),
+    ("L'entraînement de PaLM 540B a duré combien de jours, et sur combien de puces TPU ?", ("accelerators",)),
+    ("Alpaca et Vicuna : combien d'exemples d'entraînement chacun ?", ("examples",)),
+    ("What's the vocabulary size of Jurassic-1's tokenizer?", ("vocabulary",)),
+    ("roughly how many language models did they train?", ("models",)),
+    ("How many languages is BLOOM trained on?", ("languages",)),
+    # Counting what the module does not know, or nothing: no constraint.
+    ("How many human labelers did OpenAI hire?", ()),
+    ("LoRA로 파인튜닝할 때 rank(r)는 보통 몇으로 잡는 게 좋아요?", ()),
+    ("how big is MT-NLG?", ()),
+    ("what does it cost to go to production?", ()),
+])
+def test_what_a_question_counts(question, measures):
+    assert counted_measures(question) == measures
+
+
+def test_a_figure_from_a_passage_naming_no_such_count_does_not_answer():
+    question = "GPT-NeoX-20B 학습할 때 GPU 몇 장 썼어요?"
+    assert not states_asked_measure(question, "GPT-NeoX-20B 학습할 때 GPU 1장 썼어요. [1] [2]", {1: NEOX[:1], 2: NEOX[1:]})
+    # The same claim, from a passage that counts GPUs, does.
+    assert states_asked_measure(question, "GPT-NeoX-20B는 GPU 96장을 썼습니다. [1]",
+                                {1: ["GPT-NeoX-20B는 A100 GPU 96개에서 훈련되었습니다."]})
+
+
+def test_another_count_of_the_same_model_does_not_answer():
+    question = "What's the vocabulary size of Jurassic-1's tokenizer?"
+    assert not states_asked_measure(question, "The vocabulary size of Jurassic-1's tokenizer is 7B. [2]", {2: [JURASSIC]})
+    assert states_asked_measure("How many parameters does J1-Jumbo have?", "J1-Jumbo has 178B parameters. [2]",
+                                {2: [JURASSIC]})
+
+
+def test_a_figure_matches_its_source_at_any_scale_and_in_any_language():
+    source = {1: ["Gopher 모델은 44M에서 2800억 개의 매개변수 크기 범위를 가지고 있습니다."]}
+    assert states_asked_measure("Gopher a combien de paramètres ?", "Gopher va jusqu'à 280 milliards de paramètres. [1]",
+                                source)
+    assert states_asked_measure("How many parameters does Gopher have?", "Gopher has up to 280B parameters. [1]", source)
+    assert not states_asked_measure("How many parameters does Gopher have?", "Gopher has 300B parameters. [1]", source)
+
+
+def test_only_the_passages_a_claim_cites_back_it():
+    question = "How many languages is mT5 trained on?"
+    passages = {1: ["mT5: 101개 언어로 구성된 mC4 데이터셋을 사용하여 훈련된 다국어 T5 모델."], 2: ["mT5는 인코더-디코더입니다."]}
+    assert states_asked_measure(question, "mT5 covers 101 languages. [1]", passages)
+    assert not states_asked_measure(question, "mT5 covers 101 languages. [2]", passages)
+    assert states_asked_measure(question, "mT5 covers 101 languages.", passages)  # no citation: any passage
+
+
+def test_a_question_counting_nothing_known_is_not_held_to_a_measure():
+    assert states_asked_measure("How many human labelers did OpenAI hire?", "OpenAI hired 40 labelers. [1]",
+                                {1: ["Nothing about it."]})
+
+
+def test_a_latin_word_before_a_korean_particle_names_the_measure():
+    """"API를": a word boundary sees none between "API" and "를" (dev-057 was refused so)."""
+    assert states_asked_measure("ToolLLM은 API 몇 개를 모았어?", "ToolLLM은 RapidAPI에서 16,000개의 API를 모았습니다. [1]",
+                                {1: ["ToolLLM [269]은 Rapi-dAPI에서 16k개의 API를 수집합니다."]})
