@@ -50,6 +50,10 @@ _COMMON = frozenset(
     english french korean anglais français coréen
     llm llms ai api nlp ml gpu cpu faq vs etc""".split()
 )
+# Parts of a document numbered like a version ("Figure 2 shows …", "Table 1 …"): no name of their own.
+_NUMBERED_PARTS = frozenset(
+    "figure fig table tableau section chapter chapitre part partie step étape page appendix annexe eq equation "
+    "équation top".split())
 # The words that spell an acronym out stand within its clause ("(ZeRO, zero redundancy optimizer)").
 _CLAUSE_BREAK = re.compile(r"[().,;:!?\[\]]")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -66,7 +70,8 @@ def specific_terms(question: str) -> tuple[str, ...]:
         # A capitalised word opening a sentence is a name when a version follows it ("Yuan 1.0은 …", "Gemini
         # 1.5 Pro …"): the first word alone was taken for a plain one, and "1.0" for the figure asked for.
         versioned = (i + 1 < len(tokens) and _VERSION.match(tokens[i + 1][0]) is not None
-                     and _adjacent(question, tokens[i], tokens[i + 1]) and word[:1].isupper())
+                     and _adjacent(question, tokens[i], tokens[i + 1]) and word[:1].isupper()
+                     and word.casefold() not in _NUMBERED_PARTS)
         if not _is_name(word, first=_starts_sentence(question, start) and not versioned):
             i += 1
             continue

@@ -294,6 +294,8 @@ def other_quantities(sentence: str, known: str) -> list[str]:
     (['50'], [])
     >>> other_quantities("GPT-3 a 175 milliards de paramètres, 15 % plus vite.", "GPT-3 (175B) is 15% faster")
     []
+    >>> other_quantities("RETRO uses the 2 billion tokens of MassiveText.", "RETRO는 2조 개의 토큰으로 구성된 MassiveText를 사용합니다.")
+    ['2']
     """
     stated = _quantities(known)
     written, values = {number for number, _ in stated}, {quantity for _, quantity in stated}
@@ -305,20 +307,22 @@ def restated_numbers(sentence: str, known: str) -> set[str]:
     for "5000억", "1.4 trillion" for "1400B".
 
     >>> sorted(restated_numbers("5 billion to 500 billion tokens", "50억에서 5000억 개의 토큰"))
-    ['500']
+    ['5', '500']
     """
     values, written = {quantity for _, quantity in _quantities(known)}, set(_numbers(known))
     return {number for number, quantity in _quantities(sentence) if quantity in values and number not in written}
 
 
 def _quantities(text: str) -> set[tuple[str, tuple[str, float]]]:
-    """(number as written, (kind, value)) for each number of two digits or more: "50억" gives ("50", ("#", 5e9)),
-    "15%" ("15", ("%", 15.0)), "1,000" ("1000", ("#", 1000.0))."""
+    """(number as written, (kind, value)) for each number of two digits or more, or of one with a scale after it:
+    "50억" gives ("50", ("#", 5e9)), "15%" ("15", ("%", 15.0)), "1,000" ("1000", ("#", 1000.0)), "2조" ("2", ("#",
+    2e12)). A digit alone is too common a word to judge ("2 tokens", "GPT-2"), but not one with a scale: the
+    default model wrote RETRO's "2조 개의 토큰" (two trillion) as "2 billion tokens" (session 36's probe set)."""
     found = set()
     for m in _QUANTITY.finditer(_DIGIT_GROUPING.sub("", text)):
         number, korean, percent, scale = m.groups()
         number = number.replace(",", ".")
-        if sum(ch.isdigit() for ch in number) < 2 or number.count(".") > 1:
+        if sum(ch.isdigit() for ch in number) < (1 if korean or scale else 2) or number.count(".") > 1:
             continue
         kind = "%" if percent else "#"
         value = float(number) * _SCALE.get((korean or scale or "").casefold().replace(" ", ""), 1.0)

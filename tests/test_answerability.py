@@ -21,6 +21,7 @@ def test_specific_terms_are_names_versions_and_acronyms_not_common_words():
     assert specific_terms("Yuan 1.0은 파라미터가 몇 개짜리 모델이에요?") == ("Yuan 1.0",)
     assert specific_terms("Mistral 7B ou Mixtral 8x7B ?") == ("Mistral 7B", "Mixtral", "8x7B")
     assert specific_terms("Mistral ou Mixtral ?") == ("Mixtral",)
+    assert specific_terms("Figure 2 shows what?") == ()
 
 
 def test_terms_match_across_case_hyphens_and_spaces_but_only_as_whole_words():

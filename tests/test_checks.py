@@ -340,6 +340,12 @@ def test_a_number_taken_out_of_its_scale_is_caught_and_a_rescaled_one_kept():
     assert check_answer("GPT-3 is 175% faster.", "en", known=known).dropped[0].reason == "number 175 as another quantity"
     # A Korean particle after the scale: "11B 매개변수로 175B보다" (Tk-Instruct's 11B against GPT-3's 175B).
     assert check_answer("Il utilise 11B de paramètres au lieu de 175B.", "fr", known="11B 매개변수로 175B보다 낫다").dropped == ()
+    # One digit with a scale is judged too: RETRO's "2조 개의 토큰" (two trillion) is no "2 billion" (probe set).
+    retro = "RETRO는 2조 개의 토큰으로 구성된 MassiveText를 검색 데이터베이스로 사용합니다."
+    checked = check_answer("RETRO uses the 2 billion tokens of MassiveText. [1]", "en", known=retro)
+    assert checked.text == "" and checked.dropped[0].reason == "number 2 as another quantity"
+    assert check_answer("RETRO uses the 2 trillion tokens of MassiveText. [1]", "en", known=retro).dropped == ()
+    assert check_answer("RETRO uses 2 kinds of data. [1]", "en", known=retro).dropped == ()  # a digit alone
 
 
 @pytest.mark.parametrize("reply, shown", [
