@@ -32,19 +32,22 @@ class Measure:
     """A thing a question may count, as the three languages name it."""
 
     name: str
-    names: re.Pattern
+    names: re.Pattern  # the thing's name, in a question or a source
+    written_as: re.Pattern | None = None  # how a source may state a count of it without naming it
 
 
-def _measure(name: str, pattern: str) -> Measure:
+def _measure(name: str, pattern: str, written_as: str = "") -> Measure:
     """``pattern`` with "<" and ">" marking where a Latin-script word starts and ends: a Korean particle may follow
     it ("API를", where ``\\b`` sees no end)."""
-    return Measure(name, re.compile(pattern.replace("<", "(?<![A-Za-z])").replace(">", "(?![A-Za-z])"), re.IGNORECASE))
+    return Measure(name, re.compile(pattern.replace("<", "(?<![A-Za-z])").replace(">", "(?![A-Za-z])"), re.IGNORECASE),
+                   re.compile(written_as) if written_as else None)
 
 
-# Only things counted in the corpus's language about models; a question counting anything else (labelers,
-# days, a LoRA rank) is judged by ``rag.checks.states_asked_quantity`` alone.
+# What the documents count about models. A question counting anything else (labelers, days, a LoRA rank) is
+# judged by ``rag.checks.states_asked_quantity`` alone.
 MEASURES = (
-    _measure("parameters", r"파라미터|매개\s*변수|param[eèé]tres?|parameters?|<params?>"),
+    # A parameter count is often written as a size alone: "J1-Jumbo (178B)", "PaLM 540B".
+    _measure("parameters", r"파라미터|매개\s*변수|param[eèé]tres?|parameters?|<params?>", r"\d\s?[BM](?![A-Za-z])"),
     _measure("tokens", r"토큰|<tokens?>|<jetons?>"),
     _measure("accelerators", r"GPU|TPU|<puces?>|<chips?>|칩|가속기|acc[eé]l[eé]rat(?:eu|o)rs?"),
     _measure("languages", r"언어(?!\s*모델)|<langues>|<languages>"),
@@ -59,9 +62,6 @@ MEASURES = (
     _measure("tasks", r"작업|태스크|<t[aâ]ches?>|<tasks?>"),
     _measure("APIs", r"<APIs?>"),
 )
-# A parameter count is often written as a size alone: "J1-Jumbo (178B)", "PaLM 540B".
-_PARAMETER_SIZE = re.compile(r"\d\s?[BM](?![A-Za-z])")
-
 # Where a question says what it counts: "how many X", "number of X", "what's the X size", "combien de X",
 # "nombre de X", "X 수".
 _COUNTED = re.compile(
@@ -120,5 +120,4 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
 
 
 def _names_any(measures: Sequence[Measure], sentence: str) -> bool:
-    return any(m.names.search(sentence) or (m.name == "parameters" and _PARAMETER_SIZE.search(sentence))
-               for m in measures)
+    return any(m.names.search(sentence) or (m.written_as and m.written_as.search(sentence)) for m in measures)
