@@ -318,16 +318,19 @@ def _quantities(text: str) -> set[tuple[str, tuple[str, float]]]:
     "50억" gives ("50", ("#", 5e9)), "15%" ("15", ("%", 15.0)), "1,000" ("1000", ("#", 1000.0)), "2조" ("2", ("#",
     2e12)). A digit alone is too common a word to judge ("2 tokens", "GPT-2"), but not one with a scale: the
     default model wrote RETRO's "2조 개의 토큰" (two trillion) as "2 billion tokens" (session 36's probe set)."""
-    found = set()
+    return {(number, (kind, value)) for number, kind, value, scaled in _scaled_numbers(text)
+            if sum(ch.isdigit() for ch in number) >= (1 if scaled else 2)}
+
+
+def _scaled_numbers(text: str) -> Iterator[tuple[str, str, float, bool]]:
+    """(number as written, "%" or "#", value at its scale, whether a scale follows it) for each number of ``text``."""
     for m in _QUANTITY.finditer(_DIGIT_GROUPING.sub("", text)):
         number, korean, percent, scale = m.groups()
         number = number.replace(",", ".")
-        if sum(ch.isdigit() for ch in number) < (1 if korean or scale else 2) or number.count(".") > 1:
+        if number.count(".") > 1:
             continue
-        kind = "%" if percent else "#"
         value = float(number) * _SCALE.get((korean or scale or "").casefold().replace(" ", ""), 1.0)
-        found.add((number, (kind, float(f"{value:.9g}"))))  # 1.4T and 1400B are one value
-    return found
+        yield number, "%" if percent else "#", float(f"{value:.9g}"), bool(korean or scale)  # 1.4T and 1400B are one value
 
 
 def quantity_values(text: str) -> set[float]:
@@ -337,15 +340,7 @@ def quantity_values(text: str) -> set[float]:
     >>> sorted(quantity_values("7B 매개변수, 70억 개, 52,000개"))
     [7.0, 70.0, 52000.0, 7000000000.0]
     """
-    values = set()
-    for m in _QUANTITY.finditer(_DIGIT_GROUPING.sub("", text)):
-        number, korean, _, scale = m.groups()
-        number = number.replace(",", ".")
-        if number.count(".") > 1:
-            continue
-        values.add(float(number))
-        values.add(float(f"{float(number) * _SCALE.get((korean or scale or '').casefold().replace(' ', ''), 1.0):.9g}"))
-    return values
+    return {v for number, _, value, _ in _scaled_numbers(text) for v in (float(number), value)}
 
 
 def stated_figures(sentence: str) -> set[float]:
