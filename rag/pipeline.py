@@ -177,12 +177,13 @@ class RagPipeline:
         # Asked for a figure, and the answer states none about what the question names: the passages
         # discuss the model but not that attribute. On the dev set, four unanswerable questions (BLOOM's
         # languages, LLaMA-2's context window, …) were answered with true sentences stating no figure.
-        if asks_quantity(asked.text) and not states_asked_quantity(asked.text, answer.text):
-            log.info("the question asks for a figure that the answer does not state; refusing")
-            answer = refusal(base)
-        elif asks_quantity(asked.text) and not states_asked_measure(asked.text, answer.text, _sentences_by_passage(evidence)):
-            log.info("the answer's figure counts something else than the question asks; refusing")
-            answer = refusal(base)
+        if asks_quantity(asked.text):
+            if not states_asked_quantity(asked.text, answer.text):
+                log.info("the question asks for a figure that the answer does not state; refusing")
+                answer = refusal(base)
+            elif not states_asked_measure(asked.text, answer.text, _sentences_by_passage(evidence)):
+                log.info("the answer's figure counts something else than the question asks; refusing")
+                answer = refusal(base)
         yield self._finish(answer, started)
 
     def evidence(self, question: str, top_k: int | None = None) -> tuple[list[Hit], list[Evidence]]:
@@ -224,8 +225,8 @@ def _timed(events: Gen[TokenEvent, None, object], base: AnswerBase, started: flo
 
 
 def _sentences_by_passage(evidence: Sequence[Evidence]) -> dict[int, list[str]]:
-    """Each passage's sentences by its number [n], with the evidence sentences standing in for its own (a
-    translation from the corpus, ``rag.twins``)."""
+    """Each passage's sentences by its number [n], and the evidence sentences shown for it (a corpus translation
+    may stand in for one of its own, ``rag.twins``)."""
     sentences: dict[int, list[str]] = {}
     for e in evidence:
         sentences.setdefault(e.n, list(e.hit.chunk.sentence_texts())).append(e.sentence)
