@@ -54,6 +54,9 @@ _COMMON = frozenset(
 _NUMBERED_PARTS = frozenset(
     "figure fig table tableau section chapter chapitre part partie step étape page appendix annexe eq equation "
     "équation top".split())
+# A name made a modifier ("GPT-3-style", "BERT-like", "LLaMA-based") names the model alone: the documents write
+# no "GPT-3-style", and a question asking about GPT-3-style few-shot learning was refused for it (probe set 4).
+_AS_MODIFIER = re.compile(r"(?<=\w)-(?:style|like|based|sized|size|type|class|scale|level|family|series)$", re.IGNORECASE)
 # The words that spell an acronym out stand within its clause ("(ZeRO, zero redundancy optimizer)").
 _CLAUSE_BREAK = re.compile(r"[().,;:!?\[\]]")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -78,7 +81,7 @@ def specific_terms(question: str) -> tuple[str, ...]:
         end = i + 1
         while end < len(tokens) and _VERSION.match(tokens[end][0]) and _adjacent(question, tokens[end - 1], tokens[end]):
             end += 1
-        term = question[start : tokens[end - 1][1] + len(tokens[end - 1][0])]
+        term = _AS_MODIFIER.sub("", question[start : tokens[end - 1][1] + len(tokens[end - 1][0])])
         if term not in terms:
             terms.append(term)
         i = end

@@ -265,7 +265,7 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
     >>> misattributed_numbers("PaLM-2는 540B 규모에서 2.4%를 기억합니다.", palm)
     ['540', '2.4']
     """
-    names = [n for n in _entity_names(sentence) if any(term_occurs(n, s) for s in sources)]
+    names = [n for n in entity_names(sentence) if any(term_occurs(n, s) for s in sources)]
     if not names:
         return []
 
@@ -273,9 +273,9 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
         entry = _ENTRY_NAME.match(source)
         if entry:  # its subject named as such, not as a variant's stem ("PaLM" of "PaLM-2")
             subject = entry.group(1)
-            variants = [n for n in _entity_names(sentence) if n != subject and n.casefold().startswith(subject.casefold())]
+            variants = [n for n in entity_names(sentence) if n != subject and n.casefold().startswith(subject.casefold())]
             return term_occurs(subject, without_terms(sentence, variants))
-        return any(term_occurs(n, source) for n in names) or not _entity_names(source)
+        return any(term_occurs(n, source) for n in names) or not entity_names(source)
 
     wrong = []
     for number in _numbers(sentence):
@@ -331,6 +331,35 @@ def _scaled_numbers(text: str) -> Iterator[tuple[str, str, float, bool]]:
             continue
         value = float(number) * _SCALE.get((korean or scale or "").casefold().replace(" ", ""), 1.0)
         yield number, "%" if percent else "#", float(f"{value:.9g}"), bool(korean or scale)  # 1.4T and 1400B are one value
+
+
+_KOREAN_SCALED = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(억|만|조)")
+_WESTERN_SCALES = {"en": ((1e12, " trillion"), (1e9, " billion"), (1e6, " million")),
+                   "fr": ((1e9, " milliards"), (1e6, " millions"))}
+
+
+def with_western_scales(text: str, language: str) -> str:
+    """``text`` with each Korean figure ("500억", "4800만", "2조") written at the scale ``language`` counts in, for a
+    translation into it: the default model translated "500억 개의 매개변수" (fifty billion) as "500 millions de
+    paramètres" (probe set 3), and 억 (10⁸) has no word in English or French.
+
+    >>> with_western_scales("500억 개의 매개변수, 4800만 개의 논문, 2조 개의 토큰", "fr")
+    '50 milliards 개의 매개변수, 48 millions 개의 논문, 2000 milliards 개의 토큰'
+    >>> with_western_scales("3,630억 개의 토큰, 1.4조 개의 토큰, 5만 개", "en")
+    '363 billion 개의 토큰, 1.4 trillion 개의 토큰, 50000 개'
+    """
+    scales = _WESTERN_SCALES.get(language)
+    if not scales:
+        return text
+
+    def western(m: re.Match) -> str:
+        value = float(_DIGIT_GROUPING.sub("", m.group(1)).replace(",", ".")) * _SCALE[m.group(2)]
+        for unit, word in scales:
+            if value >= unit:
+                return f"{value / unit:.6g}{word}"
+        return f"{value:.6g}"
+
+    return _KOREAN_SCALED.sub(western, text)
 
 
 def quantity_values(text: str) -> set[float]:
@@ -483,7 +512,7 @@ def asked_quantity_claims(question: str, answer: str) -> Iterator[QuantityClaim]
     about: frozenset[int] = frozenset()  # the passages the sentence before cites, when it is about what is asked
     for claim in _with_markers_on_their_sentence([answer[s.start : s.end] for s in split_sentences(answer)]):
         sentence, cites = strip_citation_markers(claim), frozenset(int(n) for n in CITATION_MARKER.findall(claim))
-        goes_on = bool(cites & about) and not _entity_names(sentence)
+        goes_on = bool(cites & about) and not entity_names(sentence)
         relevant = not terms or goes_on or any(term_occurs(t, sentence) for t in terms)
         about = cites if relevant else frozenset()
         if not relevant:
@@ -495,7 +524,7 @@ def asked_quantity_claims(question: str, answer: str) -> Iterator[QuantityClaim]
             yield QuantityClaim(figures_text, cites)
 
 
-def _entity_names(text: str) -> list[str]:
+def entity_names(text: str) -> list[str]:
     """Names of models, benchmarks, methods; not sizes ("70B", "8x7B" name a size, not an entity). A
     survey's entry "Gopher: ..." names its subject first, where a capital alone proves nothing."""
     entry = _ENTRY_NAME.match(text)

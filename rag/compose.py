@@ -29,7 +29,8 @@ from core.settings import Settings
 from core.text import HANGUL, is_caption, kiwi, split_sentences, strip_citation_markers
 from ingest.index import Index
 from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
-                        is_question, kept_terms, lost_terms, needs_translation, new_figures, without_foreign_asides)
+                        is_question, kept_terms, lost_terms, needs_translation, new_figures, with_western_scales,
+                        without_foreign_asides)
 from rag.cite import CitedAnswer
 from rag.comparison import drops_comparison, reverses_comparison
 from rag.draft import as_token_events, is_degenerate, stream_reply
@@ -182,6 +183,8 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
         if comparable_text(e.sentence) in said or (quotes and len(e.sentence) > room):
             continue
         follow = quoted_continuation(e, room, index)
+        if comparable_text(follow) in said:  # quoted already, on its own: "BPE: 이는 인접한 …" twice (probe set 4)
+            follow = ""
         if dangles(e.sentence) and not follow:
             log.info("evidence [%d] announces what the answer cannot quote after it; left out", e.n)
             continue
@@ -315,8 +318,9 @@ def _translation(item: str, question: Question, evidence: Sequence[Evidence], ge
     language, keep = question.language, []
     # The item is known too: it may carry a continuation the model was not shown (``quoted_continuation``).
     known = f"{known_text(question, evidence)} {item}"
+    source = with_western_scales(item, language)
     for attempt in range(2):
-        text, usable = yield from _translated_once(item, item, keep, language, known, generator, embed, settings,
+        text, usable = yield from _translated_once(source, item, keep, language, known, generator, embed, settings,
                                                    shown, heading, f"translation {attempt + 1}")
         if text or not usable:
             return text
@@ -326,8 +330,8 @@ def _translation(item: str, question: Question, evidence: Sequence[Evidence], ge
         keep = kept_terms(item)
     if language == "en" or detect_language(item, "en") == "en":
         return ""
-    english = translation_text("".join(generator.stream_chat(build_translation_messages(item, "en"),
-                                                             max_tokens=_TRANSLATION_TOKENS,
+    messages = build_translation_messages(with_western_scales(item, "en"), "en")
+    english = translation_text("".join(generator.stream_chat(messages, max_tokens=_TRANSLATION_TOKENS,
                                                              temperature=settings.temperature)).strip(), "en")
     if is_degenerate(english) or not reads_as(english, "en"):
         return ""

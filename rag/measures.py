@@ -24,7 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from rag.checks import asked_quantity_claims, stated_figures
+from rag.answerability import specific_terms, term_occurs
+from rag.checks import asked_quantity_claims, entity_names, stated_figures
 
 
 @dataclass(frozen=True)
@@ -110,13 +111,29 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
     counted = [m for m in MEASURES if m.name in counted_measures(question)]
     if not counted:
         return True
+    asked = [t for t in specific_terms(question) if not _names_measure(t)]
     for claim in asked_quantity_claims(question, answer):
         figures = stated_figures(claim.figures_text)
         cited = [passages[n] for n in claim.cites if n in passages] or list(passages.values())
-        if any(figures & stated_figures(sentence)
-               for sentences in cited for sentence in sentences if _names_any(counted, sentence)):
+        if any(figures & stated_figures(sentence) for sentences in cited for sentence in sentences
+               if _names_any(counted, sentence) and _about(sentence, asked)):
             return True
     return False
+
+
+def _about(sentence: str, asked: Sequence[str]) -> bool:
+    """``sentence`` may state a figure of what the question names (``asked``): it names it, or names nothing
+    else ("모델의 다양한 블록에 500억 개의 매개변수를 할당합니다." goes on about the entry it belongs to). Not
+    "ToolLLM [269]은 Rapi-dAPI에서 16k개의 API를 수집합니다.": to "how many APIs was Gorilla trained on?" the
+    default model wrote "Gorilla was trained on 16k API calls from Rapi-dAPI." from it (probe set 4).
+
+    >>> [_about("ToolLLM [269]은 Rapi-dAPI에서 16k개의 API를 수집합니다.", t) for t in (["Gorilla"], ["ToolLLM"])]
+    [False, True]
+    >>> _about("모델의 다양한 블록에 500억 개의 매개변수를 할당합니다.", ["BloombergGPT"])
+    True
+    """
+    return (not asked or any(term_occurs(t, sentence) for t in asked)
+            or not any(not _names_measure(name) for name in entity_names(sentence)))
 
 
 def _names_any(measures: Sequence[Measure], sentence: str) -> bool:

@@ -6,7 +6,7 @@ language stands in as the corpus's own translation of it, where the corpus holds
 (rag.draft: the model's reply and its retry policy) → verify (rag.verify: drop what nothing shown states, match claims to passages) →
 lead check (rag.lead: a reply that only restates the question is dropped) → compose
 (rag.compose: the verified reply as a lead, then the best evidence sentences in the
-question's language) → Answer.
+question's language) → the figure or name asked for (rag.measures, rag.who) → Answer.
 
 The small default model is not trusted to decide whether the documents answer, to cite, or to keep
 the question's language: refusal is decided from the evidence and the question's terms; its
@@ -37,7 +37,7 @@ from rag.answerability import signals
 from rag.checks import asks_quantity, states_asked_quantity
 from rag.compose import AnswerBase, compose_answer, quote_evidence, refusal
 from rag.draft import draft_answer
-from rag.evidence import best_score, select_evidence
+from rag.evidence import as_read, best_score, select_evidence
 from rag.keyword_store import KeywordStore
 from rag.llm.base import Generator, PromptPinning
 from rag.llm.factory import load_generator
@@ -49,6 +49,7 @@ from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
 from rag.lead import lead_fault
 from rag.twins import corpus_translations, with_twins
+from rag.who import asks_who, names_someone
 from rag.verify import checked_text, source_passages, verified_citations
 
 log = logging.getLogger(__name__)
@@ -174,16 +175,26 @@ class RagPipeline:
                                                   cited.text if cited else "", retriever.index),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
-        # Asked for a figure, and the answer states none about what the question names: the passages
-        # discuss the model but not that attribute. On the dev set, four unanswerable questions (BLOOM's
-        # languages, LLaMA-2's context window, …) were answered with true sentences stating no figure.
-        if asks_quantity(asked.text):
-            if not states_asked_quantity(asked.text, answer.text):
-                log.info("the question asks for a figure that the answer does not state; refusing")
+        if asks_quantity(asked.text) and not _states_asked_figure(asked.text, answer.text, evidence):
+            # The sentence stating the figure may rank below those the answer had room for: BloombergGPT's
+            # "… 500억 개의 매개변수를 할당합니다." came fourth of its evidence (probe set 3). Those sentences
+            # alone answer then.
+            stating = [e for e in evidence if _states_asked_figure(asked.text, f"{as_read(e)} [{e.n}]", [e])]
+            if stating:
+                log.info("the answer states no figure asked for; quoting the evidence sentences that do")
+                quotes = yield from quote_evidence(asked, stating, self.generator, self._embed_sentences, s, "",
+                                                   retriever.index)
+                if quotes:  # (not the sentence in another language: the asker reads the answer's language)
+                    answer = compose_answer(base, None, quotes, stating)
+            # Asked for a figure, and the answer states none about what the question names: the passages
+            # discuss the model but not that attribute. On the dev set, four unanswerable questions (BLOOM's
+            # languages, LLaMA-2's context window, …) were answered with true sentences stating no figure.
+            if not _states_asked_figure(asked.text, answer.text, evidence):
+                log.info("the answer states no figure of what the question asks; refusing")
                 answer = refusal(base)
-            elif not states_asked_measure(asked.text, answer.text, _sentences_by_passage(evidence)):
-                log.info("the answer's figure counts something else than the question asks; refusing")
-                answer = refusal(base)
+        if asks_who(asked.text) and not answer.refused and not names_someone(asked.text, answer.text):
+            log.info("the question asks who; the answer names no one; refusing")
+            answer = refusal(base)
         yield self._finish(answer, started)
 
     def evidence(self, question: str, top_k: int | None = None) -> tuple[list[Hit], list[Evidence]]:
@@ -224,12 +235,19 @@ def _timed(events: Gen[TokenEvent, None, object], base: AnswerBase, started: flo
         yield event
 
 
+def _states_asked_figure(question: str, answer: str, evidence: Sequence[Evidence]) -> bool:
+    """``answer`` states a figure about what ``question`` names, and a sentence of ``evidence``'s passages that
+    counts what the question counts states it (``rag.checks.states_asked_quantity``, ``rag.measures``)."""
+    return states_asked_quantity(question, answer) and states_asked_measure(question, answer,
+                                                                            _sentences_by_passage(evidence))
+
+
 def _sentences_by_passage(evidence: Sequence[Evidence]) -> dict[int, list[str]]:
     """Each passage's sentences by its number [n], and the evidence sentences shown for it (a corpus translation
     may stand in for one of its own, ``rag.twins``)."""
     sentences: dict[int, list[str]] = {}
     for e in evidence:
-        sentences.setdefault(e.n, list(e.hit.chunk.sentence_texts())).append(e.sentence)
+        sentences.setdefault(e.n, list(e.hit.chunk.sentence_texts())).extend((e.sentence, as_read(e)))
     return sentences
 
 

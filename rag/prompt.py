@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 
 from core.language import LANGUAGE_NAMES
 from core.text import CONTROL_CHARS, kiwi
+from rag.checks import with_western_scales
 from rag.evidence import group_by_passage
 from rag.question import QuestionError
 from rag.types import Evidence
@@ -150,15 +151,17 @@ def short_title(title: str) -> str:
     return head if len(head) <= _MAX_SHORT_TITLE else head[: _MAX_SHORT_TITLE - 1].rstrip() + "…"
 
 
-def format_passages(evidence: Sequence[Evidence]) -> str:
-    """Numbered passages; a document's title is written at its first passage only."""
+def format_passages(evidence: Sequence[Evidence], language: str = "ko") -> str:
+    """Numbered passages; a document's title is written at its first passage only. Korean figures are written at
+    the scale the answer's ``language`` counts in (``rag.checks.with_western_scales``): shown "4800만 개의 논문",
+    the default model answered "How many papers are in Galactica's training dataset?" with "4800 million papers"."""
     blocks, titled = [], set()
     for n, hit, sentences in group_by_passage(evidence):
         lang = LANGUAGE_NAMES.get(hit.chunk.language, hit.chunk.language)
         doc = hit.document.doc_id
         source = "same document" if doc in titled else sanitize_passage(short_title(hit.document.title))
         titled.add(doc)
-        body = " … ".join(sanitize_passage(s) for s in sentences)
+        body = " … ".join(with_western_scales(sanitize_passage(s), language) for s in sentences)
         blocks.append(f"[{n}] ({source}; {lang})\n{body}")
     return "\n\n".join(blocks)
 
@@ -168,7 +171,7 @@ def build_messages(
 ) -> list[dict[str, str]]:
     """Chat messages for the model. ``context`` is the previous question of a follow-up."""
     instruction = RETRY_INSTRUCTION[language] if strict else ANSWER_INSTRUCTION[language]
-    parts = ["Passages:", format_passages(evidence), ""]
+    parts = ["Passages:", format_passages(evidence, language), ""]
     if context:
         parts.append(f"Earlier question (context only): {sanitize_passage(context)}")
     # The asker's text is neutralised too: typed chat-template tokens would otherwise become real ones.

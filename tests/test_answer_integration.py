@@ -113,6 +113,30 @@ def test_a_figure_counting_something_else_than_asked_is_refused(pipeline):
     assert detect_language(answer.text) == "ko"
 
 
+def test_the_sentence_stating_the_figure_answers_when_the_others_took_the_room(pipeline):
+    """BloombergGPT's "… 500억 개의 매개변수를 할당합니다." ranks fourth of its evidence: the answer quoted two other
+    sentences and was refused for stating no parameter count; and translated, "500억" (fifty billion) came back as
+    "500 millions" (session 37, probe set 3)."""
+    answer = pipeline.answer("BloombergGPT, c'est un modèle de quelle taille, en nombre de paramètres ?")
+    assert_cited_answer(answer, "fr")
+    assert re.search(r"\b50 milliards\b", strip_citation_markers(answer.text)), answer.text
+
+
+def test_a_figure_another_model_is_said_to_have_is_refused(pipeline):
+    """"ToolLLM [269]은 Rapi-dAPI에서 16k개의 API를 수집합니다." is ToolLLM's count: the default model wrote "Gorilla was
+    trained on 16k API calls from Rapi-dAPI.", cited (session 37, probe set 4)."""
+    answer = pipeline.answer("how many APIs was Gorilla trained on?")
+    assert answer.refused, answer.text
+
+
+def test_who_is_answered_by_a_name_or_refused(pipeline):
+    """The documents name no one behind RMSNorm; the default model wrote "RMSNorm a été proposé par RMSNorm.", cited
+    (session 36, probe set 3)."""
+    answer = pipeline.answer("Qui a proposé RMSNorm ? Je cherche le nom du ou des chercheurs.")
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == "fr"
+
+
 def test_the_figures_of_a_korean_sentence_reach_a_french_answer(pipeline):
     """"Alpaca는 text-davinci-003에서 52,000개의 샘플로 …, Vicuna는 ShareGPT.com에서 70,000개의 샘플로 …": read as
     52.000 before "개", the default model's sentence giving both counts was dropped as inventing 52000 and both

@@ -22,6 +22,8 @@ def test_specific_terms_are_names_versions_and_acronyms_not_common_words():
     assert specific_terms("Mistral 7B ou Mixtral 8x7B ?") == ("Mistral 7B", "Mixtral", "8x7B")
     assert specific_terms("Mistral ou Mixtral ?") == ("Mixtral",)
     assert specific_terms("Figure 2 shows what?") == ()
+    # A name made a modifier names the model alone.
+    assert specific_terms("are GPT-3-style models meta-learners? BERT-like or LLaMA-based?") == ("GPT-3", "BERT", "LLaMA")
 
 
 def test_terms_match_across_case_hyphens_and_spaces_but_only_as_whole_words():

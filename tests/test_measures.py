@@ -72,3 +72,16 @@ def test_a_latin_word_before_a_korean_particle_names_the_measure():
     """"API를": a word boundary sees none between "API" and "를" (dev-057 was refused so)."""
     assert states_asked_measure("ToolLLM은 API 몇 개를 모았어?", "ToolLLM은 RapidAPI에서 16,000개의 API를 모았습니다. [1]",
                                 {1: ["ToolLLM [269]은 Rapi-dAPI에서 16k개의 API를 수집합니다."]})
+
+
+def test_a_figure_another_model_is_said_to_have_does_not_answer():
+    tools = {1: ["Gorilla [267]는 API 문서에서의 정보 검색을 통해 LLaMA를 지시 튜닝합니다.",
+                 "ToolLLM [269]은 Rapi-dAPI에서 16k개의 API를 수집합니다."]}
+    claim = "Gorilla was trained on 16k API calls from Rapi-dAPI. [1]"
+    assert not states_asked_measure("how many APIs was Gorilla trained on?", claim, tools)
+    assert states_asked_measure("how many APIs did ToolLLM collect?", "ToolLLM collected 16k APIs. [1]", tools)
+    # A sentence naming nothing goes on about its entry: BloombergGPT's parameters, in its own entry.
+    entry = {1: ["BloombergGPT [141]: 금융 분야 데이터와 범용 데이터를 섞어 훈련한 모델입니다.",
+                 "접근 방식 [143]을 사용하여 모델의 다양한 블록에 500억 개의 매개변수를 할당합니다."]}
+    assert states_asked_measure("BloombergGPT a combien de paramètres ?", "BloombergGPT a 50 milliards de paramètres. [1]",
+                                entry)

@@ -925,3 +925,19 @@ def test_a_same_language_paraphrase_of_a_quote_is_not_quoted_again(small_setting
     assert [q.text for q in quotes] == [first, other]
     assert [q.text for q in quoted("What is distillation?", evidence, small_settings, embed=embed)] == [first, again, other]
 
+
+
+def test_a_sentence_quoted_already_is_not_quoted_again_as_another_s_continuation(small_settings):
+    """"이는 …" completes the sentence before it, and was quoted first on its own: the answer held it twice
+    (probe set 4's BPE answer)."""
+    origin = "2. BPE [57]: Byte Pair Encoding (BPE)는 압축 알고리즘에서 비롯되었습니다."
+    merge = "이는 인접한 심볼 쌍을 새로운 심볼로 대체하는 반복적인 과정으로 토큰을 생성합니다."
+    from rag_fakes import make_hit
+
+    second = len(origin) + 1
+    hit = make_hit(f"{origin} {merge}", language="ko", sentences=((0, len(origin)), (second, second + len(merge))))
+    # The later sentence of the entry is the better evidence, quoted under the entry's subject.
+    evidence = [Evidence(1, hit, merge, 0.8, heading="BPE"), Evidence(1, hit, origin, 0.7)]
+    quotes = quoted("BPE는 어떻게 토큰을 만들어요?", evidence, small_settings,
+                    embed=lambda texts: np.eye(len(texts), 8, dtype=np.float32))
+    assert [q.text for q in quotes] == [f"BPE: {merge}", "BPE: Byte Pair Encoding (BPE)는 압축 알고리즘에서 비롯되었습니다."]
