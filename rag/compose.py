@@ -141,7 +141,11 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     # A clearly weaker same-language sentence answered another question on the dev set: translate instead.
     best = max((e.score for e in prose), default=0.0)
     same = [e for e in fresh if not is_off_language(e.sentence, language) and e.score >= best - _SAME_LANGUAGE_MARGIN]
-    return same + [e for e in fresh if e not in same]
+    ordered = same + [e for e in fresh if e not in same]
+    # A question asking several things: what answers each part comes right after the best sentence, before
+    # the sentences answering its first part again (rag.evidence; "… any known limitations?", probe set 4).
+    parts = [e for e in ordered[1:] if e.answers_part]
+    return ordered[:1] + parts + [e for e in ordered[1:] if not e.answers_part]
 
 
 def _is_title(e: Evidence) -> bool:

@@ -297,14 +297,21 @@ def select_evidence(
     token_budget: int = 320,
     count_tokens: Callable[[str], int] = estimate_tokens,
     context_sentences: int = 0,
+    part_vecs: Sequence[np.ndarray] = (),
 ) -> list[Evidence]:
     """The best sentences within ``token_budget``, numbered by passage in order of relevance, and the
     sentence following each of the ``context_sentences`` best (``Evidence.context``), beyond the budget.
+    For a question asking several things, ``part_vecs`` holds its parts' vectors (``rag.question.question_parts``):
+    the best sentence for each part comes second to the best for the whole (``Evidence.answers_part``).
 
     Passage numbers ([1], [2], ...) follow the best sentence of each passage, so [1] is
     the passage holding the single best sentence.
     """
     scored = score_sentences(hits, index, query_vec)
+    for_parts = _best_for_parts(hits, index, part_vecs, scored)
+    if for_parts:  # right after the best sentence for the whole question, one for each part of it
+        head = scored[:1] + [s for s in for_parts if s is not scored[0]]
+        scored = head + [s for s in scored if all(s is not h for h in head)]
     chosen: list[ScoredSentence] = []
     used, seen = 0, set()
     for sentence in scored:
@@ -326,9 +333,30 @@ def select_evidence(
     # In the prompt, each passage's sentences appear in reading order.
     chosen = sorted(chosen + context, key=lambda s: (numbers[s.hit_index], s.sentence_index))
     evidence = [Evidence(numbers[s.hit_index], hits[s.hit_index], s.text, s.score,
-                         list_heading(hits[s.hit_index].chunk, s.sentence_index), s in context)
+                         list_heading(hits[s.hit_index].chunk, s.sentence_index), s in context,
+                         any(s is p for p in for_parts))
                 for s in chosen]
     return [e if e.heading else replace(e, heading=entry_heading(index, e)) for e in evidence]
+
+
+def _best_for_parts(hits: Sequence[Hit], index: Index, part_vecs: Sequence[np.ndarray],
+                    scored: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+    """Of ``scored``, the sentence ranking best for each part of the question (ranked as ``rank_score`` does,
+    with the part's similarity), once each. Over the dev set and probe sets 1 to 4 (189 answerable questions, 91
+    of them asking several things; one-off script /tmp/s38/parts.py), the evidence then held a gold sentence
+    281 times against 274, and the quotes an answer without a lead would hold stated every fact for 95
+    questions against 91 (with ``rag.compose.quote_candidates`` putting these sentences second)."""
+    by_place = {(s.hit_index, s.sentence_index): s for s in scored}
+    best: list[ScoredSentence] = []
+    for vec in part_vecs:
+        ranked = [(rank_score(sim, hit), by_place[(i, j)])
+                  for i, hit in enumerate(hits)
+                  for j, sim in enumerate((index.sentence_vectors_of(hit.row) @ vec).tolist()) if (i, j) in by_place]
+        if ranked:
+            top = max(ranked, key=lambda pair: pair[0])[1]
+            if all(top is not b for b in best):
+                best.append(top)
+    return best
 
 
 def entry_heading(index: Index, evidence: Evidence) -> str:

@@ -44,7 +44,7 @@ from rag.llm.factory import load_generator
 from rag.measures import states_asked_measure
 from rag.names import NameSpellings, latin_headings
 from rag.prompt import build_messages, fit_prompt
-from rag.question import Question, prepare_question
+from rag.question import Question, prepare_question, question_parts
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
 from rag.lead import lead_fault
@@ -192,8 +192,9 @@ class RagPipeline:
             if not _states_asked_figure(asked.text, answer.text, evidence):
                 log.info("the answer states no figure of what the question asks; refusing")
                 answer = refusal(base)
-        if asks_who(asked.text) and not answer.refused and not names_someone(asked.text, answer.text):
-            log.info("the question asks who; the answer names no one; refusing")
+        if asks_who(asked.text) and not answer.refused and not names_someone(
+                asked.text, answer.text, " ".join(as_read(e) for e in evidence)):
+            log.info("the question asks who; the answer names no one the evidence names; refusing")
             answer = refusal(base)
         yield self._finish(answer, started)
 
@@ -208,9 +209,11 @@ class RagPipeline:
         """The passages (of ``documents`` only, when given), and the sentences of them that best answer the question."""
         query_vec, search_vec = retriever.query_vectors(asked.search_text)
         hits = retriever.search(asked.search_text, k, search_vec, documents)
+        # One at a time, as the question is (``HybridRetriever.query_vectors``).
+        part_vecs = [retriever.embedder.encode_queries([part])[0] for part in question_parts(asked.text)]
         evidence = select_evidence(hits, retriever.index, query_vec, max_sentences=self.settings.evidence_sentences,
                                    token_budget=evidence_budget(self.settings),
-                                   context_sentences=self.settings.context_sentences)
+                                   context_sentences=self.settings.context_sentences, part_vecs=part_vecs)
         if asked.language != "ko" and self._spellings:  # "팬구-Σ" means nothing in a French or English answer
             evidence = latin_headings(evidence, self._spellings)
         return hits, evidence

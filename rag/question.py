@@ -8,6 +8,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
@@ -16,6 +17,15 @@ from core.errors import UserFacingError
 from core.language import detect_language
 from core.text import CONTROL_CHARS, LETTER
 from rag.conversation import standalone_question
+
+
+# Where a question asking several things divides: between its sentences, and between clauses joined by "and"
+# ("… , and what did sparse attention do about it?", "…에서 만들어졌고, 중국어 NLP 작업 몇 개에서 …").
+_SENTENCE_BREAK = re.compile(r"(?<=[?？])\s+|(?<=[.!])\s+(?=\S)")
+_CLAUSE_BREAK = re.compile(
+    r",\s+(?:and|but|or|et|mais|ou)\s+|\s+and\s+(?=(?:what|which|how|why|when|where|who|is|are|does|did|do|can)\b)"
+    r"|(?<=[가-힣][고데]),\s+|\s+그리고\s+",
+    re.IGNORECASE)
 
 
 class QuestionError(UserFacingError, ValueError):
@@ -45,6 +55,28 @@ def validate_question(question: str, max_chars: int) -> str:
             f"The question is too long ({len(text):,} characters; the limit is {max_chars:,}). Please shorten it."
         )
     return text
+
+
+def question_parts(text: str) -> list[str]:
+    """The parts of a question that asks several things ([] when it asks one). A sentence answering the second
+    part scores low against the whole question: "… any known limitations?" and the sentence naming them
+    ("그러나 프롬프트에 대한 민감성과 … 제한 사항이 확인되었습니다.") were left out of the evidence (probe set 4).
+    Only the sentences that ask count when some sentence ends with a question mark: a sentence of context
+    ("Je cherche le nom des auteurs.", "our fine-tuning set is pretty small btw") taken as a part brought in a
+    sentence about it in place of one answering the question (three answers lost, session 38).
+
+    >>> question_parts("How does Galactica feed reasoning data to the model, and did it pay off?")
+    ['How does Galactica feed reasoning data to the model', 'did it pay off?']
+    >>> question_parts("ERNIE 3.0은 어떤 구조로 만들어졌고, 몇 개의 작업에서 최고 성능을 냈어요?")
+    ['ERNIE 3.0은 어떤 구조로 만들어졌고', '몇 개의 작업에서 최고 성능을 냈어요?']
+    >>> question_parts("Quand faut-il distiller un modèle ? Je cherche un cas concret.")
+    []
+    """
+    sentences = [sentence.strip() for sentence in _SENTENCE_BREAK.split(text) if sentence.strip()]
+    asking = [sentence for sentence in sentences if sentence.endswith(("?", "？"))] or sentences
+    parts = [clause.strip() for sentence in asking for clause in _CLAUSE_BREAK.split(sentence)
+             if len(clause.split()) > 1]
+    return parts if len(parts) > 1 else []
 
 
 def prepare_question(question: str, history: Sequence[str], max_chars: int) -> Question:

@@ -33,6 +33,7 @@ class Evidence:
     # the entry's subject ("PaLM" for "또한, 540B …" in "PaLM [15]: …"); see rag.evidence.
     heading: str = ""
     context: bool = False  # the sentence after one of the best: shown to the model, not quoted (rag.evidence)
+    answers_part: bool = False  # the best sentence for one part of a question asking several things (rag.evidence)
 
 
 @dataclass(frozen=True)

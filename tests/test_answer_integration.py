@@ -137,6 +137,22 @@ def test_who_is_answered_by_a_name_or_refused(pipeline):
     assert detect_language(answer.text) == "fr"
 
 
+def test_who_is_not_answered_by_a_name_the_evidence_does_not_give(pipeline):
+    """The overview gives Jurassic-1's sizes and tokenizer, never its maker; the default model wrote "Jurassic-1 a été
+    développé par OpenAI.", cited (session 38, probe set 5)."""
+    answer = pipeline.answer("Jurassic-1, c'est développé par quelle entreprise ?")
+    assert answer.refused, answer.text
+
+
+def test_each_part_of_a_question_asking_two_things_gets_its_evidence(pipeline):
+    """The sentence naming the limitations scores low against the whole question, and was left out of the evidence
+    (session 38, probe set 4)."""
+    question = ("Could we just use a general LLM as a zero-shot model of the human in a human-robot interaction "
+                "setup instead of training a specialized model? any known limitations?")
+    _, evidence = pipeline.evidence(question)
+    assert any("민감성" in e.sentence for e in evidence if e.answers_part), [e.sentence for e in evidence]
+
+
 def test_the_figures_of_a_korean_sentence_reach_a_french_answer(pipeline):
     """"Alpaca는 text-davinci-003에서 52,000개의 샘플로 …, Vicuna는 ShareGPT.com에서 70,000개의 샘플로 …": read as
     52.000 before "개", the default model's sentence giving both counts was dropped as inventing 52000 and both

@@ -78,6 +78,24 @@ def test_the_sentence_after_a_best_one_comes_as_context_and_is_no_quote():
     assert all(not e.context for e in quote_candidates(evidence, "en"))
 
 
+def test_a_question_asking_two_things_gets_a_sentence_for_each_and_it_is_quoted_second():
+    # "Can an LLM model the human in HRI, and any known limitations?": the limitations sentence is far from the
+    # whole question, close to its second part.
+    hits = [passage(0, ["LLMs were explored as zero-shot human models for HRI.",
+                        "They reach the prediction performance of specialised models.",
+                        "Sensitivity to prompts and spatial reasoning remain limitations."]),
+            passage(1, ["LLMs also plan robot actions from language feedback."])]
+    index = VectorIndex([np.stack([unit(1, 0, 0), unit(0.7, 0.7, 0), unit(0.2, 0, 1)]), np.stack([unit(0.8, 0.5, 0)])])
+    whole, limitations = unit(1, 0.1, 0.1), unit(0.1, 0, 1)
+    plain = select_evidence(hits, index, whole, max_sentences=3)
+    evidence = select_evidence(hits, index, whole, max_sentences=3, part_vecs=[unit(1, 0, 0), limitations])
+    assert all("limitations" not in e.sentence for e in plain)
+    assert [e.sentence[:10] for e in evidence if e.answers_part] == ["LLMs were ", "Sensitivit"]
+    assert [e.sentence[:10] for e in quote_candidates(evidence, "en")] == ["LLMs were ", "Sensitivit", "LLMs also "]
+    # Its score stays its similarity to the whole question: what the answerability gates judge.
+    assert [e.score for e in evidence if e.answers_part][1] == pytest.approx(float(unit(0.2, 0, 1) @ whole))
+
+
 def test_a_list_item_carries_its_lists_heading_into_the_prompt():
     # A findings table: the model's name, then its findings as bullets (the overview's Table II).
     hits = [passage(0, ["PaLM", "• English-centric models translate better into English.", "• Larger models memorise more."])]

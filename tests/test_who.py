@@ -25,13 +25,37 @@ def test_what_asks_who(question, asks):
 
 def test_an_answer_naming_only_what_was_asked_about_names_no_one():
     question = "Qui a proposé RMSNorm ? Je cherche le nom du ou des chercheurs."
-    assert not names_someone(question, "RMSNorm a été proposé par RMSNorm. [1] RMSNorm modifie l'algorithme de LayerNorm. [1]")
-    assert names_someone(question, "RMSNorm a été proposé par Biao Zhang et Rico Sennrich. [1]")
+    evidence = "RMSNorm [52]: Biao Zhang et Rico Sennrich proposent de normaliser par la racine carrée moyenne."
+    assert not names_someone(question, "RMSNorm a été proposé par RMSNorm. [1] RMSNorm modifie l'algorithme de LayerNorm. [1]",
+                             evidence)
+    assert names_someone(question, "RMSNorm a été proposé par Biao Zhang et Rico Sennrich. [1]", evidence)
 
 
 def test_names_in_korean_and_after_a_first_name():
-    assert names_someone("HyperCLOVA는 어느 회사가 만든 모델이에요?", "HyperCLOVA는 네이버가 만든 모델입니다. [1]")
-    assert not names_someone("HyperCLOVA는 어느 회사가 만든 모델이에요?", "HyperCLOVA는 한국어 언어 모델입니다. [1]")
-    assert names_someone("Qui a relayé le guide ?", "Le guide a été relayé par Yann LeCun. [2]")
+    assert names_someone("HyperCLOVA는 어느 회사가 만든 모델이에요?", "HyperCLOVA는 네이버가 만든 모델입니다. [1]",
+                         "HyperCLOVA는 네이버의 한국어 모델입니다.")
+    assert not names_someone("HyperCLOVA는 어느 회사가 만든 모델이에요?", "HyperCLOVA는 한국어 언어 모델입니다. [1]",
+                             "HyperCLOVA는 네이버의 한국어 모델입니다.")
+    assert names_someone("Qui a relayé le guide ?", "Le guide a été relayé par Yann LeCun. [2]",
+                         "leur article a également été retweeté par Yann LeCun.")
     # A capital opening a sentence or a quote is no name.
-    assert not names_someone("Qui a écrit le guide ?", "Le guide présente les LLM. [1] « Cet article discute des modèles. » [2]")
+    assert not names_someone("Qui a écrit le guide ?", "Le guide présente les LLM. [1] « Cet article discute des modèles. » [2]",
+                             "Le guide présente les LLM. Cet article discute des modèles.")
+
+
+def test_a_name_the_evidence_does_not_give_is_no_answer():
+    """"Jurassic-1 a été développé par OpenAI." was answered, cited, from passages naming no maker (probe set 5)."""
+    evidence = "1.7 Jurassic-1 [110]: 7B 매개변수 J1-Large 모델과 178B 매개변수 J1-Jumbo 모델을 포함하는 자기 회귀 언어 모델의 한 쌍입니다."
+    assert not names_someone("Jurassic-1, c'est développé par quelle entreprise ?",
+                             "Jurassic-1 a été développé par Google. [1]", evidence)
+    assert not names_someone("HyperCLOVA는 어느 회사가 만든 모델이에요?", "HyperCLOVA는 네이버가 만든 모델입니다. [1]",
+                             "HyperCLOVA [112]: GPT-3 아키텍처를 사용한 한국어 언어 모델입니다.")
+
+
+@pytest.mark.parametrize("answer, evidence", [
+    ("Le premier auteur est Humza Naveed. [1]", "훔자 나비드1, 아사드 울라 칸1,∗, 시 큐2,∗, 무함마드 사킵3,4,∗"),
+    ("가이드는 얀 르쿤이 리트윗했습니다. [1]", "their article was also retweeted by Yann LeCun."),
+    ("Les auteurs viennent d'Amazon et de Rice. [1]", "아마존, 라이스 대학교 및 기타 기관의 학자들이"),
+])
+def test_a_name_the_evidence_writes_in_the_other_script_is_given(answer, evidence):
+    assert names_someone("Qui a écrit le guide ? 누가 썼어요?", answer, evidence)
