@@ -342,20 +342,20 @@ def select_evidence(
 def _best_for_parts(hits: Sequence[Hit], index: Index, part_vecs: Sequence[np.ndarray],
                     scored: Sequence[ScoredSentence]) -> list[ScoredSentence]:
     """Of ``scored``, the sentence ranking best for each part of the question (ranked as ``rank_score`` does,
-    with the part's similarity), once each. Over the dev set and probe sets 1 to 4 (189 answerable questions, 91
-    of them asking several things; one-off script /tmp/s38/parts.py), the evidence then held a gold sentence
-    281 times against 274, and the quotes an answer without a lead would hold stated every fact for 95
-    questions against 91 (with ``rag.compose.quote_candidates`` putting these sentences second)."""
-    by_place = {(s.hit_index, s.sentence_index): s for s in scored}
+    with the part's similarity), once each. Over the dev set and probe sets 1 to 4 (189 answerable questions),
+    the evidence then held a gold sentence 279 times against 274, and the quotes an answer without a lead
+    would hold stated every fact for 95 questions against 91 (with ``rag.compose.quote_candidates`` putting
+    these sentences second; session 38, docs/EVALUATION.md)."""
+    if not part_vecs or not scored:
+        return []
+    parts = np.stack(part_vecs).T
+    similarities = [index.sentence_vectors_of(hit.row) @ parts for hit in hits]  # sentences × parts, per hit
     best: list[ScoredSentence] = []
-    for vec in part_vecs:
-        ranked = [(rank_score(sim, hit), by_place[(i, j)])
-                  for i, hit in enumerate(hits)
-                  for j, sim in enumerate((index.sentence_vectors_of(hit.row) @ vec).tolist()) if (i, j) in by_place]
-        if ranked:
-            top = max(ranked, key=lambda pair: pair[0])[1]
-            if all(top is not b for b in best):
-                best.append(top)
+    for p in range(parts.shape[1]):
+        top = max(scored, key=lambda s: rank_score(float(similarities[s.hit_index][s.sentence_index, p]),
+                                                    hits[s.hit_index]))
+        if all(top is not b for b in best):
+            best.append(top)
     return best
 
 

@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from core.text import CITATION_MARKER, kiwi
 from rag.acronyms import full_form
@@ -53,7 +54,7 @@ _LATIN_SOUNDS = {**dict.fromkeys("bpfv", "P"), **dict.fromkeys("dt", "T"), **dic
                  "h": "H"}
 _INITIAL_SOUNDS = "KKNTTRMPPSS JJJKTPH"  # ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ
 _FINAL_SOUNDS = " KKKNNNTRRRRRRRRMPPSSNJJKTPH"  # none, ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ
-_MIN_SOUNDS = 3  # two consonants match too many words by chance ("Meta", "메타" and "모델" alike)
+_MIN_SOUNDS = 3  # two consonants match too many words by chance ("Meta" sounds as "모두", "all", does)
 _SURNAME_AFTER_NAME = re.compile(r"(?<![A-Za-z0-9-])[A-Z][a-z]+\s+((?:Mc|Mac|Le|La|De|Di|Van|Von)?[A-Z][a-z]+)(?![A-Za-z0-9-])")
 
 
@@ -97,8 +98,8 @@ def names_someone(question: str, answer: str, evidence: str) -> bool:
 def _without_acronym_full_forms(text: str) -> str:
     for m in reversed(list(_ACRONYM.finditer(text))):
         words = full_form(text[: m.start()], m.group(1))
-        if words:
-            start = text.rfind(words, 0, m.start())
+        start = text.rfind(words, 0, m.start()) if words else -1
+        if start >= 0:  # (not found when the full form's words were spaced otherwise)
             text = text[:start] + " " * len(words) + text[start + len(words):]
     return text
 
@@ -114,11 +115,14 @@ def _gives(evidence: str, name: str) -> bool:
     if name in evidence or (name.isascii() and term_occurs(name, evidence)):
         return True
     sounds = {_sounds(part) for part in name.split()}  # Kiwi reads "얀 르쿤" as one name
-    sounds = {s for s in sounds if len(s) >= _MIN_SOUNDS}
-    if not sounds:
-        return False
+    return any(len(s) >= _MIN_SOUNDS and s in _heard(evidence) for s in sounds)
+
+
+@lru_cache(maxsize=4)
+def _heard(evidence: str) -> frozenset[str]:
+    """The sounds (``_sounds``) of every Latin word and noun of ``evidence``, read once for all the answer's names."""
     words = re.findall(r"[A-Za-z]+", evidence) + [t.form for t in kiwi().tokenize(evidence) if t.tag.startswith("NN")]
-    return any(_sounds(part) in sounds for word in words for part in word.split())
+    return frozenset(_sounds(part) for word in words for part in word.split())
 
 
 def _sounds(word: str) -> str:
