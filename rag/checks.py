@@ -50,6 +50,12 @@ _ASKS_QUANTITY = re.compile(
 )
 _REFERENCE = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")  # a bibliography reference, "[110]", "[6, 7]"
 _FIGURE = re.compile(r"(?<![A-Za-z0-9.-])\d+(?:[.,]\d+)*")
+# Counts spelled out in words (``with_digits``), each word followed by the word it counts.
+_SPELLED_VALUES = {**dict(zip("두 세 네 다섯 여섯 일곱 여덟 아홉 열".split(), range(2, 11))),
+                   **dict(zip("deux trois quatre cinq six sept huit".split(), range(2, 9))), "dix": 10, "douze": 12,
+                   **dict(zip("two three four five six seven eight nine ten".split(), range(2, 11))), "twelve": 12}
+_SPELLED_COUNT = re.compile(r"(?<![\w'’-])(?<!les )(?<!des )(?<!aux )(?:" + "|".join(_SPELLED_VALUES) + r")(?=\s+\w)",
+                            re.IGNORECASE)
 # Years, list numbers ("(2)", "1.3 mT5:") and references to figures, tables and equations.
 _NOT_A_QUANTITY = re.compile(
     r"\b(?:19|20)\d\d\b|\(\d\)|^\s*[•\-–]?\s*\d+(?:\.\d+)*\.?\s|"
@@ -75,6 +81,9 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _ENTRY_NAME = re.compile(r"\s*([A-Z][\w.-]*[\w])\s*(?:\([^()]*\)\s*)?:\s")
+# What a Hangul heading opens ("친칠라: …", a survey entry whose name the translation writes in Hangul; as_read
+# puts the subject of the entry a sentence belongs to before it, rag.evidence.entry_heading).
+_HANGUL_ENTRY_NAME = re.compile(r"\s*([가-힣][가-힣\w-]*)\s*:\s")
 # A percentage ("15%", "77.5 %") or a decimal ("0.5", "0,2"); not "52,000", whose comma groups digits.
 _EXACT_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?=\s?%)|(?<![\w.,])\d+[.,]\d{1,2}(?![\d])")
 _PLAIN_FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
@@ -264,6 +273,16 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
     >>> palm = ["PaLM: 또한, 540B 모델 규모에서 약 2.4%를 기억합니다.", "PaLM-2: PaLM의 더 작은 다국어 변형입니다."]
     >>> misattributed_numbers("PaLM-2는 540B 규모에서 2.4%를 기억합니다.", palm)
     ['540', '2.4']
+
+    A number is held by the sources that state its quantity in another scale, and a heading in Hangul names the entry's
+    subject: asked how many tokens StarCoder was trained on, the default model wrote Chinchilla's figures, from an
+    entry headed "1.17 친칠라 [122]:" (probe set 5).
+
+    >>> chinchilla = ["StarCoder는 개인 데이터를 필터링합니다.", "친칠라: 400개 이상의 언어 모델이 50억에서 5000억 개의 토큰으로 훈련됩니다."]
+    >>> misattributed_numbers("StarCoder was trained on 5 billion to 500 billion tokens.", chinchilla)
+    ['5', '500']
+    >>> misattributed_numbers("친칠라 used 5 billion to 500 billion tokens; StarCoder filters data.", chinchilla)
+    []
     """
     names = [n for n in entity_names(sentence) if any(term_occurs(n, s) for s in sources)]
     if not names:
@@ -275,14 +294,27 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
             subject = entry.group(1)
             variants = [n for n in entity_names(sentence) if n != subject and n.casefold().startswith(subject.casefold())]
             return term_occurs(subject, without_terms(sentence, variants))
-        return any(term_occurs(n, source) for n in names) or not entity_names(source)
+        named = any(term_occurs(n, source) for n in names)
+        hangul_entry = _HANGUL_ENTRY_NAME.match(source)
+        if hangul_entry:  # a model's name ("친칠라: …") or a topic's ("프롬프팅: …"), which the sentence may not name
+            return named or hangul_entry.group(1) in sentence  # (term_occurs reads Latin script and digits only)
+        return named or not entity_names(source)
 
     wrong = []
-    for number in _numbers(sentence):
-        holders = [s for s in sources if number in _numbers(s)]
+    for number, values in _numbers_with_values(sentence).items():
+        holders = [s for s in sources if number in _numbers(s) or values & {v for _, v in _quantities(s)}]
         if holders and not any(about_what_it_names(s) for s in holders):
             wrong.append(number)
     return wrong
+
+
+def _numbers_with_values(sentence: str) -> dict[str, set[tuple[str, float]]]:
+    """Each number of ``sentence`` (``_numbers``, and a digit with a scale after it) with the quantities it writes:
+    a source states "5 billion" as "50억" too."""
+    found: dict[str, set[tuple[str, float]]] = {n: set() for n in _numbers(sentence)}
+    for number, quantity in _quantities(sentence):
+        found.setdefault(number, set()).add(quantity)
+    return {n: found[n] for n in sorted(found, key=sentence.find)}  # as the sentence writes them
 
 
 def other_quantities(sentence: str, known: str) -> list[str]:
@@ -381,7 +413,18 @@ def stated_figures(sentence: str) -> set[float]:
     """
     text = _REFERENCE.sub(" ", sentence)
     names = [t for t in specific_terms(text) if not t[0].isdigit()]
-    return quantity_values(_NOT_A_QUANTITY.sub(" ", without_terms(text, names)))
+    return quantity_values(_NOT_A_QUANTITY.sub(" ", without_terms(with_digits(text), names)))
+
+
+def with_digits(text: str) -> str:
+    """``text`` with the small counts it spells out in words written in digits: "토큰마다 최상의 두 전문가만" answers
+    how many experts GLaM activates per token as "top-2" does (probe set 5). Not "one", "un" or "한", which are
+    as often an article; not "les deux" (both), nor "neuf" (also "new").
+
+    >>> with_digits("최상의 두 전문가만, 세 가지 방법, two experts, trois étapes, les deux sont bons, 세계, twofold")
+    '최상의 2 전문가만, 3 가지 방법, 2 experts, 3 étapes, les deux sont bons, 세계, twofold'
+    """
+    return _SPELLED_COUNT.sub(lambda m: str(_SPELLED_VALUES[m.group().casefold()]), text)
 
 
 def kept_terms(source: str) -> list[str]:
@@ -450,7 +493,7 @@ def asks_quantity(question: str) -> bool:
     return bool(_ASKS_QUANTITY.search(question))
 
 
-def states_asked_quantity(question: str, answer: str) -> bool:
+def states_asked_quantity(question: str, answer: str, spelled: bool = False) -> bool:
     """Some sentence of ``answer`` states a figure about what ``question`` names (about anything when
     it names nothing): the digits of a name ("GPT-3", "LLaMA-2"), years, list numbers and references
     to figures or equations are no answer to "how many".
@@ -491,7 +534,7 @@ def states_asked_quantity(question: str, answer: str) -> bool:
     >>> states_asked_quantity("What share of LaMDA's data is English?", "LaMDA's data is English. [1] The share is over 90%. [1]")
     True
     """
-    return any(asked_quantity_claims(question, answer))
+    return any(asked_quantity_claims(question, answer, spelled))
 
 
 @dataclass(frozen=True)
@@ -503,8 +546,9 @@ class QuantityClaim:
     cites: frozenset[int]
 
 
-def asked_quantity_claims(question: str, answer: str) -> Iterator[QuantityClaim]:
-    """The sentences of ``answer`` that state a figure about what ``question`` names (``states_asked_quantity``)."""
+def asked_quantity_claims(question: str, answer: str, spelled: bool = False) -> Iterator[QuantityClaim]:
+    """The sentences of ``answer`` that state a figure about what ``question`` names (``states_asked_quantity``);
+    with ``spelled``, a count in words too (``with_digits``)."""
     named = specific_terms(question)
     terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
     asks_ratio = bool(_ASKS_RATIO.search(question))
@@ -517,6 +561,8 @@ def asked_quantity_claims(question: str, answer: str) -> Iterator[QuantityClaim]
         about = cites if relevant else frozenset()
         if not relevant:
             continue
+        if spelled:  # before the ratios go: "deux fois plus grand" is one
+            sentence = with_digits(sentence)
         if not asks_ratio:
             sentence = _RATIO.sub(" ", sentence)
         figures_text = _NOT_A_QUANTITY.sub(" ", without_terms(sentence, terms))

@@ -34,8 +34,10 @@ _MAX_HEADING_CHARS = 40
 # Hangul is no part of it: "LongT5는" is LongT5 with a particle.
 _NAME = r"(?:[A-Z](?:[^\W가-힣]|[.-])*[^\W가-힣]|[a-z]+[A-Z0-9](?:(?:[^\W가-힣]|[.-])*[^\W가-힣])?)"
 # A survey's entry paragraph opens with its subject: "1.19 PaLM [15]: Eq. 8과 유사한 …", "Gopher (DeepMind): …",
-# "1.3 mT5 [11]: …".
-_ENTRY_SUBJECT = re.compile(rf"[ \t]*(?:\d+(?:\.\d+)*\.?\s+)?({_NAME})\s*(?:\[[^\]\n]*\]\s*|\([^()\n]*\)\s*)?:\s")
+# "1.3 mT5 [11]: …". A name the translation writes in Hangul is an entry's subject only with the entry's reference
+# after it ("1.17 친칠라 [122]: …"): "프롬프팅: …" or "예: …" open paragraphs about no model.
+_ENTRY_SUBJECT = re.compile(rf"[ \t]*(?:\d+(?:\.\d+)*\.?\s+)?(?:({_NAME})\s*(?:\[[^\]\n]*\]\s*|\([^()\n]*\)\s*)?"
+                            r"|([가-힣][가-힣\w-]*)\s*\[\d[^\]\n]*\]\s*):\s")
 # A sentence about "this model", whose name the sentence before it gave ("이 모델은 T5 [10]의 어텐션을 …" after
 # "LongT5 [44]는 …").
 _THIS_MODEL = re.compile(r"(?:이|그|해당)\s*(?:모델|LLM)(?=[은는이가의을를\s])|(?:This|That|Ce|Cet|Cette)\s+(?:model|modèle|LLM)\b")
@@ -257,6 +259,31 @@ def entry_subject(index: Index, evidence: Evidence) -> str:
     return ""
 
 
+def earlier_list_heading(index: Index, evidence: Evidence) -> str:
+    """The heading of the list the sentence is an item of (``list_heading``) when its passage opens inside the list and
+    the heading lies in the passages before: the overview's OPT-IML findings ("OPT-IML", then "• 미세 조정 중 5% 정도의
+    사전 훈련 데이터를 …") were split between two passages, and the second one's items, read alone, named no model:
+    asked "OPT-IML donne des proportions ?", the answer stating the 5% was refused as stating no figure about OPT-IML
+    (probe set 5)."""
+    chunk, row = evidence.hit.chunk, evidence.hit.row
+    texts = [t.strip() for t in chunk.sentence_texts()]
+    sentence = evidence.sentence.strip()
+    if row < 0 or sentence not in texts or not _LIST_ITEM.match(sentence):
+        return ""
+    if not all(_in_list_item(chunk, k) for k in range(texts.index(sentence))):
+        return ""  # the list opens in this passage: list_heading read it
+    for _ in range(_MAX_ENTRY_CHUNKS):
+        before = index.chunks[row - 1] if row > 0 else None
+        if before is None or before.doc_id != chunk.doc_id or before.end < chunk.start - 1:
+            return ""
+        items = before.sentence_texts()
+        above = [k for k in range(len(items)) if not _in_list_item(before, k)]
+        if above:
+            return list_heading(before, above[-1] + 1) if above[-1] + 1 < len(items) else ""
+        row, chunk = row - 1, before
+    return ""
+
+
 def antecedent_subject(evidence: Evidence) -> str:
     """The name the sentence before opens with, in the same paragraph of the passage, when the sentence speaks of
     "this model" (``_THIS_MODEL``); "" otherwise. Quoted after mT5's sentences, the overview's "이 모델은 T5 [10]의
@@ -286,7 +313,7 @@ def antecedent_subject(evidence: Evidence) -> str:
 
 def _subject(text: str, start: int, end: int) -> str:
     entry = _ENTRY_SUBJECT.match(text, start)
-    return entry.group(1) if entry and entry.end() <= end else ""
+    return (entry.group(1) or entry.group(2)) if entry and entry.end() <= end else ""
 
 
 def select_evidence(
@@ -366,7 +393,7 @@ def entry_heading(index: Index, evidence: Evidence) -> str:
     model (LaMDA's, PaLM's). Over the 118 dev
     questions, 24 of the first four quote candidates were such sentences; an answer quoting LLaMA-2's "사전 훈련된
     모델은 … 40% 더 많은 훈련 데이터를 …" said "A pre-trained model has 40% more training data" (dev-058, run W0)."""
-    subject = entry_subject(index, evidence) or antecedent_subject(evidence)
+    subject = earlier_list_heading(index, evidence) or entry_subject(index, evidence) or antecedent_subject(evidence)
     named = evidence.sentence.casefold()
     if not subject or subject.casefold() in named or _SIZE_SUFFIX.sub("", subject).casefold() in named:
         return ""

@@ -112,7 +112,9 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
     if not counted:
         return True
     asked = [t for t in specific_terms(question) if not _names_measure(t)]
-    for claim in asked_quantity_claims(question, answer):
+    # A count in words ("두 전문가") is judged here only, against the passages: to "How long is LLaMA-2's context
+    # window?", which counts nothing this module knows, "The initial four versions of LLaMA 2-Chat …" is no answer (dev).
+    for claim in asked_quantity_claims(question, answer, spelled=True):
         figures = stated_figures(claim.figures_text)
         cited = [passages[n] for n in claim.cites if n in passages] or list(passages.values())
         if any(figures & stated_figures(sentence) for sentences in cited for sentence in sentences

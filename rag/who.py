@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from core.text import CITATION_MARKER, kiwi
+from core.text import CITATION_MARKER, kiwi, split_sentences
 from rag.acronyms import full_form
-from rag.answerability import term_occurs
+from rag.answerability import specific_terms, term_occurs
 
 _ASKS_WHO = re.compile(
     r"^\W*who\b|\bwho\s+(?:first\s+)?(?:proposed|invented|created|developed|introduced|wrote|built|designed|released"
@@ -88,11 +88,25 @@ def names_someone(question: str, answer: str, evidence: str) -> bool:
     names = [m.group() for m in _TITLE_WORD.finditer(text) if not _OPENING.search(text[: m.start()])]
     names += [m.group(1) for m in _SURNAME_AFTER_NAME.finditer(text)]
     # Not a language ("한국어", "영어"), which Kiwi also reads as a proper noun.
-    names += [t.form for t in kiwi().tokenize(text) if t.tag == "NNP" and not t.form.endswith("어")]
+    names += [t.form for t in kiwi().tokenize(_about_the_asked(question, text)) if t.tag == "NNP" and not t.form.endswith("어")]
     new = [name for name in names if name not in question and not (name.isascii() and term_occurs(name, question))]
     # The kind of maker is said in the asker's words, as the evidence may not say it ("AI" for "인공지능").
     makers = [m.group() for m in _MAKERS.finditer(text) if m.group() not in question]
     return bool(makers) or any(_gives(evidence, name) for name in new)
+
+
+def _about_the_asked(question: str, answer: str) -> str:
+    """The sentences of ``answer`` that name what ``question`` asks about, when some do (else all of it): Kiwi reads
+    loanwords as proper nouns too ("퓨샷", few-shot), and to "HyperCLOVA는 어느 회사가 만든 모델이에요?" an answer
+    whose first sentence named no maker went on with Jurassic-1's "퓨샷 학습 작업에서 …" (probe set 3).
+
+    >>> _about_the_asked("HyperCLOVA는 누가 만들었어요?", "HyperCLOVA는 한국어 모델입니다. Jurassic-1은 퓨샷에 강합니다.")
+    'HyperCLOVA는 한국어 모델입니다.'
+    """
+    terms = specific_terms(question)
+    sentences = [answer[s.start:s.end] for s in split_sentences(answer)]
+    about = [s for s in sentences if any(term_occurs(t, s) if t.isascii() else t in s for t in terms)]
+    return " ".join(about) if about else answer
 
 
 def _without_acronym_full_forms(text: str) -> str:

@@ -144,6 +144,34 @@ def test_who_is_not_answered_by_a_name_the_evidence_does_not_give(pipeline):
     assert answer.refused, answer.text
 
 
+def test_a_figure_of_an_entry_headed_in_hangul_is_not_given_to_another_model(pipeline):
+    """The overview never says how many tokens StarCoder was trained on; its Chinchilla entry, headed "1.17 친칠라
+    [122]:", gives "50억에서 5000억 개의 토큰", which the default model wrote about StarCoder, rescaled to "5 billion to
+    500 billion tokens", cited (session 38, probe set 5)."""
+    answer = pipeline.answer("how many tokens was StarCoder trained on?")
+    assert answer.refused, answer.text
+
+
+def test_a_count_the_documents_spell_out_answers_how_many(pipeline):
+    """GLaM's "토큰마다 최상의 두 전문가만 사용하여 활성화됩니다." states the count in a word; read as no figure, the
+    answer quoting it was refused (session 39, probe set 5)."""
+    answer = pipeline.answer("MoE 모델 설계 중인데요, 계산 예산이 정해져 있으면 전문가(expert) 수를 늘리는 게 나아요? "
+                             "그리고 GLaM은 토큰 하나당 전문가를 몇 개나 켜서 써요?")
+    assert_cited_answer(answer, "ko")
+    assert any(count in answer.text for count in ("두 전문가", "두 개", "2개", "2 개")), answer.text
+
+
+def test_a_finding_listed_under_a_heading_in_the_passage_before_keeps_its_model(pipeline):
+    """The overview's OPT-IML findings are split between two passages; the second one's "• 미세 조정 중 5% 정도의 사전
+    훈련 데이터를 …" named no model, and an answer stating the 5% was refused as stating nothing about OPT-IML
+    (session 39, probe set 5)."""
+    _, evidence = pipeline.evidence("Pour notre instruction tuning, on se demande quoi mélanger : un peu de données de "
+                                    "pré-entraînement ? des données de raisonnement ? du dialogue ? OPT-IML donne des "
+                                    "proportions ?")
+    five = [e for e in evidence if "5% 정도의 사전 훈련 데이터" in e.sentence]
+    assert five and five[0].heading == "OPT-IML", [(e.heading, e.sentence) for e in evidence]
+
+
 def test_each_part_of_a_question_asking_two_things_gets_its_evidence(pipeline):
     """The sentence naming the limitations scores low against the whole question, and was left out of the evidence
     (session 38, probe set 4)."""

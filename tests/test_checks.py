@@ -200,6 +200,21 @@ def test_a_number_from_another_entitys_sentence_is_caught():
 
 
 @pytest.mark.parametrize("sentence, dropped", [
+    # The default model's sentence (probe set 5): Chinchilla's "50억에서 5000억", rescaled, given to StarCoder.
+    ("StarCoder was trained on 5 billion to 500 billion tokens. [1] [2]", "number 5 of another entity"),
+    ("StarCoder는 50억에서 5000억 개의 토큰으로 훈련되었습니다. [2]", "number 50 of another entity"),
+    ("Chinchilla's 400 models used 5 to 500 billion tokens. [2]", ""),  # no name of the sources: not judged here
+    ("StarCoder filters personal data, 친칠라 uses 5 billion to 500 billion tokens. [1]", ""),
+])
+def test_a_rescaled_figure_of_an_entry_headed_in_hangul_is_caught(sentence, dropped):
+    sources = ["StarCoder: SantaCoder 아키텍처를 사용하며, 문맥 길이를 8k까지 확장합니다.",
+               "StarCoder는 훈련 데이터에서 개인 데이터를 필터링합니다.",
+               "친칠라: 400개 이상의 언어 모델이 50억에서 5000억 개의 토큰을 사용하여 훈련됩니다."]
+    checked = check_answer(sentence, "ko" if "훈련" in sentence else "en", " ".join(sources), sources)
+    assert (checked.dropped[0].reason if checked.dropped else "") == dropped
+
+
+@pytest.mark.parametrize("sentence, dropped", [
     # The default model's sentence (this session's probe set): Gopher's 81%, given to GLaM because both sentences
     # name GPT-3.
     ("Le plus gros modèle, GLaM (64B/64E), bat GPT-3 sur environ 81% des tâches évaluées. [1]", True),

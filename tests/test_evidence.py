@@ -11,8 +11,8 @@ import pytest
 from ingest.types import Chunk
 from rag.compose import quote_candidates, quoted_continuation
 from core.text import split_sentences
-from rag.evidence import (announced_items, antecedent_subject, as_quoted, as_read, continuation, entry_heading,
-                          entry_subject, list_heading, list_text, select_evidence)
+from rag.evidence import (announced_items, antecedent_subject, as_quoted, as_read, continuation, earlier_list_heading,
+                          entry_heading, entry_subject, list_heading, list_text, select_evidence)
 from rag.prompt import format_passages
 from rag.types import Evidence, Hit
 
@@ -235,6 +235,30 @@ def test_a_later_sentence_of_a_survey_entry_is_about_its_subject(bounds, sentenc
     assert entry_subject(index, Evidence(1, hit, sentence, 0.5)) == subject
 
 
+FINDINGS = ("mT0와 BLOOMZ\n\n• 지시 튜닝은 제로샷 일반화를 가능하게 합니다.\n\nOPT-IML\n\n• 작업 크기 샘플링이 중요합니다.\n"
+            "• 미세 조정 중 5% 정도의 사전 훈련 데이터를 포함하는 것이 효과적입니다.\n• 추론 데이터를 1%만 추가하면 성능이 향상됩니다.")
+ITEMS = FINDINGS.index("• 미세")
+
+
+@pytest.mark.parametrize("bounds, sentence, heading", [
+    # The second passage opens inside OPT-IML's list (chunks overlap): its items are OPT-IML's findings.
+    ([(0, FINDINGS.index("• 추론") - 1), (ITEMS, len(FINDINGS))], "• 추론 데이터를 1%만 추가하면 성능이 향상됩니다.", "OPT-IML"),
+    ([(0, ITEMS - 1), (ITEMS, len(FINDINGS))], "• 미세 조정 중 5% 정도의 사전 훈련 데이터를 포함하는 것이 효과적입니다.", "OPT-IML"),
+    # Three passages back, through one made only of items.
+    ([(0, ITEMS - 1), (ITEMS, FINDINGS.index("• 추론") - 1), (FINDINGS.index("• 추론"), len(FINDINGS))],
+     "• 추론 데이터를 1%만 추가하면 성능이 향상됩니다.", "OPT-IML"),
+    # A paragraph break between the passages (chunk texts are stripped of it): the list ended there.
+    ([(0, FINDINGS.index("OPT-IML") - 2), (FINDINGS.index("OPT-IML") + 9, len(FINDINGS))],
+     "• 작업 크기 샘플링이 중요합니다.", ""),
+])
+def test_a_list_item_whose_list_opens_in_the_passage_before_is_headed_by_it(bounds, sentence, heading):
+    index = ChunkIndex(FINDINGS, bounds)
+    row = len(bounds) - 1
+    hit = Hit(chunk=index.chunks[row], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=row)
+    assert earlier_list_heading(index, Evidence(1, hit, sentence, 0.5)) == heading
+    assert entry_heading(index, Evidence(1, hit, sentence, 0.5)) == heading
+
+
 def test_a_paragraph_break_between_passages_ends_the_entry():
     document = "1.19 PaLM [15]: 인과 디코더입니다.\n\n그 밖의 모델은 540B보다 작습니다."
     index = ChunkIndex(document, [(0, 23), (25, len(document))])
@@ -273,12 +297,18 @@ def test_a_figure_the_model_moved_to_another_entry_is_dropped(corpus_settings, e
     ("PaLM-2의 크기가 작습니다.", ""),  # the sentence names its subject itself
     ("GPT-NeoX는 병렬 레이어를 가집니다.", ""),  # the name without its size
     ("그 밖의 모델은 540B보다 작습니다.", ""),  # in no entry
+    # An entry whose name the translation writes in Hangul, with its reference (probe set 5: Chinchilla's figures
+    # were written about StarCoder); a topic heading in Hangul, without one, opens no entry.
+    ("400개 모델이 50억에서 5000억 개의 토큰으로 훈련됩니다.", "친칠라"),
+    ("예시를 3개 줍니다.", ""),
 ])
 def test_a_later_sentence_of_an_entry_is_headed_by_its_subject(sentence, heading):
     """``entry_heading``: read or quoted alone, a figure stays with the model its entry is about."""
     document = ("1.19 PaLM [15]: 인과 디코더입니다. 또한, 540B 모델 규모에서 모델은 훈련 데이터의 약 2.4%를 기억합니다."
                 "\n\nPaLM-2 [124]: PaLM의 더 작은 변형입니다. PaLM-2의 크기가 작습니다.\n\n"
-                "GPT-NeoX-20B [6]: 자기회귀 모델입니다. GPT-NeoX는 병렬 레이어를 가집니다.\n\n그 밖의 모델은 540B보다 작습니다.")
+                "GPT-NeoX-20B [6]: 자기회귀 모델입니다. GPT-NeoX는 병렬 레이어를 가집니다.\n\n그 밖의 모델은 540B보다 작습니다."
+                "\n\n1.17 친칠라 [122]: 계산 최적 모델입니다. 400개 모델이 50억에서 5000억 개의 토큰으로 훈련됩니다."
+                "\n\n프롬프팅: 매개변수를 바꾸지 않습니다. 예시를 3개 줍니다.")
     index = ChunkIndex(document, [(0, len(document))])
     hit = Hit(chunk=index.chunks[0], document=SimpleNamespace(title="Survey", doc_id="d"), score=0.5, dense=0.5, row=0)
     assert entry_heading(index, Evidence(1, hit, sentence, 0.5)) == heading

@@ -2,6 +2,7 @@
 
 import pytest
 
+from rag.checks import states_asked_quantity
 from rag.measures import counted_measures, states_asked_measure
 
 JURASSIC = "1.7 Jurassic-1 [110]: 7B 매개변수 J1-Large 모델과 178B 매개변수 J1-Jumbo 모델을 포함하는 자기 회귀 언어 모델의 한 쌍입니다."
@@ -85,3 +86,27 @@ def test_a_figure_another_model_is_said_to_have_does_not_answer():
                  "접근 방식 [143]을 사용하여 모델의 다양한 블록에 500억 개의 매개변수를 할당합니다."]}
     assert states_asked_measure("BloombergGPT a combien de paramètres ?", "BloombergGPT a 50 milliards de paramètres. [1]",
                                 entry)
+
+
+@pytest.mark.parametrize("answer, states", [
+    ("GLaM은 토큰마다 최상의 두 전문가만 사용하여 활성화합니다. [1]", True),
+    ("GLaM activates the top two experts for each token. [1]", True),
+    ("GLaM active deux experts par jeton. [1]", True),
+    ("GLaM active trois experts par jeton. [1]", False),  # a count the passage does not state
+    ("GLaM은 희소하게 활성화된 전문가 혼합 구조를 사용합니다. [1]", False),  # no count at all
+])
+def test_a_count_spelled_out_in_words_is_a_figure(answer, states):
+    """"토큰마다 최상의 두 전문가만" is GLaM's count of experts per token: read as no figure, the answer quoting it was
+    refused (probe set 5)."""
+    question = "GLaM은 토큰 하나당 전문가를 몇 개나 켜서 써요?"
+    passage = {1: ["GLaM: 계산량을 줄이기 위해 전문가들은 토큰마다 최상의 두 전문가만 사용하여 활성화됩니다."]}
+    assert (states_asked_quantity(question, answer, spelled=True) and states_asked_measure(question, answer, passage)) is states
+
+
+def test_a_count_in_words_answers_only_a_question_counting_a_known_measure():
+    """"The initial four versions of LLaMA 2-Chat …" is no context length (dev-093); "deux fois plus grand" is a ratio,
+    no count of tokens (probe4-020)."""
+    assert not states_asked_quantity("How long is LLaMA-2's context window, in tokens?",
+                                     "The initial four versions of LLaMA 2-Chat used rejection sampling. [3]")
+    assert not states_asked_quantity("Chinchilla a été entraîné sur combien de tokens au total ?",
+                                     "Chinchilla doit être deux fois plus grand que le nombre de tokens. [1]", spelled=True)

@@ -59,3 +59,16 @@ def test_a_name_the_evidence_does_not_give_is_no_answer():
 ])
 def test_a_name_the_evidence_writes_in_the_other_script_is_given(answer, evidence):
     assert names_someone("Qui a écrit le guide ? 누가 썼어요?", answer, evidence)
+
+
+def test_a_korean_proper_noun_counts_only_in_a_sentence_about_what_was_asked():
+    """Kiwi reads loanwords such as "퓨샷" (few-shot) as proper nouns: to "HyperCLOVA는 어느 회사가 만든 모델이에요?" an
+    answer naming no maker went on with Jurassic-1's "퓨샷 학습 작업", and passed as naming someone (probe set 3)."""
+    question = "HyperCLOVA는 어느 회사가 만든 모델이에요?"
+    evidence = ("HyperCLOVA [112]: GPT-3 아키텍처를 사용한 한국어 언어 모델입니다. Jurassic-1 모델은 퓨샷 학습 작업에서 "
+                "우수한 성능을 달성합니다. HyperCLOVA는 네이버의 모델입니다.")
+    lead = "HyperCLOVA는 GPT-3 아키텍처를 사용한 한국어 언어 모델입니다. [1]"
+    assert not names_someone(question, f"{lead} Jurassic-1 모델은 퓨샷 학습 작업에서 우수한 성능을 달성합니다. [1]", evidence)
+    assert names_someone(question, f"{lead} HyperCLOVA는 네이버의 모델입니다. [1]", evidence)
+    # An answer that does not name what was asked about is read whole.
+    assert names_someone("그 리뷰는 누가 썼어요?", "네이버의 연구자들이 썼습니다. [1]", "네이버의 연구자들이 썼습니다.")
