@@ -56,10 +56,13 @@ _SPELLED_VALUES = {**dict(zip("두 세 네 다섯 여섯 일곱 여덟 아홉 �
                    **dict(zip("two three four five six seven eight nine ten".split(), range(2, 11))), "twelve": 12}
 _SPELLED_COUNT = re.compile(r"(?<![\w'’-])(?<!les )(?<!des )(?<!aux )(?:" + "|".join(_SPELLED_VALUES) + r")(?=\s+\w)",
                             re.IGNORECASE)
-# Years, list numbers ("(2)", "1.3 mT5:") and references to figures, tables and equations.
+# Years (not "2000 milliards", RETRO's "2조" as a French translation is asked to write it), list numbers ("(2)",
+# "1.3 mT5:"), a document's bibliography references ("RETRO [239]는 …": read as a figure, it made a sentence stating
+# none "state" one, probe set 5) and references to figures, tables and equations.
 _NOT_A_QUANTITY = re.compile(
-    r"\b(?:19|20)\d\d\b|\(\d\)|^\s*[•\-–]?\s*\d+(?:\.\d+)*\.?\s|"
-    r"\b(?:Eq|Fig|Figure|Table|Tableau|Équation|Section)\.?\s*\d+|(?:그림|표|식)\s*\d+",
+    r"\b(?:19|20)\d\d\b(?!\s?(?:[억만조천%]|B|bn|billions?|milliards?|Md|M|millions?|T|trillions?|K|k|thousands?)"
+    r"(?![A-Za-z]))|\(\d\)|^\s*[•\-–]?\s*\d+(?:\.\d+)*\.?\s|" + _REFERENCE.pattern +
+    r"|\b(?:Eq|Fig|Figure|Table|Tableau|Équation|Section)\.?\s*\d+|(?:그림|표|식)\s*\d+",
     re.IGNORECASE,
 )
 # A relative figure ("15배", "2.4%", "4x", "trois fois" written "3 fois") and a question asking for one: a ratio
@@ -69,7 +72,10 @@ _RATIO = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:배|%|퍼센트|x|×|times
                     re.IGNORECASE)
 _ASKS_RATIO = re.compile(
     r"몇\s*(?:배|%|퍼센트|프로)|비중|비율|퍼센트|%|\b(?:percent(?:age)?|proportion|ratio|share|fraction|pourcentage|"
-    r"part|how many times|combien de fois)\b",
+    r"part|how many times|combien de fois)\b"
+    # How much more than another model: "U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?" is answered
+    # by "0.1% 추가 계산" (probe set 5).
+    r"|\b(?:en plus|supplémentaires?|more|additional|extra)\b|추가|더\s*(?:많|필요|들|드|써|쓰)",
     re.IGNORECASE,
 )
 # A question asking for a sum of money is answered by an amount of money only: to "Alpaca 학습시키는 데 돈이 얼마나
@@ -300,9 +306,10 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
             return named or hangul_entry.group(1) in sentence  # (term_occurs reads Latin script and digits only)
         return named or not entity_names(source)
 
+    stated = [(s, set(_numbers(s)), {q for _, q in _quantities(s)}) for s in sources]
     wrong = []
     for number, values in _numbers_with_values(sentence).items():
-        holders = [s for s in sources if number in _numbers(s) or values & {v for _, v in _quantities(s)}]
+        holders = [s for s, numbers, quantities in stated if number in numbers or values & quantities]
         if holders and not any(about_what_it_names(s) for s in holders):
             wrong.append(number)
     return wrong

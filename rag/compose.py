@@ -363,9 +363,11 @@ def _translated_once(source: str, item: str, keep: Sequence[str], language: str,
     lost = lost_terms(item, text)
     if lost:
         log.info("%s lost %s", attempt, ", ".join(lost))
+        log.debug("%s: %r for %r", attempt, text, item)
         return "", True
     if reverses_comparison(item, text):
         log.info("%s compares the other way round", attempt)
+        log.debug("%s: %r for %r", attempt, text, item)
         return "", True
     if drops_comparison(item, text):
         log.info("%s names what its source compares against and compares nothing", attempt)

@@ -175,11 +175,11 @@ class RagPipeline:
                                                   cited.text if cited else "", retriever.index),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
-        if asks_quantity(asked.text) and not _states_asked_figure(asked.text, answer.text, evidence):
+        if asks_quantity(asked.text) and not states_asked_figure(asked.text, answer.text, evidence):
             # The sentence stating the figure may rank below those the answer had room for: BloombergGPT's
             # "… 500억 개의 매개변수를 할당합니다." came fourth of its evidence (probe set 3). Those sentences
             # alone answer then.
-            stating = [e for e in evidence if _states_asked_figure(asked.text, f"{as_read(e)} [{e.n}]", [e])]
+            stating = [e for e in evidence if states_asked_figure(asked.text, f"{as_read(e)} [{e.n}]", [e])]
             if stating:
                 log.info("the answer states no figure asked for; quoting the evidence sentences that do")
                 quotes = yield from quote_evidence(asked, stating, self.generator, self._embed_sentences, s, "",
@@ -189,7 +189,7 @@ class RagPipeline:
             # Asked for a figure, and the answer states none about what the question names: the passages
             # discuss the model but not that attribute. On the dev set, four unanswerable questions (BLOOM's
             # languages, LLaMA-2's context window, …) were answered with true sentences stating no figure.
-            if not _states_asked_figure(asked.text, answer.text, evidence):
+            if not states_asked_figure(asked.text, answer.text, evidence):
                 log.info("the answer states no figure of what the question asks; refusing")
                 answer = refusal(base)
         if asks_who(asked.text) and not answer.refused and not names_someone(
@@ -238,7 +238,7 @@ def _timed(events: Gen[TokenEvent, None, object], base: AnswerBase, started: flo
         yield event
 
 
-def _states_asked_figure(question: str, answer: str, evidence: Sequence[Evidence]) -> bool:
+def states_asked_figure(question: str, answer: str, evidence: Sequence[Evidence]) -> bool:
     """``answer`` states a figure about what ``question`` names, and a sentence of ``evidence``'s passages that
     counts what the question counts states it (``rag.checks.states_asked_quantity``, ``rag.measures``). A count in
     words ("두 전문가") answers only a question counting what ``rag.measures`` knows, where a passage must state it."""

@@ -1,4 +1,5 @@
-"""Whether a question asks who (a person, a company, an author), and whether the answer names anyone.
+"""Whether a question asks who (a person, a company, an author, where a text was published), and whether the
+answer names anyone.
 
 Asked who proposed or made something, the default model answered with what the thing is: "RMSNorm a été
 proposé par RMSNorm." for "Qui a proposé RMSNorm ?", sentences about HyperCLOVA's architecture for
@@ -6,6 +7,8 @@ proposé par RMSNorm." for "Qui a proposé RMSNorm ?", sentences about HyperCLOV
 rarely name people; when they do, the answer writes the name. So an answer to "who" that names no one
 the question does not already name is refused, and so is one whose name the evidence does not give:
 "Jurassic-1 a été développé par OpenAI." was answered, cited, from passages naming no maker (probe set 5).
+Asked where a paper was published, which the documents never say, the answer quoted its abstract (probe set 6):
+a venue is asked for as a maker is, and named as one, or as an acronym after "published in" ("… at ACL 2024").
 
 Example:
     >>> asks_who("Qui a proposé RMSNorm ?"), asks_who("Pour un assistant QA qui demande bcp de connaissances, LLM ?")
@@ -28,14 +31,20 @@ from rag.answerability import specific_terms, term_occurs
 _ASKS_WHO = re.compile(
     r"^\W*who\b|\bwho\s+(?:first\s+)?(?:proposed|invented|created|developed|introduced|wrote|built|designed|released"
     r"|published|made|authored|founded|shared|trained)\b"
-    r"|\bwhich\s+(?:company|companies|lab|labs|organi[sz]ations?|institutions?|team|researchers?|authors?|person)\b"
+    r"|\bwhich\s+(?:company|companies|lab|labs|organi[sz]ations?|institutions?|team|researchers?|authors?|person"
+    r"|conferences?|journals?|venues?|publishers?)\b"
     r"|^\W*qui\b|\bc['’]est\s+qui\b|\bpar\s+qui\b"
     r"|\bqui\s+(?:a|ont)\s+(?:\w+\s+)?(?:proposé|inventé|créé|développé|conçu|écrit|introduit|publié|fondé|relayé|partagé)"
     r"|\bquel(?:le)?s?\s+(?:entreprises?|sociétés?|organisations?|institutions?|équipes?|laboratoires?|auteurs?"
-    r"|chercheu(?:r|se)s?|personnes?|personnalités?)\b"
-    r"|누가|누구|(?:어느|어떤|어디)\s*(?:회사|기업|기관|연구소|연구팀|팀|대학)|저자",
+    r"|chercheu(?:r|se)s?|personnes?|personnalités?|conférences?|revues?|journal|journaux|éditeurs?)\b"
+    r"|누가|누구|(?:어느|어떤|어디)\s*(?:회사|기업|기관|연구소|연구팀|팀|대학|학회|학술대회|컨퍼런스|저널|학술지)|저자",
     re.IGNORECASE | re.MULTILINE,
 )
+# A venue named where an answer says a text was published: "published at ACL 2024", "publié dans TACL", "EMNLP에
+# 게재되었습니다"; its name may be an acronym, which ``_TITLE_WORD`` does not read as a name.
+_VENUE = re.compile(r"\b(?:published|presented|appeared|accepted)\s+(?:in|at)\s+(?:the\s+)?([A-Z][\w-]*)"
+                    r"|\b(?:publiée?s?|présentée?s?|parue?s?|acceptée?s?)\s+(?:dans|à|au|lors\s+de)\s+(?:la\s+|le\s+|l['’])?"
+                    r"([A-Z][\w-]*)|([A-Za-z][\w-]*)(?:\s*\d{4})?\s*에\s*(?:게재|발표|채택|출판)")
 # A capitalised word opening a sentence, a clause after a colon, a quote or a bracket proves nothing.
 _OPENING = re.compile(r"(?:^|[.!?:;«\"“(\[]|\]\s)\s*$")
 # A person's or a company's name as Latin script writes it: "Naveed", "Meta", "Google"; "LeCun" after a
@@ -87,6 +96,7 @@ def names_someone(question: str, answer: str, evidence: str) -> bool:
     text = _without_acronym_full_forms(CITATION_MARKER.sub(" ", answer))
     names = [m.group() for m in _TITLE_WORD.finditer(text) if not _OPENING.search(text[: m.start()])]
     names += [m.group(1) for m in _SURNAME_AFTER_NAME.finditer(text)]
+    names += [next(g for g in m.groups() if g) for m in _VENUE.finditer(text)]
     # Not a language ("한국어", "영어"), which Kiwi also reads as a proper noun.
     names += [t.form for t in kiwi().tokenize(_about_the_asked(question, text)) if t.tag == "NNP" and not t.form.endswith("어")]
     new = [name for name in names if name not in question and not (name.isascii() and term_occurs(name, question))]

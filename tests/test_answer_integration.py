@@ -13,7 +13,8 @@ from core.language import detect_language
 from core.settings import Settings
 from core.text import strip_citation_markers
 from rag.evaluate import facts_present, load_items
-from rag.pipeline import RagPipeline
+from rag.evidence import as_read
+from rag.pipeline import RagPipeline, states_asked_figure
 from survey_rag.commands import DEV_SET
 
 pytestmark = pytest.mark.slow
@@ -142,6 +143,23 @@ def test_who_is_not_answered_by_a_name_the_evidence_does_not_give(pipeline):
     développé par OpenAI.", cited (session 38, probe set 5)."""
     answer = pipeline.answer("Jurassic-1, c'est développé par quelle entreprise ?")
     assert answer.refused, answer.text
+
+
+def test_where_a_paper_was_published_is_answered_by_a_venue_or_refused(pipeline):
+    """The documents give the paper's arXiv link and its authors' institutions, never a venue; the answer quoted its
+    abstract, cited (session 40, probe set 6)."""
+    answer = pipeline.answer("Which conference or journal was 'Harnessing the Power of LLMs in Practice' published in?")
+    assert answer.refused, answer.text
+
+
+def test_a_bibliography_reference_is_no_figure_of_the_evidence(pipeline):
+    """"RETRO [239]는 RAG 없이 훈련된 GPT-3와 같은 큰 LLM보다 …" was taken for a sentence stating RETRO's database size
+    (its reference read as a figure), and quoted in place of the one that does (session 40, probe set 5)."""
+    question = ("RETRO, il va chercher ses passages dans quelle base et de quelle taille ? Et ça vaut le coup face à "
+                "un gros modèle sans retrieval comme GPT-3 ?")
+    _, evidence = pipeline.evidence(question)
+    stating = [e.sentence for e in evidence if states_asked_figure(question, f"{as_read(e)} [{e.n}]", [e])]
+    assert stating and all("2조" in sentence for sentence in stating), stating
 
 
 def test_a_figure_of_an_entry_headed_in_hangul_is_not_given_to_another_model(pipeline):

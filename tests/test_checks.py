@@ -264,12 +264,30 @@ def test_the_asked_figure_must_be_stated_about_what_the_question_names():
     assert not states_asked_quantity("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM은 540B 파라미터 모델입니다. [1]")
 
 
+@pytest.mark.parametrize("answer, states", [
+    # A bibliography reference left in an evidence sentence is no figure: "RETRO [239]는 …" was taken for the
+    # sentence stating RETRO's database size (probe set 5).
+    ("RETRO [239]는 RAG 없이 훈련된 GPT-3보다 우수한 성능을 보입니다. [1]", False),
+    ("RETRO [239, 240] beats GPT-3. [1]", False),
+    # A number with a scale after it is no year: RETRO's "2조" (two trillion), written for a French answer.
+    ("RETRO utilise un sous-ensemble de 2000 milliards de tokens de MassiveText. [1]", True),
+    ("RETRO uses a subset of 2000 billion tokens. [1]", True),
+    ("RETRO was described in 2022. [1]", False),
+])
+def test_references_and_years_are_no_figure_but_a_scaled_number_is(answer, states):
+    assert states_asked_quantity("RETRO, sa base de données fait combien de tokens ?", answer) is states
+
+
 @pytest.mark.parametrize("question, answer, states", [
     # A ratio is no size: the only figure about PaLM in the answer was how much faster it trains.
     ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM: 병렬 레이어로 훈련 속도를 15배 빠르게 합니다. [1]", False),
     ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM-2는 340B 파라미터 모델입니다. [1]", True),
     ("LaMDA 데이터의 영어 비중은 얼마나 돼요?", "LaMDA 데이터는 90% 이상 영어입니다. [1]", True),
     ("Le modèle X accélère l'entraînement de combien de fois ?", "Le modèle X l'accélère de 3 fois. [1]", True),
+    # How much more than another model is answered by a ratio (probe set 5), how much alone is not.
+    ("U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?", "U-PaLM ajoute 0,1% de calcul. [1]", True),
+    ("U-PaLM은 PaLM보다 계산이 얼마나 더 필요해요?", "U-PaLM은 0.1%의 추가 계산으로 훈련합니다. [1]", True),
+    ("U-PaLM, c'est combien de paramètres ?", "U-PaLM ajoute 0,1% de calcul. [1]", False),
 ])
 def test_a_ratio_answers_only_a_question_asking_for_one(question, answer, states):
     assert states_asked_quantity(question, answer) is states

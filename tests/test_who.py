@@ -13,6 +13,9 @@ from rag.who import asks_who, names_someone
     ("그 리뷰 글은 누가 쓴 거예요?", True),
     ("Who proposed RMSNorm?", True),
     ("Which company released Gemini?", True),
+    ("Which conference or journal was 'Harnessing the Power of LLMs in Practice' published in?", True),
+    ("Ce guide a été publié dans quelle revue ?", True),
+    ("그 논문은 어느 학회에 발표됐어요?", True),
     # "qui" as a relative pronoun, and questions about what or how many, ask for no one.
     ("Pour un assistant QA qui demande bcp de connaissances générales, je pars sur un LLM ?", False),
     ("Une archi qui cartonne en pré-entraînement, elle sera bonne en zero-shot ?", False),
@@ -72,3 +75,15 @@ def test_a_korean_proper_noun_counts_only_in_a_sentence_about_what_was_asked():
     assert names_someone(question, f"{lead} HyperCLOVA는 네이버의 모델입니다. [1]", evidence)
     # An answer that does not name what was asked about is read whole.
     assert names_someone("그 리뷰는 누가 썼어요?", "네이버의 연구자들이 썼습니다. [1]", "네이버의 연구자들이 썼습니다.")
+
+
+def test_a_venue_is_named_by_its_acronym_only_where_the_answer_says_it_published():
+    question = "Which conference or journal was 'Harnessing the Power of LLMs in Practice' published in?"
+    # The abstract, quoted in answer (probe set 6): its acronyms and links name no venue.
+    abstract = ("This paper presents a practical guide for users of Large Language Models (LLMs) in their downstream NLP "
+                "tasks. [2] A curated list can be found at https://github.com/Mooler0410/LLMsPracticalGuide. [4]")
+    assert not names_someone(question, abstract, abstract)
+    evidence = "The paper appeared at ACL 2024; an extended version in TACL. 이 논문은 EMNLP에 게재되었습니다."
+    for answer in ("It was published at ACL 2024. [1]", "Il a été publié dans TACL. [1]", "이 논문은 EMNLP 2023에 게재되었습니다. [1]"):
+        assert names_someone(question, answer, evidence), answer
+    assert not names_someone(question, "It was published in Nature. [1]", evidence)  # a venue the evidence does not give
