@@ -38,6 +38,8 @@ from rag.comparison import against_the_sources
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
 _LEADING_MARKERS = re.compile(rf"\s*(?:{CITATION_MARKER.pattern}\s*)+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# The scale written after a number in Latin script: "175B", "1.4 trillion", "50 milliards".
+_LATIN_SCALE = r"B|bn|billions?|milliards?|Md|M|millions?|T|trillions?|K|k|thousands?"
 _WORD = re.compile(r"[^\W_]{2,}")
 # Questions asking for a figure. Not "how much does size matter" or "얼마나 효과적" (a degree, not a
 # figure), nor "몇 백 건" ("a few hundred", an amount stated, not asked).
@@ -60,8 +62,8 @@ _SPELLED_COUNT = re.compile(r"(?<![\w'’-])(?<!les )(?<!des )(?<!aux )(?:" + "|
 # "1.3 mT5:"), a document's bibliography references ("RETRO [239]는 …": read as a figure, it made a sentence stating
 # none "state" one, probe set 5) and references to figures, tables and equations.
 _NOT_A_QUANTITY = re.compile(
-    r"\b(?:19|20)\d\d\b(?!\s?(?:[억만조천%]|B|bn|billions?|milliards?|Md|M|millions?|T|trillions?|K|k|thousands?)"
-    r"(?![A-Za-z]))|\(\d\)|^\s*[•\-–]?\s*\d+(?:\.\d+)*\.?\s|" + _REFERENCE.pattern +
+    r"\b(?:19|20)\d\d\b(?!\s?(?:[억만조천%]|" + _LATIN_SCALE + r")(?![A-Za-z]))"
+    r"|\(\d\)|^\s*[•\-–]?\s*\d+(?:\.\d+)*\.?\s|" + _REFERENCE.pattern +
     r"|\b(?:Eq|Fig|Figure|Table|Tableau|Équation|Section)\.?\s*\d+|(?:그림|표|식)\s*\d+",
     re.IGNORECASE,
 )
@@ -119,7 +121,7 @@ _DIGIT_GROUPING = re.compile(r"(?<=\d)(?:,(?=\d{3}(?!\d))|[\s\u202f\u00a0](?=\d{
 # A number and the scale or unit written after it: "50억" is five billion, not 50, and "15%" no count.
 _QUANTITY = re.compile(
     r"(\d+(?:[.,]\d+)*)(?:(억|만|조|천)|\s?(%|퍼센트|pour ?cent|percent|per cent)"
-    r"|\s?(B|bn|billions?|milliards?|Md|M|millions?|T|trillions?|K|k|thousands?)(?![A-Za-z]))?",  # "175B보다": a Korean particle may follow
+    r"|\s?(" + _LATIN_SCALE + r")(?![A-Za-z]))?",  # "175B보다": a Korean particle may follow
 )
 _SCALE = {"억": 1e8, "만": 1e4, "조": 1e12, "천": 1e3, "b": 1e9, "bn": 1e9, "billion": 1e9, "billions": 1e9,
           "milliard": 1e9, "milliards": 1e9, "md": 1e9, "m": 1e6, "million": 1e6, "millions": 1e6, "t": 1e12,
