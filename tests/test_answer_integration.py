@@ -12,6 +12,7 @@ import pytest
 from core.language import detect_language
 from core.settings import Settings
 from core.text import strip_citation_markers
+from rag.checks import with_western_scales
 from rag.evaluate import facts_present, load_items
 from rag.evidence import as_read
 from rag.pipeline import RagPipeline, states_asked_figure
@@ -160,6 +161,11 @@ def test_a_bibliography_reference_is_no_figure_of_the_evidence(pipeline):
     _, evidence = pipeline.evidence(question)
     stating = [e.sentence for e in evidence if states_asked_figure(question, f"{as_read(e)} [{e.n}]", [e])]
     assert stating and all("2조" in sentence for sentence in stating), stating
+    # Its "2조" (two trillion) is written "2000 milliards" for the French answer, and that is no year: stated in French
+    # with the scale the translation is given, the figure still answers.
+    database = next(e for e in evidence if "2조" in e.sentence)
+    in_french = f"{with_western_scales(as_read(database), 'fr')} [{database.n}]"
+    assert "2000 milliards" in in_french and states_asked_figure(question, in_french, evidence), in_french
 
 
 def test_a_figure_of_an_entry_headed_in_hangul_is_not_given_to_another_model(pipeline):
