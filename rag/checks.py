@@ -61,8 +61,9 @@ _SPELLED_COUNT = re.compile(r"(?<![\w'’-])(?<!les )(?<!des )(?<!aux )(?:" + "|
 # Years (not "2000 milliards", RETRO's "2조" as a French translation is asked to write it), list numbers ("(2)",
 # "1.3 mT5:"), a document's bibliography references ("RETRO [239]는 …": read as a figure, it made a sentence stating
 # none "state" one, probe set 5) and references to figures, tables and equations.
+_NOT_A_YEAR_AFTER = r"(?!\s?(?:[억만조천%]|" + _LATIN_SCALE + r")(?![A-Za-z]))"
 _NOT_A_QUANTITY = re.compile(
-    r"\b(?:19|20)\d\d\b(?!\s?(?:[억만조천%]|" + _LATIN_SCALE + r")(?![A-Za-z]))"
+    r"\b(?:19|20)\d\d\b" + _NOT_A_YEAR_AFTER +
     r"|\(\d\)|^\s*[•\-–]?\s*\d+(?:\.\d+)*\.?\s|" + _REFERENCE.pattern +
     r"|\b(?:Eq|Fig|Figure|Table|Tableau|Équation|Section)\.?\s*\d+|(?:그림|표|식)\s*\d+",
     re.IGNORECASE,
@@ -83,6 +84,10 @@ _ASKS_RATIO = re.compile(
 # A question asking for a sum of money is answered by an amount of money only: to "Alpaca 학습시키는 데 돈이 얼마나
 # 들었어요? 달러 기준으로요" (asked of documents stating no price) the answer gave Alpaca's "52,000개의 샘플".
 _ASKS_MONEY = re.compile(r"돈|달러|\$|€|\b(?:dollars?|USD|euros?|EUR|price|prix|argent)\b", re.IGNORECASE)
+# A question asking for a year is answered by a year only: to "… 캐시했다는 예시 있잖아요, 그게 몇 년도 일이에요?"
+# (asked of a page giving no date) the answer quoted "800개가 넘는 동의어 목록" as the figure asked (probe set 3).
+_ASKS_YEAR = re.compile(r"몇\s*년도|어느\s*해|[연년]도|\b(?:what|which) year\b|quelle ann[ée]e", re.IGNORECASE)
+_YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d\d(?![\d.,]?\d)" + _NOT_A_YEAR_AFTER)
 _MONEY = re.compile(
     r"[$€£¥]\s?\d|\d(?:[\d.,\s]*\d)?\s?(?:[KMB]|천|만|억|조|mille|millions?|milliards?|thousand|million|billion)?\s?(?:de\s)?"
     r"(?:달러|원(?=[이을은의으에]|[^\w]|$)|dollars?|USD|euros?|EUR|€)",
@@ -498,8 +503,8 @@ def _written_figures(text: str) -> set[str]:
 
 
 def asks_quantity(question: str) -> bool:
-    """The question asks for a figure ("how many", "combien", "몇 개", "얼마")."""
-    return bool(_ASKS_QUANTITY.search(question))
+    """The question asks for a figure ("how many", "combien", "몇 개", "얼마", "what year")."""
+    return bool(_ASKS_QUANTITY.search(question) or _ASKS_YEAR.search(question))
 
 
 def states_asked_quantity(question: str, answer: str, spelled: bool = False) -> bool:
@@ -518,6 +523,11 @@ def states_asked_quantity(question: str, answer: str, spelled: bool = False) -> 
     False
     >>> states_asked_quantity("What share of LaMDA's data is English?", "Over 90% of LaMDA's data is English. [1]")
     True
+
+    A year only a question asking for one, and only it:
+
+    >>> [states_asked_quantity("그게 몇 년도 일이에요?", a) for a in ("동의어 800개를 캐시합니다. [1]", "2021년의 일입니다. [1]")]
+    [False, True]
 
     And a sum of money only a question asking for one:
 
@@ -562,6 +572,7 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False) -> 
     terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
     asks_ratio = bool(_ASKS_RATIO.search(question))
     asks_money = bool(_ASKS_MONEY.search(question))
+    asks_year = bool(_ASKS_YEAR.search(question))
     about: frozenset[int] = frozenset()  # the passages the sentence before cites, when it is about what is asked
     for claim in _with_markers_on_their_sentence([answer[s.start : s.end] for s in split_sentences(answer)]):
         sentence, cites = strip_citation_markers(claim), frozenset(int(n) for n in CITATION_MARKER.findall(claim))
@@ -574,8 +585,13 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False) -> 
             sentence = with_digits(sentence)
         if not asks_ratio:
             sentence = _RATIO.sub(" ", sentence)
-        figures_text = _NOT_A_QUANTITY.sub(" ", without_terms(sentence, terms))
-        if (_MONEY if asks_money else _FIGURE).search(figures_text):
+        unnamed = without_terms(sentence, terms)
+        figures_text = _NOT_A_QUANTITY.sub(" ", unnamed)
+        if asks_year:
+            states = _YEAR.search(_REFERENCE.sub(" ", unnamed))
+        else:
+            states = (_MONEY if asks_money else _FIGURE).search(figures_text)
+        if states:
             yield QuantityClaim(figures_text, cites)
 
 

@@ -35,13 +35,15 @@ class Measure:
     name: str
     names: re.Pattern  # the thing's name, in a question or a source
     written_as: re.Pattern | None = None  # how a source may state a count of it without naming it
+    # A training setting: a question asking for a figure that names it asks for it, whatever else it counts.
+    setting: bool = False
 
 
-def _measure(name: str, pattern: str, written_as: str = "") -> Measure:
+def _measure(name: str, pattern: str, written_as: str = "", setting: bool = False) -> Measure:
     """``pattern`` with "<" and ">" marking where a Latin-script word starts and ends: a Korean particle may follow
     it ("API를", where ``\\b`` sees no end)."""
     return Measure(name, re.compile(pattern.replace("<", "(?<![A-Za-z])").replace(">", "(?![A-Za-z])"), re.IGNORECASE),
-                   re.compile(written_as) if written_as else None)
+                   re.compile(written_as) if written_as else None, setting)
 
 
 # What the documents count about models. A question counting anything else (labelers, days, a LoRA rank) is
@@ -62,11 +64,20 @@ MEASURES = (
     _measure("models", r"모델|<mod[eè]les?>|<models?>"),
     _measure("tasks", r"작업|태스크|<t[aâ]ches?>|<tasks?>"),
     _measure("APIs", r"<APIs?>"),
+    # To "GPT-3는 학습률(learning rate)을 정확히 얼마로 잡고 학습했어요?", whose passages give no learning rate, the
+    # evidence sentence "GPT-3은 모델 파라미터를 175B로 증가시켜 보여줍니다." was quoted as the figure asked (probe set 3).
+    # A context window is counted in tokens, but a token count (of the training data) is no context window.
+    _measure("learning rate", r"학습률|<learning[\s-]+rates?>|taux\s+d['’]apprentissage", setting=True),
+    _measure("batch size", r"배치\s*크기|<batch[\s-]*sizes?>|taille\s+d[eu]s?\s+(?:lots?|batch)", setting=True),
+    _measure("context length", r"컨텍스트\s*(?:길이|윈도우|창)|문맥\s*(?:길이|윈도우|창)|시퀀스\s*길이"
+                               r"|<(?:context|sequence)[\s-]+(?:window|length)s?>|fen[eê]tres?\s+de\s+contexte"
+                               r"|longueurs?\s+(?:maximale\s+)?de\s+(?:s[eé]quence|contexte)", setting=True),
 )
 # Where a question says what it counts: "how many X", "number of X", "what's the X size", "combien de X",
-# "nombre de X", "X 수".
+# "nombre de X", "X 수", and the unit it asks in: "quelle taille (en To ou en tokens) ?", "…, en nombre de paramètres ?".
 _COUNTED = re.compile(
     r"\bhow many\s+((?:[\w-]+\s+){0,2}[\w-]+)|\bnumber of\s+((?:[\w-]+\s+){0,1}[\w-]+)"
+    r"|[(,]\s*(?:in|en)\s+([^()?,]{1,40}?)\s*[)?]"
     r"|\bwhat(?:['’]s| is| are| was)?\s+(?:the\s+)?((?:[\w-]+\s+){0,2})(?:size|count)\b"
     r"|\b(?:combien|nombre)\s+(?:de\s+|d['’])((?:[\w-]+\s+){0,1}[\w-]+)|(\S+)\s+수(?:[는가도를]|\s|$)",
     re.IGNORECASE,
@@ -84,7 +95,14 @@ def counted_measures(question: str) -> tuple[str, ...]:
     (('languages',), ('vocabulary',))
 
     The word before "몇" counts before the one after it: "파라미터가 몇 개짜리 모델" counts parameters, not models.
+    A training setting the question names is what it asks for, not the unit it is counted in:
+
+    >>> counted_measures("How long is LLaMA-2's context window, in tokens?"), counted_measures("BLOOM, en To ?")
+    (('context length',), ('data size',))
     """
+    settings = tuple(measure.name for measure in MEASURES if measure.setting and measure.names.search(question))
+    if settings:
+        return settings
     phrases = [g for m in _COUNTED.finditer(question) for g in m.groups() if g]
     for m in _KOREAN_COUNT.finditer(question):
         before, after = m.groups()

@@ -308,6 +308,22 @@ def test_a_sum_of_money_answers_only_a_question_asking_for_one(question, answer,
     assert states_asked_quantity(question, answer) is states
 
 
+@pytest.mark.parametrize("question, answer, states", [
+    # Asked for a year, of a page stating none: a count of synonyms is no answer (probe set 3).
+    ("구글 검색이 동의어 목록을 캐시했다는 예시, 그게 몇 년도 일이에요?", "구글 검색은 800개가 넘는 동의어 목록을 캐시합니다. [1]", False),
+    ("구글 검색이 동의어 목록을 캐시했다는 예시, 그게 몇 년도 일이에요?", "구글 검색은 2021년에 동의어 목록을 캐시했습니다. [1]", True),
+    ("In what year was InstructGPT published?", "InstructGPT was published in 2022. [1]", True),
+    ("In what year was InstructGPT published?", "InstructGPT [20] aligns GPT-3 in 3 steps. [1]", False),
+    ("InstructGPT, c'est sorti quelle année ?", "InstructGPT est sorti en 2022. [1]", True),
+    # A scaled number is no year ("2000 milliards"), and not asking for a year, a year is no figure.
+    ("InstructGPT, c'est sorti quelle année ?", "InstructGPT a vu 2000 milliards de jetons. [1]", False),
+    ("How many parameters does InstructGPT have?", "InstructGPT was published in 2022. [1]", False),
+])
+def test_a_year_answers_only_a_question_asking_for_one(question, answer, states):
+    assert asks_quantity(question)
+    assert states_asked_quantity(question, answer) is states
+
+
 @pytest.mark.parametrize("answer, states", [
     # The figure in the sentence after the one naming LaMDA, citing the same passage: it goes on about LaMDA.
     ("LaMDA 사전학습 데이터는 영어로 구성되어 있습니다. [1] 영어 비중은 90% 이상입니다. [1]", True),

@@ -14,7 +14,14 @@ NEOX = ["GPT-3에서는 밀집 및 희소 레이어를 사용하는 반면, GPT-
     ("GPT-NeoX-20B 학습할 때 GPU 몇 장 썼어요?", ("accelerators",)),
     ("Yuan 1.0은 파라미터가 몇 개짜리 모델이에요?", ("parameters",)),
     ("mT5는 몇 개 언어로 학습했고 vocab 크기는 얼마야?", ("languages",)),
-    ("Gemini 1.5 Pro는 컨텍스트 윈도우가 몇 토큰이에요?", ("tokens",)),
+    # A training setting named is what is asked, not the unit it is counted in.
+    ("Gemini 1.5 Pro는 컨텍스트 윈도우가 몇 토큰이에요?", ("context length",)),
+    ("How long is LLaMA-2's context window, in tokens?", ("context length",)),
+    ("GPT-3는 학습률(learning rate)을 정확히 얼마로 잡고 학습했어요?", ("learning rate",)),
+    ("OPT, ils l'ont entraîné avec quelle taille de batch ?", ("batch size",)),
+    # The unit a question asks in says what it counts.
+    ("Le corpus ROOTS, il fait quelle taille (en To ou en tokens) ?", ("tokens", "data size")),
+    ("BloombergGPT, c'est un modèle de quelle taille, en nombre de paramètres ?", ("parameters",)),
     ("Codex 학습에 쓴 깃허브 파이썬 코드 데이터는 총 몇 GB였어요?", ("data size",)),
     ("HyperCLOVA는 파라미터가 몇 개짜리 모델이에요? 학습 토큰 수도 궁금해요", ("parameters", "tokens")),
     ("Vicuna ca fait combien de parametres ?", ("parameters",)),
@@ -62,6 +69,24 @@ def test_only_the_passages_a_claim_cites_back_it():
     assert states_asked_measure(question, "mT5 covers 101 languages. [1]", passages)
     assert not states_asked_measure(question, "mT5 covers 101 languages. [2]", passages)
     assert states_asked_measure(question, "mT5 covers 101 languages.", passages)  # no citation: any passage
+
+
+def test_a_figure_of_another_setting_does_not_answer_for_a_learning_rate():
+    """To a learning-rate question the pipeline quoted GPT-3's "175B" as the figure asked (probe3-010)."""
+    question = "GPT-3는 학습률(learning rate)을 정확히 얼마로 잡고 학습했어요?"
+    overview = {1: ["GPT-3는 대규모 모델이 더 큰 배치 크기와 낮은 학습률로 훈련될 수 있다는 것을 보여줍니다.",
+                    "전반적으로, GPT-3은 모델 파라미터를 175B로 증가시켜 보여줍니다."]}
+    assert not states_asked_measure(question, "전반적으로, GPT-3은 모델 파라미터를 175B로 증가시켜 보여줍니다. [1]", overview)
+    stated = {1: ["GPT-3는 학습률 0.6 × 10^-4로 훈련되었습니다."]}
+    assert states_asked_measure(question, "GPT-3의 학습률은 0.6 × 10^-4입니다. [1]", stated)
+
+
+def test_a_token_count_is_no_context_window():
+    question = "How long is LLaMA-2's context window, in tokens?"
+    assert not states_asked_measure(question, "LLaMA-2 was trained on 2T tokens. [1]",
+                                    {1: ["LLaMA-2는 2T 토큰으로 사전 훈련되었습니다."]})
+    assert states_asked_measure(question, "LLaMA-2's context window is 4096 tokens. [1]",
+                                {1: ["LLaMA-2는 컨텍스트 길이를 4096 토큰으로 늘렸습니다."]})
 
 
 def test_a_question_counting_nothing_known_is_not_held_to_a_measure():
