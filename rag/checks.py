@@ -573,12 +573,13 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False) -> 
     asks_ratio = bool(_ASKS_RATIO.search(question))
     asks_money = bool(_ASKS_MONEY.search(question))
     asks_year = bool(_ASKS_YEAR.search(question))
+    claims = _with_markers_on_their_sentence([answer[s.start : s.end] for s in split_sentences(answer)])
     about: frozenset[int] = frozenset()  # the passages the sentence before cites, when it is about what is asked
-    for claim in _with_markers_on_their_sentence([answer[s.start : s.end] for s in split_sentences(answer)]):
+    for claim, group_cites in zip(claims, _cites_of_groups(claims)):
         sentence, cites = strip_citation_markers(claim), frozenset(int(n) for n in CITATION_MARKER.findall(claim))
-        goes_on = bool(cites & about) and not entity_names(sentence)
+        goes_on = bool(group_cites & about) and not entity_names(sentence)
         relevant = not terms or goes_on or any(term_occurs(t, sentence) for t in terms)
-        about = cites if relevant else frozenset()
+        about = group_cites if relevant else frozenset()
         if not relevant:
             continue
         if spelled:  # before the ratios go: "deux fois plus grand" is one
@@ -593,6 +594,18 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False) -> 
             states = (_MONEY if asks_money else _FIGURE).search(figures_text)
         if states:
             yield QuantityClaim(figures_text, cites)
+
+
+def _cites_of_groups(claims: Sequence[str]) -> list[frozenset[int]]:
+    """The passages each sentence cites: its own markers, or those of the next sentence that has some. A quote of two
+    sentences carries its markers after the second: in "BloombergGPT combine les documents … . Il utilise des tailles
+    de batch entre 1024 et 2048 … . [1]", the first sentence cites [1] too (probe set 7)."""
+    groups: list[frozenset[int]] = []
+    following: frozenset[int] = frozenset()
+    for claim in reversed(claims):
+        following = frozenset(int(n) for n in CITATION_MARKER.findall(claim)) or following
+        groups.append(following)
+    return groups[::-1]
 
 
 def entity_names(text: str) -> list[str]:

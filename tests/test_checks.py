@@ -333,6 +333,9 @@ def test_a_year_answers_only_a_question_asking_for_one(question, answer, states)
     ("LaMDA 데이터는 영어로 구성됩니다. [1] GPT-3 데이터는 90% 이상 영어입니다. [1] 비중은 93%입니다. [1]", False),
     # No sentence about LaMDA before it.
     ("데이터는 영어로 구성됩니다. [1] 영어 비중은 90% 이상입니다. [1]", False),
+    # One quote of two sentences, its marker after the second: the first cites what the second does (probe set 7).
+    ("LaMDA 사전학습 데이터는 영어로 구성되어 있습니다. 영어 비중은 90% 이상입니다. [1]", True),
+    ("LaMDA 데이터는 영어로 구성됩니다. [1] GPT-3 데이터는 영어입니다. 비중은 93%입니다. [1]", False),
 ])
 def test_a_figure_goes_on_about_the_entity_the_sentence_before_named(answer, states):
     assert states_asked_quantity("LaMDA 사전학습 데이터의 영어 비중은 얼마나 돼요?", answer) is states
