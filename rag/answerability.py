@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 from rag.types import Evidence, Hit
 
@@ -63,8 +63,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 _SET_APART = re.compile(r"\s*[(,:=/–—]")
 
 
-def specific_terms(question: str) -> tuple[str, ...]:
-    """The names and versioned names the question is about, in order, each once."""
+def specific_terms(question: str, names: Collection[str] = ()) -> tuple[str, ...]:
+    """The names and versioned names the question is about, in order, each once; a word of ``names`` is one even
+    where it opens a sentence (``written_as_names``)."""
     tokens = [(m.group(), m.start()) for m in _TOKEN.finditer(question)]
     terms: list[str] = []
     i = 0
@@ -75,7 +76,7 @@ def specific_terms(question: str) -> tuple[str, ...]:
         versioned = (i + 1 < len(tokens) and _VERSION.match(tokens[i + 1][0]) is not None
                      and _adjacent(question, tokens[i], tokens[i + 1]) and word[:1].isupper()
                      and word.casefold() not in _NUMBERED_PARTS)
-        if not _is_name(word, first=_starts_sentence(question, start) and not versioned):
+        if not _is_name(word, first=_starts_sentence(question, start) and not versioned and word not in names):
             i += 1
             continue
         end = i + 1
@@ -96,6 +97,30 @@ def names_something(word: str) -> bool:
     [True, True, False, False, True, False]
     """
     return _is_name(word, first=False)
+
+
+def written_as_names(question: str, texts: Iterable[str]) -> frozenset[str]:
+    """The capitalised words opening a sentence of ``question`` that ``texts`` write as names: capitalised within a
+    sentence, never in lower case. At a sentence's start a capital proves nothing ("Explain …", "Combien …"), and
+    "Sparrow is built on top of which base model, and how many parameters does it have?" named nothing, so GPT-3's
+    175B, from the sentence the passages give on Sparrow's base model, answered it (probe set 7).
+
+    >>> sorted(written_as_names("Sparrow uses how many rules? Explain.", ["Sparrow and GPT-3 explain; see Sparrow."]))
+    ['Sparrow']
+    >>> sorted(written_as_names("Chinchilla vs Gopher ? Combien ?", ["Combien ? Gopher et Chinchilla, combien."]))
+    ['Chinchilla']
+    """
+    text = unicodedata.normalize("NFKC", " ".join(texts))
+    openings = {word for word, start in ((m.group(), m.start()) for m in _TOKEN.finditer(question))
+                if _starts_sentence(question, start) and not _is_name(word, first=True) and _is_name(word, first=False)}
+    return frozenset(word for word in openings if _names_in(word, text))
+
+
+def _names_in(word: str, text: str) -> bool:
+    written = [(m.group(), m.start()) for m in
+               re.finditer(rf"(?<![A-Za-z0-9-]){re.escape(word)}(?![A-Za-z0-9-])", text, re.IGNORECASE)]
+    return (all(w[0].isupper() for w, _ in written)
+            and any(not _starts_sentence(text, start) for _, start in written))
 
 
 def _is_name(word: str, first: bool) -> bool:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Collection, Iterator, Sequence
 
 from core.language import detect_language, hangul_share
 from core.text import (CITATION_MARKER, HANGUL, LETTER, is_heading, spelled_out, split_sentences, strip_citation_markers,
@@ -507,9 +507,9 @@ def asks_quantity(question: str) -> bool:
     return bool(_ASKS_QUANTITY.search(question) or _ASKS_YEAR.search(question))
 
 
-def states_asked_quantity(question: str, answer: str, spelled: bool = False) -> bool:
+def states_asked_quantity(question: str, answer: str, spelled: bool = False, names: Collection[str] = ()) -> bool:
     """Some sentence of ``answer`` states a figure about what ``question`` names (about anything when
-    it names nothing): the digits of a name ("GPT-3", "LLaMA-2"), years, list numbers and references
+    it names nothing; ``names``: the words opening a sentence of it that name something, ``written_as_names``): the digits of a name ("GPT-3", "LLaMA-2"), years, list numbers and references
     to figures or equations are no answer to "how many".
 
     >>> states_asked_quantity("How many languages is mT5 trained on?", "mT5 covers 101 languages. [1]")
@@ -553,7 +553,7 @@ def states_asked_quantity(question: str, answer: str, spelled: bool = False) -> 
     >>> states_asked_quantity("What share of LaMDA's data is English?", "LaMDA's data is English. [1] The share is over 90%. [1]")
     True
     """
-    return any(asked_quantity_claims(question, answer, spelled))
+    return any(asked_quantity_claims(question, answer, spelled, names))
 
 
 @dataclass(frozen=True)
@@ -565,10 +565,11 @@ class QuantityClaim:
     cites: frozenset[int]
 
 
-def asked_quantity_claims(question: str, answer: str, spelled: bool = False) -> Iterator[QuantityClaim]:
+def asked_quantity_claims(question: str, answer: str, spelled: bool = False, names: Collection[str] = ()
+                          ) -> Iterator[QuantityClaim]:
     """The sentences of ``answer`` that state a figure about what ``question`` names (``states_asked_quantity``);
     with ``spelled``, a count in words too (``with_digits``)."""
-    named = specific_terms(question)
+    named = specific_terms(question, names)
     terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
     asks_ratio = bool(_ASKS_RATIO.search(question))
     asks_money = bool(_ASKS_MONEY.search(question))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 from rag.answerability import specific_terms, term_occurs
 from rag.checks import asked_quantity_claims, entity_names, stated_figures
@@ -114,7 +114,8 @@ def _names_measure(phrase: str) -> bool:
     return any(measure.names.search(phrase) for measure in MEASURES)
 
 
-def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequence[str]]) -> bool:
+def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequence[str]],
+                         names: Collection[str] = ()) -> bool:
     """Some figure ``answer`` states about what ``question`` names is written in a sentence of a passage the
     claim cites (any passage when it cites none) that names a measure the question counts; True when the
     question counts nothing ``MEASURES`` knows.
@@ -129,10 +130,10 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
     counted = [m for m in MEASURES if m.name in counted_measures(question)]
     if not counted:
         return True
-    asked = [t for t in specific_terms(question) if not _names_measure(t)]
+    asked = [t for t in specific_terms(question, names) if not _names_measure(t)]
     # A count in words ("두 전문가") is judged here only, against the passages: to "How long is LLaMA-2's context
     # window?", which counts nothing this module knows, "The initial four versions of LLaMA 2-Chat …" is no answer (dev).
-    for claim in asked_quantity_claims(question, answer, spelled=True):
+    for claim in asked_quantity_claims(question, answer, spelled=True, names=names):
         figures = stated_figures(claim.figures_text)
         cited = [passages[n] for n in claim.cites if n in passages] or list(passages.values())
         if any(figures & stated_figures(sentence) for sentences in cited for sentence in sentences

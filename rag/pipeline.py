@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 from typing import Generator as Gen
-from typing import Iterator, Sequence
+from typing import Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from core.settings import Settings
 from ingest.embed import Embedder
 from ingest.embed_cache import TextEmbedder
 from ingest.index import Index, IndexStoreError, current_version, open_index
-from rag.answerability import signals
+from rag.answerability import signals, written_as_names
 from rag.checks import asks_quantity, states_asked_quantity
 from rag.compose import AnswerBase, compose_answer, quote_evidence, refusal
 from rag.draft import draft_answer
@@ -175,11 +175,12 @@ class RagPipeline:
                                                   cited.text if cited else "", retriever.index),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
-        if asks_quantity(asked.text) and not states_asked_figure(asked.text, answer.text, evidence):
+        names = written_as_names(asked.text, [e.hit.chunk.text for e in evidence])
+        if asks_quantity(asked.text) and not states_asked_figure(asked.text, answer.text, evidence, names):
             # The sentence stating the figure may rank below those the answer had room for: BloombergGPT's
             # "… 500억 개의 매개변수를 할당합니다." came fourth of its evidence (probe set 3). Those sentences
             # alone answer then.
-            stating = [e for e in evidence if states_asked_figure(asked.text, f"{as_read(e)} [{e.n}]", [e])]
+            stating = [e for e in evidence if states_asked_figure(asked.text, f"{as_read(e)} [{e.n}]", [e], names)]
             if stating:
                 log.info("the answer states no figure asked for; quoting the evidence sentences that do")
                 quotes = yield from quote_evidence(asked, stating, self.generator, self._embed_sentences, s, "",
@@ -189,7 +190,7 @@ class RagPipeline:
             # Asked for a figure, and the answer states none about what the question names: the passages
             # discuss the model but not that attribute. On the dev set, four unanswerable questions (BLOOM's
             # languages, LLaMA-2's context window, …) were answered with true sentences stating no figure.
-            if not states_asked_figure(asked.text, answer.text, evidence):
+            if not states_asked_figure(asked.text, answer.text, evidence, names):
                 log.info("the answer states no figure of what the question asks; refusing")
                 answer = refusal(base)
         if asks_who(asked.text) and not answer.refused and not names_someone(
@@ -238,13 +239,15 @@ def _timed(events: Gen[TokenEvent, None, object], base: AnswerBase, started: flo
         yield event
 
 
-def states_asked_figure(question: str, answer: str, evidence: Sequence[Evidence]) -> bool:
-    """``answer`` states a figure about what ``question`` names, and a sentence of ``evidence``'s passages that
-    counts what the question counts states it (``rag.checks.states_asked_quantity``, ``rag.measures``). A count in
-    words ("두 전문가") answers only a question counting what ``rag.measures`` knows, where a passage must state it."""
+def states_asked_figure(question: str, answer: str, evidence: Sequence[Evidence], names: Collection[str] = ()
+                        ) -> bool:
+    """``answer`` states a figure about what ``question`` names (``names``: the words opening a sentence of it that
+    name something, ``rag.answerability.written_as_names``), and a sentence of ``evidence``'s passages that counts
+    what the question counts states it (``rag.checks.states_asked_quantity``, ``rag.measures``). A count in words
+    ("두 전문가") answers only a question counting what ``rag.measures`` knows, where a passage must state it."""
     spelled = bool(counted_measures(question))
-    return states_asked_quantity(question, answer, spelled) and states_asked_measure(question, answer,
-                                                                                     _sentences_by_passage(evidence))
+    return (states_asked_quantity(question, answer, spelled, names)
+            and states_asked_measure(question, answer, _sentences_by_passage(evidence), names))
 
 
 def _sentences_by_passage(evidence: Sequence[Evidence]) -> dict[int, list[str]]:

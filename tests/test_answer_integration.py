@@ -12,6 +12,7 @@ import pytest
 from core.language import detect_language
 from core.settings import Settings
 from core.text import strip_citation_markers
+from rag.answerability import written_as_names
 from rag.checks import with_western_scales
 from rag.evaluate import facts_present, load_items
 from rag.evidence import as_read
@@ -175,6 +176,21 @@ def test_a_figure_of_another_training_setting_answers_no_learning_rate(pipeline)
     _, evidence = pipeline.evidence(question)
     assert any("175B" in e.sentence for e in evidence), [e.sentence for e in evidence]
     assert not [e.sentence for e in evidence if states_asked_figure(question, f"{as_read(e)} [{e.n}]", [e])]
+    answer = pipeline.answer(question)
+    assert answer.refused, answer.text
+
+
+def test_a_name_opening_the_question_holds_the_figure_to_it(pipeline):
+    """"Sparrow is built on …" opens with the name asked about, and a capital opening a sentence proves nothing, so
+    the question named nothing and GPT-3's "175B" answered it, cited (session 41, probe set 7). The passages write
+    "Sparrow" as a name, so the figure must be Sparrow's, and they give none."""
+    question = "Sparrow is built on top of which base model, and how many parameters does it have?"
+    _, evidence = pipeline.evidence(question)
+    names = written_as_names(question, [e.hit.chunk.text for e in evidence])
+    assert names == {"Sparrow"}
+    claims = [f"{as_read(e)} [{e.n}]" for e in evidence]
+    assert any("175B" in claim and states_asked_figure(question, claim, evidence) for claim in claims), claims
+    assert not [claim for claim in claims if states_asked_figure(question, claim, evidence, names)]
     answer = pipeline.answer(question)
     assert answer.refused, answer.text
 

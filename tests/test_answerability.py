@@ -3,7 +3,8 @@ two-threshold refusal rule with its cross-validated fit."""
 
 from __future__ import annotations
 
-from rag.answerability import Signals, missing_terms, refuses, signals, specific_terms, spelled_out
+from rag.answerability import (Signals, missing_terms, refuses, signals, specific_terms, spelled_out,
+                              written_as_names)
 from rag.calibrate import BEST_EVIDENCE, MISSING_TERM, Record, balanced_right, gated_refusal_fit
 from rag.types import Evidence
 from rag_fakes import make_hit
@@ -24,6 +25,21 @@ def test_specific_terms_are_names_versions_and_acronyms_not_common_words():
     assert specific_terms("Figure 2 shows what?") == ()
     # A name made a modifier names the model alone.
     assert specific_terms("are GPT-3-style models meta-learners? BERT-like or LLaMA-based?") == ("GPT-3", "BERT", "LLaMA")
+
+
+def test_a_word_opening_the_question_is_a_name_when_the_passages_write_it_as_one():
+    """"Sparrow is built on top of which base model, and how many parameters does it have?" named nothing, so any
+    model's parameter count answered it (probe set 7)."""
+    question = "Sparrow is built on top of which base model, and how many parameters does it have?"
+    passages = ["이와 같은 방식은 GopherCite [157], WebGPT [158], Sparrow [159]에서 사용됩니다.",
+                "Sparrow [159]의 순위 모델은 선호 보상과 규칙 보상으로 나뉩니다."]
+    assert written_as_names(question, passages) == {"Sparrow"}
+    assert specific_terms(question, written_as_names(question, passages)) == ("Sparrow",)
+    assert specific_terms(question) == ()
+    # Written only where a sentence opens, or in lower case too, a capitalised word is a plain one.
+    assert written_as_names(question, ["Sparrow [159]의 순위 모델은 선호 보상으로 나뉩니다."]) == frozenset()
+    assert written_as_names("Explain why Sparrow uses rules?", ["We explain. Then Sparrow is used."]) == frozenset()
+    assert written_as_names("Combien de paramètres ?", ["Le modèle a Combien de paramètres, combien."]) == frozenset()
 
 
 def test_terms_match_across_case_hyphens_and_spaces_but_only_as_whole_words():

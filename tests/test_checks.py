@@ -262,6 +262,11 @@ def test_the_asked_figure_must_be_stated_about_what_the_question_names():
     assert not states_asked_quantity(question, "LLaMA-2 is described in Figure 6, released in 2023. [1]")
     # Asked about a variant and compared with its base model, the base model's figure is no answer.
     assert not states_asked_quantity("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM은 540B 파라미터 모델입니다. [1]")
+    # A name opening the question is one when the passages write it as a name (``written_as_names``).
+    question = "Sparrow is built on top of which base model, and how many parameters does it have?"
+    assert states_asked_quantity(question, "GPT-3 has 175B parameters. [1]")
+    assert not states_asked_quantity(question, "GPT-3 has 175B parameters. [1]", names={"Sparrow"})
+    assert states_asked_quantity(question, "Sparrow has 70B parameters. [1]", names={"Sparrow"})
 
 
 @pytest.mark.parametrize("answer, states", [

@@ -81,6 +81,18 @@ def test_a_figure_of_another_setting_does_not_answer_for_a_learning_rate():
     assert states_asked_measure(question, "GPT-3의 학습률은 0.6 × 10^-4입니다. [1]", stated)
 
 
+def test_a_figure_is_held_to_the_name_opening_the_question():
+    """A capital opening a sentence proves nothing alone: the passages tell "Sparrow" is a name (probe set 7)."""
+    question = "Sparrow is built on top of which base model, and how many parameters does it have?"
+    overview = {1: ["Sparrow [159]의 순위 모델은 선호 보상과 규칙 보상으로 나뉩니다."],
+                2: ["전반적으로, GPT-3은 모델 파라미터를 175B로 증가시켜 보여줍니다."]}
+    claim = "Sparrow is built on top of GPT-3, which has 175B parameters. [1] [2]"
+    assert states_asked_measure(question, claim, overview)
+    assert not states_asked_measure(question, claim, overview, names={"Sparrow"})
+    assert states_asked_measure(question, "Sparrow has 70B parameters. [1]",
+                                {1: ["Sparrow [159]는 70B 매개변수를 가집니다."]}, names={"Sparrow"})
+
+
 def test_a_token_count_is_no_context_window():
     question = "How long is LLaMA-2's context window, in tokens?"
     assert not states_asked_measure(question, "LLaMA-2 was trained on 2T tokens. [1]",
