@@ -507,6 +507,12 @@ def asks_quantity(question: str) -> bool:
     return bool(_ASKS_QUANTITY.search(question) or _ASKS_YEAR.search(question))
 
 
+def asks_ratio_money_or_year(question: str) -> bool:
+    """The question asks for a ratio, a sum of money or a year, which the figure's own form tells ("28%", "$600",
+    "2021"), whatever the question names beside it ("combien de calcul en plus", "en dollars")."""
+    return bool(_ASKS_RATIO.search(question) or _ASKS_MONEY.search(question) or _ASKS_YEAR.search(question))
+
+
 def states_asked_quantity(question: str, answer: str, spelled: bool = False, names: Collection[str] = ()) -> bool:
     """Some sentence of ``answer`` states a figure about what ``question`` names (about anything when
     it names nothing; ``names``: the words opening a sentence of it that name something, ``written_as_names``): the digits of a name ("GPT-3", "LLaMA-2"), years, list numbers and references

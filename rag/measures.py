@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Collection, Mapping, Sequence
 
 from rag.answerability import specific_terms, term_occurs
-from rag.checks import asked_quantity_claims, entity_names, stated_figures
+from rag.checks import asked_quantity_claims, asks_ratio_money_or_year, entity_names, stated_figures
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,44 @@ def counted_measures(question: str) -> tuple[str, ...]:
     return tuple(measure.name for measure in MEASURES if any(measure.names.search(p) for p in phrases))
 
 
+# The counter after "몇" says what a Korean question counts ("몇 점", "몇 편"), but for the plain "how many" ("몇 개",
+# "몇 가지", "몇 번"), a ratio ("몇 배"), a year ("몇 년") or a scale ("몇 십", "몇 만").
+_KOREAN_COUNTER = re.compile(r"몇\s*([가-힣])")
+_NO_COUNTER = frozenset("개가번배년십백천만억으")
+# Words of a counted phrase that count nothing: "how many human labelers did …", "combien de tonnes de …".
+_NOT_COUNTED = frozenset("did does do was were are is its their his her have has had used with from that this "
+                         "par pour dans avec sont ont est été ils elles".split())
+
+
+def counted_words(question: str) -> tuple[str, ...]:
+    """What ``question`` counts when no measure of ``MEASURES`` names it: the words of the counted phrase, or the
+    Korean counter; () when it counts a known measure or says nothing of what it counts.
+
+    >>> counted_words("Yuan 1.0 … ça représente combien de tonnes de CO2 économisées ?"), counted_words("몇 점이었어요?")
+    (('tonnes',), ('점',))
+    >>> counted_words("How many human labelers did OpenAI hire?"), counted_words("mT5는 몇 개 언어로 학습했어?")
+    (('human', 'labelers'), ())
+    """
+    if counted_measures(question) or asks_ratio_money_or_year(question):
+        return ()
+    phrases = [g for m in _COUNTED.finditer(question) for g in m.groups() if g]
+    words = [w for p in phrases for w in re.findall(r"[^\W\d_]{4,}", p) if w.casefold() not in _NOT_COUNTED]
+    counters = [c for c in _KOREAN_COUNTER.findall(question) if c not in _NO_COUNTER]
+    return tuple(dict.fromkeys(words + counters))
+
+
+def names_counted(words: Sequence[str], sentence: str) -> bool:
+    """``sentence`` names what a question counts (``counted_words``): one of the words, or a figure with the Korean
+    counter or the plain one ("28점", "4,800만 편", "4800만 개의 논문")."""
+    for word in words:
+        if re.fullmatch(r"[가-힣]", word):
+            if re.search(rf"\d[\d,.]*\s*(?:[십백천만억조]\s*)*(?:{word}|개)", sentence):
+                return True
+        elif re.search(rf"(?<![^\W\d_]){re.escape(word[:5])}", sentence, re.IGNORECASE):
+            return True
+    return False
+
+
 def _names_measure(phrase: str) -> bool:
     return any(measure.names.search(phrase) for measure in MEASURES)
 
@@ -117,8 +155,10 @@ def _names_measure(phrase: str) -> bool:
 def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequence[str]],
                          names: Collection[str] = ()) -> bool:
     """Some figure ``answer`` states about what ``question`` names is written in a sentence of a passage the
-    claim cites (any passage when it cites none) that names a measure the question counts; True when the
-    question counts nothing ``MEASURES`` knows.
+    claim cites (any passage when it cites none) that names a measure the question counts. When it counts nothing
+    ``MEASURES`` knows, a sentence stating the figure names what it counts, where the question says so
+    (``counted_words``): to "… ça représente combien de tonnes de CO2 économisées ?" the default model wrote "Le corpus
+    … composé de 5TB de textes …" (probe set 7).
 
     >>> q = "What's the vocabulary size of Jurassic-1's tokenizer?"
     >>> entry = ["Jurassic-1: 7B 매개변수 J1-Large 모델과 178B 매개변수 J1-Jumbo 모델을 포함합니다."]
@@ -129,7 +169,9 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
     """
     counted = [m for m in MEASURES if m.name in counted_measures(question)]
     if not counted:
-        return True
+        words = counted_words(question)
+        return not words or any(names_counted(words, claim.figures_text)
+                                for claim in asked_quantity_claims(question, answer, names=names))
     asked = [t for t in specific_terms(question, names) if not _names_measure(t)]
     # A count in words ("두 전문가") is judged here only, against the passages: to "How long is LLaMA-2's context
     # window?", which counts nothing this module knows, "The initial four versions of LLaMA 2-Chat …" is no answer (dev).

@@ -3,7 +3,7 @@
 import pytest
 
 from rag.checks import states_asked_quantity
-from rag.measures import counted_measures, states_asked_measure
+from rag.measures import counted_measures, counted_words, states_asked_measure
 
 JURASSIC = "1.7 Jurassic-1 [110]: 7B 매개변수 J1-Large 모델과 178B 매개변수 J1-Jumbo 모델을 포함하는 자기 회귀 언어 모델의 한 쌍입니다."
 NEOX = ["GPT-3에서는 밀집 및 희소 레이어를 사용하는 반면, GPT-NeoX-20B는 밀집 레이어만 사용합니다.",
@@ -102,8 +102,25 @@ def test_a_token_count_is_no_context_window():
 
 
 def test_a_question_counting_nothing_known_is_not_held_to_a_measure():
+    assert counted_words("How many human labelers did OpenAI hire?") == ("human", "labelers")
     assert states_asked_measure("How many human labelers did OpenAI hire?", "OpenAI hired 40 labelers. [1]",
                                 {1: ["Nothing about it."]})
+
+
+@pytest.mark.parametrize("question, answer, states", [
+    # Another quantity of the model named is no answer to a count of what no measure knows (probe set 7).
+    ("Yuan 1.0 … ça représente combien de tonnes de CO2 économisées ?",
+     "Yuan 1.0 : le corpus est composé de 5TB de textes chinois. [1]", False),
+    ("Yuan 1.0 … ça représente combien de tonnes de CO2 économisées ?", "Yuan 1.0 économise 85 tonnes de CO2. [1]", True),
+    ("AlphaCode는 Codeforces 레이팅이 정확히 몇 점이었어요?", "AlphaCode는 5000명 이상의 참가자 중 상위 54.3%입니다. [1]", False),
+    ("AlphaCode는 Codeforces 레이팅이 정확히 몇 점이었어요?", "AlphaCode의 레이팅은 1238점입니다. [1]", True),
+    # The plain counter counts what the question counts too.
+    ("Galactica 학습 데이터셋에는 논문이 몇 편이나 들어갔어요?", "Galactica에는 4800만 개의 논문이 들어갔어요. [1]", True),
+    # A ratio, a sum of money or a year is told by its form, whatever the question counts beside it.
+    ("U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?", "U-PaLM coûte 0,1% de plus. [1]", True),
+])
+def test_a_figure_counts_what_the_question_counts_when_no_measure_knows_it(question, answer, states):
+    assert states_asked_measure(question, answer, {1: ["Nothing about it."]}) is states
 
 
 def test_a_latin_word_before_a_korean_particle_names_the_measure():
