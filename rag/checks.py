@@ -54,8 +54,10 @@ _REFERENCE = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")  # a bibliography refer
 _FIGURE = re.compile(r"(?<![A-Za-z0-9.-])\d+(?:[.,]\d+)*")
 # Counts spelled out in words (``with_digits``), each word followed by the word it counts.
 _SPELLED_VALUES = {**dict(zip("두 세 네 다섯 여섯 일곱 여덟 아홉 열".split(), range(2, 11))),
-                   **dict(zip("deux trois quatre cinq six sept huit".split(), range(2, 9))), "dix": 10, "douze": 12,
-                   **dict(zip("two three four five six seven eight nine ten".split(), range(2, 11))), "twelve": 12}
+                   **dict(zip("deux trois quatre cinq six sept huit".split(), range(2, 9))),
+                   **dict(zip("dix onze douze treize quatorze quinze".split(), range(10, 16))), "vingt": 20,
+                   **dict(zip("two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                              "sixteen seventeen eighteen nineteen twenty".split(), range(2, 21)))}
 _SPELLED_COUNT = re.compile(r"(?<![\w'’-])(?<!les )(?<!des )(?<!aux )(?:" + "|".join(_SPELLED_VALUES) + r")(?=\s+\w)",
                             re.IGNORECASE)
 # Years (not "2000 milliards", RETRO's "2조" as a French translation is asked to write it), list numbers ("(2)",

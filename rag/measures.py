@@ -171,7 +171,7 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
     if not counted:
         words = counted_words(question)
         return not words or any(names_counted(words, claim.figures_text)
-                                for claim in asked_quantity_claims(question, answer, names=names))
+                                for claim in asked_quantity_claims(question, answer, spelled=True, names=names))
     asked = [t for t in specific_terms(question, names) if not _names_measure(t)]
     # A count in words ("두 전문가") is judged here only, against the passages: to "How long is LLaMA-2's context
     # window?", which counts nothing this module knows, "The initial four versions of LLaMA 2-Chat …" is no answer (dev).

@@ -41,7 +41,7 @@ from rag.evidence import as_read, best_score, select_evidence
 from rag.keyword_store import KeywordStore
 from rag.llm.base import Generator, PromptPinning
 from rag.llm.factory import load_generator
-from rag.measures import counted_measures, states_asked_measure
+from rag.measures import counted_measures, counted_words, states_asked_measure
 from rag.names import NameSpellings, latin_headings
 from rag.prompt import build_messages, fit_prompt
 from rag.question import Question, prepare_question, question_parts
@@ -244,8 +244,9 @@ def states_asked_figure(question: str, answer: str, evidence: Sequence[Evidence]
     """``answer`` states a figure about what ``question`` names (``names``: the words opening a sentence of it that
     name something, ``rag.answerability.written_as_names``), and a sentence of ``evidence``'s passages that counts
     what the question counts states it (``rag.checks.states_asked_quantity``, ``rag.measures``). A count in words
-    ("두 전문가") answers only a question counting what ``rag.measures`` knows, where a passage must state it."""
-    spelled = bool(counted_measures(question))
+    ("두 전문가") answers only a question counting what ``rag.measures`` knows, where a passage must state it, or naming
+    what the question counts ("seventeen stars")."""
+    spelled = bool(counted_measures(question) or counted_words(question))
     return (states_asked_quantity(question, answer, spelled, names)
             and states_asked_measure(question, answer, _sentences_by_passage(evidence), names))
 

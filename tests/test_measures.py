@@ -116,6 +116,9 @@ def test_a_question_counting_nothing_known_is_not_held_to_a_measure():
     ("AlphaCode는 Codeforces 레이팅이 정확히 몇 점이었어요?", "AlphaCode의 레이팅은 1238점입니다. [1]", True),
     # The plain counter counts what the question counts too.
     ("Galactica 학습 데이터셋에는 논문이 몇 편이나 들어갔어요?", "Galactica에는 4800만 개의 논문이 들어갔어요. [1]", True),
+    # A count in words naming what is counted answers; another count beside it does not.
+    ("How many stars does the purple llama mascot have?", "The mascot counts seventeen stars. [1]", True),
+    ("How many stars does the purple llama mascot have?", "The kiwi benchmark holds 512 questions. [1]", False),
     # A ratio, a sum of money or a year is told by its form, whatever the question counts beside it.
     ("U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?", "U-PaLM coûte 0,1% de plus. [1]", True),
 ])
