@@ -516,9 +516,9 @@ def asks_ratio_money_or_year(question: str) -> bool:
 
 
 def states_asked_quantity(question: str, answer: str, spelled: bool = False, names: Collection[str] = ()) -> bool:
-    """Some sentence of ``answer`` states a figure about what ``question`` names (about anything when
-    it names nothing; ``names``: the words opening a sentence of it that name something, ``written_as_names``): the digits of a name ("GPT-3", "LLaMA-2"), years, list numbers and references
-    to figures or equations are no answer to "how many".
+    """Some sentence of ``answer`` states a figure about what ``question`` names (about anything when it names
+    nothing; ``names``: the words opening a sentence of it that name something, ``written_as_names``): the digits of a
+    name ("GPT-3", "LLaMA-2"), years, list numbers and references to figures or equations are no answer to "how many".
 
     >>> states_asked_quantity("How many languages is mT5 trained on?", "mT5 covers 101 languages. [1]")
     True
