@@ -175,7 +175,7 @@ class RagPipeline:
                                                   cited.text if cited else "", retriever.index),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
-        names = written_as_names(asked.text, [e.hit.chunk.text for e in evidence])
+        names = written_as_names(asked.text, [e.hit.chunk.text for e in evidence]) if asks_quantity(asked.text) else ()
         if asks_quantity(asked.text) and not states_asked_figure(asked.text, answer.text, evidence, names):
             # The sentence stating the figure may rank below those the answer had room for: BloombergGPT's
             # "… 500억 개의 매개변수를 할당합니다." came fourth of its evidence (probe set 3). Those sentences
