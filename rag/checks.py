@@ -47,6 +47,8 @@ _ASKS_QUANTITY = re.compile(
     r"\bhow (?:many|long|large|big|old)\b|\bhow much\b[^?]{0,40}\bcost|\bwhat (?:size|percentage|share|score)\b"
     r"|\bwhat(?:['’]s| is| are| was)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}size\b"
     r"|\bnumber of\b|\bcombien\b|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|part)\b"
+    # A score asked for by name: "What MMLU score did Galactica get?", "Quel est le score MMLU de GPT-4 ?", "점수가 몇".
+    r"|\bwhat\s+(?:[\w-]+\s+){0,2}scores?\b|\bquel(?:le)?s?\s+(?:est|sont|était)\s+(?:le|les)\s+scores?\b"
     r"|몇(?!\s*(?:십|백|천|만))|얼마(?!나)|얼마나\s*(?:돼|되|걸리|걸려|들|필요|많|커|큰|길|긴|비싸)",
     re.IGNORECASE,
 )
@@ -80,12 +82,22 @@ _ASKS_RATIO = re.compile(
     r"part|how many times|combien de fois)\b"
     # How much more than another model: "U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?" is answered
     # by "0.1% 추가 계산" (probe set 5).
-    r"|\b(?:en plus|supplémentaires?|more|additional|extra)\b|추가|더\s*(?:많|필요|들|드|써|쓰)",
+    r"|\b(?:en plus|supplémentaires?|more|additional|extra)\b|추가|더\s*(?:많|필요|들|드|써|쓰)"
+    # A score is most often a percentage: "PubMedQA (77.6%)" answers "what scores did Galactica get on PubMedQA?".
+    r"|점수|정확도|\b(?:scores?|accuracy|exactitude)\b",
     re.IGNORECASE,
 )
 # A question asking for a sum of money is answered by an amount of money only: to "Alpaca 학습시키는 데 돈이 얼마나
 # 들었어요? 달러 기준으로요" (asked of documents stating no price) the answer gave Alpaca's "52,000개의 샘플".
 _ASKS_MONEY = re.compile(r"돈|달러|\$|€|\b(?:dollars?|USD|euros?|EUR|price|prix|argent)\b", re.IGNORECASE)
+# A question asking what something cost is answered by an amount of money or of computation (GPU hours, FLOPs):
+# to "… 그거 생성하는 데 API 비용은 얼마나 들었어요?" (self-instruct's data, of documents stating no cost) the answer
+# quoted its "52,000개" instructions (probe set 8).
+_ASKS_COST = re.compile(r"비용|\bcosts?\b|\bco[uû]t(?:s|e|é|ait|aient|ent|er)?\b", re.IGNORECASE)
+_COMPUTE = re.compile(r"\d\s?(?:[KMB]|천|만|억|thousand|million|billion|milliers?|millions?|milliards?)?\s?(?:de\s)?"
+                      r"(?:(?:GPU|TPU)[-\s]?(?:hours?|days?|heures?|jours?|시간|일)|(?:heures?|jours?)[-\s](?:de\s)?(?:GPU|TPU)"
+                      r"|[KMGTPEZ]?FLOPs?\b|[kMG]Wh\b)",
+                      re.IGNORECASE)
 # A question asking for a year is answered by a year only: to "… 캐시했다는 예시 있잖아요, 그게 몇 년도 일이에요?"
 # (asked of a page giving no date) the answer quoted "800개가 넘는 동의어 목록" as the figure asked (probe set 3).
 _ASKS_YEAR = re.compile(r"몇\s*년도|어느\s*해|[연년]도|\b(?:what|which) year\b|quelle ann[ée]e", re.IGNORECASE)
@@ -510,9 +522,11 @@ def asks_quantity(question: str) -> bool:
 
 
 def asks_ratio_money_or_year(question: str) -> bool:
-    """The question asks for a ratio, a sum of money or a year, which the figure's own form tells ("28%", "$600",
-    "2021"), whatever the question names beside it ("combien de calcul en plus", "en dollars")."""
-    return bool(_ASKS_RATIO.search(question) or _ASKS_MONEY.search(question) or _ASKS_YEAR.search(question))
+    """The question asks for a ratio, a sum of money, a cost or a year, which the figure's own form tells ("28%",
+    "$600", "1,000 GPU hours", "2021"), whatever the question names beside it ("combien de calcul en plus", "en
+    dollars")."""
+    return bool(_ASKS_RATIO.search(question) or _ASKS_MONEY.search(question) or _ASKS_COST.search(question)
+                or _ASKS_YEAR.search(question))
 
 
 def states_asked_quantity(question: str, answer: str, spelled: bool = False, names: Collection[str] = ()) -> bool:
@@ -581,6 +595,7 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
     terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
     asks_ratio = bool(_ASKS_RATIO.search(question))
     asks_money = bool(_ASKS_MONEY.search(question))
+    asks_cost = not asks_ratio and bool(_ASKS_COST.search(question))
     asks_year = bool(_ASKS_YEAR.search(question))
     claims = _with_markers_on_their_sentence([answer[s.start : s.end] for s in split_sentences(answer)])
     about: frozenset[int] = frozenset()  # the passages the sentence before cites, when it is about what is asked
@@ -599,8 +614,12 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
         figures_text = _NOT_A_QUANTITY.sub(" ", unnamed)
         if asks_year:
             states = _YEAR.search(_REFERENCE.sub(" ", unnamed))
+        elif asks_money:
+            states = _MONEY.search(figures_text)
+        elif asks_cost:
+            states = _MONEY.search(figures_text) or _COMPUTE.search(figures_text)
         else:
-            states = (_MONEY if asks_money else _FIGURE).search(figures_text)
+            states = _FIGURE.search(figures_text)
         if states:
             yield QuantityClaim(figures_text, cites)
 

@@ -35,15 +35,16 @@ class Measure:
     name: str
     names: re.Pattern  # the thing's name, in a question or a source
     written_as: re.Pattern | None = None  # how a source may state a count of it without naming it
-    # A training setting: a question asking for a figure that names it asks for it, whatever else it counts.
-    setting: bool = False
+    # A training setting or a score: a question asking for a figure that names it asks for it, whatever else it
+    # counts.
+    asked_by_name: bool = False
 
 
-def _measure(name: str, pattern: str, written_as: str = "", setting: bool = False) -> Measure:
+def _measure(name: str, pattern: str, written_as: str = "", asked_by_name: bool = False) -> Measure:
     """``pattern`` with "<" and ">" marking where a Latin-script word starts and ends: a Korean particle may follow
     it ("API를", where ``\\b`` sees no end)."""
     return Measure(name, re.compile(pattern.replace("<", "(?<![A-Za-z])").replace(">", "(?![A-Za-z])"), re.IGNORECASE),
-                   re.compile(written_as) if written_as else None, setting)
+                   re.compile(written_as) if written_as else None, asked_by_name)
 
 
 # What the documents count about models. A question counting anything else (labelers, days, a LoRA rank) is
@@ -67,11 +68,16 @@ MEASURES = (
     # To "GPT-3는 학습률(learning rate)을 정확히 얼마로 잡고 학습했어요?", whose passages give no learning rate, the
     # evidence sentence "GPT-3은 모델 파라미터를 175B로 증가시켜 보여줍니다." was quoted as the figure asked (probe set 3).
     # A context window is counted in tokens, but a token count (of the training data) is no context window.
-    _measure("learning rate", r"학습률|<learning[\s-]+rates?>|taux\s+d['’]apprentissage", setting=True),
-    _measure("batch size", r"배치\s*크기|<batch[\s-]*sizes?>|taille\s+d[eu]s?\s+(?:lots?|batch)", setting=True),
+    _measure("learning rate", r"학습률|<learning[\s-]+rates?>|taux\s+d['’]apprentissage", asked_by_name=True),
+    _measure("batch size", r"배치\s*크기|<batch[\s-]*sizes?>|taille\s+d[eu]s?\s+(?:lots?|batch)", asked_by_name=True),
     _measure("context length", r"컨텍스트\s*(?:길이|윈도우|창)|문맥\s*(?:길이|윈도우|창)|시퀀스\s*길이"
                                r"|<(?:context|sequence)[\s-]+(?:window|length)s?>|fen[eê]tres?\s+de\s+contexte"
-                               r"|longueurs?\s+(?:maximale\s+)?de\s+(?:s[eé]quence|contexte)", setting=True),
+                               r"|longueurs?\s+(?:maximale\s+)?de\s+(?:s[eé]quence|contexte)", asked_by_name=True),
+    # A score is a benchmark result, most often written as a percentage ("PubMedQA (77.6%)"): to "… Yuan 1.0 s'en
+    # sort bien sur le schéma de Winograd. Il obtient quel score exactement ?", whose passages give no score, the figure
+    # rescue quoted Yuan 1.0's "5TB de textes" as the figure asked (probe set 8).
+    _measure("score", r"점수|정확도|<scores?>|<accuracy>|<exactitude>", r"\d\s?%|\d\s?(?:점|points?)(?![A-Za-z])",
+             asked_by_name=True),
 )
 # Where a question says what it counts: "how many X", "number of X", "what's the X size", "combien de X",
 # "nombre de X", "X 수", and the unit it asks in: "quelle taille (en To ou en tokens) ?", "…, en nombre de paramètres ?".
@@ -100,9 +106,9 @@ def counted_measures(question: str) -> tuple[str, ...]:
     >>> counted_measures("How long is LLaMA-2's context window, in tokens?"), counted_measures("BLOOM, en To ?")
     (('context length',), ('data size',))
     """
-    settings = tuple(measure.name for measure in MEASURES if measure.setting and measure.names.search(question))
-    if settings:
-        return settings
+    by_name = tuple(measure.name for measure in MEASURES if measure.asked_by_name and measure.names.search(question))
+    if by_name:
+        return by_name
     phrases = [g for m in _COUNTED.finditer(question) for g in m.groups() if g]
     for m in _KOREAN_COUNT.finditer(question):
         before, after = m.groups()

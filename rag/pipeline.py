@@ -49,7 +49,7 @@ from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
 from rag.lead import lead_fault
 from rag.twins import corpus_translations, with_twins
-from rag.who import asks_who, names_someone
+from rag.who import asks_which_model, asks_who, names_someone, names_the_model
 from rag.verify import checked_text, source_passages, verified_citations
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,8 @@ class RagPipeline:
                                                   cited.text if cited else "", retriever.index),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
-        names = written_as_names(asked.text, [e.hit.chunk.text for e in evidence]) if asks_quantity(asked.text) else ()
+        names = (written_as_names(asked.text, [e.hit.chunk.text for e in evidence])
+                 if asks_quantity(asked.text) or asks_which_model(asked.text) else ())
         if asks_quantity(asked.text) and not states_asked_figure(asked.text, answer.text, evidence, names):
             # The sentence stating the figure may rank below those the answer had room for: BloombergGPT's
             # "… 500억 개의 매개변수를 할당합니다." came fourth of its evidence (probe set 3). Those sentences
@@ -196,6 +197,12 @@ class RagPipeline:
         if asks_who(asked.text) and not answer.refused and not names_someone(
                 asked.text, answer.text, " ".join(as_read(e) for e in evidence)):
             log.info("the question asks who; the answer names no one the evidence names; refusing")
+            answer = refusal(base)
+        if asks_which_model(asked.text) and not answer.refused and not names_the_model(
+                asked.text, answer.text, [text for e in evidence for text in (as_read(e), *e.hit.chunk.sentence_texts())],
+                names):
+            log.info("the question asks which model; the answer names none the evidence names with what it asks about; "
+                     "refusing")
             answer = refusal(base)
         yield self._finish(answer, started)
 

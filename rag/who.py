@@ -10,6 +10,11 @@ the question does not already name is refused, and so is one whose name the evid
 Asked where a paper was published, which the documents never say, the answer quoted its abstract (probe set 6):
 a venue is asked for as a maker is, and named as one, or as an acronym after "published in" ("… at ACL 2024").
 
+Asked which model something uses or is built on, the answer must name that model beside what the question asks
+about, as a sentence of the evidence does: to "Which LLM does PointClip V2 use to generate its 3D-specific prompts,
+GPT-3, GPT-4 or something else?", of passages saying only that PointClip V2 uses "LLMs", the answer quoted that
+sentence and another on GPT4Tools (probe set 8).
+
 Example:
     >>> asks_who("Qui a proposé RMSNorm ?"), asks_who("Pour un assistant QA qui demande bcp de connaissances, LLM ?")
     (True, False)
@@ -24,9 +29,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from core.text import CITATION_MARKER, kiwi, split_sentences
+from typing import Collection, Sequence
+
+from core.text import CITATION_MARKER, kiwi, split_sentences, strip_citation_markers
 from rag.acronyms import full_form
 from rag.answerability import specific_terms, term_occurs
+from rag.checks import entity_names
 
 _ASKS_WHO = re.compile(
     r"^\W*who\b|\bwho\s+(?:first\s+)?(?:proposed|invented|created|developed|introduced|wrote|built|designed|released"
@@ -65,6 +73,56 @@ _INITIAL_SOUNDS = "KKNTTRMPPSS JJJKTPH"  # ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇ�
 _FINAL_SOUNDS = " KKKNNNTRRRRRRRRMPPSSNJJKTPH"  # none, ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ
 _MIN_SOUNDS = 3  # two consonants match too many words by chance ("Meta" sounds as "모두", "all", does)
 _SURNAME_AFTER_NAME = re.compile(r"(?<![A-Za-z0-9-])[A-Z][a-z]+\s+((?:Mc|Mac|Le|La|De|Di|Van|Von)?[A-Z][a-z]+)(?![A-Za-z0-9-])")
+
+
+# Which model something uses or is built on ("Which LLM does PointClip V2 use", "built on top of which base model",
+# "c'est basé sur quel modèle ?", "어떤 모델을 썼어요?"); not which model to choose ("어떤 모델을 우선해야 돼?").
+_ASKS_WHICH_MODEL = re.compile(
+    r"\bwhich\s+(?:base\s+|underlying\s+|backbone\s+|pre-?trained\s+)?(?:LLM|model)\s+(?:does|did|is|was)\b"
+    r"|\bwhat\s+(?:base|underlying|backbone)\s+(?:LLM|model)\b"
+    r"|\b(?:built|based|trained|fine-?tuned)\s+(?:on\s+top\s+of|on|from)\s+(?:which|what)\b"
+    r"|\b(?:basée?s?|construite?s?|fondée?s?|entraînée?s?|affinée?s?|s['’]appuie|reposent|repose)\s+sur\s+quel(?:le)?\s+"
+    r"(?:LLM|modèle)\b"
+    r"|\bquel(?:le)?\s+(?:LLM|modèle)\s+(?:de\s+base\s+)?(?:utilise|a\s+utilisé|ont\s+utilisé|emploie|précisément)\b"
+    r"|\bc['’](?:est|était)\s+quel(?:le)?\s+(?:LLM|modèle)\b"
+    r"|(?:어떤|어느|무슨)\s*(?:베이스\s*|기반\s*)?(?:LLM|모델)(?:을|를|이|에|으로)?\s*(?:썼|사용했|사용해|쓰|써|기반|바탕|파인튜닝|미세\s*조정)",
+    re.IGNORECASE,
+)
+
+
+def asks_which_model(question: str) -> bool:
+    """``question`` asks which model something uses, or is built or trained on.
+
+    >>> [asks_which_model(q) for q in ("Tk-Instruct, c'est basé sur quel modèle ?", "Which LLM does PointClip V2 use?",
+    ...                                 "비용에 민감한 서비스면 어떤 모델을 우선해야 돼?", "Quel modèle choisir pour la NER ?")]
+    [True, True, False, False]
+    """
+    return bool(_ASKS_WHICH_MODEL.search(question))
+
+
+def names_the_model(question: str, answer: str, evidence: Sequence[str], names: Collection[str] = ()) -> bool:
+    """A sentence of ``answer`` (or it and the sentence before it) names something ``question`` names (``names``: the
+    words opening a sentence of it that name something, ``rag.answerability.written_as_names``) beside another name,
+    and a sentence of ``evidence`` names both: the model asked for, with what it serves.
+
+    >>> q = "Which LLM does PointClip V2 use to generate its 3D-specific prompts, GPT-3, GPT-4 or something else?"
+    >>> names_the_model(q, "PointClip V2 uses LLMs to generate 3D prompts. [1] GPT4Tools uses LoRA. [2]",
+    ...                 ["PointClip V2는 LLM을 사용하여 3D 프롬프트를 생성합니다.", "GPT4Tools는 LoRA를 사용합니다."])
+    False
+    >>> names_the_model("Tk-Instruct, c'est basé sur quel modèle ?", "Tk-Instruct affine T5. [1]", ["Tk-INSTRUCT: T5를 세부 조정합니다."])
+    True
+    """
+    terms = specific_terms(question, names)
+    sentences = [strip_citation_markers(answer[s.start:s.end]) for s in split_sentences(answer)]
+    for before, sentence in zip(["", *sentences], sentences):
+        # A name opening the sentence is no entity name there ("Gorilla was trained using the LLaMA model."): the
+        # question's terms are looked for as they are.
+        asked = [t for t in terms if term_occurs(t, sentence) or term_occurs(t, before)]
+        for a in asked:
+            others = [n for n in entity_names(sentence) if not term_occurs(a, n) and not term_occurs(n, a)]
+            if any(term_occurs(a, e) and term_occurs(n, e) for n in others for e in evidence):
+                return True
+    return False
 
 
 def asks_who(question: str) -> bool:

@@ -13,10 +13,11 @@ from core.language import detect_language
 from core.settings import Settings
 from core.text import strip_citation_markers
 from rag.answerability import written_as_names
-from rag.checks import with_western_scales
+from rag.checks import states_asked_quantity, with_western_scales
 from rag.evaluate import facts_present, load_items
 from rag.evidence import as_read
 from rag.pipeline import RagPipeline, states_asked_figure
+from rag.who import names_the_model
 from survey_rag.commands import DEV_SET
 
 pytestmark = pytest.mark.slow
@@ -193,6 +194,45 @@ def test_a_name_opening_the_question_holds_the_figure_to_it(pipeline):
     assert not [claim for claim in claims if states_asked_figure(question, claim, evidence, names)]
     answer = pipeline.answer(question)
     assert answer.refused, answer.text
+
+
+def test_a_score_asked_for_is_a_benchmark_result(pipeline):
+    """The overview says Yuan 1.0 does well on the Winograd schema and gives no score: the figure rescue quoted its
+    "5TB" corpus as the score asked, cited (session 43, probe set 8). Galactica's PubMedQA "77.6%" is a score."""
+    question = "D'après la synthèse, Yuan 1.0 s'en sort bien sur le schéma de Winograd. Il obtient quel score exactement ?"
+    _, evidence = pipeline.evidence(question)
+    claims = [f"{as_read(e)} [{e.n}]" for e in evidence]
+    assert any("Yuan 1.0" in claim and states_asked_quantity(question, claim) for claim in claims), claims
+    assert not [claim for claim in claims if states_asked_figure(question, claim, evidence)]
+    answer = pipeline.answer(question)
+    assert answer.refused, answer.text
+    galactica = "what scores did galactica get on PubMedQA and MedMCQA?"
+    _, evidence = pipeline.evidence(galactica)
+    assert [e for e in evidence if "77.6%" in e.sentence and states_asked_figure(galactica, f"{as_read(e)} [{e.n}]", [e])]
+
+
+def test_a_cost_asked_for_is_money_or_computation(pipeline):
+    """The overview gives self-instruct's 52,000 instructions and no cost: the answer quoted the counts to "how much
+    did the API cost?", cited (session 43, probe set 8)."""
+    question = ("self-instruct로 GPT-3를 써서 지시어 52,000개랑 인스턴스 82,000개를 만들었다던데, 그거 생성하는 데 API 비용은 "
+                "얼마나 들었어요?")
+    _, evidence = pipeline.evidence(question)
+    assert any("52,000" in e.sentence for e in evidence), [e.sentence for e in evidence]
+    assert not [e.sentence for e in evidence if states_asked_figure(question, f"{as_read(e)} [{e.n}]", [e])]
+    answer = pipeline.answer(question)
+    assert answer.refused, answer.text
+
+
+def test_which_model_is_answered_by_a_model_the_evidence_names_with_it(pipeline):
+    """The overview says PointClip V2 uses "LLMs" and never which: the answer quoted that sentence and one on
+    GPT4Tools, cited (session 43, probe set 8). Tk-Instruct's entry names the model it fine-tunes."""
+    answer = pipeline.answer("Which LLM does PointClip V2 use to generate its 3D-specific prompts, GPT-3, GPT-4 or "
+                             "something else?")
+    assert answer.refused, answer.text
+    question = "Tk-Instruct, c'est basé sur quel modèle ? et il bat vraiment InstructGPT alors qu'il est plus petit ?"
+    _, evidence = pipeline.evidence(question)
+    read = [text for e in evidence for text in (as_read(e), *e.hit.chunk.sentence_texts())]
+    assert any(names_the_model(question, f"{as_read(e)} [{e.n}]", read) for e in evidence), read
 
 
 def test_a_count_answers_no_year(pipeline):

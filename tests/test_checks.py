@@ -314,6 +314,36 @@ def test_a_sum_of_money_answers_only_a_question_asking_for_one(question, answer,
 
 
 @pytest.mark.parametrize("question, answer, states", [
+    # Asked what generating self-instruct's data cost, of documents stating no cost: its counts are no answer (probe8-010).
+    ("GPT-3로 지시어 52,000개를 만들었다던데, 그거 생성하는 데 API 비용은 얼마나 들었어요?",
+     "GPT-3를 사용하여 새로운 지시어 (52,000개)를 반복적으로 생성합니다. [1]", False),
+    ("GPT-3로 지시어 52,000개를 만들었다던데, 그거 생성하는 데 API 비용은 얼마나 들었어요?",
+     "GPT-3 API 비용은 약 600달러였습니다. [1]", True),
+    # An amount of computation is a cost too.
+    ("How much did it cost to train OPT-175B?", "OPT-175B was trained on 992 A100 GPUs. [1]", False),
+    ("How much did it cost to train OPT-175B?", "Training OPT-175B took 809,472 GPU hours. [1]", True),
+    ("Combien a coûté l'entraînement de BLOOM ?", "BLOOM a 176 milliards de paramètres. [1]", False),
+    ("Combien a coûté l'entraînement de BLOOM ?", "BLOOM a demandé 1 082 990 heures GPU. [1]", True),
+    # How much a cost was cut is a ratio.
+    ("LoRA, ça réduit le coût de combien en pourcentage ?", "LoRA réduit le coût de 70 %. [1]", True),
+])
+def test_a_cost_is_answered_by_money_or_computation(question, answer, states):
+    assert asks_quantity(question)
+    assert states_asked_quantity(question, answer) is states
+
+
+@pytest.mark.parametrize("question, answer", [
+    ("What MMLU score did Galactica get?", "Galactica gets 52.6% on MMLU. [1]"),
+    ("Quel est le score MMLU de GPT-4 ?", "GPT-4 obtient 86,4 % sur MMLU. [1]"),
+    ("what scores did galactica get on PubMedQA and MedMCQA?", "77.6% on PubMedQA and 52.9% on MedMCQA dev. [1]"),
+    ("Yuan 1.0 obtient quel score sur Winograd ?", "Yuan 1.0 obtient 78,1 % sur Winograd. [1]"),
+])
+def test_a_score_asked_for_by_name_is_a_figure_and_a_percentage_states_it(question, answer):
+    assert asks_quantity(question)
+    assert states_asked_quantity(question, answer)
+
+
+@pytest.mark.parametrize("question, answer, states", [
     # Asked for a year, of a page stating none: a count of synonyms is no answer (probe set 3).
     ("구글 검색이 동의어 목록을 캐시했다는 예시, 그게 몇 년도 일이에요?", "구글 검색은 800개가 넘는 동의어 목록을 캐시합니다. [1]", False),
     ("구글 검색이 동의어 목록을 캐시했다는 예시, 그게 몇 년도 일이에요?", "구글 검색은 2021년에 동의어 목록을 캐시했습니다. [1]", True),

@@ -35,6 +35,10 @@ NEOX = ["GPT-3에서는 밀집 및 희소 레이어를 사용하는 반면, GPT-
     ("LoRA로 파인튜닝할 때 rank(r)는 보통 몇으로 잡는 게 좋아요?", ()),
     ("how big is MT-NLG?", ()),
     ("what does it cost to go to production?", ()),
+    # A score named is what is asked.
+    ("What MMLU score did Galactica get?", ("score",)),
+    ("D'après la synthèse, Yuan 1.0 s'en sort bien sur le schéma de Winograd. Il obtient quel score exactement ?",
+     ("score",)),
 ])
 def test_what_a_question_counts(question, measures):
     assert counted_measures(question) == measures
@@ -69,6 +73,16 @@ def test_only_the_passages_a_claim_cites_back_it():
     assert states_asked_measure(question, "mT5 covers 101 languages. [1]", passages)
     assert not states_asked_measure(question, "mT5 covers 101 languages. [2]", passages)
     assert states_asked_measure(question, "mT5 covers 101 languages.", passages)  # no citation: any passage
+
+
+def test_a_score_is_a_benchmark_result_not_another_figure_of_the_model():
+    """To Yuan 1.0's Winograd score, of passages giving none, the figure rescue quoted its "5TB" corpus (probe8-020)."""
+    question = "D'après la synthèse, Yuan 1.0 s'en sort bien sur le schéma de Winograd. Il obtient quel score exactement ?"
+    entry = {4: ["Yuan 1.0: 인터넷에서 수집한 5TB의 고품질 중국어 텍스트로 구성된 말뭉치로 학습합니다."]}
+    assert not states_asked_measure(question, "Yuan 1.0 : un corpus de 5TB de textes chinois. [4]", entry)
+    galactica = {1: ["PubMedQA (77.6%) 및 MedMCQA dev (52.9%)와 같은 여러 하위 작업에서 새로운 최고 성능을 세우고 있습니다."]}
+    assert states_asked_measure("what scores did galactica get on PubMedQA and MedMCQA?",
+                                "Galactica scored 77.6% on PubMedQA and 52.9% on MedMCQA dev. [1]", galactica)
 
 
 def test_a_figure_of_another_setting_does_not_answer_for_a_learning_rate():

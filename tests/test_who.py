@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.who import asks_who, names_someone
+from rag.who import asks_which_model, asks_who, names_someone, names_the_model
 
 
 @pytest.mark.parametrize("question, asks", [
@@ -87,3 +87,35 @@ def test_a_venue_is_named_by_its_acronym_only_where_the_answer_says_it_published
     for answer in ("It was published at ACL 2024. [1]", "Il a été publié dans TACL. [1]", "이 논문은 EMNLP 2023에 게재되었습니다. [1]"):
         assert names_someone(question, answer, evidence), answer
     assert not names_someone(question, "It was published in Nature. [1]", evidence)  # a venue the evidence does not give
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("Which LLM does PointClip V2 use to generate its 3D-specific prompts, GPT-3, GPT-4 or something else?", True),
+    ("Sparrow is built on top of which base model, and how many parameters does it have?", True),
+    ("How was Gorilla trained - what base model, and how did they generate its training data?", True),
+    ("Tk-Instruct, c'est basé sur quel modèle ? et il bat vraiment InstructGPT alors qu'il est plus petit ?", True),
+    ("l'exemple de Google Search : c'était quel LLM précisément (MUM, PaLM, BERT…) ?", True),
+    ("WizardCoder는 어떤 모델을 파인튜닝했어요?", True),
+    # Which model to choose is a recommendation, not a name to find.
+    ("비용에 민감하고 응답 지연 요구도 빡빡한 서비스면 어떤 모델을 우선해야 돼?", False),
+    ("Quel modèle choisir pour de la NER ?", False),
+    ("Which model should I use for NER, an LLM or a fine-tuned one?", False),
+    ("Quels modèles autorégressifs (style GPT) sont cités en exemple ?", False),
+])
+def test_what_asks_which_model(question, asks):
+    assert asks_which_model(question) is asks
+
+
+def test_the_model_asked_for_is_named_with_what_the_question_asks_about():
+    """To the PointClip V2 question, of passages saying only that it uses "LLMs", the answer quoted that sentence and
+    one on GPT4Tools (probe8-029); a model the evidence names with the subject answers."""
+    question = "Which LLM does PointClip V2 use to generate its 3D-specific prompts, GPT-3, GPT-4 or something else?"
+    evidence = ["PointClip V2는 LLM을 사용하여 3D 특정 프롬프트를 생성합니다.", "GPT4Tools는 LoRA를 사용하여 LLM을 미세 조정합니다."]
+    assert not names_the_model(question, "PointClip V2 uses LLMs to generate 3D prompts. [1] GPT4Tools uses LoRA. [2]",
+                               evidence)
+    # Named, but not by the evidence.
+    assert not names_the_model(question, "PointClip V2 uses GPT-4. [1]", evidence)
+    assert names_the_model(question, "PointClip V2 uses GPT-4. [1]", [*evidence, "PointClip V2는 GPT-4로 프롬프트를 만듭니다."])
+    # The subject named in the sentence before.
+    tk = "Tk-Instruct, c'est basé sur quel modèle ?"
+    assert names_the_model(tk, "Tk-Instruct bat InstructGPT. [1] Il affine T5. [1]", ["Tk-INSTRUCT [26]: T5를 세부 조정합니다."])
