@@ -175,9 +175,9 @@ class RagPipeline:
                                                   cited.text if cited else "", retriever.index),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
-        names = (written_as_names(asked.text, [e.hit.chunk.text for e in evidence])
-                 if asks_quantity(asked.text) or asks_which_model(asked.text) else ())
-        if asks_quantity(asked.text) and not states_asked_figure(asked.text, answer.text, evidence, names):
+        asks_figure, asks_model = asks_quantity(asked.text), asks_which_model(asked.text)
+        names = written_as_names(asked.text, [e.hit.chunk.text for e in evidence]) if asks_figure or asks_model else ()
+        if asks_figure and not states_asked_figure(asked.text, answer.text, evidence, names):
             # The sentence stating the figure may rank below those the answer had room for: BloombergGPT's
             # "… 500억 개의 매개변수를 할당합니다." came fourth of its evidence (probe set 3). Those sentences
             # alone answer then.
@@ -198,7 +198,7 @@ class RagPipeline:
                 asked.text, answer.text, " ".join(as_read(e) for e in evidence)):
             log.info("the question asks who; the answer names no one the evidence names; refusing")
             answer = refusal(base)
-        if asks_which_model(asked.text) and not answer.refused and not names_the_model(
+        if asks_model and not answer.refused and not names_the_model(
                 asked.text, answer.text, [text for e in evidence for text in (as_read(e), *e.hit.chunk.sentence_texts())],
                 names):
             log.info("the question asks which model; the answer names none the evidence names with what it asks about; "

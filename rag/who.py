@@ -1,5 +1,5 @@
-"""Whether a question asks who (a person, a company, an author, where a text was published), and whether the
-answer names anyone.
+"""Whether a question asks who (a person, a company, an author, where a text was published) or which model, and
+whether the answer names anyone, or the model.
 
 Asked who proposed or made something, the default model answered with what the thing is: "RMSNorm a été
 proposé par RMSNorm." for "Qui a proposé RMSNorm ?", sentences about HyperCLOVA's architecture for
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
 from typing import Collection, Sequence
 
 from core.text import CITATION_MARKER, kiwi, split_sentences, strip_citation_markers
