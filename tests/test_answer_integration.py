@@ -170,13 +170,19 @@ def test_a_bibliography_reference_is_no_figure_of_the_evidence(pipeline):
     assert "2000 milliards" in in_french and states_asked_figure(question, in_french, evidence), in_french
 
 
+def assert_no_evidence_states_the_figure(pipeline, question, figure):
+    """The question's real evidence holds a sentence with ``figure``, and no evidence sentence states the figure the
+    question asks for."""
+    _, evidence = pipeline.evidence(question)
+    assert any(figure in e.sentence for e in evidence), [e.sentence for e in evidence]
+    assert not [e.sentence for e in evidence if states_asked_figure(question, f"{as_read(e)} [{e.n}]", [e])]
+
+
 def test_a_figure_of_another_training_setting_answers_no_learning_rate(pipeline):
     """The overview says GPT-3 trained with "a lower learning rate" and gives its size, "175B", but no learning rate:
     the figure rescue quoted the "175B" sentence as the figure asked, cited (session 41, probe set 3)."""
     question = "GPT-3는 학습률(learning rate)을 정확히 얼마로 잡고 학습했어요?"
-    _, evidence = pipeline.evidence(question)
-    assert any("175B" in e.sentence for e in evidence), [e.sentence for e in evidence]
-    assert not [e.sentence for e in evidence if states_asked_figure(question, f"{as_read(e)} [{e.n}]", [e])]
+    assert_no_evidence_states_the_figure(pipeline, question, "175B")
     answer = pipeline.answer(question)
     assert answer.refused, answer.text
 
@@ -216,9 +222,7 @@ def test_a_cost_asked_for_is_money_or_computation(pipeline):
     did the API cost?", cited (session 43, probe set 8)."""
     question = ("self-instruct로 GPT-3를 써서 지시어 52,000개랑 인스턴스 82,000개를 만들었다던데, 그거 생성하는 데 API 비용은 "
                 "얼마나 들었어요?")
-    _, evidence = pipeline.evidence(question)
-    assert any("52,000" in e.sentence for e in evidence), [e.sentence for e in evidence]
-    assert not [e.sentence for e in evidence if states_asked_figure(question, f"{as_read(e)} [{e.n}]", [e])]
+    assert_no_evidence_states_the_figure(pipeline, question, "52,000")
     answer = pipeline.answer(question)
     assert answer.refused, answer.text
 
@@ -239,9 +243,7 @@ def test_a_count_answers_no_year(pipeline):
     """The course page gives Google Search's "800개가 넘는 동의어 목록" and no date: the count was quoted as the year
     asked, cited (session 41, probe set 3)."""
     question = "구글 검색이 LLM 오프라인 추론으로 백신 관련 동의어 목록을 캐시했다는 예시 있잖아요, 그게 몇 년도 일이에요?"
-    _, evidence = pipeline.evidence(question)
-    assert any("800" in e.sentence for e in evidence), [e.sentence for e in evidence]
-    assert not [e.sentence for e in evidence if states_asked_figure(question, f"{as_read(e)} [{e.n}]", [e])]
+    assert_no_evidence_states_the_figure(pipeline, question, "800")
 
 
 def test_a_figure_of_an_entry_headed_in_hangul_is_not_given_to_another_model(pipeline):
