@@ -199,8 +199,7 @@ class RagPipeline:
             log.info("the question asks who; the answer names no one the evidence names; refusing")
             answer = refusal(base)
         if asks_model and not answer.refused and not names_the_model(
-                asked.text, answer.text, [text for e in evidence for text in (as_read(e), *e.hit.chunk.sentence_texts())],
-                names):
+                asked.text, answer.text, [s for read in _sentences_by_passage(evidence).values() for s in read], names):
             log.info("the question asks which model; the answer names none the evidence names with what it asks about; "
                      "refusing")
             answer = refusal(base)

@@ -117,8 +117,9 @@ def names_the_model(question: str, answer: str, evidence: Sequence[str], names: 
         # A name opening the sentence is no entity name there ("Gorilla was trained using the LLaMA model."): the
         # question's terms are looked for as they are.
         asked = [t for t in terms if term_occurs(t, sentence) or term_occurs(t, before)]
+        named = entity_names(sentence) if asked else []
         for a in asked:
-            others = [n for n in entity_names(sentence) if not term_occurs(a, n) and not term_occurs(n, a)]
+            others = [n for n in named if not term_occurs(a, n) and not term_occurs(n, a)]
             if any(term_occurs(a, e) and term_occurs(n, e) for n in others for e in evidence):
                 return True
     return False
