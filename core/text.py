@@ -275,15 +275,28 @@ def refers_back(sentence: str) -> bool:
 # Kiwi's tags of a predicate: verbs, adjectives, copulas, their derivations, auxiliaries, final endings.
 _PREDICATE_TAGS = ("VV", "VA", "VCP", "VCN", "XSV", "XSA", "VX", "EF")
 # Behind what a web page's layout left before it ("# 🎜🎜# Figure 1 : Cet arbre évolutif …"), not a parenthesis.
-_CAPTION = re.compile(r"^[^\w(\[]*(?:그림|표|Figure|Fig\.|Table|Tableau)\s*\d")
+_FIGURE_LABEL = r"^[^\w(\[]*(?:그림|표|Figure|Fig\.|Table|Tableau)\s*\d+(?:\.\d+)*"
+# The label closed by a colon or a full stop (a caption), or the figure as what the sentence speaks of: "그림 1은 …
+# 보여줍니다", "표 1에는 …", "Figure 2 shows …".
+_CAPTION = re.compile(
+    _FIGURE_LABEL + r"(?:\s*(?:[:：.]|$)|(?:은|는|이|가|에는|에서는)(?![가-힣])"
+    r"|\s+(?:shows?|illustrates?|summari[sz]es|presents?|depicts?|lists?|compares?|gives?|montre|présente|illustre"
+    r"|résume|compare|donne|indique)\b)", re.IGNORECASE)
 
 
 def is_caption(sentence: str) -> bool:
-    """``sentence`` is a figure's or a table's caption ("그림 9: …", "Tableau 1 : …").
+    """``sentence`` is a figure's or a table's caption ("그림 9: …", "Tableau 1 : …"), or says what one shows ("그림
+    1은 언어 모델의 발전 과정을 자세히 보여줍니다."): the answer cannot show the figure.
 
     >>> [is_caption(s) for s in ["Tableau 1 : Modèle encodeur-décodeur", "# 🎜🎜# Figure 1 : Cet arbre évolutif …",
     ...                          "그림 9: BLOOM 아키텍처 예시.", "(Figure 3) shows it.", "Table stakes are high."]]
     [True, True, True, False, False]
+    >>> [is_caption(s) for s in ["그림 1은 언어 모델의 발전 과정을 자세히 보여줍니다.", "표 1에는 특징이 요약되어 있습니다.",
+    ...                          "Figure 2 shows the decision flow.", "Figure 13에 표시된 파이프라인을 따라 LLM은 … 응답합니다."]]
+    [True, True, True, False]
+
+    A sentence that only says where something is drawn speaks of that thing: probe7-025's answer, "LLM은 일반적으로
+    계획 → 도구 선택 → 실행 → 검사 → 생성의 순서로 …", is "Figure 13에 표시된 파이프라인을 따라 …".
     """
     return bool(_CAPTION.match(sentence.strip()))
 

@@ -178,6 +178,24 @@ def test_the_corpus_table_caption_is_evidence_but_no_quote(corpus_settings, embe
     assert not set(captions) & set(quote_candidates(evidence, "fr"))
 
 
+def test_the_corpus_sentence_on_what_a_figure_draws_is_a_quote(corpus_settings, embedder):
+    """Real path (bundled corpus, default embedder): the overview's sentence giving the steps of the pipeline its
+    Figure 13 draws opens with the figure's label but is no caption; it may be quoted, while the captions and the
+    sentences saying what a figure shows among the evidence may not."""
+    from core.text import is_caption
+    from rag.compose import quote_candidates
+    from rag.pipeline import RagPipeline
+
+    _, evidence = RagPipeline(corpus_settings, embedder).evidence(
+        "For multimodal tool-augmented LLMs, what's the typical sequence of steps the LLM goes through to answer a "
+        "user query?")
+    steps = [e for e in evidence if e.sentence.startswith("Figure 13") and "→" in e.sentence]
+    assert steps and not is_caption(steps[0].sentence)
+    candidates = quote_candidates(evidence, "en")
+    assert steps[0] in candidates
+    assert not any(is_caption(e.sentence) for e in candidates)
+
+
 def test_the_corpus_sentence_continuing_the_best_one_reaches_the_model(corpus_settings, embedder):
     """Real path (bundled corpus, default embedder): the sentence naming the product Codex powers follows
     the best sentence but is too unlike the question to be chosen on its similarity; it reaches the model
