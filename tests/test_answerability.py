@@ -16,6 +16,8 @@ def test_specific_terms_are_names_versions_and_acronyms_not_common_words():
         "RAG", "GPT-4o", "Claude 3.5", "Sonnet")
     assert specific_terms("Should we pick an English-centric model? Lesquels sont les plus rapides ?") == ()
     assert specific_terms("Quand faut-il distiller un modèle ?") == ()
+    # A language model ("LM") is no more a name than a large one; the causal LM named "CLM" is.
+    assert specific_terms("can we drop the left-to-right LM objective, or the LLM's CLM task?") == ("CLM",)
     # A metric at a cut-off is one name, not "pass" and "1".
     assert specific_terms("whats StarCoder's pass@1 on HumanEval?") == ("StarCoder", "pass@1", "HumanEval")
     # A capitalised word opening the question names something when a version follows it; alone it may not.
@@ -114,3 +116,20 @@ def test_the_bundled_corpus_spells_out_an_acronym_the_question_explains(corpus_s
         hits, evidence = pipeline.evidence(question)
         assert any("제로 중복 옵티마이저" in h.chunk.text for h in hits)
         assert signals(question, hits, evidence).missing == missing
+
+
+def test_a_question_on_the_causal_language_model_objective_passes_the_gate(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder, the pipeline's retrieval, evidence and gate): the
+    Korean overview writes the causal LM objective as "인과적 언어 모델" and never "LM"; a question naming it "the
+    left-to-right LM objective" is judged on its evidence, not refused for a name the passages lack."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator(""))
+    question = ("we're pretraining an encoder-decoder model for code. can we drop the left-to-right LM objective and "
+                "just do span corruption, or does that hurt? what do the overview's findings say?")
+    hits, evidence = pipeline.evidence(question)
+    assert any("인과적 언어 모델" in h.chunk.text for h in hits)
+    checked = signals(question, hits, evidence)
+    assert checked.missing == ()
+    assert not checked.refuse(corpus_settings.refusal_threshold, corpus_settings.missing_term_threshold)
