@@ -335,7 +335,7 @@ def select_evidence(
     the passage holding the single best sentence.
     """
     scored = score_sentences(hits, index, query_vec)
-    for_parts = _best_for_parts(hits, index, part_vecs, scored)
+    for_parts, part_scores = _best_for_parts(hits, index, part_vecs, scored)
     if for_parts:  # right after the best sentence for the whole question, one for each part of it
         head = scored[:1] + [s for s in for_parts if s is not scored[0]]
         scored = head + [s for s in scored if all(s is not h for h in head)]
@@ -361,29 +361,32 @@ def select_evidence(
     chosen = sorted(chosen + context, key=lambda s: (numbers[s.hit_index], s.sentence_index))
     evidence = [Evidence(numbers[s.hit_index], hits[s.hit_index], s.text, s.score,
                          list_heading(hits[s.hit_index].chunk, s.sentence_index), s in context,
-                         any(s is p for p in for_parts))
+                         any(s is p for p in for_parts),
+                         max((score for p, score in zip(for_parts, part_scores) if p is s), default=0.0))
                 for s in chosen]
     return [e if e.heading else replace(e, heading=entry_heading(index, e)) for e in evidence]
 
 
 def _best_for_parts(hits: Sequence[Hit], index: Index, part_vecs: Sequence[np.ndarray],
-                    scored: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+                    scored: Sequence[ScoredSentence]) -> tuple[list[ScoredSentence], list[float]]:
     """Of ``scored``, the sentence ranking best for each part of the question (ranked as ``rank_score`` does,
-    with the part's similarity), once each. Over the dev set and probe sets 1 to 4 (189 answerable questions),
-    the evidence then held a gold sentence 279 times against 274, and the quotes an answer without a lead
-    would hold stated every fact for 95 questions against 91 (with ``rag.compose.quote_candidates`` putting
-    these sentences second; session 38, docs/EVALUATION.md)."""
+    with the part's similarity), once each, and its similarity to that part. Over the dev set and probe sets 1 to
+    4 (189 answerable questions), the evidence then held a gold sentence 279 times against 274, and the quotes an
+    answer without a lead would hold stated every fact for 95 questions against 91 (with
+    ``rag.compose.quote_candidates`` putting these sentences second; session 38, docs/EVALUATION.md)."""
     if not part_vecs or not scored:
-        return []
+        return [], []
     parts = np.stack(part_vecs).T
     similarities = [index.sentence_vectors_of(hit.row) @ parts for hit in hits]  # sentences × parts, per hit
     best: list[ScoredSentence] = []
+    best_scores: list[float] = []
     for p in range(parts.shape[1]):
         top = max(scored, key=lambda s: rank_score(float(similarities[s.hit_index][s.sentence_index, p]),
                                                     hits[s.hit_index]))
         if all(top is not b for b in best):
             best.append(top)
-    return best
+            best_scores.append(float(similarities[top.hit_index][top.sentence_index, p]))
+    return best, best_scores
 
 
 def entry_heading(index: Index, evidence: Evidence) -> str:

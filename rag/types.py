@@ -34,6 +34,7 @@ class Evidence:
     heading: str = ""
     context: bool = False  # the sentence after one of the best: shown to the model, not quoted (rag.evidence)
     answers_part: bool = False  # the best sentence for one part of a question asking several things (rag.evidence)
+    part_score: float = 0.0  # when it answers a part, its similarity to that part
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,16 @@ def test_a_question_term_absent_from_the_passages_leads_to_a_refusal():
     assert not Signals(0.60, ("ZeRO",)).refuse(0.40, 0.53)
 
 
+def test_a_question_asking_several_things_is_judged_by_its_closest_part_too():
+    hit = make_hit("Public NLP datasets do not reflect how these models are used.")
+    whole = [Evidence(1, hit, hit.chunk.text, 0.34)]
+    answering_a_part = [Evidence(1, hit, hit.chunk.text, 0.34, answers_part=True, part_score=0.42)]
+    question = "ok so where do all these real-world troubles come from? can't we just trust public benchmarks?"
+    assert signals(question, [hit], whole).refuse(0.40, 0.53)
+    assert signals(question, [hit], answering_a_part).best_score == 0.42
+    assert not signals(question, [hit], answering_a_part).refuse(0.40, 0.53)
+
+
 def test_an_acronym_the_question_spells_out_need_not_be_in_the_passages():
     hit = make_hit("옵티마이저 병렬성 또는 제로 중복 옵티마이저는 옵티마이저 상태를 장치들 간에 분할합니다.")
     evidence = [Evidence(1, hit, hit.chunk.text, 0.45)]
@@ -133,3 +143,23 @@ def test_a_question_on_the_causal_language_model_objective_passes_the_gate(corpu
     checked = signals(question, hits, evidence)
     assert checked.missing == ()
     assert not checked.refuse(corpus_settings.refusal_threshold, corpus_settings.missing_term_threshold)
+
+
+def test_a_follow_up_asking_two_things_passes_the_gate_by_the_part_its_evidence_answers(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder, the pipeline's retrieval, evidence and gate): the
+    guide's sentences answer the parts of this casual two-part question ("Les ensembles de données PNL publics ne
+    reflètent pas …" the second); the question as a whole is further from every sentence than the refusal
+    threshold, its parts are not."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator(""))
+    question = ("Ok, et toutes ces galères avec les vraies demandes des utilisateurs (entrées bruitées, consignes "
+                "floues…), le guide dit qu'elles viennent d'où au fond ? On ne peut pas juste se fier aux benchmarks "
+                "publics ?")
+    hits, evidence = pipeline.evidence(question)
+    assert max(e.score for e in evidence) < corpus_settings.refusal_threshold
+    part = [e for e in evidence if e.answers_part and e.part_score >= corpus_settings.refusal_threshold]
+    assert any("PNL" in e.sentence for e in part)
+    assert not signals(question, hits, evidence).refuse(corpus_settings.refusal_threshold,
+                                                        corpus_settings.missing_term_threshold)
