@@ -362,7 +362,7 @@ def select_evidence(
     evidence = [Evidence(numbers[s.hit_index], hits[s.hit_index], s.text, s.score,
                          list_heading(hits[s.hit_index].chunk, s.sentence_index), s in context,
                          any(s is p for p in for_parts),
-                         max((score for p, score in zip(for_parts, part_scores) if p is s), default=0.0))
+                         next((score for p, score in zip(for_parts, part_scores) if p is s), 0.0))
                 for s in chosen]
     return [e if e.heading else replace(e, heading=entry_heading(index, e)) for e in evidence]
 
@@ -383,9 +383,13 @@ def _best_for_parts(hits: Sequence[Hit], index: Index, part_vecs: Sequence[np.nd
     for p in range(parts.shape[1]):
         top = max(scored, key=lambda s: rank_score(float(similarities[s.hit_index][s.sentence_index, p]),
                                                     hits[s.hit_index]))
-        if all(top is not b for b in best):
+        score = float(similarities[top.hit_index][top.sentence_index, p])
+        found = next((i for i, b in enumerate(best) if b is top), None)
+        if found is None:
             best.append(top)
-            best_scores.append(float(similarities[top.hit_index][top.sentence_index, p]))
+            best_scores.append(score)
+        else:  # the best sentence for two parts: its similarity to the closer one
+            best_scores[found] = max(best_scores[found], score)
     return best, best_scores
 
 
