@@ -48,6 +48,7 @@ from rag.question import Question, prepare_question, question_parts
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
 from rag.lead import lead_fault
+from rag.licence import asks_licence, names_a_licence
 from rag.twins import corpus_translations, with_twins
 from rag.who import asks_which_model, asks_who, names_someone, names_the_model
 from rag.verify import checked_text, source_passages, verified_citations
@@ -202,6 +203,9 @@ class RagPipeline:
                 asked.text, answer.text, [s for read in _sentences_by_passage(evidence).values() for s in read], names):
             log.info("the question asks which model; the answer names none the evidence names with what it asks about; "
                      "refusing")
+            answer = refusal(base)
+        if asks_licence(asked.text) and not answer.refused and not names_a_licence(answer.text):
+            log.info("the question asks which licence; the answer names none; refusing")
             answer = refusal(base)
         yield self._finish(answer, started)
 

@@ -117,6 +117,27 @@ def test_a_figure_counting_something_else_than_asked_is_refused(pipeline):
     assert detect_language(answer.text) == "ko"
 
 
+def test_a_licence_the_documents_never_name_is_refused(pipeline):
+    """The overview lists licences in tables the corpus does not hold: asked BLOOM's licence, the answer quoted BLOOM's
+    passages, cited, naming no licence (dev-084, every run since session 20)."""
+    answer = pipeline.answer("BLOOM, je peux l'utiliser dans un produit commercial ? c'est quelle licence exactement ?")
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == "fr"
+
+
+def test_a_figure_the_question_gives_itself_answers_no_how_many(pipeline):
+    """The overview says RETRO searches a 2-trillion-token subset of MassiveText and gives no chunk length: the answer
+    quoted "Retro utilise un sous-ensemble de 2000 milliards de tokens du corpus MassiveText …", the question's own
+    figure (probe set 10). Refused, or a figure that is not the question's."""
+    from rag.checks import figure_values
+
+    question = ("RETRO va chercher des chunks dans un sous-ensemble de 2 000 milliards de tokens de MassiveText. Les chunks "
+                "font combien de tokens, et il récupère combien de voisins par chunk ?")
+    answer = pipeline.answer(question)
+    assert answer.refused or figure_values(strip_citation_markers(answer.text)) - figure_values(question), answer.text
+    assert detect_language(answer.text) == "fr"
+
+
 def test_the_sentence_stating_the_figure_answers_when_the_others_took_the_room(pipeline):
     """BloombergGPT's "… 500억 개의 매개변수를 할당합니다." ranks fourth of its evidence: the answer quoted two other
     sentences and was refused for stating no parameter count; and translated, "500억" (fifty billion) came back as

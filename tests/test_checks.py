@@ -2,8 +2,8 @@
 
 import pytest
 
-from rag.checks import (asks_quantity, check_answer, is_bare_reply, is_echo, is_half_translated, is_off_language, is_prose,
-                        lost_terms, states_asked_quantity)
+from rag.checks import (asks_quantity, check_answer, figure_values, is_bare_reply, is_echo, is_half_translated,
+                        is_off_language, is_prose, lost_terms, states_asked_quantity)
 
 EVIDENCE = "LLaMA est une collection de modèles de 7B à 70B paramètres. Le modèle a été entraîné sur 1,4 billion de tokens."
 
@@ -267,6 +267,24 @@ def test_the_asked_figure_must_be_stated_about_what_the_question_names():
     assert states_asked_quantity(question, "GPT-3 has 175B parameters. [1]")
     assert not states_asked_quantity(question, "GPT-3 has 175B parameters. [1]", names={"Sparrow"})
     assert states_asked_quantity(question, "Sparrow has 70B parameters. [1]", names={"Sparrow"})
+
+
+@pytest.mark.parametrize("answer, states", [
+    # The question's own figure, however its thousands are written, is no answer to it ...
+    ("RETRO utilise un sous-ensemble de 2000 milliards de tokens de MassiveText. [1]", False),
+    ("RETRO searches a 2,000-billion-token subset of MassiveText. [1]", False),
+    # ... another figure about what it names is.
+    ("RETRO découpe la base en chunks de 64 tokens. [1]", True),
+    ("RETRO utilise 2 000 milliards de tokens et récupère 2 voisins par chunk. [1]", True),
+])
+def test_a_figure_the_question_states_itself_is_no_answer(answer, states):
+    question = ("RETRO va chercher des chunks dans un sous-ensemble de 2\u202f000 milliards de tokens de MassiveText. "
+                "Les chunks font combien de tokens ?")
+    assert states_asked_quantity(question, answer) is states
+
+
+def test_figures_are_read_as_values():
+    assert figure_values("2 000 milliards, 52,000 exemples, 2,5 %, 1.5B et 100") == {"2000", "52000", "2.5", "1.5", "100"}
 
 
 @pytest.mark.parametrize("answer, states", [
