@@ -44,7 +44,10 @@ _ASKS_WHO = re.compile(
     r"|\bqui\s+(?:a|ont)\s+(?:\w+\s+)?(?:proposé|inventé|créé|développé|conçu|écrit|introduit|publié|fondé|relayé|partagé)"
     r"|\bquel(?:le)?s?\s+(?:entreprises?|sociétés?|organisations?|institutions?|équipes?|laboratoires?|auteurs?"
     r"|chercheu(?:r|se)s?|personnes?|personnalités?|conférences?|revues?|journal|journaux|éditeurs?)\b"
-    r"|누가|누구|(?:어느|어떤|어디)\s*(?:회사|기업|기관|연구소|연구팀|팀|대학|학회|학술대회|컨퍼런스|저널|학술지)|저자",
+    # "누구한테 / 누구에게 / 누구를 위한" asks to or for whom, as "for whom" and "pour qui" do, which no one's name answers:
+    # "이 가이드가 최종적으로 누구한테 뭘 주려는 거래요?" is answered by "researchers and practitioners" (probe set 10).
+    r"|누가|누구(?!\s*(?:한테|에게|를\s*(?:위|대상)))"
+    r"|(?:어느|어떤|어디)\s*(?:회사|기업|기관|연구소|연구팀|팀|대학|학회|학술대회|컨퍼런스|저널|학술지)|저자",
     re.IGNORECASE | re.MULTILINE,
 )
 # A venue named where an answer says a text was published: "published at ACL 2024", "publié dans TACL", "EMNLP에

@@ -21,6 +21,10 @@ from rag.who import asks_which_model, asks_who, names_someone, names_the_model
     ("Une archi qui cartonne en pré-entraînement, elle sera bonne en zero-shot ?", False),
     ("How many parameters does PaLM have?", False),
     ("디코더 전용 모델이 왜 주류가 되었나?", False),
+    # To or for whom: an audience, which no one's name answers.
+    ("이 가이드가 최종적으로 누구한테 뭘 주려는 거래요?", False),
+    ("이 강의는 누구를 위한 거예요?", False),
+    ("그럼 그 논문은 누구의 연구팀이 쓴 거예요?", True),
 ])
 def test_what_asks_who(question, asks):
     assert asks_who(question) is asks
