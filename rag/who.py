@@ -132,8 +132,13 @@ def asks_who(question: str) -> bool:
     """``question`` asks for a person, an author or an organisation (in Korean, French or English).
 
     >>> [asks_who(q) for q in ("HyperCLOVA는 어느 회사가 만든 모델이에요?", "C'est qui le premier auteur ?",
-    ...                        "Which company released Gemini?", "LLM이 누구에게 더 유리해요?", "How big is PaLM?")]
+    ...                        "Which company released Gemini?", "그 리뷰는 누가 썼어요?", "How big is PaLM?")]
     [True, True, True, True, False]
+
+    To or for whom asks for no one ("누구에게 더 유리해요?" is answered by a kind of user):
+
+    >>> asks_who("LLM이 누구에게 더 유리해요?")
+    False
     """
     return bool(_ASKS_WHO.search(question))
 
