@@ -305,13 +305,15 @@ def completes_korean(sentence: str) -> bool:
     """``sentence`` is a Korean clause without a predicate that ends like a sentence: the items a sentence
     before it announced ("사전 훈련, 세부 조정 및 프롬프팅." after "… 세 가지로 나뉠 수 있습니다."), or the
     rest of a sentence a stray break cut ("및 훈련 데이터셋(여러 GB 및 TB) [10], [11]."). Not a figure's
-    caption. Kiwi reads Korean only; Latin-script prose has no such test here.
+    caption, nor a lone word: the overview's "노동." stands between two paragraphs, debris of its layout, and was
+    quoted after the sentence before it ("… collaborative tasks. Labor.", probe sets 9 and 11). Kiwi reads Korean
+    only; Latin-script prose has no such test here.
 
-    >>> [completes_korean(s) for s in ["사전 훈련, 세부 조정 및 프롬프팅.", "세 가지로 나뉩니다.", "그림 12: 흐름도."]]
-    [True, False, False]
+    >>> [completes_korean(s) for s in ["사전 훈련, 세부 조정 및 프롬프팅.", "세 가지로 나뉩니다.", "그림 12: 흐름도.", "노동."]]
+    [True, False, False, False]
     """
     line = sentence.strip()
-    if not HANGUL.search(line) or not line.endswith(".") or is_caption(line):
+    if not HANGUL.search(line) or not line.endswith(".") or is_caption(line) or len(line.split()) < 2:
         return False
     return not any(t.tag.startswith(_PREDICATE_TAGS) for t in kiwi().tokenize(line))
 

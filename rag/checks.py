@@ -49,7 +49,15 @@ _ASKS_QUANTITY = re.compile(
     r"|\bnumber of\b|\bcombien\b|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|part)\b"
     # A score asked for by name: "What MMLU score did Galactica get?", "Quel est le score MMLU de GPT-4 ?", "점수가 몇".
     r"|\bwhat\s+(?:[\w-]+\s+){0,2}scores?\b|\bquel(?:le)?s?\s+(?:est|sont|était)\s+(?:le|les)\s+scores?\b"
-    r"|몇(?!\s*(?:십|백|천|만))|얼마(?!나)|얼마나\s*(?:돼|되|걸리|걸려|들|필요|많|커|큰|길|긴|비싸)",
+    r"|몇(?!\s*(?:십|백|천|만))|얼마(?!나)|얼마나\s*(?:돼|되|걸리|걸려|들|필요|많|커|큰|길|긴|비싸)"
+    # By how much one thing outdoes another, how far something reaches, a metric at a cut-off ("pass@1") and
+    # the values of constants ask for figures too: "how much faster is flash attention … ?", "what's its pass@1 on
+    # HumanEval?" and "je mets quelles valeurs pour α et β ?" were answered with other models' figures, or none
+    # (probe set 11). Not "how much it memorizes" (a degree: a comparative must follow "how much").
+    r"|\bhow (?:much|many times)\s+(?:[a-z]+er|more|less|fewer)\b|\bhow far\b"
+    r"|\bwhat(?:['’]?s| is| are| was)?\s+(?:[\w'’-]+\s+){0,2}[a-z]+@\d+\b"
+    r"|\b(?:what|which)\s+values?\b|\bquel(?:le)?s?\s+valeurs?\b|어떤\s*값"
+    r"|얼마나\s*(?:더\s*)?(?:빠르|빨라|빨리|느리|느려|줄어|줄여|줄일|절약|아낄|아끼)",
     re.IGNORECASE,
 )
 _REFERENCE = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")  # a bibliography reference, "[110]", "[6, 7]"

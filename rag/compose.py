@@ -187,7 +187,10 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
         if comparable_text(e.sentence) in said or (quotes and len(e.sentence) > room):
             continue
         follow = quoted_continuation(e, room, index)
-        if comparable_text(follow) in said:  # quoted already, on its own: "BPE: 이는 인접한 …" twice (probe set 4)
+        # Quoted already, on its own ("BPE: 이는 인접한 …" twice, probe set 4), or the lead says it in the same words:
+        # the lead copied "이 능력은 … 다단계 지시를 이해하고 실행하는 능력이 매우 중요합니다." and the sentence before it,
+        # left out as said again, brought it back as its continuation (probe set 11).
+        if comparable_text(follow) in said or (follow and lead and _repeats(follow, lead)):
             follow = ""
         if dangles(e.sentence) and not follow:
             log.info("evidence [%d] announces what the answer cannot quote after it; left out", e.n)

@@ -138,6 +138,19 @@ def test_a_figure_the_question_gives_itself_answers_no_how_many(pipeline):
     assert detect_language(answer.text) == "fr"
 
 
+@pytest.mark.parametrize("question, language", [
+    ("how much faster is flash attention than a standard attention implementation, according to the overview?", "en"),
+    ("Quelles valeurs faut-il donner aux constantes α et β de DeepNorm pour un modèle de 24 couches ?", "fr"),
+])
+def test_how_much_faster_or_which_values_asks_for_a_figure_the_documents_never_give(pipeline, question, language):
+    """The overview describes flash attention and DeepNorm's constants but gives neither a speed-up nor the constants'
+    values: the first was answered "Flash attention is 15% faster than a standard attention implementation. [1]" (the
+    15% is GPT-NeoX-20B's), the second with sentences stating no value, both cited (probe set 11)."""
+    answer = pipeline.answer(question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == language
+
+
 def test_the_sentence_stating_the_figure_answers_when_the_others_took_the_room(pipeline):
     """BloombergGPT's "… 500억 개의 매개변수를 할당합니다." ranks fourth of its evidence: the answer quoted two other
     sentences and was refused for stating no parameter count; and translated, "500억" (fifty billion) came back as

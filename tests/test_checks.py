@@ -249,6 +249,15 @@ def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks(
     ("How much does model size matter for memorisation?", False),  # a degree, not a figure
     ("라벨링된 데이터가 몇 백 건밖에 없어요. LLM이 나아요?", False),  # an amount stated, not asked
     ("Quand faut-il distiller un modèle ?", False),
+    ("How much faster is flash attention than full attention?", True),
+    ("how far did LongNet push the sequence length?", True),
+    ("whats StarCoder's pass@1 on HumanEval?", True),
+    ("Je mets quelles valeurs pour α et β ?", True),
+    ("What values does DeepNorm use for its constants?", True),
+    ("플래시 어텐션이 얼마나 더 빨라요?", True),
+    ("Does model size matter for how much it memorizes?", False),  # "how much" with no comparative: a degree
+    ("How much more compute does U-PaLM need than PaLM?", True),
+    ("Is pass@1 the usual metric for code?", False),  # the metric named, not its value asked
 ])
 def test_questions_asking_for_a_figure(question, asks):
     assert asks_quantity(question) is asks

@@ -853,6 +853,23 @@ def test_the_continuation_of_a_sentence_the_lead_said_is_still_quoted(small_sett
     assert seen[-1] == f"{lead} {cached}"
 
 
+def test_the_continuation_the_lead_copied_is_not_quoted_after_it(small_settings):
+    """The lead said the first sentence in other words and copied the second: neither is quoted again (probe set 11
+    answered "… 매우 중요하다고 해요. [2] 이 능력은 … 매우 중요합니다. [1]")."""
+    from rag.types import Evidence
+
+    again = "Therefore many engineering teams use offline inference, also called batch inference."
+    cached = "That is, the trained model makes its predictions in advance and caches them."
+    lead = "Teams usually run offline (batch) inference instead. That is, the trained model makes its predictions in advance and caches them. [1]"
+    saying = {again: unit(1, 0), "Teams usually run offline (batch) inference instead.": unit(0.95, 0.31), cached: unit(0, 1)}
+    settings = dataclasses.replace(small_settings, quote_repeat_similarity=0.85)
+    quoting = quote_evidence(prepare_question("What do teams do when online inference is too slow?", [], 2000),
+                             [Evidence(1, passage(again, cached), again, 0.7)], ScriptedGenerator(), embedding_of(saying),
+                             settings, lead)
+    seen, quotes = shown_while_quoting(quoting, lead)
+    assert quotes == [] and not seen  # nothing added to the lead, nothing streamed
+
+
 @pytest.mark.parametrize("following, attached", [
     ("인간 피드백과 같은 방법은 이러한 문제를 완화할 것을 약속합니다.", True),  # names what the sentence spoke of
     ("인간 피드백과 같은 방법은 신뢰할 수 있는 결과를 약속하며 이러한 문제를 줄입니다.", False),  # too far in: a sentence of its own
@@ -864,6 +881,15 @@ def test_a_quote_carries_the_next_sentence_that_names_its_subject_with_a_demonst
     hit = passage(harms, following, language="ko")
     quotes = quoted("환각이나 편향된 답은 어떻게 줄이나요?", [Evidence(1, hit, harms, 0.7)], small_settings)
     assert [q.text for q in quotes] == [f"{harms} {following}" if attached else harms]
+
+
+def test_a_lone_word_after_a_quote_is_layout_debris_not_its_continuation(small_settings):
+    from rag.types import Evidence
+
+    manipulation = "조작: 조작 영역에서 LLM은 로봇의 능숙성과 적응성을 향상시키며, 물체 인식, 잡기 및 협력 작업과 같은 작업에서 뛰어납니다."
+    hit = passage(manipulation, "노동.", language="ko")
+    quotes = quoted("LLM은 로봇 조작에서 뭘 해요?", [Evidence(1, hit, manipulation, 0.7)], small_settings)
+    assert [q.text for q in quotes] == [manipulation]
 
 
 def test_a_sentence_a_layout_cut_across_lines_is_quoted_on_one_line(small_settings):
