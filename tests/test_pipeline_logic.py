@@ -837,37 +837,28 @@ def test_a_korean_quote_carries_the_list_it_announces(small_settings, following,
     assert [q.text for q in quotes] == [f"{announced} {following}" if attached else announced]
 
 
-def test_the_continuation_of_a_sentence_the_lead_said_is_still_quoted(small_settings):
+_OFFLINE = "Therefore many engineering teams use offline inference, also called batch inference."
+_CACHED = "That is, the trained model makes its predictions in advance and caches them."
+_OFFLINE_LEAD = "Teams usually run offline (batch) inference instead."
+
+
+# The lead said the first sentence in other words: the second adds to it, unless the lead copied it too (probe set 11
+# answered "… 매우 중요하다고 해요. [2] 이 능력은 … 매우 중요합니다. [1]").
+@pytest.mark.parametrize("lead, added", [
+    (f"{_OFFLINE_LEAD} [1]", [_CACHED]),
+    (f"{_OFFLINE_LEAD} {_CACHED} [1]", []),
+])
+def test_the_continuation_of_a_sentence_the_lead_said_is_quoted_unless_the_lead_copied_it(small_settings, lead, added):
     from rag.types import Evidence
 
-    again = "Therefore many engineering teams use offline inference, also called batch inference."
-    cached = "That is, the trained model makes its predictions in advance and caches them."
-    lead = "Teams usually run offline (batch) inference instead. [1]"
-    saying = {again: unit(1, 0), "Teams usually run offline (batch) inference instead.": unit(0.95, 0.31), cached: unit(0, 1)}
+    saying = {_OFFLINE: unit(1, 0), _OFFLINE_LEAD: unit(0.95, 0.31), _CACHED: unit(0, 1)}
     settings = dataclasses.replace(small_settings, quote_repeat_similarity=0.85)
     quoting = quote_evidence(prepare_question("What do teams do when online inference is too slow?", [], 2000),
-                             [Evidence(1, passage(again, cached), again, 0.7)], ScriptedGenerator(), embedding_of(saying),
-                             settings, lead)
+                             [Evidence(1, passage(_OFFLINE, _CACHED), _OFFLINE, 0.7)], ScriptedGenerator(),
+                             embedding_of(saying), settings, lead)
     seen, quotes = shown_while_quoting(quoting, lead)
-    assert [q.text for q in quotes] == [cached]  # the lead said the first sentence; the second adds to it
-    assert seen[-1] == f"{lead} {cached}"
-
-
-def test_the_continuation_the_lead_copied_is_not_quoted_after_it(small_settings):
-    """The lead said the first sentence in other words and copied the second: neither is quoted again (probe set 11
-    answered "… 매우 중요하다고 해요. [2] 이 능력은 … 매우 중요합니다. [1]")."""
-    from rag.types import Evidence
-
-    again = "Therefore many engineering teams use offline inference, also called batch inference."
-    cached = "That is, the trained model makes its predictions in advance and caches them."
-    lead = "Teams usually run offline (batch) inference instead. That is, the trained model makes its predictions in advance and caches them. [1]"
-    saying = {again: unit(1, 0), "Teams usually run offline (batch) inference instead.": unit(0.95, 0.31), cached: unit(0, 1)}
-    settings = dataclasses.replace(small_settings, quote_repeat_similarity=0.85)
-    quoting = quote_evidence(prepare_question("What do teams do when online inference is too slow?", [], 2000),
-                             [Evidence(1, passage(again, cached), again, 0.7)], ScriptedGenerator(), embedding_of(saying),
-                             settings, lead)
-    seen, quotes = shown_while_quoting(quoting, lead)
-    assert quotes == [] and not seen  # nothing added to the lead, nothing streamed
+    assert [q.text for q in quotes] == added
+    assert seen[-1:] == [f"{lead} {_CACHED}"] * len(added)  # nothing streamed when nothing is added
 
 
 @pytest.mark.parametrize("following, attached", [
