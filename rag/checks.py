@@ -64,7 +64,6 @@ _REFERENCE = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")  # a bibliography refer
 _FIGURE = re.compile(r"(?<![A-Za-z0-9.-])\d+(?:[.,]\d+)*")
 # A figure as it may be written with its thousands apart ("2 000 milliards", "2,000", "2000").
 _SPACED_FIGURE = re.compile(r"(?<![A-Za-z0-9.,-])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![0-9])|" + _FIGURE.pattern)
-_THOUSANDS = re.compile(r"[ \u00a0\u202f]|,(?=\d{3}(?!\d))")
 # Counts spelled out in words (``with_digits``), each word followed by the word it counts.
 _SPELLED_VALUES = {**dict(zip("두 세 네 다섯 여섯 일곱 여덟 아홉 열".split(), range(2, 11))),
                    **dict(zip("deux trois quatre cinq six sept huit".split(), range(2, 9))),
@@ -642,7 +641,7 @@ def figure_values(text: str) -> set[str]:
 
 
 def _value(figure: str) -> str:
-    return _THOUSANDS.sub("", figure).replace(",", ".")
+    return _DIGIT_GROUPING.sub("", figure).replace(",", ".")
 
 
 def _without_figures(text: str, given: set[str]) -> str:
