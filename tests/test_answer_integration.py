@@ -151,6 +151,20 @@ def test_how_much_faster_or_which_values_asks_for_a_figure_the_documents_never_g
     assert detect_language(answer.text) == language
 
 
+def test_no_sentence_is_quoted_twice_nor_layout_debris_after_it(pipeline):
+    """The overview's "노동." stands alone between two paragraphs; it was quoted after the sentence on manipulation
+    ("… 작업에서 뛰어납니다. 노동."), and a sentence the lead had copied came back as a quote's continuation
+    (probe set 11)."""
+    from core.text import split_sentences
+
+    answer = pipeline.answer("로봇한테 여러 단계짜리 긴 지시를 주면 LLM이 과제 계획에서 뭘 맡아요? 어떤 응용 분야에서 중요해요?")
+    assert_cited_answer(answer, "ko")
+    text = strip_citation_markers(answer.text)
+    assert "노동." not in text, answer.text
+    sentences = [text[s.start:s.end].strip() for s in split_sentences(text)]
+    assert len(sentences) == len(set(sentences)), answer.text
+
+
 def test_the_sentence_stating_the_figure_answers_when_the_others_took_the_room(pipeline):
     """BloombergGPT's "… 500억 개의 매개변수를 할당합니다." ranks fourth of its evidence: the answer quoted two other
     sentences and was refused for stating no parameter count; and translated, "500억" (fifty billion) came back as
