@@ -10,7 +10,9 @@ answer is
   question's language (the corpus holds translations), else translated one by one by the model,
   each carrying the [n] of its own passage.
 
-A quote that merely repeats the lead or an earlier quote is left out; the answer stays short (``_MAX_ANSWER_CHARS``, ``_MOST_ANSWER_CHARS``).
+A quote that merely repeats the lead or an earlier quote is left out, and one that says more than the lead
+sentence restating it takes that sentence's place; the answer stays short (``_MAX_ANSWER_CHARS``,
+``_MOST_ANSWER_CHARS``).
 
 Example:
     >>> quotes = yield from quote_evidence(question, evidence, generator, settings)  # doctest: +SKIP
@@ -20,13 +22,15 @@ Example:
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Generator as Gen
 from typing import Sequence
 
 from core.language import detect_language, reads_as
 from core.settings import Settings
-from core.text import HANGUL, is_caption, kiwi, split_sentences, strip_citation_markers
+from core.text import (CITATION_MARKER, HANGUL, citation_numbers, is_caption, kiwi, split_sentences,
+                       strip_citation_markers)
 from ingest.index import Index
 from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
                         is_question, kept_terms, lost_terms, needs_translation, new_figures, with_western_scales,
@@ -110,11 +114,13 @@ class AnswerBase:
 
 @dataclass(frozen=True)
 class Quote:
-    """An evidence sentence as the answer states it, in the question's language."""
+    """An evidence sentence as the answer states it, in the question's language; ``replaces``: the lead sentence
+    (as the reader sees it, no [n]) it stands in for, saying more than it (``_restating_lead``)."""
 
     text: str
     evidence: Evidence
     translated: bool
+    replaces: str = ""
 
 
 def refusal(base: AnswerBase) -> Answer:
@@ -178,12 +184,13 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
     # counted, dev-062's room after its first quote was 172 characters, and the sentence stating its missing
     # fact has 178 (run QU).
     lead_chars = len(strip_citation_markers(lead))
-    lead_sentences = [t for t in (strip_citation_markers(lead[s.start:s.end]).strip() for s in split_sentences(lead)) if t]
+    lead_sentences = [strip_citation_markers(unit) for unit in lead_units(lead)]
     said: set[str] = set()  # the sentences quoted so far, continuations included
     for e in quote_candidates(evidence, language, lead):
         if len(quotes) == _QUOTES:
             break
-        room = _MAX_ANSWER_CHARS - lead_chars - sum(len(q.text) for q in quotes)
+        replaced = sum(len(q.replaces) + 1 for q in quotes if q.replaces)
+        room = _MAX_ANSWER_CHARS - lead_chars + replaced - sum(len(q.text) for q in quotes)
         if comparable_text(e.sentence) in said or (quotes and len(e.sentence) > room):
             continue
         follow = quoted_continuation(e, room, index)
@@ -199,45 +206,96 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
         # without asides in another language (e.g. an instruction planted inside a passage).
         sentence = without_foreign_asides(sanitize_passage(as_quoted(e)), language)
         rest = without_foreign_asides(sanitize_passage(follow), language) if follow else ""
-        if needs_translation(sentence, language):
-            text = yield from _translated_quote(e, rest, question, evidence, generator, embed, settings, shown,
-                                                lead, lead_sentences, quotes)
-            if not text:
-                continue
-            if _too_long(shown, text):
-                log.info("translation of evidence [%d] would make the answer too long; left out", e.n)
-                yield TokenEvent(shown, restart=True)
-                continue
-            quotes.append(Quote(text, e, translated=True))
+        translated = needs_translation(sentence, language)
+        if translated:
+            text, restating = yield from _translated_quote(e, rest, question, evidence, generator, embed, settings,
+                                                           shown, lead, lead_sentences, quotes)
         else:
-            if _says_again(sentence, lead_sentences, quotes, embed, settings):
-                log.info("evidence [%d] says what the answer said; left out", e.n)
-                sentence = ""
-            if rest and not needs_translation(rest, language):  # (a passage may change language midway)
-                sentence = f"{sentence} {rest}" if sentence else rest
-            if not sentence:
-                continue
-            if _too_long(shown, sentence):
-                log.info("evidence [%d] would make the answer too long; left out", e.n)
-                continue
-            yield TokenEvent(f" {sentence}" if shown else sentence, restart=not shown)
-            quotes.append(Quote(sentence, e, translated=False))
+            text, restating = _as_written(e, sentence, rest, language, lead_sentences, quotes, embed, settings)
+        if not text:
+            continue
+        if _too_long(shown, text, restating):
+            log.info("evidence [%d]%s would make the answer too long; left out", e.n, " translated" if translated else "")
+            if translated:
+                yield TokenEvent(shown, restart=True)
+            continue
+        quotes.append(Quote(text, e, translated, replaces=restating))
+        if restating:
+            lead_sentences.remove(restating)
         said.update(comparable_text(t) for t in (e.sentence, follow) if t)
-        shown = f"{shown} {quotes[-1].text}" if shown else quotes[-1].text
+        so_far, shown = shown, _answer_text(lead, quotes, markers=False)
+        if restating:  # the quote takes the lead sentence's place on the display too
+            yield TokenEvent(shown, restart=True)
+        elif not translated:  # (a translation streamed as it came)
+            yield TokenEvent(f" {text}" if so_far else text, restart=not so_far)
     return quotes
 
 
-def _too_long(shown: str, text: str) -> bool:
-    """Quoting ``text`` after ``shown`` (the answer so far) would take the answer, as the reader sees it (no
-    [n]), past ``_MOST_ANSWER_CHARS``; the first words of an answer are never too long."""
-    return bool(shown) and len(strip_citation_markers(f"{shown} {text}")) > _MOST_ANSWER_CHARS
+def _as_written(e: Evidence, sentence: str, rest: str, language: str, lead_sentences: Sequence[str],
+                quotes: Sequence[Quote], embed: Embed, settings: Settings) -> tuple[str, str]:
+    """``e``'s ``sentence``, already in the answer's language, followed by its continuation ``rest``; "" when nothing
+    of it is left to say. With it, the lead sentence it says more than and takes the place of (``_restating_lead``),
+    or ""."""
+    restating = ""
+    if _says_again(sentence, lead_sentences, quotes, embed, settings):
+        restating = _restating_lead(sentence, lead_sentences, quotes, embed)
+        if restating:
+            log.info("evidence [%d] says more than the lead sentence restating it; it takes its place", e.n)
+        else:
+            log.info("evidence [%d] says what the answer said; left out", e.n)
+            sentence = ""
+    if rest and not needs_translation(rest, language):  # (a passage may change language midway)
+        sentence = f"{sentence} {rest}" if sentence else rest
+    return sentence, restating
+
+
+def lead_units(lead: str) -> list[str]:
+    """The lead's sentences, each with the [n] markers closing it (the sentence splitter opens the next
+    sentence with them).
+
+    >>> lead_units("LoRA trains few weights. [1] [2] It is cheap. [3]")
+    ['LoRA trains few weights. [1] [2]', 'It is cheap. [3]']
+    """
+    units: list[str] = []
+    for span in split_sentences(lead):
+        text = lead[span.start:span.end].strip()
+        markers = _OPENING_MARKERS.match(text)
+        if markers and units:
+            units[-1] = f"{units[-1]} {markers.group().strip()}"
+            text = text[markers.end():].strip()
+        if strip_citation_markers(text):
+            units.append(text)
+    return units
+
+
+_OPENING_MARKERS = re.compile(rf"(?:\s*{CITATION_MARKER.pattern})+")
+
+
+def _answer_text(lead: str, quotes: Sequence[Quote], markers: bool = True) -> str:
+    """The lead, each sentence a quote replaces swapped for it, then the other quotes; with [n] markers after the
+    quotes when ``markers`` (the display while quoting has none)."""
+    def quoted(q: Quote) -> str:
+        return f"{q.text} [{q.evidence.n}]" if markers else q.text
+    in_place = {q.replaces: q for q in quotes if q.replaces}
+    parts = [quoted(in_place[strip_citation_markers(unit)]) if strip_citation_markers(unit) in in_place else unit
+             for unit in lead_units(lead)] if in_place else [lead]
+    return " ".join(p for p in [*parts, *(quoted(q) for q in quotes if not q.replaces)] if p)
+
+
+def _too_long(shown: str, text: str, replacing: str = "") -> bool:
+    """Quoting ``text`` after ``shown`` (the answer so far), in place of its sentence ``replacing`` if any, would
+    take the answer, as the reader sees it (no [n]), past ``_MOST_ANSWER_CHARS``; the first words of an answer are
+    never too long."""
+    length = len(strip_citation_markers(f"{shown} {text}")) - (len(replacing) + 1 if replacing else 0)
+    return bool(shown) and length > _MOST_ANSWER_CHARS
 
 
 def _translated_quote(e: Evidence, rest: str, question: Question, evidence: Sequence[Evidence], generator: Generator,
                       embed: Embed, settings: Settings, shown: str, lead: str, lead_sentences: Sequence[str],
-                      quotes: Sequence[Quote]) -> Gen[TokenEvent, None, str]:
+                      quotes: Sequence[Quote]) -> Gen[TokenEvent, None, tuple[str, str]]:
     """``e`` translated for the answer, followed by its continuation ``rest`` (translated too), streamed
-    after ``shown``; "" when nothing of it is left to say."""
+    after ``shown``; "" when nothing of it is left to say. With it, the lead sentence it says more than and
+    takes the place of (``_restating_lead``), or ""."""
     language = question.language
     # The item is translated alone and its heading kept as written when it is a Latin-script name:
     # translated together, "플랑: CoT와 함께한 파인튜닝은 …" (Flan) came back as "Pla: Le piano avec la
@@ -245,19 +303,24 @@ def _translated_quote(e: Evidence, rest: str, question: Question, evidence: Sequ
     heading = f"{e.heading}: " if e.heading and not HANGUL.search(e.heading) else ""
     item = without_foreign_asides(sanitize_passage(as_quoted(e, heading=False)), language)
     text = yield from _translation(item, question, evidence, generator, embed, settings, shown, heading)
-    said_already = False
+    said_already, restating = False, ""
     if not text:
         log.info("translation of evidence [%d] unusable; left out", e.n)
     elif lead and _repeats(text, lead):  # the lead was already this sentence, translated
         log.info("translation of evidence [%d] repeats the lead; left out", e.n)
         text, said_already = "", True
     elif _says_again(heading + text, lead_sentences, quotes, embed, settings):
-        log.info("translation of evidence [%d] says what the answer said; left out", e.n)
-        text, said_already = "", True
+        restating = _restating_lead(heading + text, lead_sentences, quotes, embed)
+        if restating:
+            log.info("translation of evidence [%d] says more than the lead sentence restating it; it takes its place",
+                     e.n)
+        else:
+            log.info("translation of evidence [%d] says what the answer said; left out", e.n)
+            text, said_already = "", True
     if not text:
         yield TokenEvent(shown, restart=True)
         if not (said_already and rest):  # what the answer said already, its continuation may add to
-            return ""
+            return "", ""
     else:
         text = heading + text
     if rest:
@@ -270,12 +333,12 @@ def _translated_quote(e: Evidence, rest: str, question: Question, evidence: Sequ
         if not more:
             log.info("translation of the sentence after evidence [%d] unusable; left out", e.n)
             yield TokenEvent(so_far, restart=True)
-        elif text and _too_long(shown, f"{text} {more}"):  # the sentence still fits alone
+        elif text and _too_long(shown, f"{text} {more}", restating):  # the sentence still fits alone
             log.info("the sentence after evidence [%d] would make the answer too long; left out", e.n)
             yield TokenEvent(so_far, restart=True)
         else:
             text = f"{text} {more}" if text else more
-    return text
+    return text, restating
 
 
 def quoted_continuation(e: Evidence, room: int, index: Index | None = None) -> str:
@@ -307,6 +370,23 @@ def _says_again(text: str, lead_sentences: Sequence[str], quotes: Sequence[Quote
     said = [*lead_sentences, *(q.text for q in quotes)]
     return (settings.quote_repeat_similarity <= 1 and not new_figures(text, " ".join(said))
             and closest_similarity(text, said, embed) >= settings.quote_repeat_similarity)
+
+
+def _restating_lead(text: str, lead_sentences: Sequence[str], quotes: Sequence[Quote], embed: Embed) -> str:
+    """The lead sentence that restates ``text`` (of all the answer's sentences the closest to it) in fewer words, or
+    "". The lead often keeps part of its source: "LLMs reach human-level performance …, but … they require a lot
+    of hardware" for "… is hindered by slow training and inference, requiring … hardware and high operational
+    costs" (probe10-022), or says it wrong: "Le phénomène de mise à l'échelle inverse est connu sous le nom de
+    « loi d'échelle »" restated the French guide's sentence on inverse scaling (dev-045). Left out as said again,
+    the source took its fact along; quoted in the lead sentence's place, the answer keeps its length."""
+    said = [*lead_sentences, *(q.text for q in quotes)]
+    if not lead_sentences:
+        return ""
+    vectors = embed([text, *said])
+    closest = int((vectors[1:] @ vectors[0]).argmax())
+    if closest >= len(lead_sentences) or _repeats(text, lead_sentences[closest]):
+        return ""
+    return lead_sentences[closest]
 
 
 def _translation(item: str, question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,
@@ -385,26 +465,29 @@ def _translated_once(source: str, item: str, keep: Sequence[str], language: str,
 
 def compose_answer(base: AnswerBase, cited: CitedAnswer | None, quotes: Sequence[Quote],
                    evidence: Sequence[Evidence]) -> Answer:
-    """The verified lead, then the quotes with their passages' [n]."""
+    """The verified lead, then the quotes with their passages' [n] (a quote saying more than a lead sentence stands in
+    its place)."""
     language = base.question.language
     if not cited and not quotes:  # no lead and no usable translation: the best sentence as the documents say it
         quotes = [Quote(sanitize_passage(as_quoted(e)), e, translated=False) for e in quote_candidates(evidence, language)[:1]]
     if not cited and not quotes:  # nothing verified and nothing quotable (every sentence gives orders to the model)
         return refusal(base)
-    parts = [cited.text] if cited else []
-    citations: dict[int, Citation] = {c.n: c for c in (cited.citations if cited else ())}
+    lead = cited.text if cited else ""
+    text = _answer_text(lead, quotes)
+    # A passage only the lead sentences a quote took the place of cited is cited no more.
+    uncited = set(citation_numbers(lead)) - set(citation_numbers(text))
+    citations: dict[int, Citation] = {c.n: c for c in (cited.citations if cited else ()) if c.n not in uncited}
     for q in quotes:
-        parts.append(f"{q.text} [{q.evidence.n}]")
         citations.setdefault(q.evidence.n, Citation(n=q.evidence.n, hit=q.evidence.hit, sentence=q.evidence.sentence,
                                                      support=q.evidence.score))
     notice = ""
-    if not cited:
+    replaced = {q.replaces for q in quotes}
+    if not any(strip_citation_markers(unit) not in replaced for unit in lead_units(lead)):  # no word of the model's
         notice = TRANSLATED_NOTICE[language] if any(q.translated for q in quotes) else QUOTED_NOTICE[language]
     if not citations:
         notice = UNCITED_NOTICE[language]
         citations = {c.n: c for c in evidence_citations(evidence)}
-    return base.answer(" ".join(p for p in parts if p), refused=False,
-                       citations=tuple(citations[n] for n in sorted(citations)), notice=notice)
+    return base.answer(text, refused=False, citations=tuple(citations[n] for n in sorted(citations)), notice=notice)
 
 
 def evidence_citations(evidence: Sequence[Evidence], most: int = 2) -> tuple[Citation, ...]:

@@ -755,20 +755,36 @@ def test_a_quote_saying_what_an_earlier_one_said_is_left_out(small_settings):
     assert seen[-1] == f"{french} {other}"
 
 
-def test_a_quote_saying_what_the_lead_said_is_left_out_for_the_next_sentence(small_settings):
+def test_a_lead_sentence_restating_a_quote_in_fewer_words_gives_it_its_place(small_settings):
+    from rag.cite import CitedAnswer
+    from rag.compose import AnswerBase, compose_answer
+    from rag.types import Citation
+
     again = "Therefore many engineering teams use offline inference, also called batch inference."
     cached = "The trained model makes its predictions in advance and caches them."
     other = "Online inference is too slow for real-time tasks."
-    lead = "Teams usually run offline (batch) inference instead. [1] It suits weekly refreshes. [1]"
-    saying = {again: unit(1, 0, 0), "Teams usually run offline (batch) inference instead.": unit(0.95, 0.31, 0),
-              "It suits weekly refreshes.": unit(0, 0, 1), cached: unit(0.3, 0.95, 0), other: unit(0, 0.6, 0.8)}
+    restating, weekly = "Teams usually run offline (batch) inference instead.", "It suits weekly refreshes."
+    lead = f"{restating} [2] {weekly} [1]"
+    saying = {again: unit(1, 0, 0), restating: unit(0.95, 0.31, 0), weekly: unit(0, 0, 1), cached: unit(0.3, 0.95, 0),
+              other: unit(0, 0.6, 0.8)}
     settings = dataclasses.replace(small_settings, quote_repeat_similarity=0.85)
-    quoting = quote_evidence(prepare_question("What do teams do when online inference is too slow?", [], 2000),
-                             one_passage(again, cached, other), ScriptedGenerator(), embedding_of(saying), settings, lead)
+    question = prepare_question("What do teams do when online inference is too slow?", [], 2000)
+    evidence = one_passage(again, cached, other)
+    quoting = quote_evidence(question, evidence, ScriptedGenerator(), embedding_of(saying), settings, lead)
     seen, quotes = shown_while_quoting(quoting, lead)
-    # Each lead sentence is compared on its own, markers off: the first says what ``again`` says.
-    assert [q.text for q in quotes] == [cached, other]
-    assert seen[-1] == f"{lead} {cached} {other}"
+    # Each lead sentence is compared on its own, markers off: the first says what ``again`` says, in fewer words.
+    assert [(q.text, q.replaces) for q in quotes] == [(again, restating), (cached, ""), (other, "")]
+    assert seen[-1] == f"{again} {weekly} [1] {cached} {other}"
+    # The quote stands where the lead sentence stood; the passage only that sentence cited is cited no more.
+    hit = evidence[0].hit
+    cited = CitedAnswer(lead, (Citation(1, hit, weekly, 0.9), Citation(2, hit, restating, 0.9)), 2, 2, 0)
+    answer = compose_answer(AnswerBase(question, (hit,), {}), cited, quotes, evidence)
+    assert answer.text == f"{again} [1] {weekly} [1] {cached} [1] {other} [1]"
+    assert [c.n for c in answer.citations] == [1] and not answer.notice
+    # No sentence of the model's left: the answer is the documents' own sentences, and says so.
+    alone = compose_answer(AnswerBase(question, (hit,), {}), CitedAnswer(f"{restating} [2]", cited.citations[1:], 1, 1, 0),
+                           quotes[:1], evidence)
+    assert alone.text == f"{again} [1]" and alone.notice == QUOTED_NOTICE["en"]
 
 
 def test_the_lead_takes_from_the_room_what_the_reader_sees_not_its_markers(small_settings):
@@ -842,13 +858,14 @@ _CACHED = "That is, the trained model makes its predictions in advance and cache
 _OFFLINE_LEAD = "Teams usually run offline (batch) inference instead."
 
 
-# The lead said the first sentence in other words: the second adds to it, unless the lead copied it too (probe set 11
-# answered "… 매우 중요하다고 해요. [2] 이 능력은 … 매우 중요합니다. [1]").
-@pytest.mark.parametrize("lead, added", [
-    (f"{_OFFLINE_LEAD} [1]", [_CACHED]),
-    (f"{_OFFLINE_LEAD} {_CACHED} [1]", []),
+# The lead said the first sentence in fewer words, and the sentence takes its place; the second comes with it, unless
+# the lead copied it (probe set 11 answered "… 매우 중요하다고 해요. [2] 이 능력은 … 매우 중요합니다. [1]").
+@pytest.mark.parametrize("lead, quote, answer", [
+    (f"{_OFFLINE_LEAD} [1]", f"{_OFFLINE} {_CACHED}", f"{_OFFLINE} {_CACHED}"),
+    (f"{_OFFLINE_LEAD} {_CACHED} [1]", _OFFLINE, f"{_OFFLINE} {_CACHED} [1]"),
 ])
-def test_the_continuation_of_a_sentence_the_lead_said_is_quoted_unless_the_lead_copied_it(small_settings, lead, added):
+def test_the_continuation_of_a_sentence_the_lead_said_is_quoted_unless_the_lead_copied_it(small_settings, lead, quote,
+                                                                                          answer):
     from rag.types import Evidence
 
     saying = {_OFFLINE: unit(1, 0), _OFFLINE_LEAD: unit(0.95, 0.31), _CACHED: unit(0, 1)}
@@ -857,8 +874,8 @@ def test_the_continuation_of_a_sentence_the_lead_said_is_quoted_unless_the_lead_
                              [Evidence(1, passage(_OFFLINE, _CACHED), _OFFLINE, 0.7)], ScriptedGenerator(),
                              embedding_of(saying), settings, lead)
     seen, quotes = shown_while_quoting(quoting, lead)
-    assert [q.text for q in quotes] == added
-    assert seen[-1:] == [f"{lead} {_CACHED}"] * len(added)  # nothing streamed when nothing is added
+    assert [(q.text, q.replaces) for q in quotes] == [(quote, _OFFLINE_LEAD)]
+    assert seen[-1] == answer
 
 
 @pytest.mark.parametrize("following, attached", [
