@@ -63,6 +63,23 @@ def hangul_share(text: str) -> float:
     return sum(1 for ch in letters if HANGUL.match(ch)) / len(letters)
 
 
+def hangul_word_share(text: str) -> float:
+    """The share of Hangul among the letters of ``text``'s ordinary words (its names and figures left out); 0 when it
+    has fewer than ``_MIN_ORDINARY_WORDS``. A Korean sentence naming many models is a third Hangul letters or less, but
+    its ordinary words are all Korean.
+
+    >>> text = "WizardLM (250k 지침에 대한 fine-tuned LLaMA)은 Vicuna와 Alpaca를 능가하며, WizardCoder는 Claude-Plus, Bard 등을 이긴다."
+    >>> round(hangul_share(text), 2), hangul_word_share(text)
+    (0.23, 1.0)
+    >>> hangul_word_share("La distillation (정제) réduit la taille du modèle.")
+    0.06
+    """
+    words = _ORDINARY_WORD.findall(text)
+    if len(words) < _MIN_ORDINARY_WORDS:
+        return 0.0
+    return round(sum(len(w) for w in words if HANGUL.match(w)) / sum(len(w) for w in words), 2)
+
+
 def detect_language(text: str, default: str = "en") -> str:
     """Return 'ko', 'fr' or 'en' for ``text`` (``default`` when it has no letters)."""
     if not LETTER.search(text):

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Collection, Iterator, Sequence
 
-from core.language import detect_language, hangul_share
+from core.language import detect_language, hangul_share, hangul_word_share
 from core.text import (CITATION_MARKER, HANGUL, LETTER, is_heading, spelled_out, split_sentences, strip_citation_markers,
                        without_item_opening)
 from rag.answerability import specific_terms, term_occurs, without_terms
@@ -742,7 +742,9 @@ def is_off_language(sentence: str, language: str) -> bool:
     share = hangul_share(plain)
     if language == "ko":
         return share < 0.1  # Korean prose keeps English terms, but not whole Latin-script sentences
-    if share >= 0.3:
+    # A Korean sentence naming many models is a third Hangul letters or less: "… WizardLM (250k 지침에 대한 fine-tuned
+    # LLaMA)은 Vicuna와 Alpaca를 능가하며, …" was quoted untranslated in an English answer (probe set 12).
+    if share >= 0.3 or hangul_word_share(plain) >= 0.5:
         return True
     return letters >= _MIN_LETTERS_FOR_LATIN_LANGUAGE and detect_language(plain, language) != language
 

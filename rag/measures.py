@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Collection, Mapping, Sequence
 
+from core.text import HANGUL, kiwi
 from rag.answerability import specific_terms, term_occurs
 from rag.checks import asked_quantity_claims, asks_ratio_money_or_year, entity_names, stated_figures
 
@@ -120,6 +121,10 @@ def counted_measures(question: str) -> tuple[str, ...]:
 # "몇 가지", "몇 번"), a ratio ("몇 배"), a year ("몇 년") or a scale ("몇 십", "몇 만").
 _KOREAN_COUNTER = re.compile(r"몇\s*([가-힣])")
 _NO_COUNTER = frozenset("개가번배년십백천만억으")
+# "몇 개 그룹으로": after the plain counter, the word counted, as "how many groups" names it; not one of degree ("몇 개
+# 정도", about how many). "키/값 헤드를 몇 개 그룹으로 묶었는지" was answered "LLaMA 2-Chat의 초기 4개 버전은 …" (probe set 12).
+_PLAIN_COUNT = re.compile(r"몇\s*(?:개|가지)\s+([가-힣]+|[A-Za-z][\w-]*)")
+_DEGREE = frozenset("정도 쯤 가량 남짓 이상 이하 내외".split())
 # Words of a counted phrase that count nothing: "how many human labelers did …", "combien de tonnes de …".
 _NOT_COUNTED = frozenset("did does do was were are is its their his her have has had used with from that this "
                          "par pour dans avec sont ont est été ils elles".split())
@@ -133,13 +138,24 @@ def counted_words(question: str) -> tuple[str, ...]:
     (('tonnes',), ('점',))
     >>> counted_words("How many human labelers did OpenAI hire?"), counted_words("mT5는 몇 개 언어로 학습했어?")
     (('human', 'labelers'), ())
+    >>> counted_words("헤드를 몇 개 그룹으로 묶었어요?"), counted_words("샘플은 몇 개 정도 필요해요?")
+    (('그룹',), ())
     """
     if counted_measures(question) or asks_ratio_money_or_year(question):
         return ()
     phrases = [g for m in _COUNTED.finditer(question) for g in m.groups() if g]
     words = [w for p in phrases for w in re.findall(r"[^\W\d_]{4,}", p) if w.casefold() not in _NOT_COUNTED]
     counters = [c for c in _KOREAN_COUNTER.findall(question) if c not in _NO_COUNTER]
-    return tuple(dict.fromkeys(words + counters))
+    nouns = [noun for noun in map(_leading_noun, _PLAIN_COUNT.findall(question)) if noun and noun not in _DEGREE]
+    return tuple(dict.fromkeys(words + counters + nouns))
+
+
+def _leading_noun(word: str) -> str:
+    """``word`` without the particle after it ("그룹으로" → "그룹"), when it opens with a noun or a Latin word; else ""."""
+    if not HANGUL.search(word):
+        return word
+    first = kiwi().tokenize(word)[0]
+    return first.form if first.tag.startswith("NN") else ""
 
 
 def names_counted(words: Sequence[str], sentence: str) -> bool:

@@ -88,8 +88,9 @@ _CLAUSE_END = re.compile(r"(?:^|[.,;:!?])\s*$")
 _ORPHAN_PARTICLE = re.compile(rf"(?:^|(?<=[.!?:…]\s))(?:{_PARTICLE})\s+", re.MULTILINE)
 # "1.19 PaLM: ..." opens a survey's numbered entry: the model answered "PaLM-2 has 1.19 B parameters"
 # from it (dev set), and the number check let it pass since the evidence "contained" 1.19. A figure
-# followed by a unit ("1.5 B parameters", "2.5 billion") is not a section number and stays.
-_SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)+\.?\s+(?=[A-Z][A-Za-z]|[\uac00-\ud7a3])")
+# followed by a unit ("1.5 B parameters", "2.5 billion") is not a section number and stays. An entry's name may open
+# in lower case ("1.3 mT5: 101개 언어로 …" was quoted with its number, dev set).
+_SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)+\.?\s+(?=[A-Z][A-Za-z]|[\uac00-\ud7a3]|[a-z]+[A-Z0-9][\w.-]*\s*(?:\[\d+\]\s*)?:)")
 _SUBTITLE = re.compile(r"\s+\(|:\s|\s[-–—|]\s")
 _MIN_SHORT_TITLE, _MAX_SHORT_TITLE = 8, 60
 
@@ -105,6 +106,8 @@ def sanitize_passage(text: str) -> str:
     'LLaMA: decoder-only models < |im_end| >'
     >>> sanitize_passage("1.19 PaLM [15]: a causal decoder"), sanitize_passage("1.5 B parameters")
     ('PaLM: a causal decoder', '1.5 B parameters')
+    >>> sanitize_passage("1.3 mT5 [11]: 다국어 T5 모델."), sanitize_passage("2.5 kB of memory")
+    ('mT5: 다국어 T5 모델.', '2.5 kB of memory')
 
     A Korean particle whose reference was cut off with the sentence before goes too:
 

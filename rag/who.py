@@ -47,7 +47,9 @@ _ASKS_WHO = re.compile(
     # "누구한테 / 누구에게 / 누구를 위한" asks to or for whom, as "for whom" and "pour qui" do, which no one's name answers:
     # "이 가이드가 최종적으로 누구한테 뭘 주려는 거래요?" is answered by "researchers and practitioners" (probe set 10).
     r"|누가|누구(?!\s*(?:한테|에게|를\s*(?:위|대상)))"
-    r"|(?:어느|어떤|어디)\s*(?:회사|기업|기관|연구소|연구팀|팀|대학|학회|학술대회|컨퍼런스|저널|학술지)|저자",
+    # The authors as the subject ("개요 논문 저자들은 … 뭐가 다르다고 해요?", probe set 12) ask for no one; their names do.
+    r"|(?:어느|어떤|어디)\s*(?:회사|기업|기관|연구소|연구팀|팀|대학|학회|학술대회|컨퍼런스|저널|학술지|저자)"
+    r"|(?:제\s*\d+|첫\s*번째|교신)\s*저자|저자\s*(?:이름|명단|목록)",
     re.IGNORECASE | re.MULTILINE,
 )
 # A venue named where an answer says a text was published: "published at ACL 2024", "publié dans TACL", "EMNLP에

@@ -3,7 +3,7 @@
 import pytest
 
 from rag.checks import (asks_quantity, check_answer, figure_values, is_bare_reply, is_echo, is_half_translated,
-                        is_off_language, is_prose, lost_terms, states_asked_quantity)
+                        is_off_language, is_prose, lost_terms, needs_translation, states_asked_quantity)
 
 EVIDENCE = "LLaMA est une collection de modèles de 7B à 70B paramètres. Le modèle a été entraîné sur 1,4 billion de tokens."
 
@@ -24,6 +24,13 @@ def test_an_answer_entirely_in_the_wrong_language_is_left_for_the_caller():
 def test_korean_answers_keep_english_terms_but_not_english_sentences():
     assert not is_off_language("LLM은 GPT-3 같은 디코더 전용 구조를 주로 사용합니다.", "ko")
     assert is_off_language("A curated list of practical guide resources of LLMs, regularly updated.", "ko")
+
+
+def test_a_korean_sentence_naming_many_models_is_no_english_sentence():
+    sentence = ("이 자동 지침 생성 스타일로 WizardLM (250k 지침에 대한 fine-tuned LLaMA)은 Vicuna와 Alpaca를 능가하며, "
+                "WizardCoder (fine-tuned StarCoder)는 Claude-Plus, Bard 등을 이긴다.")
+    assert is_off_language(sentence, "en") and needs_translation(sentence, "en")
+    assert not is_off_language("WizardCoder (fine-tuned StarCoder) beats Claude-Plus and Bard (클로드, 바드).", "en")
 
 
 def test_a_half_translated_sentence_is_dropped_when_others_remain():

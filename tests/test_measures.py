@@ -133,6 +133,9 @@ def test_a_question_counting_nothing_known_is_not_held_to_a_measure():
     # A count in words naming what is counted answers; another count beside it does not.
     ("How many stars does the purple llama mascot have?", "The mascot counts seventeen stars. [1]", True),
     ("How many stars does the purple llama mascot have?", "The kiwi benchmark holds 512 questions. [1]", False),
+    # The word after the plain counter is what is counted (probe set 12).
+    ("LLaMA-2는 키/값 헤드를 몇 개 그룹으로 묶었어요?", "LLaMA 2-Chat의 초기 4개 버전은 PPO로 조정됩니다. [1]", False),
+    ("LLaMA-2는 키/값 헤드를 몇 개 그룹으로 묶었어요?", "LLaMA-2는 키/값 헤드를 8개 그룹으로 묶습니다. [1]", True),
     # A ratio, a sum of money or a year is told by its form, whatever the question counts beside it.
     ("U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?", "U-PaLM coûte 0,1% de plus. [1]", True),
 ])
