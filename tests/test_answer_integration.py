@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -41,6 +42,12 @@ def assert_cited_answer(answer, language):
 
 def dev_item(item_id: str):
     return next(item for item in load_items(DEV_SET) if item.id == item_id)
+
+
+def probe_item(probe_set: int, item_id: str):
+    """A question of ``docs/probe-questions-N.jsonl``."""
+    path = Path(__file__).resolve().parents[1] / "docs" / f"probe-questions-{probe_set}.jsonl"
+    return next(item for item in load_items(path) if item.id == item_id)
 
 
 def assert_every_fact_stated(answer, item):
@@ -163,6 +170,28 @@ def test_no_sentence_is_quoted_twice_nor_layout_debris_after_it(pipeline):
     assert "노동." not in text, answer.text
     sentences = [text[s.start:s.end].strip() for s in split_sentences(text)]
     assert len(sentences) == len(set(sentences)), answer.text
+
+
+def test_a_lead_sentence_leaving_part_of_its_source_out_gives_way_to_the_source(pipeline):
+    """The lead said "… the catch is that they require a lot of hardware and high operational costs", the overview's
+    sentence "… is hindered by slow training and inference, requiring …" in fewer words, and that sentence was left out
+    as said again: the answer lost "slow" (probe set 10). The sentence now stands where the lead sentence stood."""
+    item = probe_item(10, "probe10-022")
+    answer = pipeline.answer(item.question)
+    assert_cited_answer(answer, "en")
+    assert_every_fact_stated(answer, item)
+
+
+def test_a_korean_sentence_naming_many_models_is_translated_for_an_english_answer(pipeline):
+    """"이 자동 지침 생성 스타일로 WizardLM (250k 지침에 대한 fine-tuned LLaMA)은 Vicuna와 Alpaca를 능가하며, …" is a fifth
+    Hangul letters, and was quoted as written in an English answer (probe set 12)."""
+    from core.language import hangul_share
+    from core.text import split_sentences
+
+    answer = pipeline.answer(probe_item(12, "probe12-028").question)
+    assert_cited_answer(answer, "en")
+    text = strip_citation_markers(answer.text)
+    assert all(hangul_share(text[s.start:s.end]) < 0.1 for s in split_sentences(text)), answer.text
 
 
 def test_the_sentence_stating_the_figure_answers_when_the_others_took_the_room(pipeline):
