@@ -608,7 +608,7 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
     asks_cost = not asks_ratio and bool(_ASKS_COST.search(question))
     asks_year = bool(_ASKS_YEAR.search(question))
     given = figure_values(question)
-    claims = _with_markers_on_their_sentence([answer[s.start : s.end] for s in split_sentences(answer)])
+    claims = cited_sentences(answer)
     about: frozenset[int] = frozenset()  # the passages the sentence before cites, when it is about what is asked
     for claim, group_cites in zip(claims, _cites_of_groups(claims)):
         sentence, cites = strip_citation_markers(claim), frozenset(int(n) for n in CITATION_MARKER.findall(claim))
@@ -675,7 +675,7 @@ def entity_names(text: str) -> list[str]:
 
 def without_foreign_asides(text: str, language: str) -> str:
     """``text`` with every sentence's long asides in another language removed (see check_answer)."""
-    sentences = _with_markers_on_their_sentence([text[s.start : s.end] for s in split_sentences(text)])
+    sentences = cited_sentences(text)
     return " ".join(_without_off_language_asides(s, language) for s in sentences)
 
 
@@ -719,6 +719,15 @@ def comparable_text(sentence: str) -> str:
     return " ".join(strip_citation_markers(sentence).split()).casefold()
 
 
+def cited_sentences(text: str) -> list[str]:
+    """The sentences of ``text``, each with the [n] markers citing it.
+
+    >>> cited_sentences("LoRA trains few weights. [1] [2] It is cheap. [3]")
+    ['LoRA trains few weights. [1] [2]', 'It is cheap. [3]']
+    """
+    return _with_markers_on_their_sentence([text[s.start : s.end] for s in split_sentences(text)])
+
+
 def _with_markers_on_their_sentence(sentences: list[str]) -> list[str]:
     """Non-empty sentences, a marker written after the full stop ("... model. [1] Next") moved back
     onto the sentence it cites."""
@@ -756,7 +765,7 @@ def needs_translation(text: str, language: str) -> bool:
 
 def has_off_language_sentence(text: str, language: str) -> bool:
     """Some sentence of ``text`` is clearly in another language than ``language``."""
-    sentences = _with_markers_on_their_sentence([text[s.start : s.end] for s in split_sentences(text)])
+    sentences = cited_sentences(text)
     return any(is_off_language(s, language) for s in sentences)
 
 

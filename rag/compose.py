@@ -22,17 +22,15 @@ Example:
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Generator as Gen
 from typing import Sequence
 
 from core.language import detect_language, reads_as
 from core.settings import Settings
-from core.text import (CITATION_MARKER, HANGUL, citation_numbers, is_caption, kiwi, split_sentences,
-                       strip_citation_markers)
+from core.text import HANGUL, citation_numbers, is_caption, kiwi, strip_citation_markers
 from ingest.index import Index
-from rag.checks import (addresses_the_model, check_answer, comparable_text, is_half_translated, is_off_language, is_prose,
+from rag.checks import (addresses_the_model, check_answer, cited_sentences, comparable_text, is_half_translated, is_off_language, is_prose,
                         is_question, kept_terms, lost_terms, needs_translation, new_figures, with_western_scales,
                         without_foreign_asides)
 from rag.cite import CitedAnswer
@@ -43,7 +41,7 @@ from rag.llm.base import Generator
 from rag.prompt import build_translation_messages, sanitize_passage, translation_text
 from rag.question import Question
 from rag.types import Answer, Citation, Evidence, Hit, TokenEvent
-from rag.verify import Embed, closest_similarity, known_text, translation_fidelity
+from rag.verify import Embed, known_text, translation_fidelity
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +165,7 @@ def _words(text: str) -> set[str]:
 def _repeats(sentence: str, lead: str) -> bool:
     """The sentence says little the lead does not: the model often copies the best sentence almost word
     for word ("Quand les données…" for "(2) Lorsque les données…"). A sentence stating a figure the lead
-    left out says that much more (``_says_again``)."""
+    left out says that much more (``_said_again``)."""
     words = _words(sentence)
     return (bool(words) and len(words & _words(lead)) >= _REPEATED_WORD_SHARE * len(words)
             and not new_figures(sentence, lead))
@@ -184,7 +182,7 @@ def quote_evidence(question: Question, evidence: Sequence[Evidence], generator: 
     # counted, dev-062's room after its first quote was 172 characters, and the sentence stating its missing
     # fact has 178 (run QU).
     lead_chars = len(strip_citation_markers(lead))
-    lead_sentences = [strip_citation_markers(unit) for unit in lead_units(lead)]
+    lead_sentences = [t for t in map(strip_citation_markers, cited_sentences(lead)) if t]
     said: set[str] = set()  # the sentences quoted so far, continuations included
     for e in quote_candidates(evidence, language, lead):
         if len(quotes) == _QUOTES:
@@ -237,8 +235,9 @@ def _as_written(e: Evidence, sentence: str, rest: str, language: str, lead_sente
     of it is left to say. With it, the lead sentence it says more than and takes the place of (``_restating_lead``),
     or ""."""
     restating = ""
-    if _says_again(sentence, lead_sentences, quotes, embed, settings):
-        restating = _restating_lead(sentence, lead_sentences, quotes, embed)
+    said = _said_again(sentence, lead_sentences, quotes, embed, settings)
+    if said:
+        restating = _restating_lead(sentence, said, lead_sentences)
         if restating:
             log.info("evidence [%d] says more than the lead sentence restating it; it takes its place", e.n)
         else:
@@ -249,28 +248,6 @@ def _as_written(e: Evidence, sentence: str, rest: str, language: str, lead_sente
     return sentence, restating
 
 
-def lead_units(lead: str) -> list[str]:
-    """The lead's sentences, each with the [n] markers closing it (the sentence splitter opens the next
-    sentence with them).
-
-    >>> lead_units("LoRA trains few weights. [1] [2] It is cheap. [3]")
-    ['LoRA trains few weights. [1] [2]', 'It is cheap. [3]']
-    """
-    units: list[str] = []
-    for span in split_sentences(lead):
-        text = lead[span.start:span.end].strip()
-        markers = _OPENING_MARKERS.match(text)
-        if markers and units:
-            units[-1] = f"{units[-1]} {markers.group().strip()}"
-            text = text[markers.end():].strip()
-        if strip_citation_markers(text):
-            units.append(text)
-    return units
-
-
-_OPENING_MARKERS = re.compile(rf"(?:\s*{CITATION_MARKER.pattern})+")
-
-
 def _answer_text(lead: str, quotes: Sequence[Quote], markers: bool = True) -> str:
     """The lead, each sentence a quote replaces swapped for it, then the other quotes; with [n] markers after the
     quotes when ``markers`` (the display while quoting has none)."""
@@ -278,7 +255,7 @@ def _answer_text(lead: str, quotes: Sequence[Quote], markers: bool = True) -> st
         return f"{q.text} [{q.evidence.n}]" if markers else q.text
     in_place = {q.replaces: q for q in quotes if q.replaces}
     parts = [quoted(in_place[strip_citation_markers(unit)]) if strip_citation_markers(unit) in in_place else unit
-             for unit in lead_units(lead)] if in_place else [lead]
+             for unit in cited_sentences(lead)] if in_place else [lead]
     return " ".join(p for p in [*parts, *(quoted(q) for q in quotes if not q.replaces)] if p)
 
 
@@ -309,8 +286,8 @@ def _translated_quote(e: Evidence, rest: str, question: Question, evidence: Sequ
     elif lead and _repeats(text, lead):  # the lead was already this sentence, translated
         log.info("translation of evidence [%d] repeats the lead; left out", e.n)
         text, said_already = "", True
-    elif _says_again(heading + text, lead_sentences, quotes, embed, settings):
-        restating = _restating_lead(heading + text, lead_sentences, quotes, embed)
+    elif said := _said_again(heading + text, lead_sentences, quotes, embed, settings):
+        restating = _restating_lead(heading + text, said, lead_sentences)
         if restating:
             log.info("translation of evidence [%d] says more than the lead sentence restating it; it takes its place",
                      e.n)
@@ -358,35 +335,32 @@ def quoted_continuation(e: Evidence, room: int, index: Index | None = None) -> s
                  if len(e.sentence) + 1 + len(text) <= room and not addresses_the_model(text)), "")
 
 
-def _says_again(text: str, lead_sentences: Sequence[str], quotes: Sequence[Quote], embed: Embed,
-                settings: Settings) -> bool:
-    """``text`` is a sentence of the lead or one of the quotes again in other words: the French guide's
+def _said_again(text: str, lead_sentences: Sequence[str], quotes: Sequence[Quote], embed: Embed,
+                settings: Settings) -> str:
+    """The sentence of the lead or quote that ``text`` says again in other words, or "": the French guide's
     sentence and the translation of its Korean twin ("Convient pour LLM : … certaines tâches NLU …" and "LLM
-    est adapté : mais il existe également des tâches NLU …", 0.92); the lead "Teams usually use offline
-    inference …" and the quote "Therefore, many engineering teams use offline inference …" (0.90, dev set).
+    est adapté : mais il existe également des tâches NLU …", 0.92); the lead "Teams usually use offline inference …"
+    and the quote "Therefore, many engineering teams use offline inference …" (0.90, dev set).
     Not when it states a figure they left out: dev-076's lead "Codex uses a sampling trick to generate 100
     versions of the program …" dropped its source's "… 문제의 77.5%에 대한 작동하는 솔루션을 생성합니다.", and
     the translation of that source was left out as saying it again (run U1)."""
     said = [*lead_sentences, *(q.text for q in quotes)]
-    return (settings.quote_repeat_similarity <= 1 and not new_figures(text, " ".join(said))
-            and closest_similarity(text, said, embed) >= settings.quote_repeat_similarity)
+    if settings.quote_repeat_similarity > 1 or not said or new_figures(text, " ".join(said)):
+        return ""
+    vectors = embed([text, *said])
+    similarities = vectors[1:] @ vectors[0]
+    closest = int(similarities.argmax())
+    return said[closest] if similarities[closest] >= settings.quote_repeat_similarity else ""
 
 
-def _restating_lead(text: str, lead_sentences: Sequence[str], quotes: Sequence[Quote], embed: Embed) -> str:
-    """The lead sentence that restates ``text`` (of all the answer's sentences the closest to it) in fewer words, or
-    "". The lead often keeps part of its source: "LLMs reach human-level performance …, but … they require a lot
-    of hardware" for "… is hindered by slow training and inference, requiring … hardware and high operational
+def _restating_lead(text: str, said: str, lead_sentences: Sequence[str]) -> str:
+    """``said`` (what ``text`` says again, ``_said_again``) when it is a lead sentence restating ``text`` in fewer
+    words, or "". The lead often keeps part of its source: "LLMs reach human-level performance …, but … they require
+    a lot of hardware" for "… is hindered by slow training and inference, requiring … hardware and high operational
     costs" (probe10-022), or says it wrong: "Le phénomène de mise à l'échelle inverse est connu sous le nom de
     « loi d'échelle »" restated the French guide's sentence on inverse scaling (dev-045). Left out as said again,
     the source took its fact along; quoted in the lead sentence's place, the answer keeps its length."""
-    said = [*lead_sentences, *(q.text for q in quotes)]
-    if not lead_sentences:
-        return ""
-    vectors = embed([text, *said])
-    closest = int((vectors[1:] @ vectors[0]).argmax())
-    if closest >= len(lead_sentences) or _repeats(text, lead_sentences[closest]):
-        return ""
-    return lead_sentences[closest]
+    return said if said in lead_sentences and not _repeats(text, said) else ""
 
 
 def _translation(item: str, question: Question, evidence: Sequence[Evidence], generator: Generator, embed: Embed,
@@ -482,7 +456,7 @@ def compose_answer(base: AnswerBase, cited: CitedAnswer | None, quotes: Sequence
                                                      support=q.evidence.score))
     notice = ""
     replaced = {q.replaces for q in quotes}
-    if not any(strip_citation_markers(unit) not in replaced for unit in lead_units(lead)):  # no word of the model's
+    if not any(strip_citation_markers(unit) not in replaced for unit in cited_sentences(lead)):  # no word of the model's
         notice = TRANSLATED_NOTICE[language] if any(q.translated for q in quotes) else QUOTED_NOTICE[language]
     if not citations:
         notice = UNCITED_NOTICE[language]
