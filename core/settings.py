@@ -114,9 +114,10 @@ class Settings:
     # Valid for the default embedder.
     translation_floor: float = 0.67
     # A quote at least this similar to one already in the answer, or to a sentence of the lead, says the same
-    # again, and is left out, or takes the lead sentence's place when it says more (rag.compose) (the corpus holds the practical guide in two languages, so the French sentence and the translation
-    # of its Korean twin both qualify; run V left 7 such quotes out; with the lead compared too, run EE left
-    # out 16 against run BB's 6). Not fitted on the dev set: distinct sentences of one text come no closer
+    # again: it is left out, or takes the lead sentence's place when it says more (rag.compose). The corpus holds
+    # the practical guide in two languages, so the French sentence and the translation of its Korean twin both
+    # qualify (run V left 7 such quotes out; with the lead compared too, run EE left out 16 against run BB's 6).
+    # Not fitted on the dev set: distinct sentences of one text come no closer
     # (the French guide's closest pair of different sentences 0.846; 98th percentile of nearest neighbours
     # 0.843 French, 0.869 Korean; scripts/translation_floor.py). Valid for the default embedder; above 1 it
     # is off.
