@@ -44,7 +44,7 @@ from rag.llm.factory import load_generator
 from rag.measures import counted_measures, counted_words, states_asked_measure
 from rag.names import NameSpellings, latin_headings
 from rag.prompt import build_messages, fit_prompt
-from rag.question import Question, prepare_question, question_parts
+from rag.question import Question, asking_sentences, prepare_question, question_parts
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
 from rag.lead import lead_fault
@@ -176,7 +176,8 @@ class RagPipeline:
                                                   cited.text if cited else "", retriever.index),
                                    base, started)
         answer = compose_answer(base, cited, quotes, evidence)
-        asks_figure, asks_model = asks_quantity(asked.text), asks_which_model(asked.text)
+        asks_figure = any(asks_quantity(sentence) for sentence in asking_sentences(asked.text))
+        asks_model = asks_which_model(asked.text)
         names = written_as_names(asked.text, [e.hit.chunk.text for e in evidence]) if asks_figure or asks_model else ()
         if asks_figure and not states_asked_figure(asked.text, answer.text, evidence, names):
             # The sentence stating the figure may rank below those the answer had room for: BloombergGPT's

@@ -21,7 +21,12 @@ from rag.conversation import standalone_question
 
 # Where a question asking several things divides: between its sentences, and between clauses joined by "and"
 # ("… , and what did sparse attention do about it?", "…에서 만들어졌고, 중국어 NLP 작업 몇 개에서 …").
-_SENTENCE_BREAK = re.compile(r"(?<=[?？])\s+|(?<=[.!])\s+(?=\S)")
+# Not after "i.e." or "e.g.": "what's its pass@1 on HumanEval, i.e. with a single sample?" asks one thing.
+_SENTENCE_BREAK = re.compile(r"(?<=[?？])\s+|(?<=[.!])(?<!\b[a-z]\.[a-z]\.)\s+(?=\S)")
+# A sentence asking without a question mark: "… 어떻게 잡았는지 알려주세요.", "… 몇 개 그룹으로 묶었는지도 알고 싶어요.",
+# "Tell me …", "Dites-moi …", "J'aimerais savoir …".
+_REQUEST = re.compile(r"알려\s*(?:주|줘)|궁금|알고\s*싶|설명해|말해\s*(?:주|줘)|가르쳐|\btell me\b|\bexplain\b|\bI(?:'d| would) like to know\b"
+                      r"|\bI wonder\b|\bdites(?:-moi)?\b|\bexpliqu|\bsavoir\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(
     r",\s+(?:and|but|or|et|mais|ou)\s+|\s+and\s+(?=(?:what|which|how|why|when|where|who|is|are|does|did|do|can)\b)"
     r"|(?<=[가-힣][고데]),\s+|\s+그리고\s+",
@@ -57,13 +62,29 @@ def validate_question(question: str, max_chars: int) -> str:
     return text
 
 
+def asking_sentences(text: str) -> list[str]:
+    """The sentences of a question that ask: those ending with a question mark or making a request (all of them when
+    none does). The rest is context: "새 도메인 데이터가 몇 달마다 계속 들어와서 … 걱정이에요." asks no figure, and was
+    refused for stating none (probe set 13).
+
+    >>> asking_sentences("새 데이터가 몇 달마다 들어와요. PanGu-Σ는 뭐가 핵심이라고 하는지 알려주세요.")
+    ['PanGu-Σ는 뭐가 핵심이라고 하는지 알려주세요.']
+    >>> asking_sentences("Je cherche le nom des auteurs. Qui a écrit le guide ?")
+    ['Qui a écrit le guide ?']
+    >>> asking_sentences("what's its pass@1 on HumanEval, i.e. with a single sample?")
+    ["what's its pass@1 on HumanEval, i.e. with a single sample?"]
+    """
+    sentences = [sentence.strip() for sentence in _SENTENCE_BREAK.split(text) if sentence.strip()]
+    return [s for s in sentences if s.endswith(("?", "？")) or _REQUEST.search(s)] or sentences
+
+
 def question_parts(text: str) -> list[str]:
     """The parts of a question that asks several things ([] when it asks one). A sentence answering the second
     part scores low against the whole question: "… any known limitations?" and the sentence naming them
     ("그러나 프롬프트에 대한 민감성과 … 제한 사항이 확인되었습니다.") were left out of the evidence (probe set 4).
-    Only the sentences that ask count when some sentence ends with a question mark: a sentence of context
-    ("Je cherche le nom des auteurs.", "our fine-tuning set is pretty small btw") taken as a part brought in a
-    sentence about it in place of one answering the question (three answers lost, session 38).
+    Only the sentences that ask count (``asking_sentences``): a sentence of context ("Je cherche le nom des
+    auteurs.", "our fine-tuning set is pretty small btw") taken as a part brought in a sentence about it in place
+    of one answering the question (three answers lost, session 38).
 
     >>> question_parts("How does Galactica feed reasoning data to the model, and did it pay off?")
     ['How does Galactica feed reasoning data to the model', 'did it pay off?']
@@ -71,10 +92,10 @@ def question_parts(text: str) -> list[str]:
     ['ERNIE 3.0은 어떤 구조로 만들어졌고', '몇 개의 작업에서 최고 성능을 냈어요?']
     >>> question_parts("Quand faut-il distiller un modèle ? Je cherche un cas concret.")
     []
+    >>> question_parts("GLM-130B는 GPT-3와 뭐가 달라요? 학습 불안정은 어떻게 잡았는지 알려주세요.")
+    ['GLM-130B는 GPT-3와 뭐가 달라요?', '학습 불안정은 어떻게 잡았는지 알려주세요.']
     """
-    sentences = [sentence.strip() for sentence in _SENTENCE_BREAK.split(text) if sentence.strip()]
-    asking = [sentence for sentence in sentences if sentence.endswith(("?", "？"))] or sentences
-    parts = [clause.strip() for sentence in asking for clause in _CLAUSE_BREAK.split(sentence)
+    parts = [clause.strip() for sentence in asking_sentences(text) for clause in _CLAUSE_BREAK.split(sentence)
              if len(clause.split()) > 1]
     return parts if len(parts) > 1 else []
 
