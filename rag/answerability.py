@@ -36,7 +36,9 @@ from rag.types import Evidence, Hit
 # A Latin-script word or a figure, possibly joined by hyphens, dots or an "@" ("GPT-4o", "3.5", "8x7B", and a
 # metric at a cut-off, "pass@1", "recall@5": split at the "@", "whats StarCoder's pass@1 on HumanEval?" named
 # nothing the documents lack, and was answered with StarCoder's context length).
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.@][A-Za-z0-9]+)*")
+# A Greek letter ends a name after a hyphen: "PanGu-α" and "PanGu-Σ" are two models; read as "PanGu", the figure of
+# one answered a question about the other (probe set 13).
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-.@][A-Za-z0-9]+)*(?:-[\u0391-\u03a9\u03b1-\u03c9])?")
 _VERSION = re.compile(r"^(?:\d+(?:\.\d+)?[A-Za-z]{0,2}|[A-Za-z]?\d+[A-Za-z]?|v\d+(?:\.\d+)?)$")
 _HAS_DIGIT = re.compile(r"\d")
 # Words that are capitalised in questions without naming anything the documents must contain: "LM" is a language
@@ -189,7 +191,7 @@ def without_terms(text: str, terms: Iterable[str]) -> str:
 
 
 def _term_pattern(term: str) -> re.Pattern:
-    parts = re.findall(r"[A-Za-z]+|\d+", unicodedata.normalize("NFKC", term))
+    parts = re.findall(r"[A-Za-z]+|\d+|[\u0391-\u03a9\u03b1-\u03c9]+", unicodedata.normalize("NFKC", term))
     body = r"[\s\-_.·@]*".join(re.escape(p) for p in parts)
     return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", re.IGNORECASE)
 

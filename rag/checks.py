@@ -195,8 +195,7 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
     language check decides what to do with it.
     """
     # The model copies a list item's "(3)" from its passage; in the answer it numbers nothing.
-    sentences = _with_markers_on_their_sentence([without_item_opening(text[s.start : s.end].strip())
-                                                 for s in split_sentences(text)])
+    sentences = _with_markers_on_their_sentence([without_item_opening(s) for s in _sentences_by_line(text)])
     if not sentences:
         return CheckedAnswer(text.strip())
     dropped: list[DroppedSentence] = []
@@ -584,6 +583,13 @@ def states_asked_quantity(question: str, answer: str, spelled: bool = False, nam
 
     >>> states_asked_quantity("What share of LaMDA's data is English?", "LaMDA's data is English. [1] The share is over 90%. [1]")
     True
+
+    An entry of the survey is about the model heading it, whatever else it names:
+
+    >>> states_asked_quantity("PanGu-α는 파라미터가 몇 B예요?", "PanGu-Σ: PanGu-α에서 파라미터를 복사해 1조 규모로 확장했습니다. [2]")
+    False
+    >>> states_asked_quantity("How big is PanGu-Σ?", "PanGu-Σ: PanGu-α에서 파라미터를 복사해 1조 규모로 확장했습니다. [2]")
+    True
     """
     return any(asked_quantity_claims(question, answer, spelled, names))
 
@@ -613,7 +619,11 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
     for claim, group_cites in zip(claims, _cites_of_groups(claims)):
         sentence, cites = strip_citation_markers(claim), frozenset(int(n) for n in CITATION_MARKER.findall(claim))
         goes_on = bool(group_cites & about) and not entity_names(sentence)
-        relevant = not terms or goes_on or any(term_occurs(t, sentence) for t in terms)
+        # A survey's entry is about the model heading it: "PanGu-Σ: PanGu-α에서 파라미터를 복사하고 … 1조 규모로 확장된 …"
+        # gives PanGu-Σ's scale, not PanGu-α's (probe set 13).
+        entry = _ENTRY_NAME.match(sentence)
+        subject = entry.group(1) if entry and specific_terms(entry.group(1)) else sentence
+        relevant = not terms or goes_on or any(term_occurs(t, subject) for t in terms)
         about = group_cites if relevant else frozenset()
         if not relevant:
             continue
@@ -728,6 +738,23 @@ def cited_sentences(text: str) -> list[str]:
     return _with_markers_on_their_sentence([text[s.start : s.end] for s in split_sentences(text)])
 
 
+_QUESTION_LINE_END = re.compile(r"(?<=[?？])[ \t]*\n")
+
+
+def _sentences_by_line(text: str) -> list[str]:
+    """The sentences of a reply, a question mark ending one at a line's end: Kiwi ran "… les LLM sont mobilisés pour
+    quels grands volets de la recherche en robotique ?\\n- [1] …" on into the list item below it, so the question
+    restated in the answer was not seen as one (probe set 13). Other line breaks are left to the splitter: taken as
+    sentence ends, they cut "Les trois défis sont :\\n1. …" into sentences the lead's checks no longer saw as one
+    copied announcement (dev-109 lost its three facts).
+
+    >>> _sentences_by_line("Quels volets ?\\n- [1] La planification.\\n- La navigation. [2]")
+    ['Quels volets ?', '- [1] La planification.\\n- La navigation.', '[2]']
+    """
+    return [line[span.start : span.end].strip() for line in _QUESTION_LINE_END.split(text)
+            for span in split_sentences(line)]
+
+
 def _with_markers_on_their_sentence(sentences: list[str]) -> list[str]:
     """Non-empty sentences, a marker written after the full stop ("... model. [1] Next") moved back
     onto the sentence it cites."""
@@ -736,7 +763,7 @@ def _with_markers_on_their_sentence(sentences: list[str]) -> list[str]:
         lead = _LEADING_MARKERS.match(sentence)
         if lead and out:
             out[-1] = f"{out[-1]} {lead.group().strip()}"
-            sentence = sentence[lead.end():]
+            sentence = without_item_opening(sentence[lead.end():])  # "[1]\n- L'apprentissage …": the next item
         if sentence.strip():
             out.append(sentence.strip())
     return out

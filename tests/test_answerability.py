@@ -52,6 +52,16 @@ def test_terms_match_across_case_hyphens_and_spaces_but_only_as_whole_words():
     assert missing_terms(("pass@1",), ["StarCoder passes 1 of the tests."]) == ("pass@1",)
 
 
+def test_a_greek_letter_after_a_hyphen_is_part_of_the_name():
+    """"PanGu-α" read as "PanGu" let PanGu-Σ's scale answer a question about PanGu-α (probe set 13)."""
+    assert specific_terms("PanGu-α는 파라미터가 몇 B짜리 모델이에요?") == ("PanGu-α",)
+    assert specific_terms("Et PanGu-Σ, il fait quelle taille ?") == ("PanGu-Σ",)
+    passages = ["1.24 PanGu-Σ [130]: PanGu-α에서 파라미터를 복사하고 …"]
+    assert missing_terms(("PanGu-α", "PanGu-Σ", "pangu-σ", "PanGu"), passages) == ()
+    assert missing_terms(("PanGu-β",), passages) == ("PanGu-β",)
+    assert missing_terms(("PanGu-α",), ["PanGu-Σ는 1조 규모입니다."]) == ("PanGu-α",)
+
+
 def test_a_question_term_absent_from_the_passages_leads_to_a_refusal():
     hit = make_hit("LLaMA-2 comes in 7B, 13B and 70B sizes and was trained on 2T tokens.", title="LLaMA-2 notes")
     evidence = [Evidence(1, hit, hit.chunk.text, 0.48)]

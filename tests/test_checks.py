@@ -140,6 +140,26 @@ def test_a_restated_question_inside_the_answer_is_dropped():
     assert check_answer("Is it 20B?", "en", known="20B").text == "Is it 20B?"  # nothing left to keep otherwise
 
 
+def test_a_question_restated_on_its_own_line_before_a_list_is_dropped():
+    """Kiwi ran "… robotique ?" on into the list item below it, so the restated question stayed in the answer
+    (probe set 13)."""
+    reply = ("Les LLM sont mobilisés pour quels volets de la recherche en robotique ?\n"
+             "- La planification des tâches et la navigation. [1]\n- L'apprentissage des robots. [2]")
+    checked = check_answer(reply, "fr", known="planification des tâches, navigation et apprentissage")
+    assert checked.text == "La planification des tâches et la navigation. [1] L'apprentissage des robots. [2]"
+    assert [d.reason for d in checked.dropped] == ["a question, not an answer"]
+
+
+def test_a_figure_in_another_model_s_entry_does_not_answer_for_the_model_it_names():
+    """PanGu-Σ's entry names PanGu-α, whose parameters it copies; its "1조 규모" is PanGu-Σ's scale (probe set 13)."""
+    entry = "PanGu-Σ: PanGu-α에서 파라미터를 복사하고 1조 규모로 확장된 자기회귀 모델입니다. [2]"
+    assert not states_asked_quantity("PanGu-α는 파라미터가 몇 B짜리 모델이에요?", entry)
+    assert states_asked_quantity("PanGu-Σ는 파라미터가 몇 개예요?", entry)
+    assert states_asked_quantity("PanGu-α는 파라미터가 몇 B짜리 모델이에요?", "PanGu-α는 200B 규모입니다. [1]")
+    # A heading that names no model leaves the sentence about what it names.
+    assert states_asked_quantity("How many parameters does GPT-3 have?", "Note: GPT-3 has 175B parameters. [1]")
+
+
 def test_a_sentence_in_another_language_is_found_inside_a_mixed_text():
     from rag.checks import has_off_language_sentence
 
