@@ -1,11 +1,11 @@
-"""The question as asked: which of its sentences ask, and the parts of a question asking several things."""
+"""The question as asked: which of its sentences ask."""
 
 from __future__ import annotations
 
 import pytest
 
 from rag.checks import asks_quantity
-from rag.question import asking_sentences, question_parts
+from rag.question import asking_sentences
 
 
 @pytest.mark.parametrize("question, asking", [
@@ -31,11 +31,3 @@ def test_a_figure_named_in_context_is_not_asked_for():
     assert asks_quantity(question)  # the whole text names a figure
     assert not any(asks_quantity(sentence) for sentence in asking_sentences(question))
     assert any(asks_quantity(s) for s in asking_sentences("데이터가 많아요. 키/값 헤드를 몇 개 그룹으로 묶었는지 알고 싶어요."))
-
-
-def test_a_request_after_a_question_is_a_part_of_it():
-    """"…불안정한 건 어떻게 잡았는지 … 알려주세요." was no part, and the sentence answering it (GLM-130B's gradient
-    shrink) was not among the evidence (probe set 13)."""
-    assert question_parts("GLM-130B는 GPT-3와 뭐가 달라요? 학습이 불안정한 건 어떻게 잡았는지 알려주세요.") == [
-        "GLM-130B는 GPT-3와 뭐가 달라요?", "학습이 불안정한 건 어떻게 잡았는지 알려주세요."]
-    assert question_parts("Quand faut-il distiller un modèle ? Je cherche un cas concret.") == []
