@@ -210,6 +210,20 @@ def test_a_figure_another_model_is_said_to_have_is_refused(pipeline):
     assert answer.refused, answer.text
 
 
+def test_a_figure_of_the_model_whose_entry_names_the_one_asked_about_is_refused(pipeline):
+    """The documents never give PanGu-α's size; PanGu-Σ's entry names it ("PanGu-Σ: PanGu-α에서 파라미터를 복사하고 …
+    1조 규모로 확장된 …"), and that sentence answered for it, cited (probe set 13)."""
+    answer = pipeline.answer(probe_item(13, "probe13-010").question)
+    assert answer.refused, answer.text
+
+
+def test_a_figure_in_a_sentence_of_context_is_not_asked_for(pipeline):
+    """"새 도메인 데이터가 몇 달마다 계속 들어와서 …" ("every few months") told of the asker's data, and the answer was
+    refused for stating no figure (probe set 13)."""
+    answer = pipeline.answer(probe_item(13, "probe13-001").question)
+    assert_cited_answer(answer, "ko")
+
+
 def test_who_is_answered_by_a_name_or_refused(pipeline):
     """The documents name no one behind RMSNorm; the default model wrote "RMSNorm a été proposé par RMSNorm.", cited
     (session 36, probe set 3)."""
