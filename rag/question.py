@@ -86,7 +86,7 @@ def question_parts(text: str) -> list[str]:
     cherche le nom des auteurs.", "our fine-tuning set is pretty small btw") taken as a part brought in a sentence
     about it in place of one answering the question (three answers lost, session 38). A request after a question
     ("… 어떻게 잡았는지 알려주세요.", ``asking_sentences``) taken as a part too changed the evidence of 30 of the 508
-    questions of all sets, and their answers lost a fact (probe-022) and gained none (session 48).
+    questions of all sets, and of their answers one traded two facts for one (probe-022) and none gained (session 48).
 
     >>> question_parts("How does Galactica feed reasoning data to the model, and did it pay off?")
     ['How does Galactica feed reasoning data to the model', 'did it pay off?']
