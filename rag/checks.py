@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Collection, Iterator, Sequence
 
 from core.language import detect_language, hangul_share, hangul_word_share
-from core.text import (CITATION_MARKER, HANGUL, LETTER, is_heading, spelled_out, split_sentences, strip_citation_markers,
-                       without_item_opening)
+from core.text import (CITATION_MARKER, HANGUL, LETTER, is_heading, kiwi, spelled_out, split_sentences,
+                       strip_citation_markers, without_item_opening)
 from rag.answerability import specific_terms, term_occurs, without_terms
 from rag.comparison import against_the_sources
 
@@ -44,9 +44,10 @@ _WORD = re.compile(r"[^\W_]{2,}")
 # Questions asking for a figure. Not "how much does size matter" or "얼마나 효과적" (a degree, not a
 # figure), nor "몇 백 건" ("a few hundred", an amount stated, not asked).
 _ASKS_QUANTITY = re.compile(
-    r"\bhow (?:many|long|large|big|old)\b|\bhow much\b[^?]{0,40}\bcost|\bwhat (?:size|percentage|share|score)\b"
+    r"\bhow (?:many|long|large|big|old)\b|\bhow much\b[^?]{0,40}\bcost"
+    r"|\bwhat (?:size|percentage|proportion|fraction|ratio|share|score)\b"
     r"|\bwhat(?:['’]s| is| are| was)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}size\b"
-    r"|\bnumber of\b|\bcombien\b|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|part)\b"
+    r"|\bnumber of\b|\bcombien\b|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|proportion|fraction|ratio|part)\b"
     # A score asked for by name: "What MMLU score did Galactica get?", "Quel est le score MMLU de GPT-4 ?", "점수가 몇".
     r"|\bwhat\s+(?:[\w-]+\s+){0,2}scores?\b|\bquel(?:le)?s?\s+(?:est|sont|était)\s+(?:le|les)\s+scores?\b"
     r"|몇(?!\s*(?:십|백|천|만))|얼마(?!나)|얼마나\s*(?:돼|되|걸리|걸려|들|필요|많|커|큰|길|긴|비싸)"
@@ -164,6 +165,12 @@ _MIN_LETTERS_FOR_SCRIPT = 20
 _MIN_LETTERS_FOR_LATIN_LANGUAGE = 40
 _MIN_PROSE_LETTER_SHARE = 0.7
 _MIN_CLAUSE_WORDS = 5  # shorter asides are glosses of a term
+# Kiwi's particles, endings, suffixes and punctuation: not words of their own.
+_NOT_WORD_TAGS = ("J", "E", "XS", "SF", "SP", "SS", "SE", "SO", "SW")
+# A sentence copies a source when this share of its words (names left out), at least ``_MIN_COPIED_WORDS``, are the
+# source's.
+_COPIED_WORD_SHARE = 0.8
+_MIN_COPIED_WORDS = 5
 # Scripts none of the answer languages is written in. The small model slips into them mid-word at
 # times: "프ракти셔너" (for 프랙티셔너) in a Korean translation, run O of the dev set.
 _STRAY_SCRIPT = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
@@ -237,6 +244,8 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
             dropped.append(DroppedSentence(sentence, f"number {rescaled[0]} as another quantity"))
         elif misattributed:
             dropped.append(DroppedSentence(sentence, f"number {misattributed[0]} of another entity"))
+        elif swapped := swapped_name(plain, sources):
+            dropped.append(DroppedSentence(sentence, f"names {swapped[0]} where its source names {swapped[1]}"))
         elif against_the_sources(plain, sources):
             dropped.append(DroppedSentence(sentence, "compares the other way round from its evidence"))
         else:
@@ -245,6 +254,36 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
         dropped += [DroppedSentence(s, f"past the {most_sentences} sentences asked for") for s in kept[most_sentences:]]
         kept = kept[:most_sentences]
     return CheckedAnswer(" ".join(kept), tuple(dropped))
+
+
+def swapped_name(sentence: str, sources: Sequence[str]) -> tuple[str, str] | None:
+    """(the name ``sentence`` gives, the one it replaced) when ``sentence`` copies a source sentence's words with another
+    name in place of the source's: "GeLU는 수정되어 트랜스포머의 학습 및 테스트에서 …" from "GLU는 [73]에서 수정되어 트랜스포머의
+    학습 및 테스트에서 …" (probe set 14), cited, stated of GeLU what the overview says of GLU. A sentence naming what its
+    source calls "이것" or leaves unnamed replaces no name.
+
+    >>> glu = "GLU는 수정되어 트랜스포머의 학습 및 테스트에서 다양한 변화의 효과를 평가하기 위해 사용되었습니다."
+    >>> swapped_name("GeLU는 수정되어 트랜스포머의 학습 및 테스트에서 다양한 변화의 효과를 평가하기 위해 사용되었습니다.", [glu])
+    ('GeLU', 'GLU')
+    >>> swapped_name("GeLU는 현대 LLM 문헌에서 가장 널리 사용되는 활성화 함수입니다.", ["이것은 현대 LLM 문헌에서 가장 널리 사용되는 활성화 함수입니다."])
+    """
+    names = entity_names(sentence)
+    words = content_words(without_terms(sentence, names))
+    if len(words) < _MIN_COPIED_WORDS:
+        return None
+    for source in sources:
+        if len(words & content_words(source)) < _COPIED_WORD_SHARE * len(words):
+            continue
+        given = [n for n in names if not term_occurs(n, source)]
+        replaced = [n for n in entity_names(source) if not term_occurs(n, sentence)]
+        if given and replaced:
+            return given[0], replaced[0]
+    return None
+
+
+def content_words(text: str) -> set[str]:
+    """The words of ``text``, case-folded, Korean particles and endings off ("ToolLLM은" gives "toolllm")."""
+    return {t.form.casefold() for t in kiwi().tokenize(text) if not t.tag.startswith(_NOT_WORD_TAGS)}
 
 
 def instruction_runs(instructions: Sequence[str], known: str = "") -> frozenset[tuple[str, ...]]:

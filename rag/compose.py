@@ -28,9 +28,9 @@ from typing import Sequence
 
 from core.language import detect_language, reads_as
 from core.settings import Settings
-from core.text import HANGUL, citation_numbers, is_caption, kiwi, strip_citation_markers
+from core.text import HANGUL, citation_numbers, is_caption, strip_citation_markers
 from ingest.index import Index
-from rag.checks import (addresses_the_model, check_answer, cited_sentences, comparable_text, is_half_translated, is_off_language, is_prose,
+from rag.checks import (addresses_the_model, check_answer, cited_sentences, comparable_text, content_words, is_half_translated, is_off_language, is_prose,
                         is_question, kept_terms, lost_terms, needs_translation, new_figures, with_western_scales,
                         without_foreign_asides)
 from rag.cite import CitedAnswer
@@ -92,8 +92,6 @@ _MOST_ANSWER_CHARS = 600
 _TRANSLATION_TOKENS = 160
 _SAME_LANGUAGE_MARGIN = 0.1
 _REPEATED_WORD_SHARE = 0.8
-# Kiwi's particles, endings, suffixes and punctuation: not words of their own.
-_NOT_WORD_TAGS = ("J", "E", "XS", "SF", "SP", "SS", "SE", "SO", "SW")
 
 
 @dataclass(frozen=True)
@@ -159,7 +157,7 @@ def _is_title(e: Evidence) -> bool:
 def _words(text: str) -> set[str]:
     """The words of ``text`` as the reader sees it (no "[269]"), Korean particles and endings off
     ("ToolLLM은" and "ToolLLM [269]은" both give "toolllm"); determiners such as "여러" stay."""
-    return {t.form.casefold() for t in kiwi().tokenize(sanitize_passage(text)) if not t.tag.startswith(_NOT_WORD_TAGS)}
+    return content_words(sanitize_passage(text))
 
 
 def _repeats(sentence: str, lead: str) -> bool:

@@ -34,7 +34,7 @@ from ingest.embed import Embedder
 from ingest.embed_cache import TextEmbedder
 from ingest.index import Index, IndexStoreError, current_version, open_index
 from rag.answerability import signals, written_as_names
-from rag.checks import asks_quantity, states_asked_quantity
+from rag.checks import asks_quantity, is_prose, states_asked_quantity
 from rag.compose import AnswerBase, compose_answer, quote_evidence, refusal
 from rag.draft import draft_answer
 from rag.evidence import as_read, best_score, select_evidence
@@ -183,7 +183,10 @@ class RagPipeline:
             # The sentence stating the figure may rank below those the answer had room for: BloombergGPT's
             # "… 500억 개의 매개변수를 할당합니다." came fourth of its evidence (probe set 3). Those sentences
             # alone answer then.
-            stating = [e for e in evidence if states_asked_figure(asked.text, f"{as_read(e)} [{e.n}]", [e], names)]
+            # A formula's constants state nothing: "ReGLU(x,W,V,b,c) = max(0,xW + b)⊗," answered "which value of β?"
+            # with its 0 (probe set 14).
+            stating = [e for e in evidence
+                       if is_prose(e.sentence) and states_asked_figure(asked.text, f"{as_read(e)} [{e.n}]", [e], names)]
             if stating:
                 log.info("the answer states no figure asked for; quoting the evidence sentences that do")
                 quotes = yield from quote_evidence(asked, stating, self.generator, self._embed_sentences, s, "",

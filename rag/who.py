@@ -36,7 +36,9 @@ from rag.answerability import specific_terms, term_occurs
 from rag.checks import entity_names
 
 _ASKS_WHO = re.compile(
-    r"^\W*who\b|\bwho\s+(?:first\s+)?(?:proposed|invented|created|developed|introduced|wrote|built|designed|released"
+    # "Who is it written for?", as "for whom", asks for no one: "… survey actually written for?" is answered by
+    # "practitioners and end-users" (probe set 14).
+    r"^\W*who\b(?![^?\n]*\b(?:for|to|at)\W*\?)|\bwho\s+(?:first\s+)?(?:proposed|invented|created|developed|introduced|wrote|built|designed|released"
     r"|published|made|authored|founded|shared|trained)\b"
     r"|\bwhich\s+(?:company|companies|lab|labs|organi[sz]ations?|institutions?|team|researchers?|authors?|person"
     r"|conferences?|journals?|venues?|publishers?)\b"
@@ -139,8 +141,8 @@ def asks_who(question: str) -> bool:
 
     To or for whom asks for no one ("누구에게 더 유리해요?" is answered by a kind of user):
 
-    >>> asks_who("LLM이 누구에게 더 유리해요?")
-    False
+    >>> asks_who("LLM이 누구에게 더 유리해요?"), asks_who("Who is the survey written for?")
+    (False, False)
     """
     return bool(_ASKS_WHO.search(question))
 

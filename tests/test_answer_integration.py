@@ -14,7 +14,7 @@ from core.language import detect_language
 from core.settings import Settings
 from core.text import strip_citation_markers
 from rag.answerability import written_as_names
-from rag.checks import states_asked_quantity, with_western_scales
+from rag.checks import cited_sentences, states_asked_quantity, swapped_name, with_western_scales
 from rag.evaluate import facts_present, load_items
 from rag.evidence import as_read
 from rag.pipeline import RagPipeline, states_asked_figure
@@ -222,6 +222,34 @@ def test_a_figure_in_a_sentence_of_context_is_not_asked_for(pipeline):
     refused for stating no figure (probe set 13)."""
     answer = pipeline.answer(probe_item(13, "probe13-001").question)
     assert_cited_answer(answer, "ko")
+
+
+def test_a_formula_s_constant_answers_no_value_asked_for(pipeline):
+    """The overview gives the GLU variants' formulas and no value of SwiGLU's β: the answer was the formula
+    "ReGLU(x, W, V, b, c) = max(0, xW + b) ⊗ [1]", quoted for stating a figure, its 0 (probe set 14)."""
+    answer = pipeline.answer(probe_item(14, "probe14-020").question)
+    assert answer.refused, answer.text
+
+
+def test_no_sentence_states_of_one_model_what_its_source_says_of_another(pipeline):
+    """The default model copied "GLU는 [73]에서 수정되어 트랜스포머의 학습 및 테스트에서 …" as "GeLU는 수정되어 트랜스포머의 …",
+    cited, in its answer on GeLU (probe set 14)."""
+    item = probe_item(14, "probe14-001")
+    events = list(pipeline.stream(item.question))
+    answer = events[-1].answer
+    assert_cited_answer(answer, "ko")
+    assert_every_fact_stated(answer, item)
+    sources = [as_read(e) for e in events[0].evidence]
+    assert not [s for s in cited_sentences(answer.text) if swapped_name(strip_citation_markers(s), sources)], answer.text
+
+
+def test_who_a_text_is_written_for_is_answered_by_its_readers(pipeline):
+    """"who is … written for?" asks for an audience, which no one's name answers: the answer naming "practitioners
+    and end-users" was refused for naming no one (probe set 14)."""
+    item = probe_item(14, "probe14-025")
+    answer = pipeline.answer(item.question)
+    assert_cited_answer(answer, "en")
+    assert_every_fact_stated(answer, item)
 
 
 def test_who_is_answered_by_a_name_or_refused(pipeline):

@@ -214,6 +214,20 @@ def test_a_section_number_is_not_a_known_number():
     assert "1.19" not in checked.text and "15배" in checked.text
 
 
+def test_a_sentence_copied_from_its_source_with_another_name_in_place_is_caught():
+    sources = ["GLU는 [73]에서 수정되어 트랜스포머의 학습 및 테스트에서 다양한 변화의 효과를 평가하기 위해 사용되었습니다.",
+               "2. GeLU [70]: 가우시안 에러 선형 유닛 (GeLU)은 ReLU, 드롭아웃 및 존아웃의 조합입니다.",
+               "이것은 현대 LLM 문헌에서 가장 널리 사용되는 활성화 함수입니다."]
+    reply = ("GeLU는 현대 LLM 문헌에서 가장 널리 사용되는 활성화 함수입니다. "
+             "GeLU는 수정되어 트랜스포머의 학습 및 테스트에서 다양한 변화의 효과를 평가하기 위해 사용되었습니다.")
+    checked = check_answer(reply, "ko", " ".join(sources), sources)
+    # What the source calls "이것" may be named; what it says of GLU is not GeLU's.
+    assert checked.text == "GeLU는 현대 LLM 문헌에서 가장 널리 사용되는 활성화 함수입니다."
+    assert checked.dropped[0].reason == "names GeLU where its source names GLU"
+    # The same words about the name the source gives stand.
+    assert check_answer(reply.replace("GeLU는 수정", "GLU는 수정"), "ko", " ".join(sources), sources).dropped == ()
+
+
 def test_a_number_from_another_entitys_sentence_is_caught():
     sources = ["Chinchilla (70B) is trained on 1.4T tokens, four times the data of Gopher.",
                "Gopher: 280B parameters, trained on MassiveText.", "LLaMA-2 doubles the context length of LLaMA."]
@@ -285,6 +299,8 @@ def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks(
     ("Does model size matter for how much it memorizes?", False),  # "how much" with no comparative: a degree
     ("How much more compute does U-PaLM need than PaLM?", True),
     ("Is pass@1 the usual metric for code?", False),  # the metric named, not its value asked
+    ("Pour BERT, on masque quelle proportion des mots pendant le pré-entraînement ?", True),
+    ("What fraction of GLM-130B's pre-training data is instructions?", True),
 ])
 def test_questions_asking_for_a_figure(question, asks):
     assert asks_quantity(question) is asks

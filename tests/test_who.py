@@ -25,6 +25,9 @@ from rag.who import asks_which_model, asks_who, names_someone, names_the_model
     ("이 가이드가 최종적으로 누구한테 뭘 주려는 거래요?", False),
     ("이 강의는 누구를 위한 거예요?", False),
     ("그럼 그 논문은 누구의 연구팀이 쓴 거예요?", True),
+    ("who is the 'Harnessing the Power of LLMs in Practice' survey actually written for?", False),
+    ("Who is this guide aimed at?", False),
+    ("Who is the first author of the survey?", True),
     # The authors: their names asked for, or what they say.
     ("'Harnessing the Power of LLMs in Practice' 논문 제1저자가 누구예요?", True),
     ("개요 논문 저자 이름 좀 알려줄래요?", True),
