@@ -13,6 +13,8 @@ without another model call, each as long as at least one sentence remains:
 * a sentence naming a model (or benchmark, method) with a number that the evidence states only
   in sentences about other names is dropped: the number belongs to another entity
   ("PaLM-2 has 540B parameters" from "PaLM 540B ..." next to "PaLM-2: a smaller variant").
+* a sentence copying an evidence sentence's words with another name in place of the one it gives is
+  dropped: what the evidence says of GLU is not GeLU's (``swapped_name``).
 
 Example:
     >>> checked = check_answer("Le contexte fait 4096 tokens. Le modèle a 70B paramètres.", "fr",
