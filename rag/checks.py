@@ -56,8 +56,11 @@ _ASKS_QUANTITY = re.compile(
     # By how much one thing outdoes another, how far something reaches, a metric at a cut-off ("pass@1") and
     # the values of constants ask for figures too: "how much faster is flash attention … ?", "what's its pass@1 on
     # HumanEval?" and "je mets quelles valeurs pour α et β ?" were answered with other models' figures, or none
-    # (probe set 11). Not "how much it memorizes" (a degree: a comparative must follow "how much").
-    r"|\bhow (?:much|many times)\s+(?:[a-z]+er|more|less|fewer)\b|\bhow far\b"
+    # (probe set 11). Not "how much it memorizes" (a degree: a comparative must follow "how much"), nor "how far can
+    # scaling push reasoning?" (a degree too, "to near human level": "how far" asks a figure of a length, a size or a
+    # gap; probe set 15).
+    r"|\bhow (?:much|many times)\s+(?:[a-z]+er|more|less|fewer)\b"
+    r"|\bhow far\b(?=[^?]*\b(?:length|long|tokens?|window|context|size|distance|steps?|behind|ahead)\b)"
     r"|\bwhat(?:['’]?s| is| are| was)?\s+(?:[\w'’-]+\s+){0,2}[a-z]+@\d+\b"
     r"|\b(?:what|which)\s+values?\b|\bquel(?:le)?s?\s+valeurs?\b|어떤\s*값"
     r"|얼마나\s*(?:더\s*)?(?:빠르|빨라|빨리|느리|느려|줄어|줄여|줄일|절약|아낄|아끼)",

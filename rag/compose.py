@@ -38,6 +38,7 @@ from rag.comparison import drops_comparison, reverses_comparison
 from rag.draft import as_token_events, is_degenerate, stream_reply
 from rag.evidence import announced_items, as_quoted, continuation, dangles, list_text, rank_score
 from rag.llm.base import Generator
+from rag.negation import drops_negation
 from rag.prompt import build_translation_messages, sanitize_passage, translation_text
 from rag.question import Question
 from rag.types import Answer, Citation, Evidence, Hit, TokenEvent
@@ -426,6 +427,10 @@ def _translated_once(source: str, item: str, keep: Sequence[str], language: str,
         return "", True
     if drops_comparison(item, text):
         log.info("%s names what its source compares against and compares nothing", attempt)
+        return "", True
+    if drops_negation(item, detect_language(item, language), text, language):
+        log.info("%s negates nothing where its source negates", attempt)
+        log.debug("%s: %r for %r", attempt, text, item)
         return "", True
     fidelity = translation_fidelity(item, text, embed)
     if fidelity < settings.translation_floor:

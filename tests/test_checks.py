@@ -292,6 +292,8 @@ def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks(
     ("Quand faut-il distiller un modèle ?", False),
     ("How much faster is flash attention than full attention?", True),
     ("how far did LongNet push the sequence length?", True),
+    ("How far behind GPT-4 is LLaMA-2 on MMLU?", True),
+    ("how far can scaling a model up push a key ability like reasoning?", False),  # a degree ("to human level")
     ("whats StarCoder's pass@1 on HumanEval?", True),
     ("Je mets quelles valeurs pour α et β ?", True),
     ("What values does DeepNorm use for its constants?", True),

@@ -1,0 +1,61 @@
+"""Whether a translation keeps its source's negation.
+
+The default model drops negations when it translates, and the sentence then says the opposite with
+every name kept and its embedding close to its source's, so neither ``rag.checks.lost_terms`` nor the
+translation floor sees it: "이는 종종 사람들에 의해 작성되며 크기가 작고 다양하지 않습니다." (hand-written
+instruction data is small and not diverse) came back as "This is often written by people and is small and
+varied.", "작업 크기만 증가하는 것만으로는 충분하지 않지만, …" as "The size of the work only increases, but …"
+(probe set 15).
+
+A source negates when it negates a verb ("다양하지 않", "할 수 없", "n'a pas", "cannot"); a translation keeps
+that when it negates too, or says it with a word of its own ("unseen", "sans", "inexistant", "불충분").
+
+Example:
+    >>> drops_negation("이는 크기가 작고 다양하지 않습니다.", "ko", "This is small and varied.", "en")
+    True
+    >>> drops_negation("이는 크기가 작고 다양하지 않습니다.", "ko", "It is small and not diverse.", "en")
+    False
+    >>> drops_negation("LLM을 선택해야 할까요, 아니면 모델을 미세 조정해야 할까요?", "ko", "LLM or fine-tuning?", "en")
+    False
+"""
+
+from __future__ import annotations
+
+import re
+
+# A verb negated. Not "뿐만 아니라" (not only … but also), "아니면" (or), "아니라" (but rather), nor the adverbs
+# built on 없다 ("끊임없이", ceaselessly; "상관없이", whatever).
+_NEGATES = {
+    "ko": r"지\s*않|(?<!끊임)(?<!상관)(?<!관계)(?<!틀림)(?<!어김)없(?:[다는고어으이었습음게])|(?<!뿐만\s)(?<!뿐만)아니(?![라면])"
+          r"|아닌|못(?:하|한|합|할|했|해)|불가능",
+    "en": r"\b(?:not|no|never|cannot|without|neither|nor|none|nothing)\b|n['’]t\b",
+    "fr": r"\b(?:ne|pas|jamais|aucune?|sans|ni|non|rien)\b|\bn['’]",
+}
+# A translation may say the negation with a word of its own: "unresolved", "training-free", "inexistantes",
+# "l'insatisfaction", "à résoudre" (still to solve), "보이지 않는" as "unseen".
+_SAYS_IT = {
+    "ko": r"|불(?:충분|확실|안정|필요|명확|완전|일치|균형)|부족|결여|대신|미지|제외",
+    "en": r"|\b(?:lacks?|lacking|fail(?:s|ed|ing)?|rather than|instead of|free|beyond|absent|absence|poorly|unless)\b"
+          r"|\bun(?!der|i|til)[a-z]{3,}"
+          r"|\b(?:in|im|ir|il|non-?)(?:ability|abl|adequa|appropriat|capab|complet|consisten|correct|dependen|effecti"
+          r"|efficien|feasib|finite|possib|precis|predictab|sufficien|valid|visib|relevan|regular|responsib)\w*",
+    "fr": r"|\b(?:plutôt que|au lieu de|manqu\w*|au-delà|mal|difficile\w*|à résoudre)\b"
+          r"|\b(?:in|im|ir|il)(?:capab|connu|attendu|existan|satisf|suffisan|possib|prévu|prévisib|adapt|défini|exact"
+          r"|efficac|complet|correct|visib|résolu|stab)\w*",
+}
+_NEGATION = {lang: re.compile(pattern, re.IGNORECASE) for lang, pattern in _NEGATES.items()}
+_KEEPS = {lang: re.compile(_NEGATES[lang] + said, re.IGNORECASE) for lang, said in _SAYS_IT.items()}
+
+
+def negates(sentence: str, language: str) -> bool:
+    """``sentence``, in ``language``, negates a verb."""
+    pattern = _NEGATION.get(language)
+    return bool(pattern and pattern.search(sentence))
+
+
+def drops_negation(source: str, source_language: str, translation: str, language: str) -> bool:
+    """``translation`` (into ``language``) of ``source`` negates nothing, although ``source`` does."""
+    keeps = _KEEPS.get(language)
+    # (or it keeps the source's own word: "Non applicable LLM : …" translated with its heading as written)
+    return (keeps is not None and negates(source, source_language) and not keeps.search(translation)
+            and not negates(translation, source_language))

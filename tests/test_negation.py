@@ -1,0 +1,53 @@
+"""rag.negation: a translation that drops its source's negation (the default model's own translations)."""
+
+import pytest
+
+from rag.negation import drops_negation, negates
+
+
+@pytest.mark.parametrize("source, translation, language", [
+    ("이는 종종 사람들에 의해 작성되며 크기가 작고 다양하지 않습니다.", "This is often written by people and is small and varied.", "en"),
+    ("이는 종종 사람들에 의해 작성되며 크기가 작고 다양하지 않습니다.",
+     "C'est généralement écrit par des gens et a une taille petite et variée.", "fr"),
+    ("Transformer 기반 모델은 회색으로 표시되지 않습니다.", "Le modèle basé sur l'information est affiché en gris.", "fr"),
+    ("많은 LLM은 제로샷 추정을 수행할 수 없는 RoPE 위치 임베딩을 사용합니다.",
+     "Many LLMs use RoPE embedding at the zero-shot prediction position.", "en"),
+])
+def test_a_translation_saying_the_opposite_drops_the_negation(source, translation, language):
+    assert drops_negation(source, "ko", translation, language)
+
+
+def test_a_korean_translation_saying_the_opposite_drops_the_negation():
+    assert drops_negation("The model cannot generalize to unseen lengths.", "en", "이 모델은 보이는 길이로 일반화합니다.", "ko")
+    assert not drops_negation("The model cannot generalize to unseen lengths.", "en", "이 모델은 일반화할 수 없습니다.", "ko")
+
+
+@pytest.mark.parametrize("source, source_language, translation, language", [
+    ("이는 종종 사람들에 의해 작성되며 크기가 작고 다양하지 않습니다.", "ko", "It is small and not diverse.", "en"),
+    # a word of the translation's own says it
+    ("그러나 현실 세계에서 모델의 효과를 평가하는 것은 아직 해결되지 않은 문제로 남아 있습니다.", "ko",
+     "However, the problem of evaluating the effectiveness of models in the real world remains unresolved.", "en"),
+    ("연구자들은 샘플이 거의 없거나 전혀 없는 경우에도 성능이 크게 향상될 수 있음을 발견했습니다.", "ko",
+     "Les chercheurs ont découvert que la performance peut s'améliorer même lorsque les données sont inexistantes.", "fr"),
+    ("훈련 없는 외삽: LM-Infinite와 PCW는 길이 외삽이 가능함을 보여줍니다.", "ko",
+     "Training-free extrapolation: LM-Infinite and PCW show that length extrapolation is possible.", "en"),
+    # the source's own negating word kept as written
+    ("Non applicable LLM : sur la plupart des tâches de traduction, les modèles affinés fonctionnent mieux.", "fr",
+     "Non applicable LLM: for most translation tasks, the fine-tuned models perform better.", "en"),
+    # no negation in the source: "아니면" is "or", "뿐만 아니라" "not only … but also", "끊임없이" "ceaselessly"
+    ("LLM을 선택해야 할까요, 아니면 모델을 미세 조정해야 할까요?", "ko", "Should you choose an LLM or fine-tune a model?", "en"),
+    ("데이터에 대한 이해뿐만 아니라 모델의 한계에 대한 이해가 필요합니다.", "ko",
+     "It takes an understanding of the data as well as of the model's limits.", "en"),
+    ("모델은 끊임없이 개선됩니다.", "ko", "Le modèle s'améliore sans cesse.", "fr"),
+])
+def test_a_translation_keeping_the_negation_or_a_source_negating_nothing_passes(source, source_language, translation,
+                                                                               language):
+    assert not drops_negation(source, source_language, translation, language)
+
+
+def test_negation_in_each_language():
+    assert negates("Le modèle n'a pas besoin d'étiquettes.", "fr")
+    assert negates("The model does not need labels.", "en")
+    assert negates("모델은 레이블이 필요 없습니다.", "ko")
+    assert not negates("The model needs labels.", "en")
+    assert not negates("모델은 끊임없이 개선됩니다.", "ko")
