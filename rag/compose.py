@@ -405,8 +405,8 @@ def _translated_once(source: str, item: str, keep: Sequence[str], language: str,
                      embed: Embed, settings: Settings, shown: str, heading: str,
                      attempt: str) -> Gen[TokenEvent, None, tuple[str, bool]]:
     """``source`` translated into ``language``, streamed, and judged against ``item`` (the sentence it
-    stands for): (the translation, True) when usable; ("", True) when it lost a name or figure of ``item``
-    or says something else, which another attempt may mend; ("", False) when it is unusable outright (no
+    stands for): (the translation, True) when usable; ("", True) when it lost a name, a figure, a comparison or
+    the negation of ``item`` (``rag.negation``), or says something else, which another attempt may mend; ("", False) when it is unusable outright (no
     answer, another language, degenerate or half translated)."""
     messages = build_translation_messages(source, language, keep)
     reply = yield from as_token_events(
