@@ -63,7 +63,12 @@ _ASKS_QUANTITY = re.compile(
     r"|\bhow far\b(?=[^?]*\b(?:length|long|tokens?|window|context|size|distance|steps?|behind|ahead)\b)"
     r"|\bwhat(?:['’]?s| is| are| was)?\s+(?:[\w'’-]+\s+){0,2}[a-z]+@\d+\b"
     r"|\b(?:what|which)\s+values?\b|\bquel(?:le)?s?\s+valeurs?\b|어떤\s*값"
-    r"|얼마나\s*(?:더\s*)?(?:빠르|빨라|빨리|느리|느려|줄어|줄여|줄일|절약|아낄|아끼)",
+    r"|얼마나\s*(?:더\s*)?(?:빠르|빨라|빨리|느리|느려|줄어|줄여|줄일|절약|아낄|아끼)"
+    # A question asking whether the documents give a figure asks for it: "does it put an actual dollar figure on it,
+    # e.g. what a typical … dataset costs to create?" and "다른 챗봇이랑 비교한 수치도 있어요?" were answered with
+    # sentences saying datasets are expensive, and with another figure about the model (probe set 16).
+    r"|\b(?:dollar|euro|exact|actual|precise|concrete|specific|real)\s+(?:figures?|numbers?|amounts?)\b"
+    r"|\bchiffres?\s+(?:précis|exacts?|concrets?)\b|\bwhat\s+(?:[\w-]+\s+){0,6}costs?\s+to\b|수치|숫자로",
     re.IGNORECASE,
 )
 _REFERENCE = re.compile(r"\[\d+(?:\s*[,–-]\s*\d+)*\]")  # a bibliography reference, "[110]", "[6, 7]"
@@ -570,8 +575,47 @@ def _written_figures(text: str) -> set[str]:
 
 
 def asks_quantity(question: str) -> bool:
-    """The question asks for a figure ("how many", "combien", "몇 개", "얼마", "what year")."""
-    return bool(_ASKS_QUANTITY.search(question) or _ASKS_YEAR.search(question))
+    """The question asks for a figure ("how many", "combien", "몇 개", "얼마", "what year"); not with a "몇" that
+    reads "a few" (``_reads_a_few``).
+
+    >>> asks_quantity("예시 몇 개가 필요해요?"), asks_quantity("예시 몇 개 넣어 주는 퓨샷 방식으로 버틸 수 있을까요?")
+    (True, False)
+    """
+    return bool(_ASKS_YEAR.search(question) or any(
+        not (m.group().startswith("몇") and _reads_a_few(question, m.start())) for m in _ASKS_QUANTITY.finditer(question)))
+
+
+# Endings after which a clause holding "몇" is reported speech ("몇 % 줄었다는 수치"): it still asks.
+_QUOTING = frozenset({"다는", "라는", "ᆫ다는", "는다는"})
+
+
+def _reads_a_few(question: str, at: int) -> bool:
+    """The "몇" at offset ``at`` reads "a few", not "how many": right before "마다", "씩" or "만" after its counter ("몇
+    달마다", every few months), or inside a clause describing a noun that is not what the sentence asks about: "예시 몇 개
+    넣어 주는 퓨샷 방식으로 버틸 수 있을까요?" (probe set 16) asks whether few-shot prompting will do, and was refused
+    for stating no figure. Not when the clause's noun is the predicate ("몇 개 언어로 평가한 결과예요?") or a bound noun
+    ("몇 개 정도 뽑는 게 좋아요?"): those ask how many.
+    """
+    tokens = kiwi().tokenize(question)
+    start = next((i for i, t in enumerate(tokens) if t.start == at and t.form == "몇"), None)
+    if start is None:
+        return False
+    after = tokens[start + 1:]
+    if len(after) > 1 and after[0].tag in ("NNB", "NNG", "SW") and after[1].form in ("마다", "씩", "만"):
+        return True
+    verb = next((i for i, t in enumerate(after) if t.tag.startswith(("VV", "VA", "XSV", "XSA", "VCP", "EF"))), None)
+    if verb is None or not after[verb].tag.startswith(("VV", "VA", "XSV", "XSA")):
+        return False
+    end = verb + 1  # past the verb's tense and its auxiliaries ("넣어 주는")
+    while end < len(after) and (after[end].tag in ("EP", "VX")
+                                or after[end].tag == "EC" and end + 1 < len(after) and after[end + 1].tag == "VX"):
+        end += 1
+    if end + 1 >= len(after) or after[end].tag != "ETM" or after[end].form in _QUOTING:
+        return False
+    noun_end = end + 1
+    while noun_end < len(after) and after[noun_end].tag in ("NNG", "NNP", "SL", "SH"):
+        noun_end += 1
+    return noun_end > end + 1 and noun_end < len(after) and not after[noun_end].tag.startswith(("VCP", "EF", "XSN"))
 
 
 def asks_ratio_money_or_year(question: str) -> bool:

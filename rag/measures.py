@@ -126,13 +126,14 @@ _NO_COUNTER = frozenset("개가번배년십백천만억으")
 _PLAIN_COUNT = re.compile(r"몇\s*(?:개|가지)\s+([가-힣]+|[A-Za-z][\w-]*)")
 _DEGREE = frozenset("정도 쯤 가량 남짓 이상 이하 내외".split())
 # Words of a counted phrase that count nothing: "how many human labelers did …", "combien de tonnes de …".
-_NOT_COUNTED = frozenset("did does do was were are is its their his her have has had used with from that this "
+_NOT_COUNTED = frozenset("what which did does do was were are is its their his her have has had used with from that this "
                          "par pour dans avec sont ont est été ils elles".split())
 
 
 def counted_words(question: str) -> tuple[str, ...]:
     """What ``question`` counts when no measure of ``MEASURES`` names it: the words of the counted phrase, or the
-    Korean counter; () when it counts a known measure or says nothing of what it counts.
+    Korean counter; for a ratio, a sum of money, a cost or a year, the rates it names (``named_rates``); () when it
+    counts a known measure or says nothing of what it counts.
 
     >>> counted_words("Yuan 1.0 … ça représente combien de tonnes de CO2 économisées ?"), counted_words("몇 점이었어요?")
     (('tonnes',), ('점',))
@@ -141,13 +142,35 @@ def counted_words(question: str) -> tuple[str, ...]:
     >>> counted_words("헤드를 몇 개 그룹으로 묶었어요?"), counted_words("샘플은 몇 개 정도 필요해요?")
     (('그룹',), ())
     """
-    if counted_measures(question) or asks_ratio_money_or_year(question):
+    if counted_measures(question):
         return ()
+    if asks_ratio_money_or_year(question):
+        return named_rates(question)
     phrases = [g for m in _COUNTED.finditer(question) for g in m.groups() if g]
     words = [w for p in phrases for w in re.findall(r"[^\W\d_]{4,}", p) if w.casefold() not in _NOT_COUNTED]
     counters = [c for c in _KOREAN_COUNTER.findall(question) if c not in _NO_COUNTER]
     nouns = [noun for noun in map(_leading_noun, _PLAIN_COUNT.findall(question)) if noun and noun not in _DEGREE]
     return tuple(dict.fromkeys(words + counters + nouns))
+
+
+# A rate the question names: "위반율(violation rate)이 몇 %까지 내려갔다고 해요?" was answered with the sentence of the
+# model's entry stating "40% 더 많은 훈련 데이터" (probe set 16): a percentage of another thing is no rate of this one.
+# Not "비율" and "효율" (ratio and efficiency: they name no rate of their own).
+_NAMED_RATE = re.compile(r"([가-힣]{1,5}[율률])(?:[이가은는을를도의]|으?로)?(?![가-힣])|\b([^\W\d_]{4,})\s+rates?\b"
+                         r"|\btaux\s+d(?:e\s+|['’])([^\W\d_]{4,})", re.IGNORECASE)
+_NO_RATE = frozenset({"비율", "효율"})
+
+
+def named_rates(question: str) -> tuple[str, ...]:
+    """The rates ``question`` names, each by the word that says of what ("위반율", "violation", "hallucinations").
+
+    >>> named_rates("안전성 평가 위반율(violation rate)이 몇 %까지 내려갔어요?"), named_rates("걸러낸 비율도 궁금해요.")
+    (('위반율', 'violation'), ())
+    >>> named_rates("De combien de points le taux d'hallucinations baisse-t-il ?")
+    ('hallucinations',)
+    """
+    words = [w for m in _NAMED_RATE.finditer(question) for w in m.groups() if w]
+    return tuple(dict.fromkeys(w for w in words if w not in _NO_RATE and w.casefold() not in _NOT_COUNTED))
 
 
 def _leading_noun(word: str) -> str:

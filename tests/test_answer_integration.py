@@ -263,6 +263,23 @@ def test_how_far_a_degree_reaches_is_answered_without_a_figure(pipeline):
     assert any(facts_present(answer.text, item.answer_facts)), answer.text
 
 
+@pytest.mark.parametrize("item_id, language", [("probe16-010", "ko"), ("probe16-029", "en")])
+def test_a_rate_or_a_sum_the_documents_never_give_is_refused(pipeline, item_id, language):
+    """The overview gives no violation rate for LLaMA-2-Chat and no price for a dataset: the first was answered with its
+    entry's "40% 더 많은 훈련 데이터", the second ("does it put an actual dollar figure on it …?") with sentences saying
+    datasets are expensive, both cited (probe set 16)."""
+    answer = pipeline.answer(probe_item(16, item_id).question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == language
+
+
+def test_a_few_examples_is_no_figure_asked_for(pipeline):
+    """"프롬프트에 예시 몇 개 넣어 주는 퓨샷 방식으로 버틸 수 있을까요?" asks whether few-shot prompting will do: its "몇 개"
+    reads "a few", and the answer was refused for stating no figure (probe set 16)."""
+    answer = pipeline.answer(probe_item(16, "probe16-006").question)
+    assert_cited_answer(answer, "ko")
+
+
 def test_who_is_answered_by_a_name_or_refused(pipeline):
     """The documents name no one behind RMSNorm; the default model wrote "RMSNorm a été proposé par RMSNorm.", cited
     (session 36, probe set 3)."""

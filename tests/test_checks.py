@@ -303,6 +303,17 @@ def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks(
     ("Is pass@1 the usual metric for code?", False),  # the metric named, not its value asked
     ("Pour BERT, on masque quelle proportion des mots pendant le pré-entraînement ?", True),
     ("What fraction of GLM-130B's pre-training data is instructions?", True),
+    # Asking whether the documents give a figure asks for it (probe set 16).
+    ("does it put an actual dollar figure on it, e.g. what a typical benchmark dataset costs to create?", True),
+    ("다른 챗봇이랑 비교한 수치도 있어요?", True),
+    ("Does the overview put a figure like this in its Figure 2?", False),  # a figure of the document
+    # "몇" reading "a few": a clause describing what the sentence asks about (probe set 16), "every few months".
+    ("프롬프트에 예시 몇 개 넣어 주는 퓨샷 방식으로 버틸 수 있을까요, 아니면 결국 파인튜닝을 해야 할까요?", False),
+    ("데이터가 몇 달마다 들어오는데 모델을 계속 학습시켜도 되나요?", False),
+    ("예시를 몇 개 넣어 주면 돼요?", True),
+    ("그건 몇 개 언어로 평가한 결과예요?", True),  # the clause's noun is what the sentence says it is
+    ("답변 샘플은 몇 개 정도 뽑는 게 좋아요?", True),
+    ("중복 제거로 데이터가 몇 % 줄었다는 수치도 있나요?", True),  # reported speech asks still
 ])
 def test_questions_asking_for_a_figure(question, asks):
     assert asks_quantity(question) is asks

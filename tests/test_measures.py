@@ -138,6 +138,15 @@ def test_a_question_counting_nothing_known_is_not_held_to_a_measure():
     ("LLaMA-2는 키/값 헤드를 몇 개 그룹으로 묶었어요?", "LLaMA-2는 키/값 헤드를 8개 그룹으로 묶습니다. [1]", True),
     # A ratio, a sum of money or a year is told by its form, whatever the question counts beside it.
     ("U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?", "U-PaLM coûte 0,1% de plus. [1]", True),
+    # But a rate the question names is this rate's percentage, not another one of the model (probe set 16).
+    ("LLaMA-2-Chat은 안전성 평가 위반율(violation rate)이 몇 %까지 내려갔다고 해요?",
+     "LLaMA-2: 사전 훈련된 모델은 40% 더 많은 훈련 데이터를 가지고 있습니다. [1]", False),
+    ("LLaMA-2-Chat은 안전성 평가 위반율(violation rate)이 몇 %까지 내려갔다고 해요?",
+     "LLaMA-2-Chat의 위반율은 4%입니다. [1]", True),
+    ("Quel est le taux de réussite de CodeGen sur MTPB, en pourcentage ?",
+     "Le taux de réussite de CodeGen sur MTPB est de 40 %. [1]", True),
+    ("Quel est le taux de réussite de CodeGen sur MTPB, en pourcentage ?",
+     "CodeGen est entraîné sur 40 % de code en plus. [1]", False),
 ])
 def test_a_figure_counts_what_the_question_counts_when_no_measure_knows_it(question, answer, states):
     assert states_asked_measure(question, answer, {1: ["Nothing about it."]}) is states
