@@ -58,6 +58,13 @@ _COMMON = frozenset(
 _NUMBERED_PARTS = frozenset(
     "figure fig table tableau section chapter chapitre part partie step étape page appendix annexe eq equation "
     "équation top".split())
+# The number of such a part, written as the documents number them ("tableau II", "Table IV", "Figure 3b", "표 II"):
+# a place to look, not a name the passages must hold. The overview's tables are headed "표 II", its findings rows
+# carry no numeral, and "pour Flan, qu'est-ce que le tableau II de la synthèse dit …" was refused for "II" (probe
+# set 17).
+_PART_NUMBER = re.compile(r"(?:[IVXLC]{1,6}|\d+[A-Za-z]?)")
+_BEFORE_PART_NUMBER = re.compile(
+    r"(?:\b(?:" + "|".join(sorted(_NUMBERED_PARTS)) + r")\.?|표|그림|절|섹션|부록|식)\s*$", re.IGNORECASE)
 # A name made a modifier ("GPT-3-style", "BERT-like", "LLaMA-based") names the model alone: the documents write
 # no "GPT-3-style", and a question asking about GPT-3-style few-shot learning was refused for it (probe set 4).
 _AS_MODIFIER = re.compile(r"(?<=\w)-(?:style|like|based|sized|size|type|class|scale|level|family|series)$", re.IGNORECASE)
@@ -80,7 +87,8 @@ def specific_terms(question: str, names: Collection[str] = ()) -> tuple[str, ...
         versioned = (i + 1 < len(tokens) and _VERSION.match(tokens[i + 1][0]) is not None
                      and _adjacent(question, tokens[i], tokens[i + 1]) and word[:1].isupper()
                      and word.casefold() not in _NUMBERED_PARTS)
-        if not _is_name(word, first=_starts_sentence(question, start) and not versioned and word not in names):
+        if (not _is_name(word, first=_starts_sentence(question, start) and not versioned and word not in names)
+                or word.casefold() in _NUMBERED_PARTS or _names_a_part(question, word, start)):
             i += 1
             continue
         end = i + 1
@@ -91,6 +99,15 @@ def specific_terms(question: str, names: Collection[str] = ()) -> tuple[str, ...
             terms.append(term)
         i = end
     return tuple(terms)
+
+
+def _names_a_part(question: str, word: str, start: int) -> bool:
+    """``word`` numbers a part of a document ("II" in "le tableau II de la synthèse").
+
+    >>> [specific_terms(q) for q in ["Que dit le tableau II sur Flan ?", "What does Table IV say of OPT?", "표 II의 BLOOM"]]
+    [('Flan',), ('OPT',), ('BLOOM',)]
+    """
+    return bool(_PART_NUMBER.fullmatch(word)) and bool(_BEFORE_PART_NUMBER.search(question, 0, start))
 
 
 def names_something(word: str) -> bool:

@@ -31,7 +31,7 @@ from core.settings import Settings
 from core.text import HANGUL, citation_numbers, is_caption, strip_citation_markers
 from ingest.index import Index
 from rag.checks import (addresses_the_model, check_answer, cited_sentences, comparable_text, content_words, is_half_translated, is_off_language, is_prose,
-                        is_question, kept_terms, lost_terms, needs_translation, new_figures, with_western_scales,
+                        is_question, kept_terms, leads_into_question, lost_terms, needs_translation, new_figures, with_western_scales,
                         without_foreign_asides)
 from rag.cite import CitedAnswer
 from rag.comparison import drops_comparison, reverses_comparison
@@ -137,9 +137,10 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     # quoted as the answer to two English questions (run O). Nor does the caption of a figure or table the
     # answer cannot show: "Tableau 1 : Modèle de langage étendu encodeur-décodeur ou Encodeur uniquement" took
     # the room of the sentence stating dev-062's missing fact (run QV). Nor does a question the document asks:
-    # the French guide's heading "Si j'utilise LLM, lequel dois-je choisir ?" was quoted in 2 answers of run T3.
+    # the French guide's heading "Si j'utilise LLM, lequel dois-je choisir ?" was quoted in 2 answers of run T3
+    # (but a statement leading into the question it is about states it: ``leads_into_question``).
     prose = [e for e in ranked if is_prose(e.sentence) and not _is_title(e) and not is_caption(e.sentence)
-             and not is_question(e.sentence)] or ranked
+             and (not is_question(e.sentence) or leads_into_question(e.sentence))] or ranked
     fresh = [e for e in prose if not _repeats(e.sentence, lead)] if lead else prose
     # A clearly weaker same-language sentence answered another question on the dev set: translate instead.
     best = max((e.score for e in prose), default=0.0)

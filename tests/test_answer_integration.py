@@ -273,6 +273,16 @@ def test_a_rate_or_a_sum_the_documents_never_give_is_refused(pipeline, item_id, 
     assert detect_language(answer.text) == language
 
 
+@pytest.mark.parametrize("item_id, language", [("probe17-010", "en"), ("probe17-016", "fr")])
+def test_a_figure_asked_for_by_its_unit_or_by_name_is_refused_when_never_given(pipeline, item_id, language):
+    """The overview gives no MMLU gain for REPLUG and the guide no correlation with human judgements: "… how much does
+    that improve GPT-3 on MMLU, in points?" and "Il donne un chiffre de corrélation … ?" were answered with sentences
+    stating none, cited (probe set 17)."""
+    answer = pipeline.answer(probe_item(17, item_id).question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == language
+
+
 def test_a_few_examples_is_no_figure_asked_for(pipeline):
     """"프롬프트에 예시 몇 개 넣어 주는 퓨샷 방식으로 버틸 수 있을까요?" asks whether few-shot prompting will do: its "몇 개"
     reads "a few", and the answer was refused for stating no figure (probe set 16)."""

@@ -29,6 +29,17 @@ def test_specific_terms_are_names_versions_and_acronyms_not_common_words():
     assert specific_terms("are GPT-3-style models meta-learners? BERT-like or LLaMA-based?") == ("GPT-3", "BERT", "LLaMA")
 
 
+def test_the_number_of_a_table_figure_or_section_is_no_name():
+    """"le tableau II de la synthèse" points at a place in the document: the overview heads its tables "표 II", its
+    findings rows carry no numeral, and the question was refused for "II" (probe set 17)."""
+    assert specific_terms("Pour Flan, qu'est-ce que le tableau II de la synthèse dit ?") == ("Flan",)
+    assert specific_terms("What does Table IV of the overview say about OPT?") == ("OPT",)
+    assert specific_terms("as shown in Figure 3b, why does GPT-4 win?") == ("GPT-4",)
+    assert specific_terms("개요 논문 표 II에서 BLOOM은?") == ("BLOOM",)
+    # A numeral standing on its own is still a name the passages must hold.
+    assert specific_terms("What did the guide say about II?") == ("II",)
+
+
 def test_a_word_opening_the_question_is_a_name_when_the_passages_write_it_as_one():
     """"Sparrow is built on top of which base model, and how many parameters does it have?" named nothing, so any
     model's parameter count answered it (probe set 7)."""
@@ -150,6 +161,23 @@ def test_a_question_on_the_causal_language_model_objective_passes_the_gate(corpu
                 "just do span corruption, or does that hurt? what do the overview's findings say?")
     hits, evidence = pipeline.evidence(question)
     assert any("인과적 언어 모델" in h.chunk.text for h in hits)
+    checked = signals(question, hits, evidence)
+    assert checked.missing == ()
+    assert not checked.refuse(corpus_settings.refusal_threshold, corpus_settings.missing_term_threshold)
+
+
+def test_a_question_pointing_at_a_numbered_table_passes_the_gate(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder, the pipeline's retrieval, evidence and gate): "le
+    tableau II de la synthèse" names a place to look; the overview heads that table "표 II" and its Flan row carries no
+    numeral, and the question was refused for the "II" its passages lack (probe set 17)."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator(""))
+    question = ("Et du coup, pour Flan, qu'est-ce que le tableau II de la synthèse dit d'un modèle seulement "
+                "pré-entraîné : on peut s'en servir tel quel ou il lui faut autre chose ?")
+    hits, evidence = pipeline.evidence(question)
+    assert any("Flan" in h.chunk.text for h in hits)
     checked = signals(question, hits, evidence)
     assert checked.missing == ()
     assert not checked.refuse(corpus_settings.refusal_threshold, corpus_settings.missing_term_threshold)

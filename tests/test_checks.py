@@ -3,7 +3,8 @@
 import pytest
 
 from rag.checks import (asks_quantity, check_answer, figure_values, is_bare_reply, is_echo, is_half_translated,
-                        is_off_language, is_prose, lost_terms, needs_translation, states_asked_quantity)
+                        is_off_language, is_prose, leads_into_question, lost_terms, needs_translation,
+                        states_asked_quantity)
 
 EVIDENCE = "LLaMA est une collection de modèles de 7B à 70B paramètres. Le modèle a été entraîné sur 1,4 billion de tokens."
 
@@ -314,6 +315,10 @@ def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks(
     ("그건 몇 개 언어로 평가한 결과예요?", True),  # the clause's noun is what the sentence says it is
     ("답변 샘플은 몇 개 정도 뽑는 게 좋아요?", True),
     ("중복 제거로 데이터가 몇 % 줄었다는 수치도 있나요?", True),  # reported speech asks still
+    # The French word for a figure, and a unit asked for at the end (probe set 17); a point of the guide is no unit.
+    ("Il donne un chiffre de corrélation avec les jugements humains ?", True),
+    ("how much does that improve GPT-3 on MMLU, in points?", True),
+    ("what does the guide say in points 2 to 7?", False),
 ])
 def test_questions_asking_for_a_figure(question, asks):
     assert asks_quantity(question) is asks
@@ -495,9 +500,23 @@ def test_a_reply_longer_than_asked_leads_with_its_first_sentences_through_the_re
     ("[175]에서는 데이터의 0.5가 충분합니다.", "Selon [175], 0,5 des données suffit.", []),
     ("현재의 MLLM은 세 가지로 나뉩니다.", "Current MLLMs fall into three categories.", []),  # a plural is the same name
     ("(2) Lorsque les données sont limitées, Alpaca est meilleur.", "(2) 데이터가 적을 때 알파카가 더 낫습니다.", []),  # no name to keep
+    # French writes some acronyms its own way (probe set 17): "IA" is "AI", "PNL" is "NLP"; another one is lost still.
+    ("Trouver un modèle d'IA pour les tâches de PNL.", "Finding an AI model for NLP tasks.", []),
+    ("Trouver un modèle d'IA pour les tâches de PNL.", "Finding a model for ML tasks.", ["IA", "PNL"]),
 ])
 def test_a_translation_keeps_the_names_and_figures_of_its_sentence(source, translation, lost):
     assert lost_terms(source, translation) == lost
+
+
+@pytest.mark.parametrize("sentence, leads", [
+    ("Les praticiens peuvent avoir du mal à trouver un modèle adapté : doivent-ils choisir un LLM ?", True),
+    ("Si j'utilise LLM, lequel dois-je choisir ?", False),  # a question the document asks
+    ("Question : lequel choisir ?", False),  # a label, not a statement
+    ("Why? Because it scales: would you expect otherwise?", False),  # a question before the colon
+    ("Les praticiens peuvent avoir du mal à trouver un modèle adapté : un LLM.", False),  # no question at all
+])
+def test_a_statement_leading_into_the_question_it_is_about(sentence, leads):
+    assert leads_into_question(sentence) is leads
 
 
 def test_a_number_taken_out_of_its_scale_is_caught_and_a_rescaled_one_kept():

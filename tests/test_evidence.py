@@ -590,6 +590,20 @@ def test_a_question_the_document_asks_is_no_quote(corpus_settings, embedder):
     assert not answer.refused and "?" not in answer.text, answer.text
 
 
+def test_a_statement_leading_into_the_question_it_is_about_is_quoted(corpus_settings, embedder):
+    """Real path but the model: the French guide opens with the practitioners' dilemma, a statement leading into the
+    question it is about ("… adapté à leur application : doivent-ils choisir un LLM ou affiner un modèle ?"). Left out
+    as a question, it took with it the answer to "what question do practitioners keep running into?" (probe set
+    17)."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator("NO_ANSWER", "NO_ANSWER"))
+    answer = pipeline.answer("Quelle difficulté les praticiens rencontrent-ils quand ils cherchent un modèle d'IA "
+                             "pour leur application ?")
+    assert not answer.refused and "doivent-ils choisir un LLM ou affiner un modèle ?" in answer.text, answer.text
+
+
 def test_a_translation_saying_the_lead_again_stays_when_it_states_the_figure_the_lead_left_out(corpus_settings, embedder):
     """Real path but the model's replies (bundled corpus, default embedder, the pipeline as it answers): the lead
     says Codex samples 100 programs and leaves out the overview's 77.5%; the translation of that sentence says
