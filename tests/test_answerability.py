@@ -3,6 +3,8 @@ two-threshold refusal rule with its cross-validated fit."""
 
 from __future__ import annotations
 
+import pytest
+
 from rag.answerability import (Signals, missing_terms, refuses, signals, specific_terms, spelled_out,
                               written_as_names)
 from rag.calibrate import BEST_EVIDENCE, MISSING_TERM, Record, balanced_right, gated_refusal_fit
@@ -149,35 +151,25 @@ def test_the_bundled_corpus_spells_out_an_acronym_the_question_explains(corpus_s
         assert signals(question, hits, evidence).missing == missing
 
 
-def test_a_question_on_the_causal_language_model_objective_passes_the_gate(corpus_settings, embedder):
-    """Real path but the model (bundled corpus, default embedder, the pipeline's retrieval, evidence and gate): the
-    Korean overview writes the causal LM objective as "인과적 언어 모델" and never "LM"; a question naming it "the
-    left-to-right LM objective" is judged on its evidence, not refused for a name the passages lack."""
+@pytest.mark.parametrize("question, passages_hold", [
+    # The Korean overview writes the causal LM objective as "인과적 언어 모델" and never "LM".
+    ("we're pretraining an encoder-decoder model for code. can we drop the left-to-right LM objective and just do span "
+     "corruption, or does that hurt? what do the overview's findings say?", "인과적 언어 모델"),
+    # "le tableau II" names a place to look: the overview heads that table "표 II", its Flan row carries no numeral,
+    # and the question was refused for the "II" its passages lack (probe set 17).
+    ("Et du coup, pour Flan, qu'est-ce que le tableau II de la synthèse dit d'un modèle seulement pré-entraîné : on "
+     "peut s'en servir tel quel ou il lui faut autre chose ?", "Flan"),
+])
+def test_a_question_is_judged_on_its_evidence_not_on_words_that_name_nothing(corpus_settings, embedder, question,
+                                                                             passages_hold):
+    """Real path but the model (bundled corpus, default embedder, the pipeline's retrieval, evidence and gate): a
+    question is not refused for a word of it that names no model the passages must hold."""
     from rag.pipeline import RagPipeline
     from rag_fakes import ScriptedGenerator
 
     pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator(""))
-    question = ("we're pretraining an encoder-decoder model for code. can we drop the left-to-right LM objective and "
-                "just do span corruption, or does that hurt? what do the overview's findings say?")
     hits, evidence = pipeline.evidence(question)
-    assert any("인과적 언어 모델" in h.chunk.text for h in hits)
-    checked = signals(question, hits, evidence)
-    assert checked.missing == ()
-    assert not checked.refuse(corpus_settings.refusal_threshold, corpus_settings.missing_term_threshold)
-
-
-def test_a_question_pointing_at_a_numbered_table_passes_the_gate(corpus_settings, embedder):
-    """Real path but the model (bundled corpus, default embedder, the pipeline's retrieval, evidence and gate): "le
-    tableau II de la synthèse" names a place to look; the overview heads that table "표 II" and its Flan row carries no
-    numeral, and the question was refused for the "II" its passages lack (probe set 17)."""
-    from rag.pipeline import RagPipeline
-    from rag_fakes import ScriptedGenerator
-
-    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator(""))
-    question = ("Et du coup, pour Flan, qu'est-ce que le tableau II de la synthèse dit d'un modèle seulement "
-                "pré-entraîné : on peut s'en servir tel quel ou il lui faut autre chose ?")
-    hits, evidence = pipeline.evidence(question)
-    assert any("Flan" in h.chunk.text for h in hits)
+    assert any(passages_hold in h.chunk.text for h in hits)
     checked = signals(question, hits, evidence)
     assert checked.missing == ()
     assert not checked.refuse(corpus_settings.refusal_threshold, corpus_settings.missing_term_threshold)
