@@ -85,8 +85,7 @@ def specific_terms(question: str, names: Collection[str] = ()) -> tuple[str, ...
         # A capitalised word opening a sentence is a name when a version follows it ("Yuan 1.0은 …", "Gemini
         # 1.5 Pro …"): the first word alone was taken for a plain one, and "1.0" for the figure asked for.
         versioned = (i + 1 < len(tokens) and _VERSION.match(tokens[i + 1][0]) is not None
-                     and _adjacent(question, tokens[i], tokens[i + 1]) and word[:1].isupper()
-                     and word.casefold() not in _NUMBERED_PARTS)
+                     and _adjacent(question, tokens[i], tokens[i + 1]) and word[:1].isupper())
         if (not _is_name(word, first=_starts_sentence(question, start) and not versioned and word not in names)
                 or word.casefold() in _NUMBERED_PARTS or _names_a_part(question, word, start)):
             i += 1

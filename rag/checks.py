@@ -534,8 +534,8 @@ def kept_terms(source: str) -> list[str]:
 # Acronyms French writes its own way, each with its rendering in the other languages: "IA" is "AI", "PNL" and
 # "TAL" are "NLP". The French guide's "… trouver un modèle d'IA adapté à leur application : …" translated as "… an
 # appropriate AI model …" was twice left out for losing "IA" (probe set 17).
-_TRANSLATED_ACRONYMS = {"IA": ("AI",), "AI": ("IA",), "PNL": ("NLP", "TAL"), "TAL": ("NLP", "PNL"),
-                        "NLP": ("PNL", "TAL")}
+_TRANSLATED_ACRONYMS = {term: tuple(t for t in same if t != term)
+                        for same in (("IA", "AI"), ("PNL", "TAL", "NLP")) for term in same}
 
 
 def lost_terms(source: str, translation: str) -> list[str]:
