@@ -113,6 +113,16 @@ _ASKS_RATIO = re.compile(
     r"|점수|정확도|\b(?:scores?|accuracy|exactitude)\b",
     re.IGNORECASE,
 )
+# A question asking for a share (a percentage, a proportion, how many times more) is answered by a ratio only: to
+# "What percentage of ChatGPT's quality does Vicuna reach …?" the answer gave Vicuna's "70,000 samples", and to
+# "Quelle proportion des paramètres est réellement mise à jour ?" another page's "800 mots" (probe set 18). Not "how
+# many times" alone, nor "combien de fois": "elle a été consultée combien de fois ?" counts views (probe set 8).
+_ASKS_SHARE = re.compile(
+    r"몇\s*(?:배|%|퍼센트|프로)|퍼센트|비율|비중|\b(?:percent(?:ages?)?|pourcentages?|proportions?|fractions?)\b"
+    r"|\bhow many times\s+(?:more|less|fewer|[a-z]{3,}er)\b|\bcombien de fois\s+(?:plus|moins)\b"
+    r"|\b(?:what|which|the)\s+share\b|\bshare of\b|\bquelle\s+part\b",
+    re.IGNORECASE,
+)
 # A question asking for a sum of money is answered by an amount of money only: to "Alpaca 학습시키는 데 돈이 얼마나
 # 들었어요? 달러 기준으로요" (asked of documents stating no price) the answer gave Alpaca's "52,000개의 샘플".
 _ASKS_MONEY = re.compile(r"돈|달러|\$|€|\b(?:dollars?|USD|euros?|EUR|price|prix|argent)\b", re.IGNORECASE)
@@ -636,8 +646,8 @@ def asks_ratio_money_or_year(question: str) -> bool:
     """The question asks for a ratio, a sum of money, a cost or a year, which the figure's own form tells ("28%",
     "$600", "1,000 GPU hours", "2021"), whatever the question names beside it ("combien de calcul en plus", "en
     dollars")."""
-    return bool(_ASKS_RATIO.search(question) or _ASKS_MONEY.search(question) or _ASKS_COST.search(question)
-                or _ASKS_YEAR.search(question))
+    return bool(_ASKS_RATIO.search(question) or _ASKS_SHARE.search(question) or _ASKS_MONEY.search(question)
+                or _ASKS_COST.search(question) or _ASKS_YEAR.search(question))
 
 
 def states_asked_quantity(question: str, answer: str, spelled: bool = False, names: Collection[str] = ()) -> bool:
@@ -711,7 +721,8 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
     with ``spelled``, a count in words too (``with_digits``)."""
     named = specific_terms(question, names)
     terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
-    asks_ratio = bool(_ASKS_RATIO.search(question))
+    asks_share = bool(_ASKS_SHARE.search(question))
+    asks_ratio = asks_share or bool(_ASKS_RATIO.search(question))
     asks_money = bool(_ASKS_MONEY.search(question))
     asks_cost = not asks_ratio and bool(_ASKS_COST.search(question))
     asks_year = bool(_ASKS_YEAR.search(question))
@@ -741,6 +752,8 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
             states = _MONEY.search(figures_text)
         elif asks_cost:
             states = _MONEY.search(figures_text) or _COMPUTE.search(figures_text)
+        elif asks_share:
+            states = _RATIO.search(figures_text)
         else:
             states = _FIGURE.search(figures_text)
         if states:

@@ -90,7 +90,7 @@ _COUNTED = re.compile(
     re.IGNORECASE,
 )
 # "X가 몇 개", "몇 개 X", "몇 X": the word before "몇" and the one after it and its counter.
-_KOREAN_COUNT = re.compile(r"(\S+)?\s*몇\s*(?:개|장|명)?\s*(?:짜리|의)?\s*(\S+)?")
+_KOREAN_COUNT = re.compile(r"(\S+)?\s*몇\s*(?:[십백천만억조]\s*)?(?:개|장|명)?\s*(?:짜리|의)?\s*(\S+)?")
 
 
 def counted_measures(question: str) -> tuple[str, ...]:
@@ -120,7 +120,7 @@ def counted_measures(question: str) -> tuple[str, ...]:
 # The counter after "몇" says what a Korean question counts ("몇 점", "몇 편"), but for the plain "how many" ("몇 개",
 # "몇 가지", "몇 번"), a ratio ("몇 배"), a year ("몇 년") or a scale ("몇 십", "몇 만").
 _KOREAN_COUNTER = re.compile(r"몇\s*([가-힣])")
-_NO_COUNTER = frozenset("개가번배년십백천만억으")
+_NO_COUNTER = frozenset("개가번배년십백천만억조으")
 # "몇 개 그룹으로": after the plain counter, the word counted, as "how many groups" names it; not one of degree ("몇 개
 # 정도", about how many). "키/값 헤드를 몇 개 그룹으로 묶었는지" was answered "LLaMA 2-Chat의 초기 4개 버전은 …" (probe set 12).
 _PLAIN_COUNT = re.compile(r"몇\s*(?:개|가지)\s+([가-힣]+|[A-Za-z][\w-]*)")

@@ -283,6 +283,16 @@ def test_a_figure_asked_for_by_its_unit_or_by_name_is_refused_when_never_given(p
     assert detect_language(answer.text) == language
 
 
+@pytest.mark.parametrize("item_id, language", [("probe18-025", "en"), ("probe18-029", "fr")])
+def test_a_share_the_documents_never_give_is_refused(pipeline, item_id, language):
+    """The overview gives no share of ChatGPT's quality for Vicuna and the course page no share of the parameters a
+    parameter-efficient tuning updates: the first was answered with Vicuna's "70,000 samples", the second with another
+    page's "800 mots", both cited (probe set 18)."""
+    answer = pipeline.answer(probe_item(18, item_id).question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == language
+
+
 def test_a_few_examples_is_no_figure_asked_for(pipeline):
     """"프롬프트에 예시 몇 개 넣어 주는 퓨샷 방식으로 버틸 수 있을까요?" asks whether few-shot prompting will do: its "몇 개"
     reads "a few", and the answer was refused for stating no figure (probe set 16)."""

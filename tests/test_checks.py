@@ -381,6 +381,16 @@ def test_references_and_years_are_no_figure_but_a_scaled_number_is(answer, state
     ("U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?", "U-PaLM ajoute 0,1% de calcul. [1]", True),
     ("U-PaLM은 PaLM보다 계산이 얼마나 더 필요해요?", "U-PaLM은 0.1%의 추가 계산으로 훈련합니다. [1]", True),
     ("U-PaLM, c'est combien de paramètres ?", "U-PaLM ajoute 0,1% de calcul. [1]", False),
+    # A share is answered by a ratio only, not by another count of the model (probe set 18).
+    ("What percentage of ChatGPT's quality does Vicuna reach?", "Vicuna was trained on 70,000 samples. [1]", False),
+    ("What percentage of ChatGPT's quality does Vicuna reach?", "Vicuna reaches 90% of ChatGPT's quality. [1]", True),
+    ("Quelle proportion des paramètres est mise à jour (1 % ? 0,1 % ?) ?", "On met à jour 800 mots. [1]", False),
+    ("Quelle proportion des paramètres est mise à jour (1 % ? 0,1 % ?) ?", "On en met à jour 3 %. [1]", True),
+    ("원시 데이터는 몇 TB였고 그중 몇 %가 남았어요?", "Yuan 1.0은 5TB의 말뭉치로 훈련되었습니다. [1]", False),
+    ("ERNIE 3.0 Titan은 ERNIE 3.0보다 파라미터가 몇 배 많아요?", "ERNIE 3.0 Titan은 26배의 매개변수를 가집니다. [1]", True),
+    ("ERNIE 3.0 Titan은 ERNIE 3.0보다 파라미터가 몇 배 많아요?", "ERNIE 3.0 Titan은 260B 매개변수입니다. [1]", False),
+    # "Combien de fois" alone counts occurrences: a count answers.
+    ("L'article a été consulté combien de fois ?", "L'article a été consulté 1259 fois. [1]", True),
 ])
 def test_a_ratio_answers_only_a_question_asking_for_one(question, answer, states):
     assert states_asked_quantity(question, answer) is states

@@ -29,6 +29,9 @@ NEOX = ["GPT-3에서는 밀집 및 희소 레이어를 사용하는 반면, GPT-
     ("Alpaca et Vicuna : combien d'exemples d'entraînement chacun ?", ("examples",)),
     ("What's the vocabulary size of Jurassic-1's tokenizer?", ("vocabulary",)),
     ("roughly how many language models did they train?", ("models",)),
+    # A scale after "몇" is no counter: "몇 조 토큰" counts tokens (probe set 18).
+    ("학습 토큰이 정확히 몇 개였어요? 몇 조 토큰인지 숫자로 알고 싶어요.", ("tokens",)),
+    ("파라미터가 몇 억 개예요?", ("parameters",)),
     ("How many languages is BLOOM trained on?", ("languages",)),
     # Counting what the module does not know, or nothing: no constraint.
     ("How many human labelers did OpenAI hire?", ()),
