@@ -26,7 +26,7 @@ from typing import Collection, Mapping, Sequence
 
 from core.text import HANGUL, kiwi
 from rag.answerability import specific_terms, term_occurs
-from rag.checks import asked_quantity_claims, asks_ratio_money_or_year, entity_names, stated_figures
+from rag.checks import QuantityClaim, asked_quantity_claims, asks_ratio_money_or_year, entity_names, stated_figures
 
 
 @dataclass(frozen=True)
@@ -215,18 +215,32 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
     counted = [m for m in MEASURES if m.name in counted_measures(question)]
     if not counted:
         words = counted_words(question)
+        # The figure is the passages' too: a one-digit figure is no "invented number" (``rag.checks.check_answer``
+        # reads two digits and more), and to "진화를 몇 라운드까지 돌렸고, 처음에 시드로 넣은 지시문은 몇 개였어요?"
+        # the default model wrote "… 진화를 5 라운드까지 돌렸고, … 지시문은 1개였어요. [1]" of a passage stating
+        # neither (probe set 19).
         return not words or any(names_counted(words, claim.figures_text)
+                                and stated_figures(claim.figures_text) & _figures_of(_cited(claim, passages))
                                 for claim in asked_quantity_claims(question, answer, spelled=True, names=names))
     asked = [t for t in specific_terms(question, names) if not _names_measure(t)]
     # A count in words ("두 전문가") is judged here only, against the passages: to "How long is LLaMA-2's context
     # window?", which counts nothing this module knows, "The initial four versions of LLaMA 2-Chat …" is no answer (dev).
     for claim in asked_quantity_claims(question, answer, spelled=True, names=names):
         figures = stated_figures(claim.figures_text)
-        cited = [passages[n] for n in claim.cites if n in passages] or list(passages.values())
+        cited = _cited(claim, passages)
         if any(figures & stated_figures(sentence) for sentences in cited for sentence in sentences
                if _names_any(counted, sentence) and _about(sentence, asked)):
             return True
     return False
+
+
+def _cited(claim: QuantityClaim, passages: Mapping[int, Sequence[str]]) -> list[Sequence[str]]:
+    """The sentences of the passages ``claim`` cites, passage by passage; of every passage when it cites none."""
+    return [passages[n] for n in claim.cites if n in passages] or list(passages.values())
+
+
+def _figures_of(passages: Sequence[Sequence[str]]) -> set[float]:
+    return {value for sentences in passages for sentence in sentences for value in stated_figures(sentence)}
 
 
 def _about(sentence: str, asked: Sequence[str]) -> bool:

@@ -293,6 +293,15 @@ def test_a_share_the_documents_never_give_is_refused(pipeline, item_id, language
     assert detect_language(answer.text) == language
 
 
+def test_a_one_digit_count_no_passage_states_is_refused(pipeline):
+    """The overview gives neither how many rounds Evol-Instruct evolves its instructions nor how many seed instructions
+    it starts from: the default model wrote "… 진화를 5 라운드까지 돌렸고, 처음에 시드로 넣은 지시문은 1개였어요. [1]",
+    cited; one digit is no invented number to the answer check (probe set 19)."""
+    answer = pipeline.answer(probe_item(19, "probe19-004").question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == "ko"
+
+
 def test_a_few_examples_is_no_figure_asked_for(pipeline):
     """"프롬프트에 예시 몇 개 넣어 주는 퓨샷 방식으로 버틸 수 있을까요?" asks whether few-shot prompting will do: its "몇 개"
     reads "a few", and the answer was refused for stating no figure (probe set 16)."""

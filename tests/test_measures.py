@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.text import strip_citation_markers
 from rag.checks import states_asked_quantity
 from rag.measures import counted_measures, counted_words, states_asked_measure
 
@@ -121,7 +122,19 @@ def test_a_token_count_is_no_context_window():
 def test_a_question_counting_nothing_known_is_not_held_to_a_measure():
     assert counted_words("How many human labelers did OpenAI hire?") == ("human", "labelers")
     assert states_asked_measure("How many human labelers did OpenAI hire?", "OpenAI hired 40 labelers. [1]",
-                                {1: ["Nothing about it."]})
+                                {1: ["OpenAI는 40명을 고용했습니다."]})
+
+
+@pytest.mark.parametrize("answer, passage, states", [
+    # One digit escapes the invented-number check: the figure must be the cited passage's (probe set 19).
+    ("Evol-Instruct는 진화를 5 라운드까지 돌렸고, 시드 지시문은 1개였어요. [1]",
+     "Evol-Instruct는 LLM에게 지시사항을 더 복잡한 형태로 변환하도록 유도합니다.", False),
+    ("Evol-Instruct는 진화를 4 라운드까지 돌립니다. [1]", "Evol-Instruct는 진화를 네 라운드 반복합니다.", True),
+])
+def test_a_counted_figure_must_be_one_the_cited_passage_states(answer, passage, states):
+    question = "Evol-Instruct는 진화를 몇 라운드까지 돌렸어요?"
+    assert counted_words(question)
+    assert states_asked_measure(question, answer, {1: [passage]}) is states
 
 
 @pytest.mark.parametrize("question, answer, states", [
@@ -152,7 +165,9 @@ def test_a_question_counting_nothing_known_is_not_held_to_a_measure():
      "CodeGen est entraîné sur 40 % de code en plus. [1]", False),
 ])
 def test_a_figure_counts_what_the_question_counts_when_no_measure_knows_it(question, answer, states):
-    assert states_asked_measure(question, answer, {1: ["Nothing about it."]}) is states
+    # The passage states the figure (``test_a_counted_figure_must_be_one_the_cited_passage_states``): what is judged
+    # here is whether the answer's sentence names what the question counts.
+    assert states_asked_measure(question, answer, {1: [strip_citation_markers(answer)]}) is states
 
 
 def test_a_latin_word_before_a_korean_particle_names_the_measure():
