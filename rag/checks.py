@@ -34,7 +34,7 @@ from typing import Collection, Iterator, Sequence
 from core.language import detect_language, hangul_share, hangul_word_share
 from core.text import (CITATION_MARKER, HANGUL, LETTER, is_heading, kiwi, spelled_out, split_sentences,
                        strip_citation_markers, without_item_opening)
-from rag.answerability import specific_terms, term_occurs, without_terms
+from rag.answerability import TRANSLATED_ACRONYMS, specific_terms, term_occurs, without_terms
 from rag.comparison import against_the_sources
 
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
@@ -541,13 +541,6 @@ def kept_terms(source: str) -> list[str]:
     return names + _EXACT_FIGURE.findall(source)
 
 
-# Acronyms French writes its own way, each with its rendering in the other languages: "IA" is "AI", "PNL" and
-# "TAL" are "NLP". The French guide's "… trouver un modèle d'IA adapté à leur application : …" translated as "… an
-# appropriate AI model …" was twice left out for losing "IA" (probe set 17).
-_TRANSLATED_ACRONYMS = {term: tuple(t for t in same if t != term)
-                        for same in (("IA", "AI"), ("PNL", "TAL", "NLP")) for term in same}
-
-
 def lost_terms(source: str, translation: str) -> list[str]:
     """The ``kept_terms`` of ``source`` that its ``translation`` does not write; a plural counts as its
     singular ("MLLMs" for "MLLM"), "0,5" as "0.5". The 1.5B model dropped "seq2seq" from a sentence
@@ -567,7 +560,7 @@ def lost_terms(source: str, translation: str) -> list[str]:
         if _PLAIN_FIGURE.fullmatch(term):
             found = term.replace(",", ".") in written
         else:
-            forms = ((term, term[:-1]) if term.endswith("s") else (term, term + "s")) + _TRANSLATED_ACRONYMS.get(term, ())
+            forms = ((term, term[:-1]) if term.endswith("s") else (term, term + "s")) + TRANSLATED_ACRONYMS.get(term, ())
             found = any(term_occurs(form, translation) for form in forms)
         if not found:
             lost.append(term)

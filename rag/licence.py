@@ -5,7 +5,9 @@ Asked "BLOOM, je peux l'utiliser dans un produit commercial ? c'est quelle licen
 "Pour LLaMA-2, c'est quelle licence exactement … ?" (probe set 10), the answers quoted what the passages say about
 the model ("LLaMA-2: Cette tâche est centrée sur le développement de modèles LLaMA-2-Chat …") and the sentence
 announcing the tables ("… le type de licence, le constructeur du modèle …"), cited, naming no licence. A licence
-is asked for as a maker is (``rag.who``), and named by its name: an answer that names none is refused.
+is asked for as a maker is (``rag.who``), and named by its name: an answer that names none is refused. The
+pipeline reads the sentences that ask only (``rag.question.asking_sentences``): "Il me faut, pour chaque modèle, le
+type de licence, … Dans quels tableaux la synthèse range-t-elle ces informations ?" asks which tables (probe set 19).
 
 Example:
     >>> asks_licence("Pour LLaMA-2, c'est quelle licence exactement ?"), asks_licence("LLaMA-2 a combien de paramètres ?")

@@ -208,7 +208,7 @@ class RagPipeline:
             log.info("the question asks which model; the answer names none the evidence names with what it asks about; "
                      "refusing")
             answer = refusal(base)
-        if asks_licence(asked.text) and not answer.refused and not names_a_licence(answer.text):
+        if any(map(asks_licence, asking_sentences(asked.text))) and not answer.refused and not names_a_licence(answer.text):
             log.info("the question asks which licence; the answer names none; refusing")
             answer = refusal(base)
         yield self._finish(answer, started)

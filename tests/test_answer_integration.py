@@ -302,6 +302,24 @@ def test_a_one_digit_count_no_passage_states_is_refused(pipeline):
     assert detect_language(answer.text) == "ko"
 
 
+def test_a_french_acronym_the_guide_writes_its_own_way_is_answered(pipeline):
+    """"… est-ce qu'il le présente comme un problème simple pour le TAL ?" was refused before the model ran: the French
+    guide writes "PNL" ("Pour la PNL, le raisonnement est extrêmement difficile."; probe set 19)."""
+    item = probe_item(19, "probe19-026")
+    answer = pipeline.answer(item.question)
+    assert_cited_answer(answer, "fr")
+    assert_every_fact_stated(answer, item)
+
+
+def test_a_licence_named_in_a_sentence_of_context_is_not_asked_for(pipeline):
+    """"Il me faut, pour chaque modèle, le type de licence, … Dans quels tableaux la synthèse range-t-elle ces
+    informations ?" asks which tables, and was refused for naming no licence (probe set 19)."""
+    item = probe_item(19, "probe19-002")
+    answer = pipeline.answer(item.question)
+    assert_cited_answer(answer, "fr")
+    assert any(facts_present(answer.text, item.answer_facts)), answer.text
+
+
 def test_a_few_examples_is_no_figure_asked_for(pipeline):
     """"프롬프트에 예시 몇 개 넣어 주는 퓨샷 방식으로 버틸 수 있을까요?" asks whether few-shot prompting will do: its "몇 개"
     reads "a few", and the answer was refused for stating no figure (probe set 16)."""

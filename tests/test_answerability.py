@@ -75,6 +75,14 @@ def test_a_greek_letter_after_a_hyphen_is_part_of_the_name():
     assert missing_terms(("PanGu-α",), ["PanGu-Σ는 1조 규모입니다."]) == ("PanGu-α",)
 
 
+def test_an_acronym_french_writes_its_own_way_is_found_as_its_translation():
+    """"… un problème simple pour le TAL ?" was refused before the model ran: the French guide writes "PNL" (probe set 19)."""
+    passages = ["Pour la PNL, le raisonnement est extrêmement difficile.", "LLMs for NLP tasks", "L'IA progresse."]
+    assert missing_terms(("TAL", "PNL", "NLP", "IA", "AI"), passages) == ()
+    assert missing_terms(("TAL",), ["Le raisonnement est difficile."]) == ("TAL",)
+    assert missing_terms(("IA",), ["Pour la PNL, le raisonnement est difficile."]) == ("IA",)
+
+
 def test_a_question_term_absent_from_the_passages_leads_to_a_refusal():
     hit = make_hit("LLaMA-2 comes in 7B, 13B and 70B sizes and was trained on 2T tokens.", title="LLaMA-2 notes")
     evidence = [Evidence(1, hit, hit.chunk.text, 0.48)]
