@@ -103,16 +103,6 @@ _NOT_A_QUANTITY = re.compile(
 # 15배 빠르게 합니다" (dev set, unanswerable).
 _RATIO = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:배|%|퍼센트|x|×|times|fois|pour ?cent|per ?cent)(?![A-Za-z])",
                     re.IGNORECASE)
-_ASKS_RATIO = re.compile(
-    r"몇\s*(?:배|%|퍼센트|프로)|비중|비율|퍼센트|%|\b(?:percent(?:age)?|proportion|ratio|share|fraction|pourcentage|"
-    r"part|how many times|combien de fois)\b"
-    # How much more than another model: "U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?" is answered
-    # by "0.1% 추가 계산" (probe set 5).
-    r"|\b(?:en plus|supplémentaires?|more|additional|extra)\b|추가|더\s*(?:많|필요|들|드|써|쓰)"
-    # A score is most often a percentage: "PubMedQA (77.6%)" answers "what scores did Galactica get on PubMedQA?".
-    r"|점수|정확도|\b(?:scores?|accuracy|exactitude)\b",
-    re.IGNORECASE,
-)
 # A question asking for a share (a percentage, a proportion, how many times more) is answered by a ratio only: to
 # "What percentage of ChatGPT's quality does Vicuna reach …?" the answer gave Vicuna's "70,000 samples", and to
 # "Quelle proportion des paramètres est réellement mise à jour ?" another page's "800 mots" (probe set 18). Not "how
@@ -121,6 +111,16 @@ _ASKS_SHARE = re.compile(
     r"몇\s*(?:배|%|퍼센트|프로)|퍼센트|비율|비중|\b(?:percent(?:ages?)?|pourcentages?|proportions?|fractions?)\b"
     r"|\bhow many times\s+(?:more|less|fewer|[a-z]{3,}er)\b|\bcombien de fois\s+(?:plus|moins)\b"
     r"|\b(?:what|which|the)\s+share\b|\bshare of\b|\bquelle\s+part\b",
+    re.IGNORECASE,
+)
+# A share asks for a ratio, and so does any of these, though a ratio need not answer them alone.
+_ASKS_RATIO = re.compile(
+    _ASKS_SHARE.pattern + r"|%|\b(?:ratio|share|part|how many times|combien de fois)\b"
+    # How much more than another model: "U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?" is answered
+    # by "0.1% 추가 계산" (probe set 5).
+    r"|\b(?:en plus|supplémentaires?|more|additional|extra)\b|추가|더\s*(?:많|필요|들|드|써|쓰)"
+    # A score is most often a percentage: "PubMedQA (77.6%)" answers "what scores did Galactica get on PubMedQA?".
+    r"|점수|정확도|\b(?:scores?|accuracy|exactitude)\b",
     re.IGNORECASE,
 )
 # A question asking for a sum of money is answered by an amount of money only: to "Alpaca 학습시키는 데 돈이 얼마나
@@ -639,8 +639,8 @@ def asks_ratio_money_or_year(question: str) -> bool:
     """The question asks for a ratio, a sum of money, a cost or a year, which the figure's own form tells ("28%",
     "$600", "1,000 GPU hours", "2021"), whatever the question names beside it ("combien de calcul en plus", "en
     dollars")."""
-    return bool(_ASKS_RATIO.search(question) or _ASKS_SHARE.search(question) or _ASKS_MONEY.search(question)
-                or _ASKS_COST.search(question) or _ASKS_YEAR.search(question))
+    return bool(_ASKS_RATIO.search(question) or _ASKS_MONEY.search(question) or _ASKS_COST.search(question)
+                or _ASKS_YEAR.search(question))
 
 
 def states_asked_quantity(question: str, answer: str, spelled: bool = False, names: Collection[str] = ()) -> bool:
@@ -715,7 +715,7 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
     named = specific_terms(question, names)
     terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
     asks_share = bool(_ASKS_SHARE.search(question))
-    asks_ratio = asks_share or bool(_ASKS_RATIO.search(question))
+    asks_ratio = bool(_ASKS_RATIO.search(question))
     asks_money = bool(_ASKS_MONEY.search(question))
     asks_cost = not asks_ratio and bool(_ASKS_COST.search(question))
     asks_year = bool(_ASKS_YEAR.search(question))
