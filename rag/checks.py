@@ -52,6 +52,11 @@ _ASKS_QUANTITY = re.compile(
     r"|\bnumber of\b|\bcombien\b|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|proportion|fraction|ratio|part)\b"
     # A score asked for by name: "What MMLU score did Galactica get?", "Quel est le score MMLU de GPT-4 ?", "점수가 몇".
     r"|\bwhat\s+(?:[\w-]+\s+){0,2}scores?\b|\bquel(?:le)?s?\s+(?:est|sont|était)\s+(?:le|les)\s+scores?\b"
+    # And a metric asked for by its name: "what precision and recall does it reach at detecting that personal info?"
+    # was answered with sentences about the filter stating no figure (probe set 20).
+    # Not "what is precision here?", a definition.
+    r"|\bwhat\s+(?!(?:is|are|was|were|does|do|kind|sort|type)\b)(?:[\w-]+\s+){0,2}(?:accuracy|precision|recall|f1|perplexity|bleu|rouge|win rate)\b"
+    r"|\bquel(?:le)?s?\s+(?:exactitude|perplexité|taux de réussite|précision et (?:quel\s+)?rappel)\b"
     r"|몇(?!\s*(?:십|백|천|만))|얼마(?!나)|얼마나\s*(?:돼|되|걸리|걸려|들|필요|많|커|큰|길|긴|비싸)"
     # By how much one thing outdoes another, how far something reaches, a metric at a cut-off ("pass@1") and
     # the values of constants ask for figures too: "how much faster is flash attention … ?", "what's its pass@1 on
@@ -110,7 +115,11 @@ _RATIO = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:배|%|퍼센트|x|×|times
 _ASKS_SHARE = re.compile(
     r"몇\s*(?:배|%|퍼센트|프로)|퍼센트|비율|비중|\b(?:percent(?:ages?)?|pourcentages?|proportions?|fractions?)\b"
     r"|\bhow many times\s+(?:more|less|fewer|[a-z]{3,}er)\b|\bcombien de fois\s+(?:plus|moins)\b"
-    r"|\b(?:what|which|the)\s+share\b|\bshare of\b|\bquelle\s+part\b",
+    r"|\b(?:what|which|the)\s+share\b|\bshare of\b|\bquelle\s+part\b"
+    # Precision and recall are shares too: "what precision and recall does it reach …?" was answered with StarCoder's
+    # "context length up to 8k" (probe set 20).
+    r"|\bwhat\s+(?:precision|recall)\b|\bprecision\s+(?:and|or)\s+recall\b|\bprécision\s+(?:et|ou)\s+(?:le\s+)?rappel\b"
+    r"|정밀도|재현율",
     re.IGNORECASE,
 )
 # A share asks for a ratio, and so does any of these, though a ratio need not answer them alone.

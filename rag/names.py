@@ -20,7 +20,7 @@ import difflib
 import re
 import threading
 from dataclasses import dataclass, replace
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from anyascii import anyascii
 
@@ -98,6 +98,18 @@ class NameSpellings:
             return self._by_document[doc_id]
 
 
+def latin_spellings(evidence: Sequence[Evidence], spellings: NameSpellings) -> dict[str, str]:
+    """Each Hangul list heading of the evidence that its document writes in Latin script, with that spelling (the
+    first document's, for a heading two documents spell)."""
+    spelled: dict[str, str] = {}
+    for e in evidence:
+        if e.heading and e.heading not in spelled:
+            latin = spellings.of(e.hit.chunk.doc_id).latin(e.heading)
+            if latin:
+                spelled[e.heading] = latin
+    return spelled
+
+
 def latin_headings(evidence: Sequence[Evidence], spellings: NameSpellings) -> list[Evidence]:
     """The evidence with each Hangul list heading in its document's Latin spelling where it has one
     (for an answer in French or English)."""
@@ -106,3 +118,14 @@ def latin_headings(evidence: Sequence[Evidence], spellings: NameSpellings) -> li
         latin = spellings.of(e.hit.chunk.doc_id).latin(e.heading) if e.heading else None
         out.append(replace(e, heading=latin) if latin else e)
     return out
+
+
+def in_latin(text: str, spelled: Mapping[str, str]) -> str:
+    """``text`` with each Hangul name of ``spelled`` (``latin_spellings``) written in Latin script.
+
+    >>> in_latin("갤랙티카는 몇 토큰? 친칠라: 1.4조 토큰", {"갤랙티카": "Galactica", "친칠라": "Chinchilla"})
+    'Galactica는 몇 토큰? Chinchilla: 1.4조 토큰'
+    """
+    for hangul in sorted(spelled, key=len, reverse=True):
+        text = text.replace(hangul, spelled[hangul])
+    return text

@@ -17,6 +17,7 @@ from rag.answerability import written_as_names
 from rag.checks import cited_sentences, states_asked_quantity, swapped_name, with_western_scales
 from rag.evaluate import facts_present, load_items
 from rag.evidence import as_read
+from rag.names import NameSpellings, latin_spellings
 from rag.pipeline import RagPipeline, states_asked_figure
 from rag.who import names_the_model
 from survey_rag.commands import DEV_SET
@@ -300,6 +301,31 @@ def test_a_one_digit_count_no_passage_states_is_refused(pipeline):
     answer = pipeline.answer(probe_item(19, "probe19-004").question)
     assert answer.refused, answer.text
     assert detect_language(answer.text) == "ko"
+
+
+def test_a_figure_asked_of_a_model_named_in_hangul_is_that_models(pipeline):
+    """"갤랙티카는 … 정확히 몇 에포크를 돌렸고 학습 말뭉치는 총 몇 토큰이었어요?" names Galactica as the overview's findings
+    heading does, which the figure check did not read as a name, so Chinchilla's entry "친칠라: … 50억에서 5000억 개의
+    토큰을 사용하여 …" answered it, cited; the overview gives neither figure (probe set 20)."""
+    question = probe_item(20, "probe20-025").question
+    _, evidence = pipeline.evidence(question)
+    spelled = latin_spellings(evidence, NameSpellings(pipeline.retriever().index))
+    assert spelled.get("갤랙티카") == "Galactica", spelled  # (the overview writes Chinchilla in Hangul only)
+    chinchilla = [f"{as_read(e)} [{e.n}]" for e in evidence if e.heading == "친칠라" and "토큰" in e.sentence]
+    assert chinchilla and all(states_asked_figure(question, claim, evidence) for claim in chinchilla), chinchilla
+    assert not [claim for claim in chinchilla if states_asked_figure(question, claim, evidence, (), spelled)]
+    answer = pipeline.answer(question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == "ko"
+
+
+def test_a_precision_and_recall_no_passage_gives_are_refused(pipeline):
+    """The overview says StarCoder trains an encoder to filter personal data out, and gives neither its name nor its
+    precision and recall: the answer restated the filter and StarCoder's "context length up to 8k", cited (probe
+    set 20)."""
+    answer = pipeline.answer(probe_item(20, "probe20-012").question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == "en"
 
 
 def test_a_french_acronym_the_guide_writes_its_own_way_is_answered(pipeline):

@@ -319,6 +319,13 @@ def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks(
     ("Il donne un chiffre de corrélation avec les jugements humains ?", True),
     ("how much does that improve GPT-3 on MMLU, in points?", True),
     ("what does the guide say in points 2 to 7?", False),
+    # A metric asked for by its name (probe set 20); not what it is, nor what kind of gain.
+    ("what is that encoder called, and what precision and recall does it reach at detecting personal info?", True),
+    ("what accuracy does GPT-4 get on MMLU?", True),
+    ("Quelle précision et quel rappel le filtre atteint-il ?", True),
+    ("What is precision in this context?", False),
+    ("What kind of accuracy gains does RLHF bring?", False),
+    ("Avec quelle précision suit-il les instructions ?", False),
 ])
 def test_questions_asking_for_a_figure(question, asks):
     assert asks_quantity(question) is asks
@@ -389,6 +396,9 @@ def test_references_and_years_are_no_figure_but_a_scaled_number_is(answer, state
     ("원시 데이터는 몇 TB였고 그중 몇 %가 남았어요?", "Yuan 1.0은 5TB의 말뭉치로 훈련되었습니다. [1]", False),
     ("ERNIE 3.0 Titan은 ERNIE 3.0보다 파라미터가 몇 배 많아요?", "ERNIE 3.0 Titan은 26배의 매개변수를 가집니다. [1]", True),
     ("ERNIE 3.0 Titan은 ERNIE 3.0보다 파라미터가 몇 배 많아요?", "ERNIE 3.0 Titan은 260B 매개변수입니다. [1]", False),
+    # Precision and recall are shares: another figure of the model is no answer (probe set 20).
+    ("StarCoder's filter: what precision and recall does it reach?", "StarCoder: context length up to 8k. [1]", False),
+    ("StarCoder's filter: what precision and recall does it reach?", "StarCoder's filter reaches 93% precision. [1]", True),
     # "Combien de fois" alone counts occurrences: a count answers.
     ("L'article a été consulté combien de fois ?", "L'article a été consulté 1259 fois. [1]", True),
 ])

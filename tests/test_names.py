@@ -3,7 +3,7 @@ from types import SimpleNamespace
 import pytest
 
 from ingest.types import Chunk
-from rag.names import DocumentNames, NameSpellings, latin_headings
+from rag.names import DocumentNames, NameSpellings, in_latin, latin_headings, latin_spellings
 from rag.types import Evidence, Hit
 
 OVERVIEW = DocumentNames.from_texts([
@@ -53,6 +53,19 @@ def test_latin_headings_rewrite_only_what_the_document_spells():
     spellings = NameSpellings(index)
     evidence = [_evidence("a", "팬구-Σ"), _evidence("b", "팬구-Σ"), _evidence("a", "")]
     assert [e.heading for e in latin_headings(evidence, spellings)] == ["PanGu-Σ", "팬구-Σ", ""]
+
+
+def test_a_question_and_its_answer_name_the_evidence_headings_models_in_latin():
+    """What the figure check reads (``rag.pipeline.states_asked_figure``): a model the question names as the heading
+    does, and the heading opening an answer sentence, in the Latin spelling of the heading's document."""
+    index = SimpleNamespace(chunks=[
+        Chunk(chunk_id="a-1", doc_id="a", text="Galactica and Chinchilla [58] are dense.", start=0, end=40, language="ko"),
+    ])
+    spelled = latin_spellings([_evidence("a", "갤랙티카"), _evidence("a", "친칠라"), _evidence("a", "참새")],
+                              NameSpellings(index))
+    assert spelled == {"갤랙티카": "Galactica", "친칠라": "Chinchilla"}
+    assert in_latin("갤랙티카는 몇 토큰이었어요?", spelled) == "Galactica는 몇 토큰이었어요?"
+    assert in_latin("친칠라: 5000억 개의 토큰 [2] 참새: 규칙 23개 [3]", spelled) == "Chinchilla: 5000억 개의 토큰 [2] 참새: 규칙 23개 [3]"
 
 
 def test_the_corpus_findings_table_is_headed_in_latin_for_a_french_question(corpus_settings, embedder):
