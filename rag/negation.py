@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import re
 
-# A verb negated. Not "뿐만 아니라" (not only … but also), "아니면" (or), "아니라" (but rather), nor the adverbs
-# built on 없다 ("끊임없이", ceaselessly; "상관없이", whatever).
+# A verb negated, also where "-하지 않" contracts to "-치 않" ("원치 않는 행동", undesired behaviour, came back as "le
+# comportement désirable"; probe set 20). Not "뿐만 아니라" (not only … but also), "아니면" (or), "아니라" (but rather),
+# nor the adverbs built on 없다 ("끊임없이", ceaselessly; "상관없이", whatever).
 _NEGATES = {
-    "ko": r"지\s*않|(?<!끊임)(?<!상관)(?<!관계)(?<!틀림)(?<!어김)없(?:[다는고어으이었습음게])|(?<!뿐만\s)(?<!뿐만)아니(?![라면])"
+    "ko": r"[지치]\s*않|(?<!끊임)(?<!상관)(?<!관계)(?<!틀림)(?<!어김)없(?:[다는고어으이었습음게])|(?<!뿐만\s)(?<!뿐만)아니(?![라면])"
           r"|아닌|못(?:하|한|합|할|했|해)|불가능",
     "en": r"\b(?:not|no|never|cannot|without|neither|nor|none|nothing)\b|n['’]t\b",
     "fr": r"\b(?:ne|pas|jamais|aucune?|sans|ni|non|rien)\b|\bn['’]",
@@ -40,7 +41,7 @@ _SAYS_IT = {
           r"|\b(?:in|im|ir|il|non-?)(?:ability|abl|adequa|appropriat|capab|complet|consisten|correct|dependen|effecti"
           r"|efficien|feasib|finite|possib|precis|predictab|sufficien|valid|visib|relevan|regular|responsib)\w*",
     "fr": r"|\b(?:plutôt que|au lieu de|manqu\w*|au-delà|mal|difficile\w*|à résoudre)\b"
-          r"|\b(?:in|im|ir|il)(?:capab|connu|attendu|existan|satisf|suffisan|possib|prévu|prévisib|adapt|défini|exact"
+          r"|\b(?:in|im|ir|il)(?:capab|connu|attendu|existan|satisf|suffisan|possib|prévu|prévisib|adapt|défini|exact|désir"
           r"|efficac|complet|correct|visib|résolu|stab)\w*",
 }
 _NEGATION = {lang: re.compile(pattern, re.IGNORECASE) for lang, pattern in _NEGATES.items()}

@@ -12,6 +12,9 @@ from rag.negation import drops_negation, negates
     ("Transformer 기반 모델은 회색으로 표시되지 않습니다.", "Le modèle basé sur l'information est affiché en gris.", "fr"),
     ("많은 LLM은 제로샷 추정을 수행할 수 없는 RoPE 위치 임베딩을 사용합니다.",
      "Many LLMs use RoPE embedding at the zero-shot prediction position.", "en"),
+    # "-하지 않" contracted (probe set 20)
+    ("LLM에 인간의 선호도를 통합하는 것은 원치 않는 행동을 완화하고 정확한 결과를 보장합니다.",
+     "Intégrer les préférences humaines est une action désirée qui réduit le comportement désirable.", "fr"),
 ])
 def test_a_translation_saying_the_opposite_drops_the_negation(source, translation, language):
     assert drops_negation(source, "ko", translation, language)
@@ -34,6 +37,8 @@ def test_a_korean_translation_saying_the_opposite_drops_the_negation():
     # the source's own negating word kept as written
     ("Non applicable LLM : sur la plupart des tâches de traduction, les modèles affinés fonctionnent mieux.", "fr",
      "Non applicable LLM: for most translation tasks, the fine-tuned models perform better.", "en"),
+    ("LLM에 인간의 선호도를 통합하는 것은 원치 않는 행동을 완화합니다.", "ko",
+     "Intégrer les préférences humaines atténue les comportements indésirables.", "fr"),
     # no negation in the source: "아니면" is "or", "뿐만 아니라" "not only … but also", "끊임없이" "ceaselessly"
     ("LLM을 선택해야 할까요, 아니면 모델을 미세 조정해야 할까요?", "ko", "Should you choose an LLM or fine-tune a model?", "en"),
     ("데이터에 대한 이해뿐만 아니라 모델의 한계에 대한 이해가 필요합니다.", "ko",
