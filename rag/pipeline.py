@@ -179,15 +179,15 @@ class RagPipeline:
         asks_figure = any(asks_quantity(sentence) for sentence in asking_sentences(asked.text))
         asks_model = asks_which_model(asked.text)
         names = written_as_names(asked.text, [e.hit.chunk.text for e in evidence]) if asks_figure or asks_model else ()
-        spelled = latin_spellings(evidence, self._spellings) if asks_figure and self._spellings else {}
-        if asks_figure and not states_asked_figure(asked.text, answer.text, evidence, names, spelled):
+        latin = latin_spellings(evidence, self._spellings) if asks_figure and self._spellings else {}
+        if asks_figure and not states_asked_figure(asked.text, answer.text, evidence, names, latin):
             # The sentence stating the figure may rank below those the answer had room for: BloombergGPT's
             # "… 500억 개의 매개변수를 할당합니다." came fourth of its evidence (probe set 3). Those sentences
             # alone answer then.
             # A formula's constants state nothing: "ReGLU(x,W,V,b,c) = max(0,xW + b)⊗," answered "which value of β?"
             # with its 0 (probe set 14).
             stating = [e for e in evidence
-                       if is_prose(e.sentence) and states_asked_figure(asked.text, f"{as_read(e)} [{e.n}]", [e], names, spelled)]
+                       if is_prose(e.sentence) and states_asked_figure(asked.text, f"{as_read(e)} [{e.n}]", [e], names, latin)]
             if stating:
                 log.info("the answer states no figure asked for; quoting the evidence sentences that do")
                 quotes = yield from quote_evidence(asked, stating, self.generator, self._embed_sentences, s, "",
@@ -197,7 +197,7 @@ class RagPipeline:
             # Asked for a figure, and the answer states none about what the question names: the passages
             # discuss the model but not that attribute. On the dev set, four unanswerable questions (BLOOM's
             # languages, LLaMA-2's context window, …) were answered with true sentences stating no figure.
-            if not states_asked_figure(asked.text, answer.text, evidence, names, spelled):
+            if not states_asked_figure(asked.text, answer.text, evidence, names, latin):
                 log.info("the answer states no figure of what the question asks; refusing")
                 answer = refusal(base)
         if asks_who(asked.text) and not answer.refused and not names_someone(
@@ -255,20 +255,20 @@ def _timed(events: Gen[TokenEvent, None, object], base: AnswerBase, started: flo
 
 
 def states_asked_figure(question: str, answer: str, evidence: Sequence[Evidence], names: Collection[str] = (),
-                        spelled: Mapping[str, str] | None = None) -> bool:
+                        latin: Mapping[str, str] | None = None) -> bool:
     """``answer`` states a figure about what ``question`` names (``names``: the words opening a sentence of it that
     name something, ``rag.answerability.written_as_names``), and a sentence of ``evidence``'s passages that counts
     what the question counts states it (``rag.checks.states_asked_quantity``, ``rag.measures``). A count in words
     ("두 전문가") answers only a question counting what ``rag.measures`` knows, where a passage must state it, or naming
     what the question counts ("seventeen stars").
 
-    A model named as the overview's findings headings write it, in Hangul (``spelled``: those headings with their
+    A model named as the overview's findings headings write it, in Hangul (``latin``: those headings with their
     Latin spelling, ``rag.names.latin_spellings``), is that model in question and answer alike: "갤랙티카는 … 몇 에포크를
     돌렸고 … 몇 토큰이었어요?" named nothing the figure check knew, so Chinchilla's "친칠라: … 5000억 개의 토큰 …"
     answered it (probe set 20)."""
-    if spelled:
-        question, answer = in_latin(question, spelled), in_latin(answer, spelled)
-        names = {*names, *(name for name in spelled.values() if name in question)}
+    if latin:
+        question, answer = in_latin(question, latin), in_latin(answer, latin)
+        names = {*names, *(name for name in latin.values() if name in question)}
     spelled = bool(counted_measures(question) or counted_words(question))
     return (states_asked_quantity(question, answer, spelled, names)
             and states_asked_measure(question, answer, _sentences_by_passage(evidence), names))

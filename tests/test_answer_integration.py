@@ -309,11 +309,11 @@ def test_a_figure_asked_of_a_model_named_in_hangul_is_that_models(pipeline):
     토큰을 사용하여 …" answered it, cited; the overview gives neither figure (probe set 20)."""
     question = probe_item(20, "probe20-025").question
     _, evidence = pipeline.evidence(question)
-    spelled = latin_spellings(evidence, NameSpellings(pipeline.retriever().index))
-    assert spelled.get("갤랙티카") == "Galactica", spelled  # (the overview writes Chinchilla in Hangul only)
+    latin = latin_spellings(evidence, NameSpellings(pipeline.retriever().index))
+    assert latin.get("갤랙티카") == "Galactica", latin  # (the overview writes Chinchilla in Hangul only)
     chinchilla = [f"{as_read(e)} [{e.n}]" for e in evidence if e.heading == "친칠라" and "토큰" in e.sentence]
     assert chinchilla and all(states_asked_figure(question, claim, evidence) for claim in chinchilla), chinchilla
-    assert not [claim for claim in chinchilla if states_asked_figure(question, claim, evidence, (), spelled)]
+    assert not [claim for claim in chinchilla if states_asked_figure(question, claim, evidence, (), latin)]
     answer = pipeline.answer(question)
     assert answer.refused, answer.text
     assert detect_language(answer.text) == "ko"
