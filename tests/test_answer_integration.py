@@ -667,12 +667,16 @@ def test_the_default_embedder_tells_a_repeated_quote_from_another_finding(embedd
      "Is it enough to add more tasks to an instruction-tuning mix?"),
     ("이는 종종 사람들에 의해 작성되며 크기가 작고 다양하지 않습니다.",
      "Quelles limites ont les jeux de données d'instructions écrits à la main ?"),
+    # "-치 않", "-하지 않" contracted: "… réduit le comportement désirable …" (probe set 20)
+    ("3. 인간의 선호도에 맞추기: LLM에 인간의 선호도를 통합하는 것은 원치 않는 행동을 완화하고 정확한 결과를 보장하는 데 중요한 "
+     "장점을 제공합니다.", probe_item(20, "probe20-005").question),
 ])
 def test_the_default_model_s_translation_of_a_negation_keeps_it_or_is_left_out(corpus_settings, embedder, generator,
                                                                              sentence, question):
     """Real path (the default model and embedder, ``quote_evidence``'s checks): translated by itself, "… 충분하지 않지만,
     …" came back as "The size of the work only increases, but …" (probe set 15), and "… 다양하지 않습니다." as "… a une
-    taille petite et variée." (one-off script, session 50); no quote says that."""
+    taille petite et variée." (one-off script, session 50), and "… 원치 않는 행동을 완화하고 …" as "… réduit le
+    comportement désirable …" (probe set 20); no quote says that."""
     from rag.compose import quote_evidence
     from rag.negation import drops_negation
     from rag.question import prepare_question
