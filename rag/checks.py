@@ -14,7 +14,8 @@ without another model call, each as long as at least one sentence remains:
   in sentences about other names is dropped: the number belongs to another entity
   ("PaLM-2 has 540B parameters" from "PaLM 540B ..." next to "PaLM-2: a smaller variant").
 * a sentence copying an evidence sentence's words with another name in place of the one it gives is
-  dropped: what the evidence says of GLU is not GeLU's (``swapped_name``).
+  dropped: what the evidence says of GLU is not GeLU's (``swapped_name``); so is one giving another figure
+  in place of its source's (``swapped_figure``).
 
 Example:
     >>> checked = check_answer("Le contexte fait 4096 tokens. Le modèle a 70B paramètres.", "fr",
@@ -36,6 +37,7 @@ from core.text import (CITATION_MARKER, HANGUL, LETTER, is_heading, kiwi, spelle
                        strip_citation_markers, without_item_opening)
 from rag.answerability import TRANSLATED_ACRONYMS, specific_terms, term_occurs, without_terms
 from rag.comparison import against_the_sources
+from rag.negation import drops_negation
 
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
 _LEADING_MARKERS = re.compile(rf"\s*(?:{CITATION_MARKER.pattern}\s*)+")
@@ -77,6 +79,11 @@ _ASKS_QUANTITY = re.compile(
     # chiffre de corrélation avec les jugements humains … ?" and "how much does that improve GPT-3 on MMLU, in
     # points?" were answered with sentences stating none (probe set 17).
     r"|\bchiffres?\b|\bwhat\s+(?:[\w-]+\s+){0,6}costs?\s+to\b|수치|숫자로"
+    # Figures offered to choose from: "기반으로 쓴 LLaMA가 7B였어요, 13B였어요?" was answered with "LLaMA: 7B에서 70B까지 …",
+    # which says nothing of the model asked about (probe set 21).
+    r"|(?<![\w.-])\d+(?:[.,]\d+)*\s?(?:" + _LATIN_SCALE + r"|%|억|만|조)?"
+    r"(?:\s+(?:or|ou|vs\.?)\s+|\s*(?:이었|였)어요\s*,?\s*|\s*(?:이)?에요\s*,?\s*|\s*예요\s*,?\s*|\s*인가요\s*,?\s*|\s*아니면\s*)"
+    r"\d+(?:[.,]\d+)*\s?(?:" + _LATIN_SCALE + r"|%|억|만|조)(?![A-Za-z])"
     r"|,\s*(?:in|en)\s+(?:points?|percent|percentage(?:\s+points)?|pourcentage|%|tokens?|dollars?|euros?|hours?|heures?"
     r"|days?|jours?|seconds?|secondes?|GB|TB|Go|To)\s*\?",
     re.IGNORECASE,
@@ -179,6 +186,17 @@ _BARE_REPLY_WORDS = frozenset(
 _INSTRUCTION_RUN_WORDS = 5
 # An answer adding fewer new words than this share of its own is a restatement of the question.
 _ECHO_NEW_WORD_SHARE = 0.25
+_ECHO_WORD = re.compile(r"[가-힣]{2,}|[^\W_가-힣]{2,}")
+# "The passage states that …", "Selon les documents, …", "문서에 따르면": what follows is the answer, or the question again.
+_PASSAGES_SAY = re.compile(
+    r"^(?:the\s+(?:passages?|documents?|texts?|evidence|sources?)\s+(?:states?|says?|mentions?|indicates?|suggests?|shows?"
+    r"|explains?)(?:\s+that)?|according\s+to\s+the\s+(?:passages?|documents?|texts?|evidence|sources?),?"
+    r"|(?:les?|la)\s+(?:passages?|documents?|textes?|sources?)\s+(?:disent|dit|indiquent|indique|mentionnent|mentionne"
+    r"|précisent|précise|expliquent|explique|montrent|montre)(?:\s+que|\s+qu['’])?"
+    r"|(?:selon|d['’]après)\s+(?:les?|la)\s+(?:passages?|documents?|textes?|sources?),?"
+    r"|(?:제공된\s*)?(?:구절|문서|자료|본문)(?:들)?(?:에\s*따르면|에서는),?)\s*",
+    re.IGNORECASE,
+)
 # A comma groups digits before a Korean counter too ("52,000개"); a space only before a word's end, for
 # "GPT-3 175B" names two things.
 _DIGIT_GROUPING = re.compile(r"(?<=\d)(?:,(?=\d{3}(?!\d))|[\s\u202f\u00a0](?=\d{3}\b))")
@@ -280,6 +298,8 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
             dropped.append(DroppedSentence(sentence, f"number {misattributed[0]} of another entity"))
         elif swapped := swapped_name(plain, sources):
             dropped.append(DroppedSentence(sentence, f"names {swapped[0]} where its source names {swapped[1]}"))
+        elif swapped := swapped_figure(plain, sources):
+            dropped.append(DroppedSentence(sentence, f"states {swapped[0]} where its source states {swapped[1]}"))
         elif against_the_sources(plain, sources):
             dropped.append(DroppedSentence(sentence, "compares the other way round from its evidence"))
         else:
@@ -313,6 +333,53 @@ def swapped_name(sentence: str, sources: Sequence[str]) -> tuple[str, str] | Non
         if given and replaced:
             return given[0], replaced[0]
     return None
+
+
+def swapped_figure(sentence: str, sources: Sequence[str]) -> tuple[str, str] | None:
+    """(a figure ``sentence`` states, one its source states instead) when ``sentence`` copies a source sentence's words
+    with another figure in place of the source's. The question's own figures count as known to the invented-number
+    check, so one taken from the question passes it: asked whether HuaTuo was built on the 7B or the 13B LLaMA, the
+    default model wrote "LLaMA는 7B에서 13B까지 …" from "LLaMA: 7B에서 70B까지 …" (probe set 21).
+
+    >>> llama = "LLaMA: 7B에서 70B까지 다양한 파라미터를 가진 디코더 전용 언어 모델의 집합입니다."
+    >>> swapped_figure("LLaMA는 7B에서 13B까지 다양한 파라미터를 가진 디코더 전용 언어 모델의 집합입니다.", [llama])
+    ('13', '70')
+    >>> swapped_figure("LLaMA는 7B에서 70B까지의 디코더 전용 언어 모델 집합입니다.", [llama])
+    """
+    stated = set(_numbers(sentence))
+    words = {w for w in content_words(sentence) if not any(ch.isdigit() for ch in w)}
+    if not stated or len(words) < _MIN_COPIED_WORDS:
+        return None
+    for source in sources:
+        if len(words & content_words(source)) < _COPIED_WORD_SHARE * len(words):
+            continue
+        theirs = set(_numbers(source))
+        given = sorted(stated - theirs - restated_numbers(sentence, source), key=sentence.find)
+        replaced = sorted(theirs - stated, key=source.find)
+        if given and replaced:
+            return given[0], replaced[0]
+    return None
+
+
+def drops_source_negation(sentence: str, language: str, sources: Sequence[str]) -> bool:
+    """``sentence`` says every word of a source sentence that negates, and not the negation: "Transformer 기반 모델은
+    회색으로 표시되지 않습니다." (non-Transformer models are the grey ones) became "위 자료는 Transformer 기반 모델을 회색으로
+    표시합니다." (probe set 21), and both embed alike, so citation matching took the one for the other.
+    (``rag.negation``: a sentence saying it with a word of its own, "unseen" or "불충분", keeps it.)
+
+    >>> grey = "Transformer 기반 모델은 회색으로 표시되지 않습니다."
+    >>> drops_source_negation("위 자료는 Transformer 기반 모델을 회색으로 표시합니다.", "ko", [grey])
+    True
+    >>> drops_source_negation("Transformer 기반 모델은 회색으로 표시하지 않습니다.", "ko", [grey])
+    False
+    """
+    words = content_words(sentence)
+    for source in sources:
+        theirs = content_words(source)
+        if (len(theirs) >= _MIN_COPIED_WORDS and len(theirs - words) <= max(1, (1 - _COPIED_WORD_SHARE) * len(theirs))
+                and drops_negation(source, language, sentence, language)):
+            return True
+    return False
 
 
 def content_words(text: str) -> set[str]:
@@ -973,14 +1040,26 @@ def is_bare_reply(answer: str) -> bool:
 
 
 def is_echo(answer: str, question: str) -> bool:
-    """The answer restates the question (or asks it back) instead of answering it."""
-    plain = strip_citation_markers(answer).strip()
-    words = [w.casefold() for w in _WORD.findall(plain)]
+    """The answer restates the question (or asks it back) instead of answering it. Words are read within one
+    script ("GPT-4예요" is "GPT" and "예요": the reply "GPT-4 예요" restates "GPT-4예요, Claude예요?", probe set 21),
+    and an opening saying that the passages say something adds nothing ("The passage states that U-PaLM keeps
+    training PaLM with UL2R." restated its question, probe set 21).
+
+    >>> is_echo("GPT-4 예요 [2]", "그 리뷰는 어떤 AI 모델로 생성한 거예요? GPT-4예요, Claude예요?")
+    True
+    >>> q = "U-PaLM keeps training PaLM with UL2R. does PaLM stay a causal decoder after that, or does its attention change?"
+    >>> is_echo("The passage states that U-PaLM keeps training PaLM with UL2R. After that, PaLM stays a causal decoder.", q)
+    True
+    >>> is_echo("The passage states that UL2R turns PaLM into a non-causal decoder.", q)
+    False
+    """
+    plain = _PASSAGES_SAY.sub("", strip_citation_markers(answer).strip())
+    words = [w.casefold() for w in _ECHO_WORD.findall(plain)]
     if not words:
         return False
     if is_question(plain):
         return True
-    asked = {w.casefold() for w in _WORD.findall(question)}
+    asked = {w.casefold() for w in _ECHO_WORD.findall(question)}
     new = [w for w in words if w not in asked]
     if any(ch.isdigit() for w in new for ch in w):  # "below what size…?" -> "below 20B…": answered in place
         return False

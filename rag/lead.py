@@ -13,6 +13,8 @@ sentences of the 29 dev questions whose reference answer starts with a yes or a 
 reference for 23 against 22 for always "yes", listed the other way round ("no or yes") it said "no" to
 all 29, and in a full run it contradicted no lead (docs/EVALUATION.md).
 
+Nor does a reply that says an evidence sentence without its negation (``rag.checks.drops_source_negation``).
+
 Example:
     >>> lead_verdict("Pas forcément : les résultats peuvent être opposés.", "fr")
     'no'
@@ -29,7 +31,7 @@ import re
 from typing import Iterable, Literal
 
 from core.text import strip_citation_markers
-from rag.checks import comparable_text, is_echo
+from rag.checks import cited_sentences, comparable_text, drops_source_negation, is_echo
 from rag.evidence import dangles
 
 Verdict = Literal["yes", "no"]
@@ -77,12 +79,20 @@ def lead_verdict(text: str, language: str) -> Verdict | None:
 def lead_fault(lead: str, question: str, language: str, evidence: Iterable[str] = ()) -> str | None:
     """Why the verified lead must not open the answer (None: it may), given the ``evidence`` sentences the
     model was shown."""
+    evidence = list(evidence)
     if guesses(lead, language):
         return "guesses"
     if is_echo(lead, question) and lead_verdict(lead, language) is None:
         return "restates the question"
     if copies_announcement(lead, evidence):
         return "copies an announcement without what it announces"
+    # Not sentence by sentence as the invented-figure checks (rag.checks): a reply whose every sentence those drop
+    # is refused, while the sentence here misread is in the evidence, which answers ("Transformer 기반 모델은 회색으로
+    # 표시되지 않습니다." answered a question about the grey models once the lead saying the opposite was left out,
+    # probe set 21).
+    if any(drops_source_negation(strip_citation_markers(sentence), language, evidence)
+           for sentence in cited_sentences(lead)):
+        return "says an evidence sentence without its negation"
     return None
 
 

@@ -14,7 +14,8 @@ from core.language import detect_language
 from core.settings import Settings
 from core.text import strip_citation_markers
 from rag.answerability import written_as_names
-from rag.checks import cited_sentences, states_asked_quantity, swapped_name, with_western_scales
+from rag.checks import (cited_sentences, drops_source_negation, is_echo, states_asked_quantity, swapped_name,
+                        with_western_scales)
 from rag.evaluate import facts_present, load_items
 from rag.evidence import as_read
 from rag.names import NameSpellings, latin_spellings
@@ -326,6 +327,35 @@ def test_a_precision_and_recall_no_passage_gives_are_refused(pipeline):
     answer = pipeline.answer(probe_item(20, "probe20-012").question)
     assert answer.refused, answer.text
     assert detect_language(answer.text) == "en"
+
+
+def test_no_answer_sentence_picks_an_option_of_the_question_with_nothing_behind_it(pipeline):
+    """Asked which AI model wrote the paper review, "GPT-4예요, Claude예요?", the default model replied "GPT-4 예요", cited to
+    a sentence about GPT-4 generating tool-use data; its words split across scripts, it did not read as the question
+    again. The review names no model (probe set 21)."""
+    question = probe_item(21, "probe21-004").question
+    answer = pipeline.answer(question)
+    assert detect_language(answer.text) == "ko"
+    sentences = [strip_citation_markers(s) for s in cited_sentences(answer.text)]
+    assert not [s for s in sentences if is_echo(s, question)], answer.text
+
+
+def test_no_answer_sentence_gives_the_question_s_figure_in_place_of_its_source_s(pipeline):
+    """Asked whether HuaTuo was built on the 7B or the 13B LLaMA, the answer opened with "LLaMA는 7B에서 13B까지 …", LLaMA's
+    entry with the question's 13B for its 70B, cited (probe set 21). No passage says which."""
+    answer = pipeline.answer(probe_item(21, "probe21-022").question)
+    assert detect_language(answer.text) == "ko"
+    assert "13B" not in answer.text, answer.text
+
+
+def test_no_answer_sentence_says_its_source_without_its_negation(pipeline):
+    """Asked what the evolution tree's grey models are, the answer opened with "위 자료는 Transformer 기반 모델을 회색으로
+    표시합니다." from "Transformer 기반 모델은 회색으로 표시되지 않습니다.", cited (probe set 21)."""
+    question = probe_item(21, "probe21-007").question
+    _, evidence = pipeline.evidence(question)
+    answer = pipeline.answer(question)
+    sentences = [strip_citation_markers(s) for s in cited_sentences(answer.text)]
+    assert not [s for s in sentences if drops_source_negation(s, "ko", [e.sentence for e in evidence])], answer.text
 
 
 def test_a_french_acronym_the_guide_writes_its_own_way_is_answered(pipeline):

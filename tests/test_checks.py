@@ -2,9 +2,9 @@
 
 import pytest
 
-from rag.checks import (asks_quantity, check_answer, figure_values, is_bare_reply, is_echo, is_half_translated,
-                        is_off_language, is_prose, leads_into_question, lost_terms, needs_translation,
-                        states_asked_quantity)
+from rag.checks import (asks_quantity, check_answer, drops_source_negation, figure_values, is_bare_reply, is_echo,
+                        is_half_translated, is_off_language, is_prose, leads_into_question, lost_terms, needs_translation,
+                        states_asked_quantity, swapped_figure)
 
 EVIDENCE = "LLaMA est une collection de modèles de 7B à 70B paramètres. Le modèle a été entraîné sur 1,4 billion de tokens."
 
@@ -104,6 +104,54 @@ def test_korean_echo_is_caught_by_words():
     question = "디코더 전용 구조가 주류가 된 이유가 뭐예요?"
     assert is_echo("디코더 전용 구조가 주류가 된 이유가 뭐예요?", question)
     assert not is_echo("GPT-3 이후 디코더 전용 모델이 뛰어난 퓨샷 성능을 보여 널리 쓰이게 되었습니다.", question)
+
+
+@pytest.mark.parametrize("answer, question, echo", [
+    # An option of the question picked with nothing behind it, its particle written apart (probe set 21).
+    ("GPT-4 예요 [2]", "그 리뷰는 정확히 어떤 AI 모델로 생성한 거예요? GPT-4예요, Claude예요?", True),
+    ("GPT-4로 생성했습니다. 리뷰 끝에 인간 에디터가 검토했다고 밝힙니다. [2]",
+     "그 리뷰는 정확히 어떤 AI 모델로 생성한 거예요? GPT-4예요, Claude예요?", False),
+    # The question again behind "the passage states that" (probe set 21), and an answer behind it.
+    ("The passage states that U-PaLM keeps training PaLM with UL2R. [4] After that, PaLM stays a causal decoder. [2]",
+     "U-PaLM keeps training PaLM with UL2R. does PaLM stay a causal decoder after that, or does its attention change?", True),
+    ("The passage states that UL2R turns the causal decoder PaLM into a non-causal one. [1]",
+     "U-PaLM keeps training PaLM with UL2R. does PaLM stay a causal decoder after that, or does its attention change?", False),
+    ("Selon les passages, pour la NER avec beaucoup de données, LLM ou modèle affiné. [1]",
+     "Pour la NER avec beaucoup de données, LLM ou modèle affiné ?", True),
+    ("Les passages disent que le modèle affiné reste meilleur en NER quand les données annotées abondent. [1]",
+     "Pour la NER avec beaucoup de données, LLM ou modèle affiné ?", False),
+])
+def test_a_restatement_across_scripts_or_behind_what_the_passages_say_is_an_echo(answer, question, echo):
+    assert is_echo(answer, question) is echo
+
+
+def test_a_sentence_copying_its_source_with_the_question_s_figure_in_place_of_its_own_is_dropped():
+    """Asked whether HuaTuo was built on the 7B or the 13B LLaMA, the model copied LLaMA's entry with the question's
+    13B for its 70B (probe set 21): the question's figures are known to the invented-number check."""
+    question = "의료 지식 쪽으로 LLaMA를 튜닝한 HuaTuo 말인데요, 기반으로 쓴 LLaMA가 7B였어요, 13B였어요?"
+    source = "LLaMA: 7B에서 70B까지 다양한 파라미터를 가진 디코더 전용 언어 모델의 집합입니다."
+    lead = "LLaMA는 7B에서 13B까지 다양한 파라미터를 가진 디코더 전용 언어 모델의 집합입니다. [3]"
+    checked = check_answer(lead, "ko", known=f"{question} {source}", sources=[source])
+    assert checked.text == "" and checked.dropped[0].reason == "states 13 where its source states 70"
+    assert check_answer(lead.replace("13B", "70B"), "ko", known=f"{question} {source}", sources=[source]).dropped == ()
+    # A figure the source writes in another scale is the same figure.
+    assert swapped_figure("LLaMA comprend des modèles de 7 à 70 milliards de paramètres.",
+                          ["LLaMA comprend des modèles de 7B à 70B de paramètres."]) is None
+    # Another sentence using the source's words about something else is not a copy of it.
+    assert swapped_figure("HuaTuo는 13B 모델입니다.", [source]) is None
+
+
+@pytest.mark.parametrize("sentence, language, drops", [
+    ("위 자료는 Transformer 기반 모델을 회색으로 표시합니다.", "ko", True),  # probe set 21
+    ("Transformer 기반이 아닌 모델만 회색으로 표시합니다.", "ko", False),
+    ("Les modèles basés sur transformateur sont représentés en gris.", "fr", True),
+    ("Les modèles basés sur transformateur ne sont pas représentés en gris.", "fr", False),
+    ("회색 모델은 오래된 모델입니다.", "ko", False),  # says something else than the source
+])
+def test_a_sentence_saying_its_source_without_the_source_s_negation(sentence, language, drops):
+    sources = ["Transformer 기반 모델은 회색으로 표시되지 않습니다.",
+               "Les modèles basés sur transformateur ne sont pas représentés en gris."]
+    assert drops_source_negation(sentence, language, sources) is drops
 
 
 def test_bare_yes_or_no_is_not_an_answer():
@@ -326,6 +374,12 @@ def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks(
     ("What is precision in this context?", False),
     ("What kind of accuracy gains does RLHF bring?", False),
     ("Avec quelle précision suit-il les instructions ?", False),
+    # Figures offered to choose from (probe set 21); not names with digits in them.
+    ("기반으로 쓴 LLaMA가 7B였어요, 13B였어요?", True),
+    ("Goat is built on which LLaMA, 7B or 13B?", True),
+    ("C'est la version 7B ou 13B ?", True),
+    ("Should I start from GPT-3 or GPT-4?", False),
+    ("GPT-3 175B or PaLM for this?", False),
 ])
 def test_questions_asking_for_a_figure(question, asks):
     assert asks_quantity(question) is asks

@@ -106,3 +106,33 @@ def test_an_answer_whose_reply_copies_an_announcement_answers_from_the_evidence(
     answer = pipeline.answer("Le guide dit que les « tâches » du monde réel posent trois défis. Lesquels ?")
     assert not answer.refused, answer.text
     assert "Les trois défis sont" not in answer.text and "le coût de calcul" not in answer.text, answer.text
+
+
+GREY = "Transformer 기반 모델은 회색으로 표시되지 않습니다."
+
+
+@pytest.mark.parametrize("lead, fault", [
+    ("위 자료는 Transformer 기반 모델을 회색으로 표시합니다. [1]", "says an evidence sentence without its negation"),
+    ("진화 트리는 모델 계열을 색으로 나눕니다. [1] 위 자료는 Transformer 기반 모델을 회색으로 표시합니다. [1]",
+     "says an evidence sentence without its negation"),
+    ("회색은 Transformer 기반이 아닌 모델입니다. [1]", None),
+])
+def test_a_lead_saying_an_evidence_sentence_without_its_negation_may_not_open_the_answer(lead, fault):
+    question = "진화 트리 그림에서 회색으로 표시된 모델은 어떤 모델이라는 뜻이에요?"
+    assert lead_fault(lead, question, "ko", [GREY]) == fault
+    assert lead_fault(lead, question, "ko") is None  # the evidence decides
+
+
+def test_an_answer_whose_reply_drops_a_negation_answers_from_the_evidence(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder): the default model's reply about the evolution tree's
+    grey models left out "않" (probe set 21); the evidence sentences answer, and none says the opposite of its source."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    reply = "위 자료는 Transformer 기반 모델을 회색으로 표시합니다. [1]"
+    pipeline = RagPipeline(corpus_settings, embedder, ScriptedGenerator(reply))
+    question = "진화 트리 그림 보면 색깔 있는 가지들 말고 회색으로 표시된 모델들도 있던데, 회색은 어떤 모델이라는 뜻이에요?"
+    answer = pipeline.answer(question)
+    assert not answer.refused, answer.text
+    assert "모델을 회색으로 표시합니다" not in answer.text, answer.text
+    assert "회색으로 표시되지 않습니다" in answer.text, answer.text
