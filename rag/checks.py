@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Collection, Iterator, Sequence
 
 from core.language import detect_language, hangul_share, hangul_word_share
@@ -325,9 +326,7 @@ def swapped_name(sentence: str, sources: Sequence[str]) -> tuple[str, str] | Non
     words = content_words(without_terms(sentence, names))
     if len(words) < _MIN_COPIED_WORDS:
         return None
-    for source in sources:
-        if len(words & content_words(source)) < _COPIED_WORD_SHARE * len(words):
-            continue
+    for source in _copied_sources(words, sources):
         given = [n for n in names if not term_occurs(n, source)]
         replaced = [n for n in entity_names(source) if not term_occurs(n, sentence)]
         if given and replaced:
@@ -350,15 +349,19 @@ def swapped_figure(sentence: str, sources: Sequence[str]) -> tuple[str, str] | N
     words = {w for w in content_words(sentence) if not any(ch.isdigit() for ch in w)}
     if not stated or len(words) < _MIN_COPIED_WORDS:
         return None
-    for source in sources:
-        if len(words & content_words(source)) < _COPIED_WORD_SHARE * len(words):
-            continue
+    for source in _copied_sources(words, sources):
         theirs = set(_numbers(source))
         given = sorted(stated - theirs - restated_numbers(sentence, source), key=sentence.find)
         replaced = sorted(theirs - stated, key=source.find)
         if given and replaced:
             return given[0], replaced[0]
     return None
+
+
+def _copied_sources(words: Collection[str], sources: Sequence[str]) -> Iterator[str]:
+    """The sources holding most of a sentence's content ``words``: the sentence copies them, whatever it changed."""
+    share = _COPIED_WORD_SHARE * len(words)
+    return (source for source in sources if len(content_words(source).intersection(words)) >= share)
 
 
 def drops_source_negation(sentence: str, language: str, sources: Sequence[str]) -> bool:
@@ -382,9 +385,11 @@ def drops_source_negation(sentence: str, language: str, sources: Sequence[str]) 
     return False
 
 
-def content_words(text: str) -> set[str]:
-    """The words of ``text``, case-folded, Korean particles and endings off ("ToolLLM은" gives "toolllm")."""
-    return {t.form.casefold() for t in kiwi().tokenize(text) if not t.tag.startswith(_NOT_WORD_TAGS)}
+@lru_cache(maxsize=4096)
+def content_words(text: str) -> frozenset[str]:
+    """The words of ``text``, case-folded, Korean particles and endings off ("ToolLLM은" gives "toolllm").
+    Cached: every check of an answer's sentences reads the same evidence sentences again."""
+    return frozenset(t.form.casefold() for t in kiwi().tokenize(text) if not t.tag.startswith(_NOT_WORD_TAGS))
 
 
 def instruction_runs(instructions: Sequence[str], known: str = "") -> frozenset[tuple[str, ...]]:

@@ -156,7 +156,7 @@ def _is_title(e: Evidence) -> bool:
     return comparable_text(e.sentence) == comparable_text(e.hit.document.title)
 
 
-def _words(text: str) -> set[str]:
+def _words(text: str) -> frozenset[str]:
     """The words of ``text`` as the reader sees it (no "[269]"), Korean particles and endings off
     ("ToolLLM은" and "ToolLLM [269]은" both give "toolllm"); determiners such as "여러" stay."""
     return content_words(sanitize_passage(text))
