@@ -60,6 +60,15 @@ _ASKS_QUANTITY = re.compile(
     # Not "what is precision here?", a definition.
     r"|\bwhat\s+(?!(?:is|are|was|were|does|do|kind|sort|type)\b)(?:[\w-]+\s+){0,2}(?:accuracy|precision|recall|f1|perplexity|bleu|rouge|win rate)\b"
     r"|\bquel(?:le)?s?\s+(?:exactitude|perplexité|taux de réussite|précision et (?:quel\s+)?rappel)\b"
+    # A count asked for by that word, and a training setting asked for by its name: "What parameter count does the
+    # Codex model that powers GitHub Copilot have?" and "What exact learning rate did OPT drop to …?" were answered
+    # with "Codex generates 100 versions …" and sentences stating no rate, the figure check never run (probe set 22).
+    # Not a setting's schedule or its kind ("what learning rate schedule", "what kind of batch size").
+    r"|\bwhat(?:['’]s| is| was)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}count\b"
+    r"|\b(?:what|which)\s+(?:(?!kind|sort|type)[\w-]+\s+){0,2}(?:learning\s+rate|batch\s+size|context\s+(?:window|length)"
+    r"|sequence\s+length)(?!\s+(?:schedul|warm|decay|polic|strateg))"
+    r"|\bquel(?:le)?s?\s+(?:\w+\s+){0,1}(?:taux\s+d['’]apprentissage|taille\s+d[eu]s?\s+(?:lots?|batch)"
+    r"|fen[eê]tre\s+de\s+contexte|longueur\s+de\s+(?:contexte|s[eé]quence))"
     r"|몇(?!\s*(?:십|백|천|만))|얼마(?!나)|얼마나\s*(?:돼|되|걸리|걸려|들|필요|많|커|큰|길|긴|비싸)"
     # By how much one thing outdoes another, how far something reaches, a metric at a cut-off ("pass@1") and
     # the values of constants ask for figures too: "how much faster is flash attention … ?", "what's its pass@1 on

@@ -228,10 +228,33 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
     for claim in asked_quantity_claims(question, answer, spelled=True, names=names):
         figures = stated_figures(claim.figures_text)
         cited = _cited(claim, passages)
-        if any(figures & stated_figures(sentence) for sentences in cited for sentence in sentences
+        if any(figures & stated_figures(_clauses_naming(counted, sentence)) for sentences in cited for sentence in sentences
                if _names_any(counted, sentence) and _about(sentence, asked)):
             return True
     return False
+
+
+# Where a sentence's clauses part: a comma or semicolon, or "and" / "et" between two of them.
+_CLAUSE_BREAK = re.compile(r"[,;]\s+|\s+(?:and|et)\s+")
+
+
+def _clauses_naming(measures: Sequence[Measure], sentence: str) -> str:
+    """``sentence``, or only its clauses naming one of ``measures`` when it names another measure too: a figure
+    belongs to the measure of its clause. "… BloombergGPT는 문서를 … 묶어 최대 시퀀스 길이를 사용하고, 1024에서 2048까지
+    워마업 배치 크기를 사용하며, …" gives a batch size, and answered "What max sequence length was BloombergGPT trained
+    with?" with "… a maximum sequence length of 2048 tokens." (probe set 3).
+
+    >>> s = "BloombergGPT는 최대 시퀀스 길이를 사용하고, 1024에서 2048까지 배치 크기를 사용합니다."
+    >>> sorted(stated_figures(_clauses_naming([m for m in MEASURES if m.name == "context length"], s)))
+    []
+    >>> sorted(stated_figures(_clauses_naming([m for m in MEASURES if m.name == "batch size"], s)))
+    [1024.0, 2048.0]
+    """
+    others = [m for m in MEASURES if m not in measures]
+    if not _names_any(others, sentence):
+        return sentence
+    # Joined after an ellipsis: a figure opening a clause is not read as a list number.
+    return "… " + " … ".join(c for c in _CLAUSE_BREAK.split(sentence) if _names_any(measures, c))
 
 
 def _cited(claim: QuantityClaim, passages: Mapping[int, Sequence[str]]) -> list[Sequence[str]]:

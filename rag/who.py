@@ -91,7 +91,14 @@ _ASKS_WHICH_MODEL = re.compile(
     r"(?:LLM|modèle)\b"
     r"|\bquel(?:le)?\s+(?:LLM|modèle)\s+(?:de\s+base\s+)?(?:utilise|a\s+utilisé|ont\s+utilisé|emploie|précisément)\b"
     r"|\bc['’](?:est|était)\s+quel(?:le)?\s+(?:LLM|modèle)\b"
-    r"|(?:어떤|어느|무슨)\s*(?:베이스\s*|기반\s*)?(?:LLM|모델)(?:을|를|이|에|으로)?\s*(?:썼|사용했|사용해|쓰|써|기반|바탕|파인튜닝|미세\s*조정)",
+    r"|(?:어떤|어느|무슨)\s*(?:AI\s*|베이스\s*|기반\s*)?(?:LLM|모델)(?:을|를|이|에|으로|로)?\s*"
+    r"(?:썼|사용했|사용해|쓰|써|기반|바탕|파인튜닝|미세\s*조정|생성|만들|만든)"
+    # The model's name asked for: "… 캐시할 때 사용한 LLM의 정확한 모델명이 뭔가요?" was answered with the page's sentences on
+    # retrieval, none naming a model (probe set 22).
+    r"|(?:LLM|모델)\s*(?:의\s*)?(?:정확한\s*)?(?:이름|명)(?:이|은|는|을|를)?\s*(?:뭐|무엇|어떻게|알려)|모델명"
+    r"|\bname\s+of\s+(?:the|that|this)\s+(?:[\w-]+\s+)?(?:LLM|model)\b|\b(?:LLM|model)(?:['’]s)?\s+name\b"
+    r"|\bwhat\s+(?:is|was)\s+(?:the|that|this)\s+(?:[\w-]+\s+)?(?:LLM|model)\s+called\b"
+    r"|\bnom\s+(?:exact\s+|précis\s+)?(?:du|de\s+ce)\s+(?:LLM|modèle)\b",
     re.IGNORECASE,
 )
 

@@ -380,6 +380,12 @@ def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks(
     ("C'est la version 7B ou 13B ?", True),
     ("Should I start from GPT-3 or GPT-4?", False),
     ("GPT-3 175B or PaLM for this?", False),
+    # A count asked for by that word, a training setting by its name (probe set 22); not its schedule or kind.
+    ("What parameter count does the Codex model that powers GitHub Copilot have?", True),
+    ("What exact learning rate did OPT drop to after restarting from a checkpoint?", True),
+    ("Quel taux d'apprentissage ont-ils utilisé pour BloombergGPT ?", True),
+    ("What learning rate schedule did they use?", False),
+    ("What kind of batch size works best for fine-tuning?", False),
 ])
 def test_questions_asking_for_a_figure(question, asks):
     assert asks_quantity(question) is asks

@@ -63,6 +63,20 @@ def test_another_count_of_the_same_model_does_not_answer():
                                 {2: [JURASSIC]})
 
 
+def test_a_figure_belongs_to_the_measure_of_its_clause():
+    """BloombergGPT's sentence names its sequence length and, in the next clause, its batch sizes: 2048 is a batch size
+    (probe3-028 was answered "… a maximum sequence length of 2048 tokens. [1]")."""
+    source = {1: ["효과적인 훈련을 위해, BloombergGPT는 문서를 < |endoftext| >와 함께 묶어 최대 시퀀스 길이를 사용하고, "
+                  "1024에서 2048까지 워마업 배치 크기를 사용하며, 훈련 중에 학습률을 여러 번 수동으로 감소시킵니다."]}
+    assert not states_asked_measure("What max sequence length was BloombergGPT trained with?",
+                                    "BloombergGPT was trained with a maximum sequence length of 2048 tokens. [1]", source)
+    assert states_asked_measure("What batch size did BloombergGPT use?",
+                                "BloombergGPT warmed its batch size up from 1024 to 2048. [1]", source)
+    # Each clause stating its own figure keeps it.
+    assert states_asked_measure("How many parameters does J1-Jumbo have?", "J1-Jumbo has 178B parameters. [2]",
+                                {2: ["Jurassic-1은 두 모델로, 7B인 J1-Large와, 178B인 J1-Jumbo입니다."]})
+
+
 def test_a_figure_matches_its_source_at_any_scale_and_in_any_language():
     source = {1: ["Gopher 모델은 44M에서 2800억 개의 매개변수 크기 범위를 가지고 있습니다."]}
     assert states_asked_measure("Gopher a combien de paramètres ?", "Gopher va jusqu'à 280 milliards de paramètres. [1]",

@@ -107,6 +107,12 @@ def test_a_venue_is_named_by_its_acronym_only_where_the_answer_says_it_published
     ("Tk-Instruct, c'est basé sur quel modèle ? et il bat vraiment InstructGPT alors qu'il est plus petit ?", True),
     ("l'exemple de Google Search : c'était quel LLM précisément (MUM, PaLM, BERT…) ?", True),
     ("WizardCoder는 어떤 모델을 파인튜닝했어요?", True),
+    # The model's name asked for, and the model a text was made with (probe sets 21 and 22).
+    ("구글 검색이 동의어 목록을 캐시할 때 사용한 LLM의 정확한 모델명이 뭔가요?", True),
+    ("What is the name of the model behind GitHub Copilot?", True),
+    ("Quel est le nom du modèle utilisé par Google Search ?", True),
+    ("그 리뷰는 정확히 어떤 AI 모델로 생성한 거예요?", True),
+    ("모델 이름이 왜 이렇게 길어요?", False),
     # Which model to choose is a recommendation, not a name to find.
     ("비용에 민감하고 응답 지연 요구도 빡빡한 서비스면 어떤 모델을 우선해야 돼?", False),
     ("Quel modèle choisir pour de la NER ?", False),
