@@ -141,7 +141,9 @@ _ASKS_SHARE = re.compile(
 )
 # A share asks for a ratio, and so does any of these, though a ratio need not answer them alone.
 _ASKS_RATIO = re.compile(
-    _ASKS_SHARE.pattern + r"|%|\b(?:ratio|share|part|how many times|combien de fois)\b"
+    # Not a percentage the question gives: "OPT-IML에서 추론 데이터를 1%만 섞었을 때 성능이 몇 점이나 올랐어요?" asks for
+    # points, and was answered with "… 2k 및 1.8k 작업 데이터셋 …" (probe set 23).
+    _ASKS_SHARE.pattern + r"|(?<!\d)(?<!\d[\s\u00a0\u202f])%|\b(?:ratio|share|part|how many times|combien de fois)\b"
     # How much more than another model: "U-PaLM, ça demande combien de calcul en plus par rapport à PaLM ?" is answered
     # by "0.1% 추가 계산" (probe set 5).
     r"|\b(?:en plus|supplémentaires?|more|additional|extra)\b|추가|더\s*(?:많|필요|들|드|써|쓰)"

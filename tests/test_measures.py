@@ -3,7 +3,7 @@
 import pytest
 
 from core.text import strip_citation_markers
-from rag.checks import states_asked_quantity
+from rag.checks import asks_ratio_money_or_year, states_asked_quantity
 from rag.measures import counted_measures, counted_words, states_asked_measure
 
 JURASSIC = "1.7 Jurassic-1 [110]: 7B 매개변수 J1-Large 모델과 178B 매개변수 J1-Jumbo 모델을 포함하는 자기 회귀 언어 모델의 한 쌍입니다."
@@ -225,3 +225,15 @@ def test_a_count_in_words_answers_only_a_question_counting_a_known_measure():
                                      "The initial four versions of LLaMA 2-Chat used rejection sampling. [3]")
     assert not states_asked_quantity("Chinchilla a été entraîné sur combien de tokens au total ?",
                                      "Chinchilla doit être deux fois plus grand que le nombre de tokens. [1]", spelled=True)
+
+
+def test_a_percentage_the_question_gives_asks_for_no_ratio():
+    """"1%만 섞었을 때 … 몇 점이나 올랐어요?" counts points; read as asking a ratio, it counted nothing, and "… 2k 및 1.8k
+    작업 데이터셋 …" answered it (probe23-019)."""
+    question = "OPT-IML에서 추론 데이터를 1%만 섞었을 때 성능이 몇 점이나 올랐어요?"
+    assert not asks_ratio_money_or_year(question) and counted_words(question) == ("점",)
+    datasets = "OPT-IML 및 Flan은 각각 더 큰 2k 및 1.8k 작업 데이터셋을 선별했습니다."
+    assert not states_asked_measure(question, f"{datasets} [3]", {3: [datasets]})
+    points = "OPT-IML은 추론 데이터 1%로 MMLU에서 3점 향상되었습니다."
+    assert states_asked_measure(question, f"{points} [1]", {1: [points]})
+    assert asks_ratio_money_or_year("추론 데이터는 몇 %를 섞어야 해요?")  # a percentage asked for still is one
