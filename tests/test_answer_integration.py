@@ -295,6 +295,20 @@ def test_a_share_the_documents_never_give_is_refused(pipeline, item_id, language
     assert detect_language(answer.text) == language
 
 
+@pytest.mark.parametrize("probe_set, item_id, language", [
+    (22, "probe22-030", "en"), (22, "probe22-029", "en"), (22, "probe22-009", "ko"), (3, "probe3-028", "en"),
+    (23, "probe23-019", "ko")])
+def test_a_figure_or_a_model_name_asked_in_other_words_is_refused_when_never_given(pipeline, probe_set, item_id,
+                                                                                   language):
+    """Codex's parameter count, OPT's exact learning rate, the name of the model Google Search used, BloombergGPT's
+    sequence length and OPT-IML's gain in points are never given: the first three were not read as asking for a figure
+    or a model, the fourth took a batch size from the next clause, the fifth read the question's own "1%" as asking a
+    ratio; each was answered, cited (probe sets 3, 22 and 23)."""
+    answer = pipeline.answer(probe_item(probe_set, item_id).question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == language
+
+
 def test_a_one_digit_count_no_passage_states_is_refused(pipeline):
     """The overview gives neither how many rounds Evol-Instruct evolves its instructions nor how many seed instructions
     it starts from: the default model wrote "… 진화를 5 라운드까지 돌렸고, 처음에 시드로 넣은 지시문은 1개였어요. [1]",
