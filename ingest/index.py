@@ -10,6 +10,8 @@ Layout of ``index_dir``::
                         chunk row's vector (slots no row names hold vectors of removed passages)
         sentences.npy   one vector per chunk sentence, chunk by chunk in row order (float16; float32 in
                         versions written before issue 19), memory-mapped when opened
+        hubness.npy     each sentence's hubness (``sentence_hubness``), float32; computed when a version
+                        written before it was kept is opened
         meta.sqlite     documents and chunks (with their sentence spans), OCR word boxes of scanned pages
         manifest.json   counts and the embedding model id, written last
 
@@ -98,6 +100,18 @@ class SlotMap:
 
 
 _SCAN_BLOCK = 32768  # sentence vectors converted to float32 at a time (96 MB at 768 dimensions)
+# Hubness: how close a sentence sits to many others. A survey's key point restated in several places, or a general
+# claim about LLMs, is near most questions of a kind and outranked the sentence that answers ("Lorsque les données
+# étiquetées sont limitées, le LLM est meilleur que le modèle affiné …" opened four failing French answers to "LLM
+# or fine-tuned model?", whatever the task asked about; session 58). The mean similarity to the nearest
+# HUB_NEIGHBOURS sentences measures it; a sentence's translations and repeats are left out as neighbours (a
+# parallel corpus would make every sentence a hub of its twins). Compared against a fixed sample of _HUB_REFERENCE
+# sentences in a large collection, so the cost stays linear: 8.6 s for 100,000 sentences on this 2-core machine
+# (session 58), next to days of embedding them.
+HUB_NEIGHBOURS = 20
+_HUB_REFERENCE = 4096
+_TWIN_SIMILARITY = 0.92
+_HUB_BLOCK = 1024
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,7 @@ class Index:
     embedding_model: str
     sentence_vectors: np.ndarray  # (total sentences, dim), float16 (float32 in old versions), memory-mapped
     sentence_starts: tuple[int, ...]  # chunk row r owns sentence rows [starts[r], starts[r + 1])
+    sentence_hubness: np.ndarray  # (total sentences,), ``sentence_hubness``
     slot_map: SlotMap | None = None  # None: chunk row r's vector is the index's row r
     chunking: str = ""  # ingest.chunk.CHUNKING when written ("" before it was recorded)
 
@@ -123,6 +138,10 @@ class Index:
         """The sentence vectors of chunk ``row``, as float32 (read from the memory-mapped file)."""
         return np.asarray(self.sentence_vectors[self.sentence_starts[row] : self.sentence_starts[row + 1]],
                           dtype=np.float32)
+
+    def sentence_hubness_of(self, row: int) -> np.ndarray:
+        """The hubness of chunk ``row``'s sentences (``sentence_hubness``)."""
+        return self.sentence_hubness[self.sentence_starts[row] : self.sentence_starts[row + 1]]
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Rows and cosine scores of the ``k`` nearest chunks to one normalised query vector."""
@@ -220,6 +239,12 @@ def open_index(index_dir: Path) -> Index:
             slot_map = SlotMap.of(np.load(path / "slots.npy"), vectors.ntotal, vectors.hnsw.efSearch)
         # Memory-mapped: a question reads the few sentences of its candidate passages, not all of them.
         sentence_vectors = np.load(path / "sentences.npy", mmap_mode="r")
+        hubness_file = path / "hubness.npy"
+        if hubness_file.exists():
+            hubness = np.load(hubness_file)
+        else:
+            log.info("index version %s was written before sentence hubness was kept; computing it", name)
+            hubness = sentence_hubness(sentence_vectors)
         with sqlite3.connect((path / "meta.sqlite").resolve().as_uri() + "?mode=ro", uri=True) as db:
             # Versions written before slides had no location_kind column: their locations are all pages.
             has_kind = any(col[1] == "location_kind" for col in db.execute("PRAGMA table_info(documents)"))
@@ -246,7 +271,7 @@ def open_index(index_dir: Path) -> Index:
         raise IndexStoreError(f"index version {path} is unreadable ({exc}); run `survey-rag ingest` to rebuild") from exc
     index = Index(
         name, path, documents, chunks, vectors, manifest.get("embedding_model", ""),
-        sentence_vectors, sentence_starts(chunks), slot_map, manifest.get("chunking", ""),
+        sentence_vectors, sentence_starts(chunks), hubness, slot_map, manifest.get("chunking", ""),
     )
     problems = integrity_problems(index, manifest)
     if problems:
@@ -271,6 +296,8 @@ def integrity_problems(index: Index, manifest: dict | None = None) -> list[str]:
             problems.append(f"document {doc.source} should have {doc.chunk_count} chunks, has {counts.get(doc.doc_id, 0)}")
     if len(index.sentence_vectors) != index.sentence_starts[-1]:
         problems.append(f"{len(index.sentence_vectors)} sentence vectors but {index.sentence_starts[-1]} sentences")
+    if len(index.sentence_hubness) != len(index.sentence_vectors):
+        problems.append(f"{len(index.sentence_hubness)} hubness values but {len(index.sentence_vectors)} sentence vectors")
     if manifest is not None:
         if manifest.get("chunks") != len(index.chunks) or manifest.get("documents") != len(index.documents):
             problems.append("manifest counts differ from the stored data")
@@ -283,6 +310,36 @@ def sentence_starts(chunks: tuple[Chunk, ...] | list[Chunk]) -> tuple[int, ...]:
     for c in chunks:
         starts.append(starts[-1] + (len(c.sentences) or 1))  # len(c.sentence_texts()), without the texts
     return tuple(starts)
+
+
+def sentence_hubness(vectors: np.ndarray) -> np.ndarray:
+    """Each sentence's hubness: its mean cosine similarity to its ``HUB_NEIGHBOURS`` nearest sentences (twins,
+    above ``_TWIN_SIMILARITY``, left out), less the median of that over all sentences; float32, one per row of
+    ``vectors`` (unit vectors). Zeros when there are too few sentences to have neighbours.
+
+    >>> rng = np.random.default_rng(0)
+    >>> spread = rng.normal(size=(40, 8)).astype(np.float32)
+    >>> vectors = np.vstack([spread, spread.mean(axis=0, keepdims=True)])
+    >>> vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    >>> hubness = sentence_hubness(vectors)
+    >>> int(np.argmax(hubness)) == 40  # the sentence at the centre of the others
+    True
+    """
+    total = len(vectors)
+    if total <= HUB_NEIGHBOURS:
+        return np.zeros(total, dtype=np.float32)
+    sample = np.arange(total)
+    if total > _HUB_REFERENCE:
+        sample = np.sort(np.random.default_rng(0).choice(total, _HUB_REFERENCE, replace=False))
+    reference = np.asarray(vectors[sample], dtype=np.float32)
+    hubness = np.empty(total, dtype=np.float32)
+    for start in range(0, total, _HUB_BLOCK):
+        block = np.asarray(vectors[start:start + _HUB_BLOCK], dtype=np.float32)
+        sims = block @ reference.T
+        sims[sims > _TWIN_SIMILARITY] = -1.0  # the sentence itself, its translations and repeats
+        nearest = np.partition(sims, sims.shape[1] - HUB_NEIGHBOURS, axis=1)[:, -HUB_NEIGHBOURS:]
+        hubness[start:start + len(block)] = nearest.mean(axis=1)
+    return hubness - np.median(hubness)
 
 
 def build_vector_index(vectors: np.ndarray, dim: int) -> faiss.Index:
@@ -367,7 +424,9 @@ def _write(index_dir: Path, documents: list[IndexedDocument], chunks: list[Chunk
         faiss.write_index(vector_index, str(staging / "vectors.faiss"))
         if slots is not None:
             np.save(staging / "slots.npy", np.asarray(slots, dtype=np.int64))
-        np.save(staging / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype=SENTENCE_DTYPE))
+        sentence_vectors = np.ascontiguousarray(sentence_vectors, dtype=SENTENCE_DTYPE)
+        np.save(staging / "sentences.npy", sentence_vectors)
+        np.save(staging / "hubness.npy", sentence_hubness(sentence_vectors))
         _write_meta(staging / "meta.sqlite", documents, chunks, ocr_pages)
         manifest = {
             "version": name,

@@ -773,6 +773,8 @@ def states_asked_quantity(question: str, answer: str, spelled: bool = False, nam
     False
     >>> states_asked_quantity("How big is PaLM-2? Smaller than PaLM?", "PaLM-2 has 340B parameters. [1]")
     True
+    >>> states_asked_quantity("How big is PaLM-2? Smaller than PaLM?", "PaLM-2 is smaller than PaLM at 540B. [1]")
+    False
 
     A sentence naming nothing, citing the passage the sentence before it cites about what the question names,
     goes on about it: the default model wrote "LaMDA 사전학습 데이터는 영어로 구성되어 있습니다. [1] 영어 비중은 90%
@@ -804,8 +806,8 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
                           ) -> Iterator[QuantityClaim]:
     """The sentences of ``answer`` that state a figure about what ``question`` names (``states_asked_quantity``);
     with ``spelled``, a count in words too (``with_digits``)."""
-    named = specific_terms(question, names)
-    terms = [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
+    terms = asked_terms(question, names)
+    stems = [t for t in specific_terms(question, names) if t not in terms]  # of a variant asked about ("PaLM")
     asks_share = bool(_ASKS_SHARE.search(question))
     asks_ratio = bool(_ASKS_RATIO.search(question))
     asks_money = bool(_ASKS_MONEY.search(question))
@@ -822,6 +824,10 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
         entry = _ENTRY_NAME.match(sentence)
         subject = entry.group(1) if entry and specific_terms(entry.group(1)) else sentence
         relevant = not terms or goes_on or any(term_occurs(t, subject) for t in terms)
+        # A sentence naming the variant asked about and its stem may give the stem's figure: "PaLM-2는 PaLM보다 540B
+        # 모델 규모에서 …" took PaLM's 540B (dev-088, session 58).
+        if relevant and any(term_occurs(stem, without_terms(subject, terms)) for stem in stems):
+            relevant = False
         about = group_cites if relevant else frozenset()
         if not relevant:
             continue
@@ -843,6 +849,17 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
             states = _FIGURE.search(figures_text)
         if states:
             yield QuantityClaim(figures_text, cites)
+
+
+def asked_terms(question: str, names: Collection[str] = ()) -> list[str]:
+    """The specific terms of ``question`` (``rag.answerability.specific_terms``) a figure must be about: of a name and
+    its variant both named, the variant ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데" asks about PaLM-2).
+
+    >>> asked_terms("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데")
+    ['PaLM-2']
+    """
+    named = specific_terms(question, names)
+    return [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
 
 
 def figure_values(text: str) -> set[str]:

@@ -132,7 +132,7 @@ def quote_candidates(evidence: Sequence[Evidence], language: str, lead: str = ""
     sentences already in the answer language come first while they are about as relevant as the best
     one (the corpus holds translations: quoting one costs nothing and keeps the documents' wording)."""
     ranked = sorted((e for e in evidence if not e.context and not addresses_the_model(e.sentence)),
-                    key=lambda e: -rank_score(e.score, e.hit))
+                    key=lambda e: -rank_score(e.score, e.hit, e.hubness))
     # A document's title line answers nobody: "[논문 리뷰] Harnessing the Power of LLMs in Practice: …" was
     # quoted as the answer to two English questions (run O). Nor does the caption of a figure or table the
     # answer cannot show: "Tableau 1 : Modèle de langage étendu encodeur-décodeur ou Encodeur uniquement" took

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Collection, Mapping, Sequence
 
 from core.text import HANGUL, kiwi
-from rag.answerability import specific_terms, term_occurs
-from rag.checks import QuantityClaim, asked_quantity_claims, asks_ratio_money_or_year, entity_names, stated_figures
+from rag.answerability import term_occurs
+from rag.checks import (QuantityClaim, asked_quantity_claims, asked_terms, asks_ratio_money_or_year, entity_names,
+                        stated_figures)
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
         return not words or any(names_counted(words, claim.figures_text)
                                 and stated_figures(claim.figures_text) & _figures_of(_cited(claim, passages))
                                 for claim in asked_quantity_claims(question, answer, spelled=True, names=names))
-    asked = [t for t in specific_terms(question, names) if not _names_measure(t)]
+    asked = [t for t in asked_terms(question, names) if not _names_measure(t)]
     # A count in words ("두 전문가") is judged here only, against the passages: to "How long is LLaMA-2's context
     # window?", which counts nothing this module knows, "The initial four versions of LLaMA 2-Chat …" is no answer (dev).
     for claim in asked_quantity_claims(question, answer, spelled=True, names=names):

@@ -69,7 +69,7 @@ def corpus_translations(evidence: Sequence[Evidence], hits: Sequence[Hit], index
         if lost_terms(source, twin.text) or translation_fidelity(source, twin.text, embed) < floor:
             continue
         stand_in = Evidence(0, twin.hit, twin.text, e.score, list_heading(twin.hit.chunk, twin.index),
-                            answers_part=e.answers_part, part_score=e.part_score)
+                            answers_part=e.answers_part, part_score=e.part_score, hubness=e.hubness)
         # A translation that lost the list its source announces is no stand-in: the French guide's "… des trois
         # aspects suivants :" is followed by no list, its Korean source by the three (dev set).
         if announced_items(e, index) and not announced_items(stand_in, index):

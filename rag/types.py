@@ -35,6 +35,7 @@ class Evidence:
     context: bool = False  # the sentence after one of the best: shown to the model, not quoted (rag.evidence)
     answers_part: bool = False  # the best sentence for one part of a question asking several things (rag.evidence)
     part_score: float = 0.0  # when it answers a part, its similarity to that part
+    hubness: float = 0.0  # how close the sentence sits to many others in the index (ingest.index.sentence_hubness)
 
 
 @dataclass(frozen=True)

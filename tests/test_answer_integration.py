@@ -309,6 +309,14 @@ def test_a_figure_or_a_model_name_asked_in_other_words_is_refused_when_never_giv
     assert detect_language(answer.text) == language
 
 
+def test_a_variants_size_is_not_its_stems(pipeline):
+    """The overview gives PaLM's 540B but no size for PaLM-2. With hubness in the sentence ranking, "PaLM-2는 파라미터
+    몇 B예요? PaLM보다 작다던데 …" was answered "PaLM-2는 PaLM보다 540B 모델 규모에서 …", cited (dev-088, session 58)."""
+    answer = pipeline.answer(dev_item("dev-088").question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == "ko"
+
+
 def test_a_one_digit_count_no_passage_states_is_refused(pipeline):
     """The overview gives neither how many rounds Evol-Instruct evolves its instructions nor how many seed instructions
     it starts from: the default model wrote "… 진화를 5 라운드까지 돌렸고, 처음에 시드로 넣은 지시문은 1개였어요. [1]",

@@ -442,6 +442,8 @@ def test_references_and_years_are_no_figure_but_a_scaled_number_is(answer, state
     # A ratio is no size: the only figure about PaLM in the answer was how much faster it trains.
     ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM: 병렬 레이어로 훈련 속도를 15배 빠르게 합니다. [1]", False),
     ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM-2는 340B 파라미터 모델입니다. [1]", True),
+    # Naming the stem beside the variant, the sentence may give the stem's figure (dev-088, session 58).
+    ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데", "PaLM-2는 PaLM보다 540B 모델 규모에서 2.4%를 기억합니다. [1]", False),
     ("LaMDA 데이터의 영어 비중은 얼마나 돼요?", "LaMDA 데이터는 90% 이상 영어입니다. [1]", True),
     ("Le modèle X accélère l'entraînement de combien de fois ?", "Le modèle X l'accélère de 3 fois. [1]", True),
     # How much more than another model is answered by a ratio (probe set 5), how much alone is not.

@@ -21,13 +21,17 @@ class VectorIndex:
     """Just what selection reads from an index: each row's sentence vectors, and the passages before a row (each
     of a document of its own here: no survey entry runs on from one into the next)."""
 
-    def __init__(self, rows: list[np.ndarray]):
+    def __init__(self, rows: list[np.ndarray], hubness: dict[int, np.ndarray] | None = None):
         self.rows = rows
+        self.hubness = hubness or {}
         self.chunks = [Chunk(chunk_id=f"other{row}", doc_id=f"other{row}", text="", start=0, end=0, language="en")
                        for row in range(len(rows))]
 
     def sentence_vectors_of(self, row: int) -> np.ndarray:
         return self.rows[row]
+
+    def sentence_hubness_of(self, row: int) -> np.ndarray:
+        return self.hubness.get(row, np.zeros(len(self.rows[row]), dtype=np.float32))
 
 
 def passage(row: int, sentences: list[str], title: str = "A survey") -> Hit:
@@ -52,6 +56,20 @@ def test_the_passage_with_the_best_sentence_is_number_one():
     evidence = select_evidence(hits, index, unit(1, 0), max_sentences=2)
     assert [(e.n, e.sentence) for e in evidence][0] == (1, "Distillation trains a small student model.")
     assert evidence[0].hit is hits[1]
+
+
+def test_a_sentence_close_to_many_others_gives_way_to_one_nearly_as_close_to_the_question():
+    hub = "When labelled data is limited, the LLM is better than the fine-tuned model."
+    answer = "LLMs generalise better than fine-tuned models on out-of-distribution data."
+    hits = [passage(0, [hub]), passage(1, [answer])]
+    rows = [np.stack([unit(1, 0.3)]), np.stack([unit(1, 0.4)])]  # the hub is the closer to the question
+    plain = select_evidence(hits, VectorIndex(rows), unit(1, 0), max_sentences=2)
+    assert [e.sentence for e in plain] == [hub, answer]
+    hubness = {0: np.array([0.15], dtype=np.float32), 1: np.array([-0.02], dtype=np.float32)}
+    evidence = select_evidence(hits, VectorIndex(rows, hubness), unit(1, 0), max_sentences=2)
+    assert [(e.n, e.sentence) for e in evidence] == [(1, answer), (2, hub)]
+    assert [e.hubness for e in evidence] == pytest.approx([-0.02, 0.15])
+    assert [e.sentence for e in quote_candidates(evidence, "en")] == [answer, hub]  # quoted in the same order
 
 
 def test_a_sentence_repeated_in_another_passage_is_chosen_once():

@@ -25,6 +25,7 @@ from ingest.index import (
     current_version,
     integrity_problems,
     open_index,
+    sentence_hubness,
     write_next_version,
     write_version,
 )
@@ -103,6 +104,37 @@ def test_a_float32_version_written_before_float16_still_opens(tmp_path):
     index = open_index(index_dir)
     assert index.sentence_vectors.dtype == np.float32 and integrity_problems(index) == []
     np.testing.assert_array_equal(index.sentence_vectors_of(4), sentence_vectors[8:10])
+
+
+def test_sentence_hubness_is_stored_with_the_version_and_computed_for_one_written_before(tmp_path):
+    index_dir = tmp_path / "index"
+    docs, chunks, vectors, _ = _data(n_docs=4, per_doc=4)
+    rng = np.random.default_rng(1)
+    sentence_vectors = rng.normal(size=(2 * len(chunks), DIM)).astype(np.float32)
+    sentence_vectors[5] = sentence_vectors.mean(axis=0)  # the sentence at the centre of the others
+    sentence_vectors /= np.linalg.norm(sentence_vectors, axis=1, keepdims=True)
+    name = write_version(index_dir, docs, chunks, vectors, "model:abc", sentence_vectors)
+    stored = np.load(index_dir / name / "hubness.npy")
+    index = open_index(index_dir)
+    assert stored.shape == (32,) and int(np.argmax(stored)) == 5 and float(np.median(stored)) == pytest.approx(0.0)
+    np.testing.assert_array_equal(index.sentence_hubness, stored)
+    np.testing.assert_array_equal(index.sentence_hubness_of(2), stored[4:6])
+
+    (index_dir / name / "hubness.npy").unlink()  # as versions before session 58 were written
+    older = open_index(index_dir)
+    np.testing.assert_allclose(older.sentence_hubness, stored, atol=1e-6)
+    assert integrity_problems(older) == []
+    assert "31 hubness values but 32 sentence vectors" in integrity_problems(
+        dataclasses.replace(older, sentence_hubness=older.sentence_hubness[:-1]))
+
+
+def test_a_translation_or_repeat_of_a_sentence_does_not_make_it_a_hub():
+    rng = np.random.default_rng(2)
+    vectors = rng.normal(size=(30, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    alone = sentence_hubness(vectors)
+    twinned = sentence_hubness(np.vstack([vectors, vectors[3:4]]))  # sentence 3 twice, as in a parallel corpus
+    assert twinned[3] - alone[3] == pytest.approx(twinned[0] - alone[0], abs=0.02)  # a shift of the median only
 
 
 def test_next_version_extends_an_hnsw_index_instead_of_rebuilding_it(tmp_path, monkeypatch):

@@ -92,6 +92,17 @@ def test_corpus_index(corpus_index, embedder):
         assert np.all(np.sum(stored * sentences, axis=1) > SAME_VECTOR)
 
 
+def test_a_sentence_saying_nothing_of_its_own_is_a_hub_of_the_real_corpus(corpus_index):
+    """The stored hubness of the bundled corpus, embedded by the real default model: "LLM도 마찬가지입니다." ("so
+    is the LLM", near whatever is said about LLMs) sits in the top tenth."""
+    texts = [text for chunk in corpus_index.chunks for text in chunk.sentence_texts()]
+    hubness = np.load(corpus_index.path / "hubness.npy")
+    assert len(texts) == len(hubness) and integrity_problems(corpus_index) == []
+    top_tenth = np.percentile(hubness, 90)
+    assert all(hubness[i] > top_tenth for i, t in enumerate(texts) if t.strip() == "LLM도 마찬가지입니다.")
+    assert any(t.strip() == "LLM도 마찬가지입니다." for t in texts)
+
+
 @pytest.mark.slow
 def test_corpus_search_finds_the_right_passages(corpus_index, embedder):
     checks = [
