@@ -106,8 +106,8 @@ _SCAN_BLOCK = 32768  # sentence vectors converted to float32 at a time (96 MB at
 # or fine-tuned model?", whatever the task asked about; session 58). The mean similarity to the nearest
 # HUB_NEIGHBOURS sentences measures it; a sentence's translations and repeats are left out as neighbours (a
 # parallel corpus would make every sentence a hub of its twins). Compared against a fixed sample of _HUB_REFERENCE
-# sentences in a large collection, so the cost stays linear: 8.6 s for 100,000 sentences on this 2-core machine
-# (session 58), next to days of embedding them.
+# sentences in a large collection, so the cost stays linear: 3.7 s for 100,000 sentences on this 2-core machine,
+# quiet (8.6 s beside an evaluation run; session 58), next to days of embedding them.
 HUB_NEIGHBOURS = 20
 _HUB_REFERENCE = 4096
 _TWIN_SIMILARITY = 0.92
