@@ -50,9 +50,12 @@ _WORD = re.compile(r"[^\W_]{2,}")
 # figure), nor "몇 백 건" ("a few hundred", an amount stated, not asked).
 _ASKS_QUANTITY = re.compile(
     r"\bhow (?:many|long|large|big|old)\b|\bhow much\b[^?]{0,40}\bcost"
-    r"|\bwhat (?:size|percentage|proportion|fraction|ratio|share|score)\b"
+    # A coefficient or a factor is a figure too: "Quel coefficient de réduction ils utilisent exactement ?" was answered
+    # with sentences about GLM-130B stating none (probe set 24).
+    r"|\bwhat (?:size|percentage|proportion|fraction|ratio|share|score|coefficient|factor)\b"
     r"|\bwhat(?:['’]s| is| are| was)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}size\b"
-    r"|\bnumber of\b|\bcombien\b|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|proportion|fraction|ratio|part)\b"
+    r"|\bnumber of\b|\bcombien\b"
+    r"|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|proportion|fraction|ratio|part|coefficient|facteur)\b"
     # A score asked for by name: "What MMLU score did Galactica get?", "Quel est le score MMLU de GPT-4 ?", "점수가 몇".
     r"|\bwhat\s+(?:[\w-]+\s+){0,2}scores?\b|\bquel(?:le)?s?\s+(?:est|sont|était)\s+(?:le|les)\s+scores?\b"
     # And a metric asked for by its name: "what precision and recall does it reach at detecting that personal info?"
@@ -129,10 +132,26 @@ _RATIO = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:배|%|퍼센트|x|×|times
 # "What percentage of ChatGPT's quality does Vicuna reach …?" the answer gave Vicuna's "70,000 samples", and to
 # "Quelle proportion des paramètres est réellement mise à jour ?" another page's "800 mots" (probe set 18). Not "how
 # many times" alone, nor "combien de fois": "elle a été consultée combien de fois ?" counts views (probe set 8).
+# A part of a whole is a percentage, not a multiple: "what fraction of the crawled pages survived the filtering?" was
+# answered with GLaM's "7 times larger than GPT-3" (probe set 24). Not when the question asks for a multiple too.
+_ASKS_PART = re.compile(
+    r"몇\s*(?:%|퍼센트|프로)|퍼센트|비중|\b(?:percent(?:ages?)?|pourcentages?|proportions?|fractions?)\b"
+    r"|\b(?:what|which|the)\s+share\b|\bshare of\b|\bquelle\s+part\b",
+    re.IGNORECASE,
+)
+_ASKS_MULTIPLE = re.compile(r"몇\s*배|\bhow many times\b|\bcombien de fois\b|\b(?:times|fois)\s+(?:plus|moins|more|less|fewer)\b",
+                            re.IGNORECASE)
+_PERCENTAGE = re.compile(r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s?(?:%|퍼센트|pour ?cent|per ?cent)(?![A-Za-z])", re.IGNORECASE)
+# A percentage stating a change, not a part of a whole: "40% 더 많은 훈련 데이터", "15% faster", "2% 향상", "5 % de plus".
+_CHANGE_AFTER = re.compile(
+    r"[가-힣]?\s*더\s|\s*(?:증가|감소|향상|개선|빠르|빨라|느리)"
+    r"|\s*(?:more|less|fewer|higher|lower|faster|slower|larger|smaller|better|worse|increase|decrease|improvement"
+    r"|gain|boost|de plus|de moins|en plus|en moins|plus|moins|d['’]augmentation|d['’]amélioration)\b",
+    re.IGNORECASE,
+)
 _ASKS_SHARE = re.compile(
-    r"몇\s*(?:배|%|퍼센트|프로)|퍼센트|비율|비중|\b(?:percent(?:ages?)?|pourcentages?|proportions?|fractions?)\b"
+    _ASKS_PART.pattern + r"|몇\s*배|비율"
     r"|\bhow many times\s+(?:more|less|fewer|[a-z]{3,}er)\b|\bcombien de fois\s+(?:plus|moins)\b"
-    r"|\b(?:what|which|the)\s+share\b|\bshare of\b|\bquelle\s+part\b"
     # Precision and recall are shares too: "what precision and recall does it reach …?" was answered with StarCoder's
     # "context length up to 8k" (probe set 20).
     r"|\bwhat\s+(?:precision|recall)\b|\bprecision\s+(?:and|or)\s+recall\b|\bprécision\s+(?:et|ou)\s+(?:le\s+)?rappel\b"
@@ -175,6 +194,9 @@ _ENTRY_NAME = re.compile(r"\s*([A-Z][\w.-]*[\w])\s*(?:\([^()]*\)\s*)?:\s")
 # What a Hangul heading opens ("친칠라: …", a survey entry whose name the translation writes in Hangul; as_read
 # puts the subject of the entry a sentence belongs to before it, rag.evidence.entry_heading).
 _HANGUL_ENTRY_NAME = re.compile(r"\s*([가-힣][가-힣\w-]*)\s*:\s")
+# Where a sentence sets two things side by side: "…, tandis que …", "…, while …", "… 반면 …", "…하고, …", a semicolon.
+_SIDE_BY_SIDE = re.compile(r";\s*|,?\s+(?:tandis que|alors que|whereas|while)\s+|,\s+(?:but|mais)\s+"
+                           r"|\s*반면(?:에)?\s*,?\s*|(?<=[가-힣][고며]),\s+", re.IGNORECASE)
 # A percentage ("15%", "77.5 %") or a decimal ("0.5", "0,2"); not "52,000", whose comma groups digits.
 _EXACT_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?=\s?%)|(?<![\w.,])\d+[.,]\d{1,2}(?![\d])")
 _PLAIN_FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
@@ -475,28 +497,44 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
     ['5', '500']
     >>> misattributed_numbers("친칠라 used 5 billion to 500 billion tokens; StarCoder filters data.", chinchilla)
     []
+
+    A sentence setting two things side by side gives each the figures of its own side: the default model wrote "Codex
+    a été évalué sur 54.3% des participants, tandis que AlphaCode a été évalué sur 28%.", both figures AlphaCode's
+    (probe set 24).
+
+    >>> alphacode = ["전체적으로 AlphaCode는 참가자 중 상위 54.3%에 위치하며, Codeforces 등급은 상위 28%에 해당합니다.",
+    ...              "이와 마찬가지로 Codex는 프로그램의 100개 버전을 생성하여 문제의 77.5%를 해결합니다."]
+    >>> misattributed_numbers("Codex a été évalué sur 54.3% des participants, tandis que AlphaCode a été évalué sur 28%.", alphacode)
+    ['54.3']
+    >>> misattributed_numbers("Codex résout 77.5% des problèmes, tandis que AlphaCode se place dans les 54.3% premiers.", alphacode)
+    []
     """
-    names = [n for n in entity_names(sentence) if any(term_occurs(n, s) for s in sources)]
+    # A name the sources write opening the sentence is one: "Codex a été évalué …".
+    known = {n for s in sources for n in entity_names(s)}
+    names = [n for n in entity_names(sentence, known) if any(term_occurs(n, s) for s in sources)]
     if not names:
         return []
 
-    def about_what_it_names(source: str) -> bool:
+    def about(source: str, named_here: Sequence[str]) -> bool:
         entry = _ENTRY_NAME.match(source)
         if entry:  # its subject named as such, not as a variant's stem ("PaLM" of "PaLM-2")
             subject = entry.group(1)
             variants = [n for n in entity_names(sentence) if n != subject and n.casefold().startswith(subject.casefold())]
             return term_occurs(subject, without_terms(sentence, variants))
-        named = any(term_occurs(n, source) for n in names)
+        named = any(term_occurs(n, source) for n in named_here)
         hangul_entry = _HANGUL_ENTRY_NAME.match(source)
         if hangul_entry:  # a model's name ("친칠라: …") or a topic's ("프롬프팅: …"), which the sentence may not name
             return named or hangul_entry.group(1) in sentence  # (term_occurs reads Latin script and digits only)
         return named or not entity_names(source)
 
+    sides = _SIDE_BY_SIDE.split(sentence)
     stated = [(s, set(_numbers(s)), {q for _, q in _quantities(s)}) for s in sources]
     wrong = []
     for number, values in _numbers_with_values(sentence).items():
+        side = next((c for c in sides if re.search(rf"(?<![\d.,]){re.escape(number)}(?!\d)", c)), sentence)
+        named_here = [n for n in names if term_occurs(n, side)] or names
         holders = [s for s, numbers, quantities in stated if number in numbers or values & quantities]
-        if holders and not any(about_what_it_names(s) for s in holders):
+        if holders and not any(about(s, named_here) for s in holders):
             wrong.append(number)
     return wrong
 
@@ -735,6 +773,23 @@ def asks_ratio_money_or_year(question: str) -> bool:
                 or _ASKS_YEAR.search(question))
 
 
+def asks_part(question: str) -> bool:
+    """The question asks for a part of a whole (a percentage, a share, a fraction), not for a multiple."""
+    return bool(_ASKS_PART.search(question)) and not _ASKS_MULTIPLE.search(question)
+
+
+def part_values(sentence: str) -> set[float]:
+    """The percentages of ``sentence`` that state a part of a whole, not a change.
+
+    >>> sorted(part_values("사전 훈련된 모델은 40% 더 많은 훈련 데이터를 쓰고, 데이터의 90% 이상이 영어입니다."))
+    [90.0]
+    >>> sorted(part_values("It trains 15% faster and keeps 2,5 % of the pages; 성능이 2% 향상되었습니다."))
+    [2.5]
+    """
+    return {float(m.group(1).replace(",", ".")) for m in _PERCENTAGE.finditer(sentence)
+            if not _CHANGE_AFTER.match(sentence, m.end())}
+
+
 def states_asked_quantity(question: str, answer: str, spelled: bool = False, names: Collection[str] = ()) -> bool:
     """Some sentence of ``answer`` states a figure about what ``question`` names (about anything when it names
     nothing; ``names``: the words opening a sentence of it that name something, ``written_as_names``): the digits of a
@@ -750,6 +805,16 @@ def states_asked_quantity(question: str, answer: str, spelled: bool = False, nam
     >>> states_asked_quantity("How many parameters does PaLM-2 have?", "PaLM-2 trains 15x faster than PaLM. [1]")
     False
     >>> states_asked_quantity("What share of LaMDA's data is English?", "Over 90% of LaMDA's data is English. [1]")
+    True
+
+    And a part of a whole only a percentage, a multiple only a question asking for one:
+
+    >>> q = "What quality filter did GLaM apply, and what fraction of the crawled pages survived the filtering?"
+    >>> states_asked_quantity(q, "GLaM (64B/64E) is 7 times larger than GPT-3. [1]")
+    False
+    >>> states_asked_quantity(q, "GLaM kept 28% of the crawled pages. [1]")
+    True
+    >>> states_asked_quantity("ERNIE 3.0 Titan은 몇 배 크고 몇 %를 이겼어요?", "ERNIE 3.0 Titan은 26배 큽니다. [1]")
     True
 
     A year only a question asking for one, and only it:
@@ -809,6 +874,7 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
     terms = asked_terms(question, names)
     stems = [t for t in specific_terms(question, names) if t not in terms]  # of a variant asked about ("PaLM")
     asks_share = bool(_ASKS_SHARE.search(question))
+    asks_a_part = asks_part(question)
     asks_ratio = bool(_ASKS_RATIO.search(question))
     asks_money = bool(_ASKS_MONEY.search(question))
     asks_cost = not asks_ratio and bool(_ASKS_COST.search(question))
@@ -844,7 +910,7 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
         elif asks_cost:
             states = _MONEY.search(figures_text) or _COMPUTE.search(figures_text)
         elif asks_share:
-            states = _RATIO.search(figures_text)
+            states = (_PERCENTAGE if asks_a_part else _RATIO).search(figures_text)
         else:
             states = _FIGURE.search(figures_text)
         if states:
@@ -893,11 +959,12 @@ def _cites_of_groups(claims: Sequence[str]) -> list[frozenset[int]]:
     return groups[::-1]
 
 
-def entity_names(text: str) -> list[str]:
+def entity_names(text: str, names: Collection[str] = ()) -> list[str]:
     """Names of models, benchmarks, methods; not sizes ("70B", "8x7B" name a size, not an entity). A
-    survey's entry "Gopher: ..." names its subject first, where a capital alone proves nothing."""
+    survey's entry "Gopher: ..." names its subject first, where a capital alone proves nothing; so does a word of
+    ``names`` opening a sentence."""
     entry = _ENTRY_NAME.match(text)
-    return [t for t in specific_terms(text) if not t[0].isdigit()] + ([entry.group(1)] if entry else [])
+    return [t for t in specific_terms(text, names) if not t[0].isdigit()] + ([entry.group(1)] if entry else [])
 
 
 def without_foreign_asides(text: str, language: str) -> str:

@@ -26,8 +26,8 @@ from typing import Collection, Mapping, Sequence
 
 from core.text import HANGUL, kiwi
 from rag.answerability import term_occurs
-from rag.checks import (QuantityClaim, asked_quantity_claims, asked_terms, asks_ratio_money_or_year, entity_names,
-                        stated_figures)
+from rag.checks import (QuantityClaim, asked_quantity_claims, asked_terms, asks_part, asks_ratio_money_or_year,
+                        entity_names, part_values, stated_figures)
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,22 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
     False
     >>> states_asked_measure("J1-Jumbo는 파라미터가 몇 개예요?", "J1-Jumbo has 178 billion parameters. [1]", {1: entry})
     True
+
+    A part of a whole is not a change the passage states:
+
+    >>> llama = ["LLaMA-2: 사전 훈련된 모델은 40% 더 많은 훈련 데이터로 훈련됩니다."]
+    >>> states_asked_measure("What share of LLaMA-2's tokens were toxic?", "40% of LLaMA-2's tokens were toxic. [1]", {1: llama})
+    False
+    >>> lamda = ["LaMDA: 사전 훈련 데이터의 90% 이상이 영어입니다."]
+    >>> states_asked_measure("What share of LaMDA's data is English?", "Over 90% of LaMDA's data is English. [1]", {1: lamda})
+    True
     """
+    # A change is no part of a whole: to "What share of LLaMA-2's pretraining tokens were flagged as toxic …?" the default
+    # model wrote "40% of LLaMA-2's pretraining tokens were flagged as toxic", from "… 사전 훈련된 모델은 40% 더 많은 훈련
+    # 데이터 …" (probe set 24).
+    if asks_part(question) and not any(part_values(claim.figures_text) & _parts_of(_cited(claim, passages))
+                                       for claim in asked_quantity_claims(question, answer, names=names)):
+        return False
     counted = [m for m in MEASURES if m.name in counted_measures(question)]
     if not counted:
         words = counted_words(question)
@@ -261,6 +276,10 @@ def _clauses_naming(measures: Sequence[Measure], sentence: str) -> str:
 def _cited(claim: QuantityClaim, passages: Mapping[int, Sequence[str]]) -> list[Sequence[str]]:
     """The sentences of the passages ``claim`` cites, passage by passage; of every passage when it cites none."""
     return [passages[n] for n in claim.cites if n in passages] or list(passages.values())
+
+
+def _parts_of(passages: Sequence[Sequence[str]]) -> set[float]:
+    return {value for sentences in passages for sentence in sentences for value in part_values(sentence)}
 
 
 def _figures_of(passages: Sequence[Sequence[str]]) -> set[float]:

@@ -317,6 +317,25 @@ def test_a_variants_size_is_not_its_stems(pipeline):
     assert detect_language(answer.text) == "ko"
 
 
+@pytest.mark.parametrize("item_id, language", [("probe24-010", "en"), ("probe24-030", "fr")])
+def test_a_fraction_or_a_coefficient_the_documents_never_give_is_refused(pipeline, item_id, language):
+    """The overview gives neither the share of GLaM's crawled pages its filter kept nor GLM-130B's gradient shrink
+    coefficient: the first was answered with GLaM's "7 times larger than GPT-3" (a multiple for a part of a whole), the
+    second, not read as asking for a figure, with sentences about GLM-130B stating none, both cited (probe set 24)."""
+    answer = pipeline.answer(probe_item(24, item_id).question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == language
+
+
+def test_a_stray_line_far_from_every_sentence_does_not_answer_a_part_of_a_question(pipeline):
+    """The Korean overview holds five stray English lines ("Please give me a glass of water.", left by its machine
+    translation). With every sentence's distance from the others counting for it, the first was the evidence for
+    "Et il apporte quel avantage pratique ?" and was quoted, translated, in the answer (probe23-021, session 59)."""
+    _, evidence = pipeline.evidence(probe_item(23, "probe23-021").question)
+    assert any("RMSNorm" in e.sentence for e in evidence)
+    assert not any("glass of water" in e.sentence or "groceries" in e.sentence for e in evidence), evidence
+
+
 def test_a_one_digit_count_no_passage_states_is_refused(pipeline):
     """The overview gives neither how many rounds Evol-Instruct evolves its instructions nor how many seed instructions
     it starts from: the default model wrote "… 진화를 5 라운드까지 돌렸고, 처음에 시드로 넣은 지시문은 1개였어요. [1]",

@@ -320,6 +320,24 @@ def test_a_survey_entry_s_figure_is_its_subject_s_whatever_else_it_names(sentenc
         assert checked.dropped[0].reason == "number 81 of another entity"
 
 
+@pytest.mark.parametrize("sentence, dropped", [
+    # The default model's lead (probe set 24): both of AlphaCode's figures, one given to Codex.
+    ("Codex a été évalué sur 54.3% des participants, tandis que AlphaCode a été évalué sur 28%. [2]", True),
+    ("Codex résout 77.5% des problèmes, tandis que AlphaCode se place dans les 54.3% premiers. [1] [2]", False),
+    ("Codex solves 77.5% of the problems; AlphaCode ranks in the top 54.3%. [1] [2]", False),
+    ("Codex는 54.3%에 위치하고, AlphaCode는 28%에 해당합니다. [2]", True),
+    ("Codex와 AlphaCode 중 AlphaCode는 상위 54.3%에 위치합니다. [2]", False),  # one side: the sentence's names
+])
+def test_a_sentence_setting_two_models_side_by_side_gives_each_its_own_figures(sentence, dropped):
+    sources = ["전체적으로 AlphaCode는 5000명 이상의 참가자 중 상위 54.3%에 위치하며, Codeforces 등급은 상위 28%에 해당합니다.",
+               "이와 마찬가지로 Codex는 프로그램의 100개 버전을 생성하여 문제의 77.5%에 대한 작동하는 솔루션을 생성합니다."]
+    language = "ko" if "위치" in sentence else "en" if "solves" in sentence else "fr"
+    checked = check_answer(sentence, language, " ".join(sources), sources)
+    assert bool(checked.dropped) is dropped
+    if dropped:
+        assert checked.dropped[0].reason == "number 54.3 of another entity"
+
+
 def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks():
     known = "Distillation makes a model smaller. A smaller model is faster. It costs less. It keeps most quality."
     reply = ("Distillation makes a model smaller. [1] 12 agents vote. [1] A smaller model is faster. [1] "

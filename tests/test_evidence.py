@@ -72,6 +72,16 @@ def test_a_sentence_close_to_many_others_gives_way_to_one_nearly_as_close_to_the
     assert [e.sentence for e in quote_candidates(evidence, "en")] == [answer, hub]  # quoted in the same order
 
 
+def test_a_sentence_far_from_every_other_gains_nothing_by_it():
+    stray = "Please give me a glass of water."  # a line a document's translation left in
+    answer = "RMSNorm is computationally more efficient than LayerNorm."
+    hits = [passage(0, [stray]), passage(1, [answer])]
+    rows = [np.stack([unit(1, 0.4)]), np.stack([unit(1, 0.3)])]  # the answer is the closer to the question
+    hubness = {0: np.array([-0.3], dtype=np.float32), 1: np.array([0.0], dtype=np.float32)}
+    evidence = select_evidence(hits, VectorIndex(rows, hubness), unit(1, 0), max_sentences=1)
+    assert [e.sentence for e in evidence] == [answer]
+
+
 def test_a_sentence_repeated_in_another_passage_is_chosen_once():
     repeated = "Efficiency covers training cost and inference latency."
     hits = [passage(0, [repeated]), passage(1, [repeated.upper()]), passage(2, ["Standard fine-tuning updates every weight."])]
