@@ -194,13 +194,26 @@ TRANSLATED_ACRONYMS = {term: tuple(t for t in same if t != term)
                        for same in (("IA", "AI"), ("PNL", "TAL", "NLP")) for term in same}
 
 
+def term_forms(term: str) -> tuple[str, ...]:
+    """``term`` as a text may write it: in the singular or the plural ("MLLM" for "MLLMs", "GPUs" for "GPU"), or
+    translated (``TRANSLATED_ACRONYMS``).
+
+    >>> term_forms("GPUs"), term_forms("IA")
+    (('GPUs', 'GPU'), ('IA', 'IAs', 'AI'))
+    """
+    return (term, term[:-1] if term.endswith("s") else term + "s", *TRANSLATED_ACRONYMS.get(term, ()))
+
+
 def missing_terms(terms: Iterable[str], texts: Iterable[str]) -> tuple[str, ...]:
-    """The terms that occur as whole words, or as their translation (``TRANSLATED_ACRONYMS``), in none of ``texts``
-    (case, and spaces or hyphens between the term's parts, ignored: "LLaMA-2" matches "Llama 2"; "TPU" does not match
-    "output")."""
+    """The terms that occur as whole words, in none of their ``term_forms``, in none of ``texts`` (case, and spaces or
+    hyphens between the term's parts, ignored: "LLaMA-2" matches "Llama 2"; "TPU" does not match "output").
+    "Sharding a model across GPUs: …" was refused before the model ran, its passages writing "GPU 간에" (probe set 25).
+
+    >>> missing_terms(("GPUs", "TPU"), ["GPT-NeoX-20B: 모델 훈련은 … GPU 간에 분산됩니다.", "its output"])
+    ('TPU',)
+    """
     haystack = unicodedata.normalize("NFKC", " ".join(texts))
-    return tuple(t for t in terms
-                 if not any(_term_pattern(form).search(haystack) for form in (t, *TRANSLATED_ACRONYMS.get(t, ()))))
+    return tuple(t for t in terms if not any(_term_pattern(form).search(haystack) for form in term_forms(t)))
 
 
 def term_occurs(term: str, text: str) -> bool:

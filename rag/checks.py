@@ -36,9 +36,10 @@ from typing import Collection, Iterator, Sequence
 from core.language import detect_language, hangul_share, hangul_word_share
 from core.text import (CITATION_MARKER, HANGUL, LETTER, is_heading, kiwi, spelled_out, split_sentences,
                        strip_citation_markers, without_item_opening)
-from rag.answerability import TRANSLATED_ACRONYMS, specific_terms, term_occurs, without_terms
+from rag.answerability import specific_terms, term_forms, term_occurs, without_terms
 from rag.comparison import against_the_sources
 from rag.negation import drops_negation
+from rag.question import question_sentences
 
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
 _LEADING_MARKERS = re.compile(rf"\s*(?:{CITATION_MARKER.pattern}\s*)+")
@@ -53,9 +54,17 @@ _ASKS_QUANTITY = re.compile(
     # A coefficient or a factor is a figure too: "Quel coefficient de réduction ils utilisent exactement ?" was answered
     # with sentences about GLM-130B stating none (probe set 24).
     r"|\bwhat (?:size|percentage|proportion|fraction|ratio|share|score|coefficient|factor)\b"
-    r"|\bwhat(?:['’]s| is| are| was)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}size\b"
+    # Sizes asked with "which", and a volume: "Which parameter sizes was it released in …?" and "… le corpus
+    # d'entraînement représentait quel volume en tokens ?" were answered with CodeGen's architecture and with MT-NLG's
+    # 530B parameters written as tokens (probe set 26).
+    r"|\b(?:what|which)(?:['’]s| is| are| was)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}sizes?\b|\bwhat volume\b"
     r"|\bnumber of\b|\bcombien\b"
-    r"|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|proportion|fraction|ratio|part|coefficient|facteur)\b"
+    r"|\bquel(?:le)?s? (?:taille|nombre|longueur|score|pourcentage|proportion|fraction|ratio|part|coefficient|facteur"
+    r"|volume)\b"
+    # A rate is a figure: "quels taux de dilatation LongNet utilise-t-il ?" was answered with a sentence stating none
+    # (probe set 25).
+    r"|\bquel(?:le)?s? taux\b|\bwhat(?:['’]s| is| are| was| were)?\s+(?:the\s+)?(?:[\w-]+\s+){0,2}rates?\b"
+    r"(?!\s+(?:schedul|warm|decay|polic|strateg))"
     # A score asked for by name: "What MMLU score did Galactica get?", "Quel est le score MMLU de GPT-4 ?", "점수가 몇".
     r"|\bwhat\s+(?:[\w-]+\s+){0,2}scores?\b|\bquel(?:le)?s?\s+(?:est|sont|était)\s+(?:le|les)\s+scores?\b"
     # And a metric asked for by its name: "what precision and recall does it reach at detecting that personal info?"
@@ -72,7 +81,7 @@ _ASKS_QUANTITY = re.compile(
     r"|sequence\s+length)(?!\s+(?:schedul|warm|decay|polic|strateg))"
     r"|\bquel(?:le)?s?\s+(?:\w+\s+){0,1}(?:taux\s+d['’]apprentissage|taille\s+d[eu]s?\s+(?:lots?|batch)"
     r"|fen[eê]tre\s+de\s+contexte|longueur\s+de\s+(?:contexte|s[eé]quence))"
-    r"|몇(?!\s*(?:십|백|천|만))|얼마(?!나)|얼마나\s*(?:돼|되|걸리|걸려|들|필요|많|커|큰|길|긴|비싸)"
+    r"|몇(?!\s*(?:십|백|천|만))|얼마(?!나)|얼마나\s*(?:돼|되|걸리|걸려|들|필요|많|커|큰|길|긴|비싸|나오|나왔|나와|나올)"
     # By how much one thing outdoes another, how far something reaches, a metric at a cut-off ("pass@1") and
     # the values of constants ask for figures too: "how much faster is flash attention … ?", "what's its pass@1 on
     # HumanEval?" and "je mets quelles valeurs pour α et β ?" were answered with other models' figures, or none
@@ -275,7 +284,8 @@ class CheckedAnswer:
 
 
 def check_answer(text: str, language: str, known: str, sources: Sequence[str] = (),
-                 instructions: Sequence[str] = (), most_sentences: int | None = None) -> CheckedAnswer:
+                 instructions: Sequence[str] = (), most_sentences: int | None = None,
+                 question: str = "") -> CheckedAnswer:
     """``text`` without its off-language sentences, sentences with invented or misattributed numbers or a
     comparison turned round (``rag.comparison``), and sentences about the task itself; its sentences without
     the numbers or bullets of list items (``core.text.without_item_opening``).
@@ -283,7 +293,8 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
     ``known`` is everything the model was given (evidence sentences and the question); ``sources``,
     the evidence sentences one by one, for the checks that a number stays with its entity and that a
     comparison keeps its direction; ``instructions``, what the model was told to do (``instruction_runs``);
-    ``most_sentences``, how many sentences it was told to write at most: the sentences past them go too.
+    ``most_sentences``, how many sentences it was told to write at most: the sentences past them go too;
+    ``question``, what was asked, whose statements an answer sentence must not merely say again (``restates_premise``).
     An answer made only of off-language sentences is returned unchanged: the caller's
     language check decides what to do with it.
     """
@@ -305,6 +316,10 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
     if asked and len(asked) < len(sentences):  # the model restating the question inside its answer
         dropped += [DroppedSentence(s, "a question, not an answer") for s in asked]
         sentences = [s for s in sentences if s not in asked]
+    premised = [s for s in sentences if restates_premise(s, question)]
+    if premised and len(premised) < len(sentences):
+        dropped += [DroppedSentence(s, "restates the question") for s in premised]
+        sentences = [s for s in sentences if s not in premised]
 
     told = instruction_runs(instructions, known)
     meta = [s for s in sentences if repeats_instructions(s, told)]
@@ -690,8 +705,7 @@ def lost_terms(source: str, translation: str) -> list[str]:
         if _PLAIN_FIGURE.fullmatch(term):
             found = term.replace(",", ".") in written
         else:
-            forms = ((term, term[:-1]) if term.endswith("s") else (term, term + "s")) + TRANSLATED_ACRONYMS.get(term, ())
-            found = any(term_occurs(form, translation) for form in forms)
+            found = any(term_occurs(form, translation) for form in term_forms(term))
         if not found:
             lost.append(term)
     return lost
@@ -1137,6 +1151,23 @@ def is_bare_reply(answer: str) -> bool:
     """The answer is only "yes", "no" or the like: no fact to cite, nothing the asker can check."""
     words = [w.casefold() for w in re.findall(r"[^\W\d_]+", strip_citation_markers(answer))]
     return bool(words) and all(w in _BARE_REPLY_WORDS for w in words)
+
+
+def restates_premise(sentence: str, question: str) -> bool:
+    """``sentence`` says again, adding next to nothing (``is_echo``), what ``question`` states before it asks: "The
+    planning part of the overview's robotics section starts off with a claim about LLMs. [1] [2] [3]" opened an answer
+    to the question starting with that sentence (probe set 26), and "ART and ToolkenGPT both get an LLM to use external
+    tools." another (probe set 24). A sentence the question asks with is left to ``is_echo`` on the whole answer: a
+    plain yes-answer may repeat it ("GPT-3 uses sparse attention." to "Does GPT-3 use sparse attention?").
+
+    >>> q = "The planning part starts off with a claim about LLMs. What kind of planning is it about?"
+    >>> restates_premise("The planning part starts off with a claim about LLMs. [1] [2]", q)
+    True
+    >>> restates_premise("LLMs matter for strategic planning. [1]", q), restates_premise("What kind of planning is it about", q)
+    (False, False)
+    """
+    stated = [s for s in question_sentences(question) if not is_question(s)]
+    return len(stated) < len(question_sentences(question)) and any(is_echo(sentence, s) for s in stated)
 
 
 def is_echo(answer: str, question: str) -> bool:

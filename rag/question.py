@@ -74,7 +74,7 @@ def asking_sentences(text: str) -> list[str]:
     >>> asking_sentences("what's its pass@1 on HumanEval, i.e. with a single sample?")
     ["what's its pass@1 on HumanEval, i.e. with a single sample?"]
     """
-    sentences = _sentences(text)
+    sentences = question_sentences(text)
     return [s for s in sentences if s.endswith(("?", "？")) or _REQUEST.search(s)] or sentences
 
 
@@ -95,14 +95,15 @@ def question_parts(text: str) -> list[str]:
     >>> question_parts("Quand faut-il distiller un modèle ? Je cherche un cas concret.")
     []
     """
-    sentences = _sentences(text)
+    sentences = question_sentences(text)
     asking = [sentence for sentence in sentences if sentence.endswith(("?", "？"))] or sentences
     parts = [clause.strip() for sentence in asking for clause in _CLAUSE_BREAK.split(sentence)
              if len(clause.split()) > 1]
     return parts if len(parts) > 1 else []
 
 
-def _sentences(text: str) -> list[str]:
+def question_sentences(text: str) -> list[str]:
+    """The sentences of a question as the asker wrote them."""
     return [sentence.strip() for sentence in _SENTENCE_BREAK.split(text) if sentence.strip()]
 
 

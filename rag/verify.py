@@ -57,7 +57,8 @@ def checked_text(text: str, question: Question, evidence: Sequence[Evidence]) ->
     subject of its survey entry (``rag.evidence.entry_heading``: "PaLM: 또한, 540B …"), so that a figure stays
     with the model it is about."""
     checked = check_answer(text, question.language, known_text(question, evidence),
-                           [sanitize_passage(as_read(e)) for e in evidence], ANSWERING_INSTRUCTIONS, LEAD_SENTENCES)
+                           [sanitize_passage(as_read(e)) for e in evidence], ANSWERING_INSTRUCTIONS, LEAD_SENTENCES,
+                           question.text)
     if checked.dropped:
         log.info("dropped from the answer: %s", "; ".join(f"{d.reason}: {d.sentence[:60]!r}" for d in checked.dropped))
     return checked.text

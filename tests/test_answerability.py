@@ -65,6 +65,13 @@ def test_terms_match_across_case_hyphens_and_spaces_but_only_as_whole_words():
     assert missing_terms(("pass@1",), ["StarCoder passes 1 of the tests."]) == ("pass@1",)
 
 
+def test_a_plural_finds_its_singular_and_the_other_way_round():
+    """"Sharding a model across GPUs: …" was refused before the model ran: its passages write "GPU 간에" (probe set 25)."""
+    passages = ["GPT-NeoX-20B: 모델 훈련은 텐서 및 파이프라인 병렬 처리를 사용하여 GPU 간에 분산됩니다.", "MLLMs are trained on TPUs."]
+    assert missing_terms(("GPUs", "GPU", "MLLM", "TPU", "TPUs"), passages) == ()
+    assert missing_terms(("CPUs", "NPU"), passages) == ("CPUs", "NPU")
+
+
 def test_a_greek_letter_after_a_hyphen_is_part_of_the_name():
     """"PanGu-α" read as "PanGu" let PanGu-Σ's scale answer a question about PanGu-α (probe set 13)."""
     assert specific_terms("PanGu-α는 파라미터가 몇 B짜리 모델이에요?") == ("PanGu-α",)
@@ -142,6 +149,20 @@ def test_a_metric_the_corpus_never_names_refuses_before_the_model_runs(corpus_se
     generator = ScriptedGenerator("StarCoder extends its context length up to 8k. [1]")
     answer = RagPipeline(corpus_settings, embedder, generator).answer("whats StarCoder's pass@1 on HumanEval?")
     assert answer.refused and not generator.calls, answer.text
+
+
+def test_a_plural_the_bundled_corpus_writes_in_the_singular_passes_the_gate(corpus_settings, embedder):
+    """Real path but the model: the Korean overview writes "GPU 간에", and "Sharding a model across GPUs: …" was
+    refused before the model ran for "GPUs" (probe set 25)."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    question = ("Sharding a model across GPUs: the overview says two of its parallelism schemes are also known as "
+                "'horizontal' and 'vertical'. Which scheme gets which nickname?")
+    hits, evidence = RagPipeline(corpus_settings, embedder, ScriptedGenerator("")).evidence(question)
+    checked = signals(question, hits, evidence)
+    assert "GPUs" in specific_terms(question) and checked.missing == ()
+    assert not checked.refuse(corpus_settings.refusal_threshold, corpus_settings.missing_term_threshold)
 
 
 def test_the_bundled_corpus_spells_out_an_acronym_the_question_explains(corpus_settings, embedder):

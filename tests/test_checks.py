@@ -189,6 +189,21 @@ def test_a_restated_question_inside_the_answer_is_dropped():
     assert check_answer("Is it 20B?", "en", known="20B").text == "Is it 20B?"  # nothing left to keep otherwise
 
 
+def test_a_sentence_saying_again_what_the_question_states_is_dropped():
+    """The default model opened an answer with the question's own first sentence, cited (probe set 26)."""
+    question = ("The planning part of the overview's robotics section starts off with a claim about LLMs. What kind of "
+                "planning are they becoming more and more important for?")
+    reply = ("The planning part of the overview's robotics section starts off with a claim about LLMs. [1] [2] "
+             "LLMs are increasingly important for strategic planning in robotics. [1]")
+    checked = check_answer(reply, "en", known="전략적 계획", question=question)
+    assert checked.text == "LLMs are increasingly important for strategic planning in robotics. [1]"
+    assert [d.reason for d in checked.dropped] == ["restates the question"]
+    # A yes-answer repeating the sentence that asks stays, and so does a premise-only reply (nothing else to keep).
+    assert check_answer("GPT-3 use sparse attention. [1]", "en", known="", question="Does GPT-3 use sparse attention?").dropped == ()
+    alone = "The planning part of the overview's robotics section starts off with a claim about LLMs. [1]"
+    assert check_answer(alone, "en", known="", question=question).text == alone
+
+
 def test_a_question_restated_on_its_own_line_before_a_list_is_dropped():
     """Kiwi ran "… robotique ?" on into the list item below it, so the restated question stayed in the answer
     (probe set 13)."""
@@ -404,6 +419,17 @@ def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks(
     ("Quel taux d'apprentissage ont-ils utilisé pour BloombergGPT ?", True),
     ("What learning rate schedule did they use?", False),
     ("What kind of batch size works best for fine-tuning?", False),
+    # A rate, and "how much came out" (probe set 25); not how much a model improved, nor how it came about.
+    ("Avec quels taux de dilatation LongNet monte-t-il à un milliard de tokens ?", True),
+    ("What dilation rates does LongNet use?", True),
+    ("탐지 정확도(F1)는 얼마나 나왔어요?", True),
+    ("성능이 얼마나 나아졌어요?", False),
+    ("그 방법은 어떻게 나왔어요?", False),
+    # A volume, and sizes asked with "which" (probe set 26); not which model or which kind of data.
+    ("Pour MT-NLG, le corpus d'entraînement représentait quel volume en tokens, à peu près ?", True),
+    ("Which parameter sizes was Code Llama released in?", True),
+    ("Which base model was it initialised from?", False),
+    ("Quel type de données a servi à l'entraîner ?", False),
 ])
 def test_questions_asking_for_a_figure(question, asks):
     assert asks_quantity(question) is asks

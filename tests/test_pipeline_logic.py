@@ -169,6 +169,15 @@ def test_sentence_with_an_invented_number_is_dropped(small_settings, small_embed
     assert answer.text.startswith("Distillation gives") and answer.citations
 
 
+def test_a_reply_sentence_saying_again_what_the_question_states_does_not_lead(small_settings, small_embedder):
+    gen = ScriptedGenerator("I read that distillation trains a small student model. "
+                            "Distillation gives a model with far fewer parameters that answers faster.")
+    _, answer = run(small_settings, small_embedder, gen,
+                    "I read that distillation trains a small student model. What does it give you?")
+    assert answer.text.startswith("Distillation gives a model with far fewer parameters")
+    assert "I read that" not in answer.text
+
+
 def test_a_bibliography_reference_is_not_a_known_number(small_settings, small_embedder):
     # The passage cites reference [31]; a reply turning it into a fact is caught.
     gen = ScriptedGenerator("Chinchilla trained for 31 epochs.")
