@@ -327,6 +327,17 @@ def test_a_fraction_or_a_coefficient_the_documents_never_give_is_refused(pipelin
     assert detect_language(answer.text) == language
 
 
+@pytest.mark.parametrize("probe_set, item_id, language", [(26, "probe26-027", "en"), (25, "probe25-030", "ko")])
+def test_sizes_asked_with_which_or_a_score_asked_as_how_much_came_out_are_refused_when_never_given(
+        pipeline, probe_set, item_id, language):
+    """No document gives Code Llama's sizes nor the F1 of StarCoder's PII encoder: "Which parameter sizes was it
+    released in …?" was answered with CodeGen's architecture and "… 정확도(F1)는 얼마나 나왔어요?" with sentences stating
+    no F1, both cited, neither read as asking for a figure (probe sets 25 and 26)."""
+    answer = pipeline.answer(probe_item(probe_set, item_id).question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == language
+
+
 def test_a_stray_line_far_from_every_sentence_does_not_answer_a_part_of_a_question(pipeline):
     """The Korean overview holds five stray English lines ("Please give me a glass of water.", left by its machine
     translation). With every sentence's distance from the others counting for it, the first was the evidence for
