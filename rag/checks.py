@@ -209,6 +209,10 @@ _SIDE_BY_SIDE = re.compile(r";\s*|,?\s+(?:tandis que|alors que|whereas|while)\s+
 # A percentage ("15%", "77.5 %") or a decimal ("0.5", "0,2"); not "52,000", whose comma groups digits.
 _EXACT_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)?(?=\s?%)|(?<![\w.,])\d+[.,]\d{1,2}(?![\d])")
 _PLAIN_FIGURE = re.compile(r"\d+(?:[.,]\d+)?")
+# A scale counted with an article: "LongNet … jusqu'à un milliard de tokens. Avec quels taux de dilatation … ?" was
+# answered with "… jusqu'à 1 milliard de tokens", the question's own figure (probe set 25).
+_ONE_OF_A_SCALE = re.compile(r"(?<![\w'’-])(?:un|une|a|an|one)\s+(?=(?:milliards?|millions?|billions?|trillions?|thousand)\b)",
+                             re.IGNORECASE)
 # The number of a section or a survey's entry opening a sentence: "1.3 mT5: …", "4.5 Tâches diverses".
 _SECTION_NUMBER = re.compile(r"^\s*\d+(?:\.\d+)+\s+")
 # Replies that answer nothing on their own: to "Is GeLU or ReLU more common?" the model said "YES".
@@ -943,8 +947,13 @@ def asked_terms(question: str, names: Collection[str] = ()) -> list[str]:
 
 
 def figure_values(text: str) -> set[str]:
-    """The figures ``text`` states, as values: "2 000", "2,000" and "2000" are one, "2,5" is "2.5"."""
-    return {_value(m.group()) for m in _SPACED_FIGURE.finditer(text)}
+    """The figures ``text`` states, as values: "2 000", "2,000" and "2000" are one, "2,5" is "2.5"; a scale with
+    an article counts one of it ("un milliard" states 1).
+
+    >>> sorted(figure_values("jusqu'à un milliard de tokens, 2 000 milliards, 2,5 %"))
+    ['1', '2.5', '2000']
+    """
+    return {_value(m.group()) for m in _SPACED_FIGURE.finditer(_ONE_OF_A_SCALE.sub("1 ", text))}
 
 
 def _value(figure: str) -> str:

@@ -86,6 +86,8 @@ MEASURES = (
 _COUNTED = re.compile(
     r"\bhow many\s+((?:[\w-]+\s+){0,2}[\w-]+)|\bnumber of\s+((?:[\w-]+\s+){0,1}[\w-]+)"
     r"|[(,]\s*(?:in|en)\s+([^()?,]{1,40}?)\s*[)?]"
+    # "quel volume en tokens": MT-NLG's 530B parameters were given as its training tokens (probe set 26).
+    r"|\b(?:volume|taille|size|quantit[ée]|amount)\s+(?:en|in)\s+((?:nombre\s+de\s+)?[\w-]+)"
     r"|\bwhat(?:['’]s| is| are| was)?\s+(?:the\s+)?((?:[\w-]+\s+){0,2})(?:size|count)\b"
     r"|\b(?:combien|nombre)\s+(?:de\s+|d['’])((?:[\w-]+\s+){0,1}[\w-]+)|(\S+)\s+수(?:[는가도를]|\s|$)",
     re.IGNORECASE,

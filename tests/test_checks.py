@@ -466,6 +466,18 @@ def test_a_figure_the_question_states_itself_is_no_answer(answer, states):
 
 def test_figures_are_read_as_values():
     assert figure_values("2 000 milliards, 52,000 exemples, 2,5 %, 1.5B et 100") == {"2000", "52000", "2.5", "1.5", "100"}
+    assert figure_values("up to a billion tokens, un million de pages, a model") == {"1"}
+
+
+@pytest.mark.parametrize("answer, states", [
+    # The default model's sentence (probe set 25): the question's "un milliard", written in digits.
+    ("LongNet permet de passer à des séquences de longueur jusqu'à 1 milliard de tokens. [1]", False),
+    ("LongNet utilise des taux de dilatation de 1, 2 et 4. [1]", True),
+])
+def test_a_scale_the_question_counts_with_an_article_is_its_own_figure(answer, states):
+    question = ("LongNet remplace l'attention standard par une attention dilatée pour monter jusqu'à un milliard de "
+                "tokens. Avec quels taux de dilatation et quelles tailles de segment ?")
+    assert states_asked_quantity(question, answer) is states
 
 
 @pytest.mark.parametrize("answer, states", [

@@ -24,6 +24,8 @@ NEOX = ["GPT-3에서는 밀집 및 희소 레이어를 사용하는 반면, GPT-
     ("Le corpus ROOTS, il fait quelle taille (en To ou en tokens) ?", ("tokens", "data size")),
     ("BloombergGPT, c'est un modèle de quelle taille, en nombre de paramètres ?", ("parameters",)),
     ("Codex 학습에 쓴 깃허브 파이썬 코드 데이터는 총 몇 GB였어요?", ("data size",)),
+    ("Pour MT-NLG, le corpus d'entraînement représentait quel volume en tokens, à peu près ?", ("tokens",)),
+    ("Gopher was trained on what volume in tokens?", ("tokens",)),
     ("HyperCLOVA는 파라미터가 몇 개짜리 모델이에요? 학습 토큰 수도 궁금해요", ("parameters", "tokens")),
     ("Vicuna ca fait combien de parametres ?", ("parameters",)),
     ("L'entraînement de PaLM 540B a duré combien de jours, et sur combien de puces TPU ?", ("accelerators",)),
