@@ -156,6 +156,10 @@ _ITEM_START = re.compile(r"(?:[•▪◦·*–-]\s|\(?\d+[.)]\s|[a-zA-Z][.)]\s|#
 _UNFINISHED_TAGS = ("J", "EC", "ETM", "MAJ")
 _CONTINUING_TAGS = ("J", "E", "XS", "MAJ")
 _CONJUNCTIONS = ("및",)  # tagged as an adverb (MAG)
+# The infinitive ending "-어/-아/-여" ends a sentence as often as it joins two clauses; Kiwi tags it final (EF) at a
+# line's end. Without a full stop it was cut: "이들은 로봇이 자연어를 이해하고 생성할 수 있게 해주어" / "지시 따르기, …"
+# became two sentences, and the evidence quoted the first, which says nothing of what LLMs help with (probe set 26).
+_OPEN_ENDINGS = ("어", "아", "여")
 
 
 def wraps_into(line: str, next_line: str) -> bool:
@@ -169,6 +173,9 @@ def wraps_into(line: str, next_line: str) -> bool:
     [False, False]
     >>> wraps_into("모델이 직면한 실제 과제는 다음에서 비롯됩니다:", "• 시끄럽고 구조화되지 않은 입력.")
     False
+    >>> [wraps_into("로봇이 자연어를 이해하고 생성할 수 있게 해주어", "지시 따르기에 도움이 됩니다."),
+    ...  wraps_into("프롬프트 엔지니어링을 많이 수행할수록 더 커지고 있습니다", "프롬프트 엔지니어링은 …")]
+    [True, False]
     """
     line, next_line = line.strip(), next_line.strip()
     if len(line.split()) < _WRAP_MIN_WORDS or not next_line or _LINE_END.search(line) or _ITEM_START.match(next_line):
@@ -177,7 +184,8 @@ def wraps_into(line: str, next_line: str) -> bool:
         return True
     if HANGUL.match(line[-1]):
         last = kiwi().tokenize(line)[-1]
-        if last.tag.startswith(_UNFINISHED_TAGS) or last.form in _CONJUNCTIONS:
+        if (last.tag.startswith(_UNFINISHED_TAGS) or last.form in _CONJUNCTIONS
+                or (last.tag == "EF" and last.form in _OPEN_ENDINGS)):
             return True
     if HANGUL.match(next_line[0]):
         first = kiwi().tokenize(next_line)[0]

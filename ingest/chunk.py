@@ -22,8 +22,8 @@ from core.text import LATIN_CHARS_PER_TOKEN, Span, estimate_tokens, is_heading, 
 from ingest.types import Chunk, Document
 
 # What an index's passages were cut by: an ingest re-chunks every document of an index cut otherwise, changed
-# or not (version 2: lines a layout cut mid-sentence are one paragraph).
-CHUNKING = "2"
+# or not (version 2: lines a layout cut mid-sentence are one paragraph; 3: also after a line ending "-어/-아/-여").
+CHUNKING = "3"
 _LINE = re.compile(r"\S(?:.*\S)?")
 
 

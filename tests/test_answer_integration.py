@@ -338,6 +338,16 @@ def test_sizes_asked_with_which_or_a_score_asked_as_how_much_came_out_are_refuse
     assert detect_language(answer.text) == language
 
 
+@pytest.mark.parametrize("probe_set, item_id", [(25, "probe25-018"), (26, "probe26-023")])
+def test_the_questions_own_scale_or_a_figure_of_another_measure_is_refused(pipeline, probe_set, item_id):
+    """No document gives LongNet's dilation rates nor MT-NLG's training tokens: the first was answered with the
+    question's own "un milliard de tokens" written "1 milliard", the second with MT-NLG's 530B parameters as
+    "environ 530B tokens", both cited (probe sets 25 and 26)."""
+    answer = pipeline.answer(probe_item(probe_set, item_id).question)
+    assert answer.refused, answer.text
+    assert detect_language(answer.text) == "fr"
+
+
 def test_a_stray_line_far_from_every_sentence_does_not_answer_a_part_of_a_question(pipeline):
     """The Korean overview holds five stray English lines ("Please give me a glass of water.", left by its machine
     translation). With every sentence's distance from the others counting for it, the first was the evidence for

@@ -250,3 +250,6 @@ def test_corpus_wrapped_sentences_are_whole(corpus_docs):
     assert ("Self-Align [94]는 LLM에 ICL 예제를 제시하여 LLM에게 응답이 유용하고 윤리적으로 간주되기 위해 "
             "포함되어야 하는 내용을 지시합니다.") in sentences
     assert "레드팀은" not in sentences and not any(c.heading == "레드팀/제재/적대적 공격: LLM은" for c in overview)
+    # A line ending "-어", which Kiwi reads as a sentence's end (probe set 26).
+    assert ("이들은 로봇이 자연어를 이해하고 생성할 수 있게 해주어 지시 따르기, 데이터 주석 작성 및 공동 문제 해결에 도움이 될 수 "
+            "있습니다.") in sentences
