@@ -1175,8 +1175,9 @@ def restates_premise(sentence: str, question: str) -> bool:
     >>> restates_premise("LLMs matter for strategic planning. [1]", q), restates_premise("What kind of planning is it about", q)
     (False, False)
     """
-    stated = [s for s in question_sentences(question) if not is_question(s)]
-    return len(stated) < len(question_sentences(question)) and any(is_echo(sentence, s) for s in stated)
+    sentences = question_sentences(question)
+    stated = [s for s in sentences if not is_question(s)]
+    return len(stated) < len(sentences) and any(is_echo(sentence, s) for s in stated)
 
 
 def is_echo(answer: str, question: str) -> bool:
