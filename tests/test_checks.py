@@ -450,34 +450,30 @@ def test_the_asked_figure_must_be_stated_about_what_the_question_names():
     assert states_asked_quantity(question, "Sparrow has 70B parameters. [1]", names={"Sparrow"})
 
 
-@pytest.mark.parametrize("answer, states", [
-    # The question's own figure, however its thousands are written, is no answer to it ...
-    ("RETRO utilise un sous-ensemble de 2000 milliards de tokens de MassiveText. [1]", False),
-    ("RETRO searches a 2,000-billion-token subset of MassiveText. [1]", False),
-    # ... another figure about what it names is.
-    ("RETRO découpe la base en chunks de 64 tokens. [1]", True),
-    ("RETRO utilise 2 000 milliards de tokens et récupère 2 voisins par chunk. [1]", True),
-])
-def test_a_figure_the_question_states_itself_is_no_answer(answer, states):
-    question = ("RETRO va chercher des chunks dans un sous-ensemble de 2\u202f000 milliards de tokens de MassiveText. "
+RETRO_CHUNKS = ("RETRO va chercher des chunks dans un sous-ensemble de 2\u202f000 milliards de tokens de MassiveText. "
                 "Les chunks font combien de tokens ?")
+LONGNET_RATES = ("LongNet remplace l'attention standard par une attention dilatée pour monter jusqu'à un milliard de "
+                 "tokens. Avec quels taux de dilatation et quelles tailles de segment ?")
+
+
+@pytest.mark.parametrize("question, answer, states", [
+    # The question's own figure, however its thousands are written, is no answer to it ...
+    (RETRO_CHUNKS, "RETRO utilise un sous-ensemble de 2000 milliards de tokens de MassiveText. [1]", False),
+    (RETRO_CHUNKS, "RETRO searches a 2,000-billion-token subset of MassiveText. [1]", False),
+    # ... nor is a scale it counts with an article, written in digits (the default model's sentence, probe set 25) ...
+    (LONGNET_RATES, "LongNet permet de passer à des séquences de longueur jusqu'à 1 milliard de tokens. [1]", False),
+    # ... another figure about what it names is.
+    (RETRO_CHUNKS, "RETRO découpe la base en chunks de 64 tokens. [1]", True),
+    (RETRO_CHUNKS, "RETRO utilise 2 000 milliards de tokens et récupère 2 voisins par chunk. [1]", True),
+    (LONGNET_RATES, "LongNet utilise des taux de dilatation de 1, 2 et 4. [1]", True),
+])
+def test_a_figure_the_question_states_itself_is_no_answer(question, answer, states):
     assert states_asked_quantity(question, answer) is states
 
 
 def test_figures_are_read_as_values():
     assert figure_values("2 000 milliards, 52,000 exemples, 2,5 %, 1.5B et 100") == {"2000", "52000", "2.5", "1.5", "100"}
     assert figure_values("up to a billion tokens, un million de pages, a model") == {"1"}
-
-
-@pytest.mark.parametrize("answer, states", [
-    # The default model's sentence (probe set 25): the question's "un milliard", written in digits.
-    ("LongNet permet de passer à des séquences de longueur jusqu'à 1 milliard de tokens. [1]", False),
-    ("LongNet utilise des taux de dilatation de 1, 2 et 4. [1]", True),
-])
-def test_a_scale_the_question_counts_with_an_article_is_its_own_figure(answer, states):
-    question = ("LongNet remplace l'attention standard par une attention dilatée pour monter jusqu'à un milliard de "
-                "tokens. Avec quels taux de dilatation et quelles tailles de segment ?")
-    assert states_asked_quantity(question, answer) is states
 
 
 @pytest.mark.parametrize("answer, states", [
