@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 
 _LANGUAGE_CHECK_CHARS = 48
 _REPEAT = re.compile(r"(.{6,}?)\1{3,}", re.DOTALL)
+# With "YES" banned (rag.prompt.NOT_A_REPLY), the default model opened a French reply with "OUI_ANSWER", the
+# instruction's token in the asker's language, and it was shown as the answer's first word (probe set 28): a
+# word of capitals joined to "_ANSWER" opening a reply is that token, not the reply. While a reply's start may
+# still become such a token (``_ANSWER_TOKEN_START``), it is held back.
+_ANSWER_TOKEN = re.compile(r"[A-Z]+_ANSWER\b[\s:.,;-]*")
+_ANSWER_TOKEN_START = re.compile(r"[A-Z]*(?:_[A-Z]*)?")
 
 
 @dataclass(frozen=True)
@@ -61,25 +67,32 @@ def is_degenerate(text: str) -> bool:
 def stream_reply(generator: Generator, messages: Sequence[Message], language: str, max_tokens: int,
                  temperature: float, banned: Sequence[str] = ()) -> Gen[str, None, Reply]:
     """Yield the reply's pieces as they are written; return the whole ``Reply``."""
-    seen, shown, pending, checked = "", "", "", False
+    seen, shown, checked = "", "", False
+    hidden: int | None = None  # how many of the first characters are never shown, once the reply's start is read
     for piece in generator.stream_chat(messages, max_tokens=max_tokens, temperature=temperature, banned=banned):
         seen += piece
-        head = seen.strip().upper()
-        if head.startswith(NO_ANSWER):
-            return Reply(shown, no_answer=True)
-        if NO_ANSWER.startswith(head):
-            pending += piece  # could still become NO_ANSWER
-            continue
-        yield pending + piece
-        shown += pending + piece
-        pending = ""
+        if hidden is None:
+            head = seen.lstrip()
+            if head.upper().startswith(NO_ANSWER):
+                return Reply(shown, no_answer=True)
+            if _ANSWER_TOKEN_START.fullmatch(head.upper()):
+                continue  # could still become NO_ANSWER or another "…_ANSWER"
+            hidden = len(seen) - len(head)
+            token = _ANSWER_TOKEN.match(head)
+            if token:
+                log.info("the reply opened with %r; left out", token.group().strip())
+                hidden += token.end()
+            piece = seen[hidden:]
+        if piece:
+            yield piece
+            shown += piece
         if not checked and len(seen) >= _LANGUAGE_CHECK_CHARS:
             checked = True
-            if not reads_as(seen, language):
+            if not reads_as(seen[hidden:], language):
                 return Reply(shown, wrong_language=True)
-    if pending:
-        yield pending
-        shown += pending
+    if hidden is None and seen and not _ANSWER_TOKEN.fullmatch(seen.strip()):  # a short reply in capitals ("LLM")
+        yield seen
+        shown = seen
     return Reply(shown)
 
 

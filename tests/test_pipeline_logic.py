@@ -12,7 +12,7 @@ from conftest import make_settings
 from ingest.pipeline import ingest_paths
 from rag.checks import comparable_text
 from rag.compose import QUOTED_NOTICE, TRANSLATED_NOTICE, quote_candidates, quote_evidence
-from rag.draft import is_degenerate
+from rag.draft import is_degenerate, stream_reply
 from rag.pipeline import RagPipeline
 from rag.question import QuestionError, prepare_question, validate_question
 from rag.prompt import NO_ANSWER, NOT_A_REPLY, RETRY_INSTRUCTION, SYSTEM_PROMPT, TRANSLATION_SYSTEM_PROMPT, build_messages
@@ -984,3 +984,28 @@ def test_a_sentence_quoted_already_is_not_quoted_again_as_another_s_continuation
     quotes = quoted("BPE는 어떻게 토큰을 만들어요?", evidence, small_settings,
                     embed=lambda texts: np.eye(len(texts), 8, dtype=np.float32))
     assert [q.text for q in quotes] == [f"BPE: {merge}", "BPE: Byte Pair Encoding (BPE)는 압축 알고리즘에서 비롯되었습니다."]
+
+
+
+def drained(stream) -> tuple[list[str], object]:
+    """The pieces a generator yields, and what it returns."""
+    pieces = []
+    while True:
+        try:
+            pieces.append(next(stream))
+        except StopIteration as done:
+            return pieces, done.value
+
+
+@pytest.mark.parametrize("token", ["OUI_ANSWER", "YES_ANSWER:", "SI_ANSWER -"])
+def test_a_reply_opening_with_an_answer_token_is_shown_without_it(token):
+    generator = ScriptedGenerator(f"{token} La distillation donne un modèle plus petit qui répond plus vite. [1]")
+    pieces, reply = drained(stream_reply(generator, [], "fr", 64, 0.0))
+    assert "ANSWER" not in "".join(pieces) and "ANSWER" not in reply.text
+    assert reply.text.startswith("La distillation donne") and not reply.no_answer
+
+
+@pytest.mark.parametrize("text", ["LLM", "GPT-3 est un modèle de 175B paramètres. [1]", "NO ANSWER here is prose"])
+def test_a_reply_opening_in_capitals_is_shown_whole(text):
+    pieces, reply = drained(stream_reply(ScriptedGenerator(text), [], "fr", 64, 0.0))
+    assert "".join(pieces) == text == reply.text
