@@ -56,8 +56,14 @@ _OPENING_NAME = re.compile(rf"\s*({_NAME})(\s*\[[^\]\n]*\])?\s*([은는이가](?
 _MAX_ENTRY_CHUNKS = 4  # how far back a paragraph's opening is looked for
 # A sentence that announces what follows it: "… 다음과 같은 편향을 공유합니다.", "… des trois aspects suivants :".
 # Not "… 훈련시킨 다음 최종적으로 …" ("then"), nor "… following the release …".
-_ANNOUNCES = re.compile(r":\s*$|(?:다음|아래)(?:과|와|의)|(?:몇|여러|두|세|네|다섯|\d+)\s*가지|ci-dessous|voici|the following"
-                        r"|as follows", re.IGNORECASE)
+# "아래에서는 추론을 위한 다양한 프롬프 기술에 대해 논의합니다." announces what follows too (probe set 28).
+_ANNOUNCES_WHAT_FOLLOWS = re.compile(r":\s*$|(?:다음|아래)(?:과|와|의)|아래에서|ci-dessous|voici|the following|as follows",
+                                     re.IGNORECASE)
+_ANNOUNCES = re.compile(rf"{_ANNOUNCES_WHAT_FOLLOWS.pattern}|(?:몇|여러|두|세|네|다섯|\d+)\s*가지", re.IGNORECASE)
+# After a sentence announcing what follows, a line opening with a short heading and a colon is an item too: the
+# overview lists its prompting techniques as "Chain-of-Thought (CoT): …", "Self-Consistency: …" lines. Not after
+# one only counting ("이 두 가지 보상은 …" points back at two rewards, and the next entry is another topic).
+_HEADED_ITEM = re.compile(rf"\w[\w \t()/-]{{0,{_MAX_HEADING_CHARS - 1}}}:\s+\S")
 _MAX_ITEMS = 5
 # A model's size after its name: "GPT-NeoX-20B"'s entry calls it "GPT-NeoX".
 _SIZE_SUFFIX = re.compile(r"-\d+(?:\.\d+)?[BMK]$", re.IGNORECASE)
@@ -165,10 +171,11 @@ def announced_items(evidence: Evidence, index: Index | None = None) -> list[str]
     line = chunk.text.rfind("\n", 0, max(chunk.text.find(sentence), 0)) + 1
     if not _ANNOUNCES.search(sentence) or _LIST_ITEM.match(sentence) or _LIST_ITEM.match(chunk.text[line:]):
         return []
+    headed = bool(_ANNOUNCES_WHAT_FOLLOWS.search(sentence))
     items: list[str] = []
     for following, between in _sentences_after(evidence, index):
         if "\n" in between:
-            if not ITEM_OPENING.match(following):
+            if not (ITEM_OPENING.match(following) or (headed and _HEADED_ITEM.match(following))):
                 break
             items.append(" ".join(without_item_opening(following).split()))
             if len(items) == _MAX_ITEMS:

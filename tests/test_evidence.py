@@ -438,6 +438,16 @@ THREE = ["시끄럽고 구조화되지 않은 입력.", "학계에서 공식화�
 SECOND_ITEM = CHALLENGES.index(" • 학계")
 
 
+PROMPTING = ("LLM의 추론: LLM은 제로샷 추론자입니다. 아래에서는 추론을 위한 다양한 프롬프 기술에 대해 논의합니다.\n"
+             "Chain-of-Thought (CoT): 추론 정보가 포함된 데모를 사용합니다.\n"
+             "Self-Consistency: 여러 응답을 생성하고 가장 빈도가 높은 답변을 선택합니다 [102].\n"
+             "Tree-of-Thought (ToT): 여러 추론 경로를 탐색합니다 [103].\n\n"
+             "이러한 기법은 널리 쓰입니다.")
+TECHNIQUES = ["Chain-of-Thought (CoT): 추론 정보가 포함된 데모를 사용합니다.",
+              "Self-Consistency: 여러 응답을 생성하고 가장 빈도가 높은 답변을 선택합니다 [102].",
+              "Tree-of-Thought (ToT): 여러 추론 경로를 탐색합니다 [103]."]
+
+
 def evidence_in(document: str, bounds: list[tuple[int, int]], sentence: str) -> tuple[ChunkIndex, Evidence]:
     index = ChunkIndex(document, bounds)
     row = next(r for r, c in enumerate(index.chunks) if sentence in c.text)
@@ -458,6 +468,15 @@ def evidence_in(document: str, bounds: list[tuple[int, int]], sentence: str) -> 
      [(0, 90)], "Nous observons quelques conclusions :", ["Le décodeur domine.", "OpenAI reste en tête."]),
     ("The following limits apply.\n- one\n- two\n- three\n- four\n- five\n- six", [(0, 70)],
      "The following limits apply.", ["one", "two", "three", "four", "five"]),  # at most five
+    # Entries opening with a heading and a colon, after a sentence announcing what follows (the overview's prompting
+    # techniques), as far as such lines go.
+    (PROMPTING, [(0, len(PROMPTING))], "아래에서는 추론을 위한 다양한 프롬프 기술에 대해 논의합니다.", TECHNIQUES),
+    # After a sentence only counting ("두 가지" points back at two rewards), an entry is the next topic, no item.
+    ("이 두 가지 보상은 응답을 순위 매기는 데 사용됩니다.\nSFT와 직접 정렬: PPO는 복잡합니다.", [(0, 60)],
+     "이 두 가지 보상은 응답을 순위 매기는 데 사용됩니다.", []),
+    # A line opening with no heading is no entry ("# 🎜🎜# Figure 1 : …", a web page's debris).
+    ("Cet article résume les conseils :\n# 🎜🎜# Figure 1 : Cet arbre retrace les modèles.", [(0, 90)],
+     "Cet article résume les conseils :", []),
 ])
 def test_a_sentence_announcing_a_list_is_continued_by_its_items(document, bounds, sentence, items):
     index, evidence = evidence_in(document, bounds, sentence)
@@ -536,6 +555,14 @@ def test_the_corpus_korean_guide_lists_the_three_challenges_its_french_version_l
     assert announced_items(corpus_evidence(corpus_index, ANNOUNCER), corpus_index) == THREE
     assert announced_items(corpus_evidence(corpus_index, "Les défis concrets auxquels est confronté le modèle proviennent des trois "
                                        "aspects suivants :"), corpus_index) == []
+
+
+def test_the_corpus_overview_lists_the_prompting_techniques_it_announces(corpus_index):
+    """Real path (the bundled corpus as ingest cuts it): the overview announces its reasoning prompts "below", and
+    its next lines are entries, "Chain-of-Thought (CoT): …" and the rest."""
+    announcer = corpus_evidence(corpus_index, "아래에서는 추론을 위한 다양한 프롬프 기술에 대해 논의합니다.")
+    headings = [item.split(":")[0] for item in announced_items(announcer, corpus_index)]
+    assert headings[:3] == ["Chain-of-Thought (CoT)", "Self-Consistency", "Tree-of-Thought (ToT)"]
 
 
 def test_an_answer_quoting_an_announcement_quotes_its_list(corpus_settings, embedder):
