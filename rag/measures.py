@@ -88,7 +88,9 @@ _COUNTED = re.compile(
     r"|[(,]\s*(?:in|en)\s+([^()?,]{1,40}?)\s*[)?]"
     # "quel volume en tokens": MT-NLG's 530B parameters were given as its training tokens (probe set 26).
     r"|\b(?:volume|taille|size|quantit[ée]|amount)\s+(?:en|in)\s+((?:nombre\s+de\s+)?[\w-]+)"
-    r"|\bwhat(?:['’]s| is| are| was)?\s+(?:the\s+)?((?:[\w-]+\s+){0,2})(?:size|count)\b"
+    # "Which parameter sizes was it released in?" counts parameters: it was answered with "LLaMA (1 million samples)"
+    # about Code Llama (probe set 26; on an AMD EPYC build of llama.cpp, session 62).
+    r"|\b(?:what|which)(?:['’]s| is| are| was)?\s+(?:the\s+)?((?:[\w-]+\s+){0,2})(?:size|count)s?\b"
     r"|\b(?:combien|nombre)\s+(?:de\s+|d['’])((?:[\w-]+\s+){0,1}[\w-]+)|(\S+)\s+수(?:[는가도를]|\s|$)",
     re.IGNORECASE,
 )

@@ -31,6 +31,7 @@ NEOX = ["GPT-3에서는 밀집 및 희소 레이어를 사용하는 반면, GPT-
     ("L'entraînement de PaLM 540B a duré combien de jours, et sur combien de puces TPU ?", ("accelerators",)),
     ("Alpaca et Vicuna : combien d'exemples d'entraînement chacun ?", ("examples",)),
     ("What's the vocabulary size of Jurassic-1's tokenizer?", ("vocabulary",)),
+    ("Code Llama appears on the timeline. Which parameter sizes was it released in?", ("parameters",)),
     ("roughly how many language models did they train?", ("models",)),
     # A scale after "몇" is no counter: "몇 조 토큰" counts tokens (probe set 18).
     ("학습 토큰이 정확히 몇 개였어요? 몇 조 토큰인지 숫자로 알고 싶어요.", ("tokens",)),
