@@ -336,13 +336,15 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
         dropped += [DroppedSentence(s, "half-translated") for s in mixed]
         sentences = [s for s in sentences if s not in mixed]
 
-    known_numbers = set(_numbers(known))
+    known_numbers = set(_written_numbers(known))
     kept = []
     for sentence in sentences:
         plain = strip_citation_markers(sentence)
-        invented = [n for n in _numbers(plain) if n not in known_numbers and n not in restated_numbers(plain, known)]
+        invented = [n for n in _numbers_with_percentages(plain)
+                    if n not in known_numbers and n not in restated_numbers(plain, known)]
         rescaled = other_quantities(plain, known)
-        misattributed = misattributed_numbers(plain, sources)
+        misattributed = misattributed_numbers(plain, sources) or figures_without_their_model(plain, sources,
+                                                                                             f"{question} {text}")
         if invented:
             dropped.append(DroppedSentence(sentence, f"invented number {invented[0]}"))
         elif rescaled:
@@ -547,7 +549,7 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
         return named or not entity_names(source)
 
     sides = _SIDE_BY_SIDE.split(sentence)
-    stated = [(s, set(_numbers(s)), {q for _, q in _quantities(s)}) for s in sources]
+    stated = _stated_figures(sources)
     wrong = []
     for number, values in _numbers_with_values(sentence).items():
         side = next((c for c in sides if re.search(rf"(?<![\d.,]){re.escape(number)}(?!\d)", c)), sentence)
@@ -556,6 +558,39 @@ def misattributed_numbers(sentence: str, sources: Sequence[str]) -> list[str]:
         if holders and not any(about(s, named_here) for s in holders):
             wrong.append(number)
     return wrong
+
+
+def figures_without_their_model(sentence: str, sources: Sequence[str], context: str) -> list[str]:
+    """The figures of ``sentence`` that only survey entries about a model ("OPT-IML: 미세 조정 중 5% 정도의 사전 훈련
+    데이터를 포함하는 것이 효과적입니다.") state, when neither ``sentence`` nor its ``context`` (the question, the
+    whole reply) names that model: the figure then reads as a general one. Asked what vocabulary overlap makes a
+    pre-training domain "similar", which the guide never says, the default model wrote "어휘 겹침 비율이 5% 정도가
+    적당합니다", cited (probe set 28).
+
+    >>> opt_iml = "OPT-IML: 미세 조정 중 5% 정도의 사전 훈련 데이터를 포함하는 것이 효과적입니다."
+    >>> figures_without_their_model("어휘 겹침 비율이 5% 정도가 적당합니다.", [opt_iml], "도메인이 비슷하려면 얼마나 겹쳐야 해요?")
+    ['5']
+
+    A sentence may leave its model to the question or to the sentence before it:
+
+    >>> lamda = "LaMDA: 사전 훈련 데이터의 90% 이상이 영어로 구성되어 있습니다."
+    >>> figures_without_their_model("영어 비중은 90% 이상입니다.", [lamda], "LaMDA 데이터의 영어 비중은 얼마나 돼요?")
+    []
+    >>> figures_without_their_model("미세 조정 중 5% 정도를 섞으세요.", ["미세 조정 중 5% 정도를 섞으세요."], "얼마나 섞어요?")
+    []
+    """
+    wrong = []
+    for number, values in _numbers_with_values(sentence).items():
+        holders = [s for s, numbers, quantities in _stated_figures(sources) if number in numbers or values & quantities]
+        entries = [_ENTRY_NAME.match(s) for s in holders]
+        if holders and all(entries) and not any(term_occurs(e.group(1), f"{sentence} {context}") for e in entries):
+            wrong.append(number)
+    return wrong
+
+
+def _stated_figures(sources: Sequence[str]) -> list[tuple[str, set[str], set[tuple[str, float]]]]:
+    """Each source with the numbers it writes and the quantities it states."""
+    return [(s, set(_numbers(s)), {q for _, q in _quantities(s)}) for s in sources]
 
 
 def _numbers_with_values(sentence: str) -> dict[str, set[tuple[str, float]]]:
@@ -596,12 +631,13 @@ def restated_numbers(sentence: str, known: str) -> set[str]:
 
 
 def _quantities(text: str) -> set[tuple[str, tuple[str, float]]]:
-    """(number as written, (kind, value)) for each number of two digits or more, or of one with a scale after it:
-    "50억" gives ("50", ("#", 5e9)), "15%" ("15", ("%", 15.0)), "1,000" ("1000", ("#", 1000.0)), "2조" ("2", ("#",
-    2e12)). A digit alone is too common a word to judge ("2 tokens", "GPT-2"), but not one with a scale: the
-    default model wrote RETRO's "2조 개의 토큰" (two trillion) as "2 billion tokens" (session 36's probe set)."""
+    """(number as written, (kind, value)) for each number of two digits or more, or of one with a scale or a percent
+    sign after it: "50억" gives ("50", ("#", 5e9)), "15%" ("15", ("%", 15.0)), "1,000" ("1000", ("#", 1000.0)), "2조"
+    ("2", ("#", 2e12)). A digit alone is too common a word to judge ("2 tokens", "GPT-2"), but not one with a scale: the
+    default model wrote RETRO's "2조 개의 토큰" (two trillion) as "2 billion tokens" (session 36's probe set); nor a
+    percentage: "어휘 겹침 비율이 5% 정도가 적당합니다" took OPT-IML's "5% 정도의 사전 훈련 데이터" (probe set 28)."""
     return {(number, (kind, value)) for number, kind, value, scaled in _scaled_numbers(text)
-            if sum(ch.isdigit() for ch in number) >= (1 if scaled else 2)}
+            if sum(ch.isdigit() for ch in number) >= (1 if scaled or kind == "%" else 2)}
 
 
 def _scaled_numbers(text: str) -> Iterator[tuple[str, str, float, bool]]:
@@ -1152,8 +1188,22 @@ def is_prose(sentence: str) -> bool:
 
 def _numbers(text: str) -> list[str]:
     """Numbers of two digits or more, with digit grouping removed ("1,000" -> "1000")."""
-    found = (m.group().replace(",", ".") for m in _NUMBER.finditer(_DIGIT_GROUPING.sub("", text)))
-    return [n for n in found if sum(ch.isdigit() for ch in n) >= 2]
+    return [n for n in _written_numbers(text) if sum(ch.isdigit() for ch in n) >= 2]
+
+
+def _numbers_with_percentages(text: str) -> list[str]:
+    """``_numbers``, and the digits alone that a percent sign follows ("5%"): a share is a figure, whatever its digits.
+
+    >>> _numbers_with_percentages("GPT-2 uses 5% of 1,000 tokens.")
+    ['5', '1000']
+    """
+    found = set(_numbers(text)) | {number for number, (kind, _) in _quantities(text) if kind == "%"}
+    return sorted(found, key=_DIGIT_GROUPING.sub("", text).find)
+
+
+def _written_numbers(text: str) -> list[str]:
+    """Every number ``text`` writes, with digit grouping removed ("1,000" -> "1000")."""
+    return [m.group().replace(",", ".") for m in _NUMBER.finditer(_DIGIT_GROUPING.sub("", text))]
 
 
 def is_bare_reply(answer: str) -> bool:

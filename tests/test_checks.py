@@ -304,6 +304,24 @@ def test_a_number_from_another_entitys_sentence_is_caught():
     assert check_answer("LLaMA-2 was trained on 1.4T tokens.", "en", " ".join(unnamed), unnamed).dropped == ()
 
 
+@pytest.mark.parametrize("reply, question, dropped", [
+    # The default model's lead (probe set 28): OPT-IML's 5%, stated as the vocabulary overlap the question asked for,
+    # which the guide never gives.
+    ("사전학습 데이터 도메인이 비슷한 모델을 고르는 경우, 어휘 겹침 비율이 5% 정도가 적당합니다. [2] [1]",
+     "어휘 겹침 비율 같은 기준이 나와 있어요?", "number 5 of another entity"),
+    # The model named by the question, or by the sentence before: the figure keeps it.
+    ("미세 조정 중 사전 훈련 데이터를 5% 정도 섞는 것이 효과적입니다. [1]", "OPT-IML은 사전 훈련 데이터를 얼마나 섞어요?", ""),
+    ("OPT-IML은 미세 조정 데이터를 섞습니다. [1] 사전 훈련 데이터는 5% 정도가 효과적입니다. [1]", "얼마나 섞어요?", ""),
+    # A one-digit share nothing shown states is invented.
+    ("어휘 겹침 비율이 7% 정도가 적당합니다. [1]", "어휘 겹침 비율 같은 기준이 나와 있어요?", "invented number 7"),
+])
+def test_a_figure_only_a_model_s_entry_states_is_not_given_without_that_model(reply, question, dropped):
+    sources = ["OPT-IML: 미세 조정 중 5% 정도의 사전 훈련 데이터를 포함하는 것이 효과적입니다.",
+               "(3) 사전 훈련에 사용된 데이터 도메인이 다운스트림 작업의 데이터 도메인과 유사한 모델을 선택하는 것이 좋습니다."]
+    checked = check_answer(reply, "ko", " ".join([question, *sources]), sources, question=question)
+    assert (checked.dropped[0].reason if checked.dropped else "") == dropped
+
+
 @pytest.mark.parametrize("sentence, dropped", [
     # The default model's sentence (probe set 5): Chinchilla's "50억에서 5000억", rescaled, given to StarCoder.
     ("StarCoder was trained on 5 billion to 500 billion tokens. [1] [2]", "number 5 of another entity"),
