@@ -1230,11 +1230,12 @@ def restates_premise(sentence: str, question: str) -> bool:
     return len(stated) < len(sentences) and any(is_echo(sentence, s) for s in stated)
 
 
-def is_echo(answer: str, question: str) -> bool:
-    """The answer restates the question (or asks it back) instead of answering it. Words are read within one
-    script ("GPT-4예요" is "GPT" and "예요": the reply "GPT-4 예요" restates "GPT-4예요, Claude예요?", probe set 21),
-    and an opening saying that the passages say something adds nothing ("The passage states that U-PaLM keeps
-    training PaLM with UL2R." restated its question, probe set 21).
+def is_echo(answer: str, question: str, new_word_share: float = _ECHO_NEW_WORD_SHARE) -> bool:
+    """The answer restates the question (or asks it back) instead of answering it: fewer than ``new_word_share`` of
+    its words are not the question's. Words are read within one script ("GPT-4예요" is "GPT" and "예요": the reply
+    "GPT-4 예요" restates "GPT-4예요, Claude예요?", probe set 21), and an opening saying that the passages say
+    something adds nothing ("The passage states that U-PaLM keeps training PaLM with UL2R." restated its question,
+    probe set 21).
 
     >>> is_echo("GPT-4 예요 [2]", "그 리뷰는 어떤 AI 모델로 생성한 거예요? GPT-4예요, Claude예요?")
     True
@@ -1254,4 +1255,4 @@ def is_echo(answer: str, question: str) -> bool:
     new = [w for w in words if w not in asked]
     if any(ch.isdigit() for w in new for ch in w):  # "below what size…?" -> "below 20B…": answered in place
         return False
-    return len(new) < _ECHO_NEW_WORD_SHARE * len(words)
+    return len(new) < new_word_share * len(words)

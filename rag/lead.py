@@ -27,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Iterable, Literal
 
@@ -34,8 +35,15 @@ from core.text import strip_citation_markers
 from rag.checks import cited_sentences, comparable_text, drops_source_negation, is_echo
 from rag.evidence import dangles
 
+log = logging.getLogger(__name__)
+
 Verdict = Literal["yes", "no"]
 
+# A sentence of a reply with fewer new words than this share of its own says the question again: "Pour un LLM
+# spécialisé dans le juridique, il vaut mieux le pré-entraîner uniquement sur nos textes juridiques." (probe set 29)
+# has one new word in 18. A sentence answering in the question's terms adds at least its answer: "… the two main
+# components are a search engine and a language model." adds 3 of 15 (dev-010).
+_RESTATED_SENTENCE_NEW_WORDS = 0.1
 # "예:" or "Note :" copied into a lead says nothing about it; an announcement is a clause of a few words.
 _ANNOUNCEMENT_WORDS = 3
 
@@ -94,6 +102,30 @@ def lead_fault(lead: str, question: str, language: str, evidence: Iterable[str] 
            for sentence in cited_sentences(lead)):
         return "says an evidence sentence without its negation"
     return None
+
+
+def without_restatements(text: str, question: str, language: str) -> str:
+    """``text`` without its sentences that say the question again, unless they open with a yes or a no (the answer:
+    "Oui, on peut utiliser un LLM comme évaluateur …"). Asked "A or B?", such a sentence picks an option with nothing
+    behind it: to "Vaut-il mieux le pré-entraîner uniquement sur nos textes juridiques, ou mélanger avec des données
+    généralistes ?" the default model wrote "… il vaut mieux le pré-entraîner uniquement sur nos textes juridiques."
+    before a sentence about BloombergGPT, whose mixed data say the other (probe set 29). Asked a question, it asserts
+    the question ("… 해결됐다고 보나요."). A reply made only of such sentences is left to ``lead_fault``.
+
+    >>> q = "Vaut-il mieux le pré-entraîner uniquement sur nos textes juridiques, ou mélanger avec des données ?"
+    >>> without_restatements("Il vaut mieux le pré-entraîner uniquement sur nos textes juridiques. [3] BloombergGPT "
+    ...                      "mélange des données financières et générales. [1]", q, "fr")
+    'BloombergGPT mélange des données financières et générales. [1]'
+    >>> without_restatements("Oui, il vaut mieux mélanger avec des données. [1] Voir BloombergGPT. [1]", q, "fr")
+    'Oui, il vaut mieux mélanger avec des données. [1] Voir BloombergGPT. [1]'
+    """
+    sentences = cited_sentences(text)
+    restated = [s for s in sentences
+                if lead_verdict(s, language) is None and is_echo(s, question, _RESTATED_SENTENCE_NEW_WORDS)]
+    if not restated or len(restated) == len(sentences):
+        return text
+    log.info("dropped from the reply, restating the question: %s", "; ".join(repr(s[:60]) for s in restated))
+    return " ".join(s for s in sentences if s not in restated)
 
 
 def guesses(lead: str, language: str) -> bool:

@@ -3,8 +3,9 @@
 question (rag.question) → retrieve (rag.retrieve) → evidence (rag.evidence) → answerability
 (rag.answerability: refuse before the model runs) → twins (rag.twins: a sentence in another
 language stands in as the corpus's own translation of it, where the corpus holds one) → draft
-(rag.draft: the model's reply and its retry policy) → verify (rag.verify: drop what nothing shown states, match claims to passages) →
-lead check (rag.lead: a reply that only restates the question is dropped) → compose
+(rag.draft: the model's reply and its retry policy) → verify (rag.verify: drop what nothing shown states, match claims to passages;
+rag.lead: the sentences saying the question again go first) → lead check (rag.lead: a reply that only restates the
+question is dropped) → compose
 (rag.compose: the verified reply as a lead, then the best evidence sentences in the
 question's language) → the figure or name asked for (rag.measures, rag.who) → Answer.
 
@@ -47,7 +48,7 @@ from rag.prompt import build_messages, fit_prompt
 from rag.question import Question, asking_sentences, prepare_question, question_parts
 from rag.retrieve import HybridRetriever, RetrievalConfig
 from rag.types import Answer, AnswerEvent, Event, Evidence, Hit, SourcesEvent, TokenEvent
-from rag.lead import lead_fault
+from rag.lead import lead_fault, without_restatements
 from rag.licence import asks_licence, names_a_licence
 from rag.twins import corpus_translations, with_twins
 from rag.who import asks_which_model, asks_who, names_someone, names_the_model
@@ -166,6 +167,7 @@ class RagPipeline:
         if draft.text and not text and not sure:
             yield self._finish(refusal(base), started)
             return
+        text = without_restatements(text, asked.text, asked.language)
         passages = source_passages(retriever.index, evidence)
         cited = verified_citations(text, asked.language, passages, self._embed_sentences, evidence, s)
         fault = lead_fault(cited.text, asked.text, asked.language, [e.sentence for e in evidence]) if cited else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.lead import copies_announcement, guesses, lead_fault, lead_verdict
+from rag.lead import copies_announcement, guesses, lead_fault, lead_verdict, without_restatements
 
 
 @pytest.mark.parametrize("text, language, expected", [
@@ -136,3 +136,45 @@ def test_an_answer_whose_reply_drops_a_negation_answers_from_the_evidence(corpus
     assert not answer.refused, answer.text
     assert "모델을 회색으로 표시합니다" not in answer.text, answer.text
     assert "회색으로 표시되지 않습니다" in answer.text, answer.text
+
+
+LEGAL = ("On veut un LLM spécialisé dans le juridique. Vaut-il mieux le pré-entraîner uniquement sur nos textes "
+         "juridiques, ou mélanger avec des données généralistes ? Qu'enseigne le cas BloombergGPT dans la synthèse ?")
+BLOOMBERG = "BloombergGPT est entraîné sur des données financières et des données générales. [1]"
+
+
+@pytest.mark.parametrize("reply, question, language, kept", [
+    # The default model's reply (probe set 29): its pick is the question's first option in the question's words.
+    (f"Pour un LLM spécialisé dans le juridique, il vaut mieux le pré-entraîner uniquement sur nos textes "
+     f"juridiques. [3] {BLOOMBERG}", LEGAL, "fr", BLOOMBERG),
+    # The question asserted back (probe set 29), then an answer.
+    ("실서비스 사용자 요청이 공개 벤치마크 데이터랑 다르다고 가이드는 설명해요. 실제 환경에서 모델이 얼마나 잘하는지 평가하는 "
+     "문제는 해결됐다고 보나요. [3] 평가는 아직 해결되지 않은 문제로 남아 있습니다. [3]",
+     "실서비스 사용자 요청이 공개 벤치마크 데이터랑 왜 그렇게 다르다고 가이드는 설명해요? 그리고 실제 환경에서 모델이 얼마나 "
+     "잘하는지 평가하는 문제는 해결됐다고 보나요?", "ko", "평가는 아직 해결되지 않은 문제로 남아 있습니다. [3]"),
+    # A restatement opening with a verdict is the answer; one filling the question's slot answers it.
+    (f"Oui, il vaut mieux mélanger avec des données généralistes. [1] {BLOOMBERG}", LEGAL, "fr", None),
+    ("In retrieval-augmented language modeling, the two main components are a search engine and a language model. "
+     "[1] The retriever drives the response. [1]",
+     "In retrieval-augmented language modeling, what are the two main components and which one drives the response?",
+     "en", None),
+    # A reply that only restates is left whole: the lead check drops it and the evidence answers.
+    ("Il vaut mieux le pré-entraîner uniquement sur nos textes juridiques. [3]", LEGAL, "fr", None),
+])
+def test_a_reply_s_sentences_saying_the_question_again_go(reply, question, language, kept):
+    assert without_restatements(reply, question, language) == (kept or reply)
+
+
+def test_an_answer_whose_reply_picks_an_option_by_restating_the_question_goes_on_without_it(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder): the default model's reply to probe set 29's legal
+    question, whose first sentence picks the question's first option in its words; the answer goes on without it."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    pick = "Pour un LLM spécialisé dans le juridique, il vaut mieux le pré-entraîner uniquement sur nos textes juridiques."
+    reply = (f"{pick} [1] Selon la synthèse, BloombergGPT a été entraîné à la fois sur les archives financières de "
+             f"Bloomberg et sur des jeux de données à usage général. [1]")
+    answer = RagPipeline(corpus_settings, embedder, ScriptedGenerator(reply)).answer(LEGAL)
+    assert not answer.refused, answer.text
+    assert "uniquement sur nos textes juridiques" not in answer.text, answer.text
+    assert "BloombergGPT" in answer.text, answer.text
