@@ -246,14 +246,16 @@ def open_index(index_dir: Path) -> Index:
             log.info("index version %s was written before sentence hubness was kept; computing it", name)
             hubness = sentence_hubness(sentence_vectors)
         with sqlite3.connect((path / "meta.sqlite").resolve().as_uri() + "?mode=ro", uri=True) as db:
-            # Versions written before slides had no location_kind column: their locations are all pages.
-            has_kind = any(col[1] == "location_kind" for col in db.execute("PRAGMA table_info(documents)"))
-            kind = "location_kind" if has_kind else "''"
+            # Versions written before slides had no location_kind column: their locations are all pages. Those
+            # written before descriptions were kept describe nothing.
+            columns = {col[1] for col in db.execute("PRAGMA table_info(documents)")}
+            kind = "location_kind" if "location_kind" in columns else "''"
+            description = "description" if "description" in columns else "''"
             documents = {
                 row[0]: IndexedDocument(row[0], row[1], row[2], tuple(json.loads(row[3])), *row[4:])
                 for row in db.execute(
                     "SELECT doc_id, source, title, languages, seed, content_hash, chunk_count, ingested_at, "
-                    f"{kind} FROM documents"
+                    f"{kind}, {description} FROM documents"
                 )
             }
             chunks = tuple(
@@ -480,7 +482,8 @@ def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk
         with db:
             db.execute(
                 "CREATE TABLE documents (doc_id TEXT PRIMARY KEY, source TEXT UNIQUE, title TEXT, languages TEXT, "
-                "seed TEXT, content_hash TEXT, chunk_count INTEGER, ingested_at REAL, location_kind TEXT)"
+                "seed TEXT, content_hash TEXT, chunk_count INTEGER, ingested_at REAL, location_kind TEXT, "
+                "description TEXT)"
             )
             db.execute(
                 "CREATE TABLE chunks (row INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT REFERENCES documents, "
@@ -488,10 +491,10 @@ def _write_meta(path: Path, documents: list[IndexedDocument], chunks: list[Chunk
                 "sentences TEXT)"
             )
             db.executemany(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (d.doc_id, d.source, d.title, json.dumps(list(d.languages)), d.seed, d.content_hash, d.chunk_count,
-                     d.ingested_at, d.location_kind)
+                     d.ingested_at, d.location_kind, d.description)
                     for d in documents
                 ],
             )

@@ -148,6 +148,7 @@ def load_document(
         location_kind=got.location_kind,
         problems=got.problems,
         ocr_pages=got.ocr_pages,
+        description=meta.source,
     )
 
 

@@ -231,7 +231,7 @@ def ingest_paths(
                     doc_id=doc.doc_id, source=doc.source, title=doc.title,
                     languages=doc.languages or document_languages([c.text for c in chunks]),
                     seed=doc.seed, content_hash=doc.content_hash, chunk_count=len(chunks),
-                    ingested_at=time.time(), location_kind=doc.location_kind,
+                    ingested_at=time.time(), location_kind=doc.location_kind, description=doc.description,
                 )
             )
         kept_ids = {d.doc_id for d in kept}

@@ -61,6 +61,7 @@ class Document:
     location_kind: str = ""
     problems: tuple[str, ...] = ()
     ocr_pages: tuple[OcrPage, ...] = ()  # word boxes of the pages read by OCR
+    description: str = ""  # what the document is and where it comes from (the manifest's "source")
 
     def page_at(self, offset: int) -> int | None:
         """1-based page number containing ``offset``, or None for non-paged text."""
@@ -109,6 +110,9 @@ class IndexedDocument:
     chunk_count: int
     ingested_at: float
     location_kind: str = ""  # what Chunk.page counts in this document: "page", "slide", or "" (none)
+    # What the document is and where it comes from, as its manifest describes it: the names a reader calls it by
+    # ("the Google course page", "Naveed et al.") that its title and text may not write.
+    description: str = ""
 
     def location_of(self, chunk: Chunk) -> str:
         """Where ``chunk`` is, as shown in citations: "p. 3", "slide 3", "§ Heading", or ""."""

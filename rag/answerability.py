@@ -240,7 +240,7 @@ class Signals:
     """What the answerability decision reads, for one question."""
 
     best_score: float  # similarity of the best evidence sentence to the question, or to a part of it
-    missing: tuple[str, ...]  # specific terms of the question found in no retrieved passage or its title
+    missing: tuple[str, ...]  # specific terms of the question found in no retrieved passage, its title or description
 
     def refuse(self, refusal_threshold: float, missing_term_threshold: float) -> bool:
         return refuses(self.best_score, bool(self.missing), refusal_threshold, missing_term_threshold)
@@ -254,7 +254,10 @@ def refuses(best_score: float, term_missing: bool, refusal_threshold: float, mis
 
 
 def signals(question: str, hits: Sequence[Hit], evidence: Sequence[Evidence]) -> Signals:
-    texts = [h.chunk.text for h in hits] + sorted({h.document.title for h in hits})
+    # A question names a document as its reader knows it: "The Google course page says …" was refused for "Google",
+    # which the course page's title and text never write; its description does (probe sets 12, 27 to 29).
+    texts = [h.chunk.text for h in hits] + sorted({h.document.title for h in hits}) + sorted(
+        {h.document.description for h in hits if h.document.description})
     terms = [t for t in specific_terms(question) if not spelled_out(t, question)]
     # A question asking several things may be closest to its evidence in one of its parts: "Ok, et toutes ces galères
     # avec les vraies demandes des utilisateurs (…), le guide dit qu'elles viennent d'où au fond ? On ne peut pas juste

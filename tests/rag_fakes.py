@@ -16,10 +16,11 @@ def unit(*values: float) -> np.ndarray:
 
 
 def make_hit(text: str, doc_id: str = "d1", title: str = "Doc", language: str = "en", row: int = 0,
-             sentences: tuple[tuple[int, int], ...] = (), score: float = 0.6) -> Hit:
+             sentences: tuple[tuple[int, int], ...] = (), score: float = 0.6, description: str = "") -> Hit:
     chunk = Chunk(chunk_id=f"c{row}", doc_id=doc_id, text=text, start=0, end=len(text), language=language,
                   sentences=sentences or ((0, len(text)),), ordinal=row)
-    doc = IndexedDocument(doc_id, f"/corpus/{doc_id}.txt", title, (language,), "", "h", 1, 0.0)
+    doc = IndexedDocument(doc_id, f"/corpus/{doc_id}.txt", title, (language,), "", "h", 1, 0.0,
+                          description=description)
     return Hit(chunk=chunk, document=doc, score=score, dense=score, row=row)
 
 

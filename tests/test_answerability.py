@@ -103,6 +103,18 @@ def test_a_question_term_absent_from_the_passages_leads_to_a_refusal():
     assert not Signals(0.60, ("ZeRO",)).refuse(0.40, 0.53)
 
 
+def test_a_document_named_as_its_description_names_it_is_no_missing_term():
+    """Readers call the course page "the Google course", which its title and text never write (probe set 29)."""
+    text = "프롬프트 엔지니어링은 LLM의 매개변수를 추가하거나 변경하지 않습니다."
+    described = make_hit(text, title="LLM: 미세 조정 (강의 페이지)", language="ko",
+                         description="Korean translation of a page of Google's Machine Learning Crash Course")
+    evidence = [Evidence(1, described, text, 0.45)]
+    question = "The Google course page says prompt engineering leaves the parameters alone: what does it change?"
+    assert signals(question, [described], evidence).missing == ()
+    undescribed = make_hit(text, title="LLM: 미세 조정 (강의 페이지)", language="ko")
+    assert signals(question, [undescribed], [Evidence(1, undescribed, text, 0.45)]).missing == ("Google",)
+
+
 def test_a_question_asking_several_things_is_judged_by_its_closest_part_too():
     hit = make_hit("Public NLP datasets do not reflect how these models are used.")
     whole = [Evidence(1, hit, hit.chunk.text, 0.34)]
@@ -162,6 +174,22 @@ def test_a_plural_the_bundled_corpus_writes_in_the_singular_passes_the_gate(corp
     hits, evidence = RagPipeline(corpus_settings, embedder, ScriptedGenerator("")).evidence(question)
     checked = signals(question, hits, evidence)
     assert "GPUs" in specific_terms(question) and checked.missing == ()
+    assert not checked.refuse(corpus_settings.refusal_threshold, corpus_settings.missing_term_threshold)
+
+
+def test_a_question_naming_the_bundled_course_page_by_its_publisher_passes_the_gate(corpus_settings, embedder):
+    """Real path but the model (bundled corpus and manifest as ingest reads them, default embedder): "The Google
+    course page" was refused before the model ran for "Google", which the course page never writes (probe set 29)."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    question = ("Is 'prompt tuning' just a fancier name for prompt engineering? The Google course page says prompt "
+                "engineering leaves the model's parameters alone, so what does the comprehensive overview say prompt "
+                "tuning actually trains, and what happens to the rest of the weights?")
+    hits, evidence = RagPipeline(corpus_settings, embedder, ScriptedGenerator("")).evidence(question)
+    assert any("Google" in h.document.description for h in hits)
+    checked = signals(question, hits, evidence)
+    assert "Google" in specific_terms(question) and checked.missing == ()
     assert not checked.refuse(corpus_settings.refusal_threshold, corpus_settings.missing_term_threshold)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -41,7 +42,7 @@ def _data(n_docs: int = 2, per_doc: int = 3, seed: int = 0):
     for d in range(n_docs):
         doc_id = f"doc{d}"
         docs.append(IndexedDocument(doc_id, f"/corpus/{doc_id}.txt", f"Title {d}", ("ko", "en"), f"00{d}_seed.txt",
-                                    f"hash{d}", per_doc, 1000.0 + d))
+                                    f"hash{d}", per_doc, 1000.0 + d, description=f"Notes of team {d}"))
         for k in range(per_doc):
             text = f"문장 {d}-{k}입니다. Second sentence {k}."
             chunks.append(Chunk(f"c{d}{k}", doc_id, text, k * 50, k * 50 + len(text), "ko", f"Heading {k}",
@@ -76,6 +77,16 @@ def test_round_trip(tmp_path):
     assert index.document_of(index.chunks[4]).title == "Title 1"
     manifest = json.loads((index_dir / name / "manifest.json").read_text())
     assert (manifest["documents"], manifest["chunks"], manifest["dim"]) == (2, 6, DIM)
+
+
+def test_a_version_written_before_descriptions_still_opens_describing_nothing(tmp_path):
+    index_dir = tmp_path / "index"
+    name, (docs, _, _) = _write(index_dir)
+    with sqlite3.connect(index_dir / name / "meta.sqlite") as db:  # as versions before session 63 were written
+        db.execute("ALTER TABLE documents DROP COLUMN description")
+    index = open_index(index_dir)
+    assert index.documents == {d.doc_id: dataclasses.replace(d, description="") for d in docs}
+    assert integrity_problems(index) == []
 
 
 def test_sentence_vectors_are_float16_and_memory_mapped(tmp_path):

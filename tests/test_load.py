@@ -101,7 +101,7 @@ def test_manifest_metadata_wins_over_guess(tmp_path):
     path = _write(tmp_path, "x.txt", b"first line\nbody\n")
     meta = SourceMeta(title="Given Title", languages=("fr",), source="somewhere", seed="000_x.txt")
     doc = load_document(path, MB, meta)
-    assert (doc.title, doc.languages, doc.seed) == ("Given Title", ("fr",), "000_x.txt")
+    assert (doc.title, doc.languages, doc.seed, doc.description) == ("Given Title", ("fr",), "000_x.txt", "somewhere")
 
 
 def test_overlong_first_line_falls_back_to_file_name(tmp_path):

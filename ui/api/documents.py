@@ -26,7 +26,8 @@ from ui.handlers import LOCKED_MESSAGE
 
 def document_dict(d: IndexedDocument) -> dict:
     return {"id": d.doc_id, "object": "document", "title": d.title, "source": d.source,
-            "languages": list(d.languages), "chunks": d.chunk_count, "ingested_at": int(d.ingested_at)}
+            "description": d.description, "languages": list(d.languages), "chunks": d.chunk_count,
+            "ingested_at": int(d.ingested_at)}
 
 
 def indexed(pipeline: RagPipeline) -> dict[str, IndexedDocument]:
