@@ -1,7 +1,8 @@
 """Incremental ingestion: load, clean, chunk, embed and index what changed.
 
 Documents are identified by their resolved path and the SHA-256 of their
-bytes. Unchanged documents keep their chunks and vectors; changed ones are
+bytes. Unchanged documents keep their chunks and vectors (and take a new
+description from the manifest, which no vector holds); changed ones are
 re-chunked (and only text never seen before is embedded); documents that
 disappeared from an ingested folder are removed. The result is written as a
 new index version and switched in atomically; on any failure the previous
@@ -19,7 +20,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -207,6 +208,7 @@ def ingest_paths(
         added = [d for d in loaded if d.source not in by_source]
         changed = [d for d in loaded if d.source in by_source]
         kept = [d for d in by_source.values() if d not in removed and d.source not in {x.source for x in loaded}]
+        kept, redescribed = _described_anew(kept, candidates)
 
         report_kwargs = dict(
             added=tuple(d.source for d in added),
@@ -216,7 +218,7 @@ def ingest_paths(
             failed=tuple(failures),
             warnings=tuple(warnings),
         )
-        if not (added or changed or removed) and (previous is not None or not loaded):
+        if not (added or changed or removed or redescribed) and (previous is not None or not loaded):
             return IngestReport(**report_kwargs, chunks=len(previous.chunks) if previous else 0, embedded=0,
                                 seconds=time.monotonic() - started, version=previous.version if previous else "")
 
@@ -286,6 +288,16 @@ def remove_documents(sources: Iterable[str], settings: Settings) -> IngestReport
             version = index.version
         return IngestReport(removed=tuple(sorted({d.source for d in gone})), chunks=len(rows),
                             seconds=time.monotonic() - started, version=version)
+
+
+def _described_anew(kept: list[IndexedDocument], candidates: list[Candidate]) -> tuple[list[IndexedDocument], int]:
+    """``kept`` with the descriptions their manifest gives now, and how many changed: a description is in no vector,
+    so nothing is embedded again for it."""
+    descriptions = {c.source: c.meta.source for c in candidates}
+    redescribed = {d.source for d in kept if d.source in descriptions and descriptions[d.source] != d.description}
+    if redescribed:
+        log.info("new descriptions for %d unchanged documents", len(redescribed))
+    return [replace(d, description=descriptions[d.source]) if d.source in redescribed else d for d in kept], len(redescribed)
 
 
 def ensure_index(settings: Settings) -> None:

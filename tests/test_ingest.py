@@ -223,6 +223,27 @@ def test_single_file_ingest_leaves_other_documents(small_embedder, tmp_path):
     assert set(_by_name(open_index(settings.index_dir))) == {COURSE, REVIEW}
 
 
+def test_a_new_description_in_the_manifest_is_recorded_without_embedding_again(small_embedder, tmp_path):
+    corpus = _small_corpus(tmp_path / "corpus")
+    settings = make_settings(tmp_path / "data", embedding_model=SMALL_MODEL)
+    assert ingest_paths([corpus], settings, embedder=small_embedder).ok
+    first = open_index(settings.index_dir)
+    assert _by_name(first)[COURSE].description == MANIFEST[COURSE].source  # the manifest's "source" describes it
+
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    manifest[COURSE]["source"] = "A course page of a machine learning crash course"
+    (corpus / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    report = ingest_paths([corpus], settings, embedder=small_embedder)
+    assert report.ok and report.embedded == 0 and not (report.added or report.changed or report.removed)
+    second = open_index(settings.index_dir)
+    assert second.version != first.version and second.chunks == first.chunks
+    docs = _by_name(second)
+    assert docs[COURSE].description == "A course page of a machine learning crash course"
+    assert docs[REVIEW] == _by_name(first)[REVIEW]
+    # Nothing new: no version is written.
+    assert ingest_paths([corpus], settings, embedder=small_embedder).version == second.version
+
+
 def test_an_index_cut_by_another_chunking_is_re_chunked(small_embedder, tmp_path, monkeypatch):
     """A new chunking reaches an existing index: its unchanged files are cut again, not kept as they were."""
     import ingest.chunk
