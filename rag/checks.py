@@ -266,6 +266,17 @@ _MIN_PROSE_LETTER_SHARE = 0.7
 _MIN_CLAUSE_WORDS = 5  # shorter asides are glosses of a term
 # Kiwi's particles, endings, suffixes and punctuation: not words of their own.
 _NOT_WORD_TAGS = ("J", "E", "XS", "SF", "SP", "SS", "SE", "SO", "SW")
+# Months as the three languages write them. English names with a capital only, and "May" only in a date ("in May",
+# "May 2022"): "LLMs may help" names no month.
+_KOREAN_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\s?월(?!요일)")
+_MONTH_NUMBERS = {name: n for n, names in enumerate(
+    ["janvier january", "fevrier february", "mars march", "avril april", "mai may", "juin june", "juillet july",
+     "aout august", "septembre september", "octobre october", "novembre november", "decembre december"], start=1)
+    for name in names.split()}
+_MONTH_NAME = re.compile(
+    r"\b(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)\b"
+    r"|\b(?-i:January|February|March|April|June|July|August|September|October|November|December)\b"
+    r"|(?<=\bin )(?-i:May)\b|\b(?-i:May)(?= \d{4}\b)", re.IGNORECASE)
 # A sentence copies a source when this share of its words (names left out), at least ``_MIN_COPIED_WORDS``, are the
 # source's.
 _COPIED_WORD_SHARE = 0.8
@@ -290,8 +301,8 @@ class CheckedAnswer:
 def check_answer(text: str, language: str, known: str, sources: Sequence[str] = (),
                  instructions: Sequence[str] = (), most_sentences: int | None = None,
                  question: str = "") -> CheckedAnswer:
-    """``text`` without its off-language sentences, sentences with invented or misattributed numbers or a
-    comparison turned round (``rag.comparison``), and sentences about the task itself; its sentences without
+    """``text`` without its off-language sentences, sentences with invented months, invented or misattributed
+    numbers or a comparison turned round (``rag.comparison``), and sentences about the task itself; its sentences without
     the numbers or bullets of list items (``core.text.without_item_opening``).
 
     ``known`` is everything the model was given (evidence sentences and the question); ``sources``,
@@ -339,30 +350,39 @@ def check_answer(text: str, language: str, known: str, sources: Sequence[str] = 
     known_numbers = set(_written_numbers(known))
     kept = []
     for sentence in sentences:
-        plain = strip_citation_markers(sentence)
-        invented = [n for n in _numbers_with_percentages(plain)
-                    if n not in known_numbers and n not in restated_numbers(plain, known)]
-        rescaled = other_quantities(plain, known)
-        misattributed = misattributed_numbers(plain, sources) or figures_without_their_model(plain, sources,
-                                                                                             f"{question} {text}")
-        if invented:
-            dropped.append(DroppedSentence(sentence, f"invented number {invented[0]}"))
-        elif rescaled:
-            dropped.append(DroppedSentence(sentence, f"number {rescaled[0]} as another quantity"))
-        elif misattributed:
-            dropped.append(DroppedSentence(sentence, f"number {misattributed[0]} of another entity"))
-        elif swapped := swapped_name(plain, sources):
-            dropped.append(DroppedSentence(sentence, f"names {swapped[0]} where its source names {swapped[1]}"))
-        elif swapped := swapped_figure(plain, sources):
-            dropped.append(DroppedSentence(sentence, f"states {swapped[0]} where its source states {swapped[1]}"))
-        elif against_the_sources(plain, sources):
-            dropped.append(DroppedSentence(sentence, "compares the other way round from its evidence"))
+        fault = _claim_fault(strip_citation_markers(sentence), known, known_numbers, sources, f"{question} {text}")
+        if fault:
+            dropped.append(DroppedSentence(sentence, fault))
         else:
             kept.append(sentence)
     if most_sentences is not None:
         dropped += [DroppedSentence(s, f"past the {most_sentences} sentences asked for") for s in kept[most_sentences:]]
         kept = kept[:most_sentences]
     return CheckedAnswer(" ".join(kept), tuple(dropped))
+
+
+def _claim_fault(plain: str, known: str, known_numbers: Collection[str], sources: Sequence[str],
+                 context: str) -> str | None:
+    """Why a sentence (markers left out) states what its evidence does not, or None: a number or a month nothing
+    shown states, a number as another quantity or of another entity, a name or figure swapped into a copied source
+    sentence, a comparison turned round. ``context`` is the question and the whole reply."""
+    invented = [n for n in _numbers_with_percentages(plain)
+                if n not in known_numbers and n not in restated_numbers(plain, known)]
+    if invented:
+        return f"invented number {invented[0]}"
+    if months := invented_months(plain, known):
+        return f"invented month {months[0]}"
+    if rescaled := other_quantities(plain, known):
+        return f"number {rescaled[0]} as another quantity"
+    if misattributed := misattributed_numbers(plain, sources) or figures_without_their_model(plain, sources, context):
+        return f"number {misattributed[0]} of another entity"
+    if swapped := swapped_name(plain, sources):
+        return f"names {swapped[0]} where its source names {swapped[1]}"
+    if swapped := swapped_figure(plain, sources):
+        return f"states {swapped[0]} where its source states {swapped[1]}"
+    if against_the_sources(plain, sources):
+        return "compares the other way round from its evidence"
+    return None
 
 
 def swapped_name(sentence: str, sources: Sequence[str]) -> tuple[str, str] | None:
@@ -600,6 +620,28 @@ def _numbers_with_values(sentence: str) -> dict[str, set[tuple[str, float]]]:
     for number, quantity in _quantities(sentence):
         found.setdefault(number, set()).add(quantity)
     return {n: found[n] for n in sorted(found, key=sentence.find)}  # as the sentence writes them
+
+
+def invented_months(sentence: str, known: str) -> list[str]:
+    """The months ``sentence`` names that the known text names in no language: a month is a figure. Asked at which
+    month the overview's timeline places BLOOM and OPT-IML, with no line of the timeline among its evidence, the
+    default model wrote "BLOOM apparaît en février, OPT-IML en avril. [1]" (probe set 27; the timeline reads "11월
+    BLOOM", "12월 OPT-IML").
+
+    >>> invented_months("BLOOM apparaît en février, OPT-IML en avril.", "1.14 BLOOM [13]: ROOTS 말뭉치에서 훈련된 모델.")
+    ['février', 'avril']
+    >>> invented_months("mT5 is placed in October, PanGu-α in April. LLMs may help.", "10월 mT5 4월 PanGu-α")
+    []
+    """
+    said = {month for _, month in _months(known)}
+    return [word for word, month in _months(sentence) if month not in said]
+
+
+def _months(text: str) -> list[tuple[str, int]]:
+    """(the month as written, its number) for each month ``text`` names: "11월", "novembre", "November"."""
+    found = [(m.group(), int(m.group(1))) for m in _KOREAN_MONTH.finditer(text) if 1 <= int(m.group(1)) <= 12]
+    return found + [(m.group(), _MONTH_NUMBERS[m.group().casefold().replace("é", "e").replace("û", "u")])
+                    for m in _MONTH_NAME.finditer(text)]
 
 
 def other_quantities(sentence: str, known: str) -> list[str]:

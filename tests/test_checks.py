@@ -322,6 +322,20 @@ def test_a_figure_only_a_model_s_entry_states_is_not_given_without_that_model(re
     assert (checked.dropped[0].reason if checked.dropped else "") == dropped
 
 
+@pytest.mark.parametrize("reply, language, dropped", [
+    # The default model's lead (probe set 27): no line of the timeline was among the evidence.
+    ("BLOOM apparaît en février, OPT-IML en avril. [1] BLOOM est un modèle ouvert. [1]", "fr", "invented month février"),
+    ("BLOOM appears in November, OPT-IML in December. [1] BLOOM is open. [1]", "en", ""),
+    ("BLOOM은 11월, OPT-IML은 12월에 나옵니다. [1] BLOOM은 공개 모델입니다. [1]", "ko", ""),
+    ("BLOOM est de novembre. [1] OPT-IML est de mars. [1]", "fr", "invented month mars"),
+    ("BLOOM may be open and ROOTS may help. [1] BLOOM is open. [1]", "en", ""),  # "may" names no month
+])
+def test_a_month_no_evidence_names_is_invented(reply, language, dropped):
+    sources = ["11월 BLOOM", "12월 OPT-IML", "1.14 BLOOM [13]: ROOTS 말뭉치에서 훈련된 인과 디코더 모델인 BLOOM은 공개 모델입니다."]
+    checked = check_answer(reply, language, " ".join(sources), sources)
+    assert (checked.dropped[0].reason if checked.dropped else "") == dropped
+
+
 @pytest.mark.parametrize("sentence, dropped", [
     # The default model's sentence (probe set 5): Chinchilla's "50억에서 5000억", rescaled, given to StarCoder.
     ("StarCoder was trained on 5 billion to 500 billion tokens. [1] [2]", "number 5 of another entity"),
