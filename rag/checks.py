@@ -599,9 +599,10 @@ def figures_without_their_model(sentence: str, sources: Sequence[str], context: 
     >>> figures_without_their_model("미세 조정 중 5% 정도를 섞으세요.", ["미세 조정 중 5% 정도를 섞으세요."], "얼마나 섞어요?")
     []
     """
+    stated = _stated_figures(sources)
     wrong = []
     for number, values in _numbers_with_values(sentence).items():
-        holders = [s for s, numbers, quantities in _stated_figures(sources) if number in numbers or values & quantities]
+        holders = [s for s, numbers, quantities in stated if number in numbers or values & quantities]
         entries = [_ENTRY_NAME.match(s) for s in holders]
         if holders and all(entries) and not any(term_occurs(e.group(1), f"{sentence} {context}") for e in entries):
             wrong.append(number)
