@@ -711,3 +711,25 @@ def test_a_number_taken_out_of_its_scale_is_caught_and_a_rescaled_one_kept():
 def test_a_list_item_s_number_copied_into_the_answer_is_left_out(reply, shown):
     known = "(3) 도메인이 비슷한 모델을 고르는 것이 좋습니다. 2. Le modèle affiné reste utile. GPT-3 a 175B paramètres."
     assert check_answer(reply, "ko" if "도메인" in reply else "fr", known).text == shown
+
+
+def test_an_invented_month_and_a_figure_without_its_model_leave_the_answer_through_the_real_path(corpus_settings,
+                                                                                                 embedder):
+    """Real path but the model (bundled corpus and manifest as ingest reads them, default embedder, the pipeline):
+    the default model's leads to probe27-020 (no line of the timeline among its evidence) and probe28-014 (OPT-IML's
+    5% given as a vocabulary overlap), each followed by a sentence of its evidence."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    months = RagPipeline(corpus_settings, embedder, ScriptedGenerator(
+        "BLOOM apparaît en février, OPT-IML en avril. [1] Les modèles de langage autorégressifs incluent GPT-3, OPT, "
+        "PaLM et BLOOM. [2]")).answer(
+        "Sur la chronologie des sorties placée au début de la grande synthèse de Naveed et al., BLOOM et OPT-IML "
+        "apparaissent respectivement à quel mois ?")
+    assert not months.refused and "février" not in months.text and "avril" not in months.text, months.text
+    overlap = RagPipeline(corpus_settings, embedder, ScriptedGenerator(
+        "사전학습 데이터 도메인이 다운스트림 작업 도메인과 비슷한 모델을 고르는 경우, 어휘 겹침 비율이 5% 정도가 적당합니다. [2] "
+        "사전 훈련에 사용된 데이터 도메인이 다운스트림 작업의 데이터 도메인과 유사한 모델을 선택하는 것이 좋습니다. [2]")).answer(
+        "핵심 포인트 1에서 사전학습 데이터 도메인이 다운스트림 작업 도메인과 비슷한 모델을 고르라고 했잖아요. 어느 정도 겹쳐야 "
+        "'비슷하다'고 볼 수 있는지, 어휘 겹침 비율 같은 기준이 나와 있어요?")
+    assert "어휘 겹침 비율이 5%" not in overlap.text, overlap.text
