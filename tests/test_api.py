@@ -33,6 +33,7 @@ pytestmark = pytest.mark.timeout(600)
 
 SMALL_LLM = "smollm2-135m-instruct-q4_1"
 KEY = "test-key-1"
+DISTILLATION_DESCRIPTION = "Lecture notes of a machine learning course"
 DOCS = {
     "distillation.txt": (
         "Knowledge distillation.\n"
@@ -59,6 +60,8 @@ def index_settings(tmp_path_factory, small_embedder):
     corpus = tmp_path_factory.mktemp("api-corpus")
     for name, text in DOCS.items():
         (corpus / name).write_text(text, encoding="utf-8")
+    (corpus / "manifest.json").write_text(json.dumps({"distillation.txt": {"source": DISTILLATION_DESCRIPTION}}),
+                                          encoding="utf-8")
     settings = make_settings(tmp_path_factory.mktemp("api-data"), embedding_model="all-minilm-l6-v2",
                              llm_model=SMALL_LLM, refusal_threshold=0.3, support_threshold=0.3,
                              translation_floor=-1.0,  # off: English-only, any translation is far from its source
@@ -202,6 +205,9 @@ def test_upload_ask_delete(api, client):
     headers = {"Authorization": f"Bearer {KEY}"}
     listed = httpx.get(api + "/v1/documents", headers=headers).json()["data"]
     assert {d["title"] for d in listed} >= {"Knowledge distillation.", "Low-rank adaptation."}
+    # The manifest's description of a file is listed with it; a file it does not describe has none.
+    assert {d["title"]: d["description"] for d in listed}["Knowledge distillation."] == DISTILLATION_DESCRIPTION
+    assert {d["title"]: d["description"] for d in listed}["Low-rank adaptation."] == ""
 
     rejected = httpx.post(api + "/v1/documents", headers=headers, files={"file": ("notes.docx", b"PK\x03\x04")})
     assert rejected.status_code == 422 and "notes.docx" in rejected.json()["error"]["message"]
