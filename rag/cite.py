@@ -49,6 +49,8 @@ class CitedAnswer:
     supported_sentences: int
     total_sentences: int
     markers_fixed: int  # model markers removed or replaced
+    # Each supported sentence (markers left out) with the passage sentence it rests on (its best support).
+    grounds: tuple[tuple[str, str], ...] = ()
 
 
 def strip_markers(text: str) -> tuple[str, list[int]]:
@@ -77,6 +79,7 @@ def attach_citations(
 
     best: dict[int, tuple[float, str]] = {}  # n -> (support, sentence) over the whole answer
     out_sentences, supported, fixed = [], 0, 0
+    grounds: list[tuple[str, str]] = []
     for i, (text, model_markers) in enumerate(plain):
         chosen: list[int] = []
         if i in claims:
@@ -96,6 +99,8 @@ def attach_citations(
                 if score > best.get(n, (-1.0, ""))[0]:
                     best[n] = (score, sentence)
             supported += bool(chosen)
+            if chosen:
+                grounds.append((text, support[chosen[0]][1]))
         else:
             fixed += len(set(model_markers))
         out_sentences.append(text + "".join(f" [{n}]" for n in chosen))
@@ -104,7 +109,7 @@ def attach_citations(
         Citation(n=n, hit=by_n[n].hit, sentence=sentence, support=min(score, 1.0))
         for n, (score, sentence) in sorted(best.items())
     )
-    return CitedAnswer(" ".join(s for s in out_sentences if s), citations, supported, len(claims), fixed)
+    return CitedAnswer(" ".join(s for s in out_sentences if s), citations, supported, len(claims), fixed, tuple(grounds))
 
 
 def _support(passage: SourcePassage, vec: np.ndarray, anchors: frozenset[str]) -> tuple[float, str]:

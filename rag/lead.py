@@ -13,7 +13,8 @@ sentences of the 29 dev questions whose reference answer starts with a yes or a 
 reference for 23 against 22 for always "yes", listed the other way round ("no or yes") it said "no" to
 all 29, and in a full run it contradicted no lead (docs/EVALUATION.md).
 
-Nor does a reply that says an evidence sentence without its negation (``rag.checks.drops_source_negation``).
+Nor does a reply that says an evidence sentence without its negation (``rag.checks.drops_source_negation``), nor
+one that denies what the passage sentence it rests on says (``rag.negation.adds_negation``).
 
 Example:
     >>> lead_verdict("Pas forcément : les résultats peuvent être opposés.", "fr")
@@ -29,10 +30,12 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Iterable, Literal
+from typing import Iterable, Literal, Sequence
 
+from core.language import detect_language
 from core.text import strip_citation_markers
-from rag.checks import cited_sentences, comparable_text, drops_source_negation, is_echo
+from rag.checks import cited_sentences, comparable_text, drops_source_negation, is_echo, is_prose
+from rag.negation import adds_negation, denies
 from rag.evidence import dangles
 
 log = logging.getLogger(__name__)
@@ -84,9 +87,11 @@ def lead_verdict(text: str, language: str) -> Verdict | None:
     return None
 
 
-def lead_fault(lead: str, question: str, language: str, evidence: Iterable[str] = ()) -> str | None:
+def lead_fault(lead: str, question: str, language: str, evidence: Iterable[str] = (),
+               grounds: Sequence[tuple[str, str]] = ()) -> str | None:
     """Why the verified lead must not open the answer (None: it may), given the ``evidence`` sentences the
-    model was shown."""
+    model was shown and the ``grounds`` of its sentences (each with the passage sentence it rests on,
+    ``rag.cite.CitedAnswer.grounds``)."""
     evidence = list(evidence)
     if guesses(lead, language):
         return "guesses"
@@ -101,7 +106,30 @@ def lead_fault(lead: str, question: str, language: str, evidence: Iterable[str] 
     if any(drops_source_negation(strip_citation_markers(sentence), language, evidence)
            for sentence in cited_sentences(lead)):
         return "says an evidence sentence without its negation"
+    if denies_its_ground(grounds, question, language):
+        return "denies what the sentence it rests on says"
     return None
+
+
+def denies_its_ground(grounds: Sequence[tuple[str, str]], question: str, language: str) -> bool:
+    """A sentence denies what the passage sentence it rests on says, which negates nothing: the default model wrote
+    "GLaM reports that training on filtered data does not improve performance, while LLaMA-2 reports that it
+    improves performance. [2]", resting on GLaM's "필터링된 데이터로 훈련된 모델은 NLG 및 NLU 작업 모두에서 일관되게 더
+    좋은 성능을 보여줍니다." (probe set 29). A sentence resting on a heading ("GPT-NeoX-20B") rests on nothing that could
+    say it, and a question denying something ("Why does … not …?") may be answered in its terms.
+    Over 269 answers (runs D62 and D63 on the dev set, probe sets 27-30), every sentence grounded as ``rag.cite`` does,
+    this finds that lead and a translated quote ("n'hésitez pas à contacter …" for "… 문의하세요."), not a lead.
+
+    >>> filtered = "필터링된 데이터로 훈련된 모델은 NLG 및 NLU 작업 모두에서 일관되게 더 좋은 성능을 보여줍니다."
+    >>> denies_its_ground([("GLaM says filtered data does not improve performance.", filtered)], "What does GLaM say?", "en")
+    True
+    >>> denies_its_ground([("GLaM says filtered data improves performance.", filtered)], "What does GLaM say?", "en")
+    False
+    """
+    if denies(question, language):
+        return False
+    return any(is_prose(source) and adds_negation(source, detect_language(source, language), sentence, language)
+               for sentence, source in grounds)
 
 
 def without_restatements(text: str, question: str, language: str) -> str:

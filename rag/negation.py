@@ -46,6 +46,17 @@ _SAYS_IT = {
 }
 _NEGATION = {lang: re.compile(pattern, re.IGNORECASE) for lang, pattern in _NEGATES.items()}
 _KEEPS = {lang: re.compile(_NEGATES[lang] + said, re.IGNORECASE) for lang, said in _SAYS_IT.items()}
+# A claim denied: a predicate negated, not a word negated ("non souhaitées", "예시 없이", "리소스가 거의 없는"
+# describe something rather than deny what the sentence says), nor a negated modifier ("필터링되지 않은 데이터",
+# unfiltered data), nor "not only". A source saying "not A but B"
+# ("아니라", "rather than", "plutôt que") may be restated as a denial.
+_DENIES = {
+    "ko": re.compile(r"[지치]\s*(?:않(?!은|는(?!다)|을)|못(?!한|하는|할))|(?:수|필요가?|적이?)\s*없(?!는|은|이)"
+                     r"|(?<!끊임)(?<!상관)(?<!관계)(?<!틀림)없(?:다|습니다|어요|었|음)|아닙니다|아니(?:다|에요|었)"),
+    "en": re.compile(r"\b(?:not(?!\s+(?:only|just|merely|least)\b)|never|cannot|no longer)\b|n['’]t\b", re.IGNORECASE),
+    "fr": re.compile(r"\b(?:ne|n['’])\s*(?:\S+\s+){0,2}?(?:pas|plus|jamais|rien|guère)\b", re.IGNORECASE),
+}
+_BUT_RATHER = re.compile(r"아니라|\brather\b|\binstead\b|\bplutôt\b|\bau lieu\b", re.IGNORECASE)
 
 
 def negates(sentence: str, language: str) -> bool:
@@ -60,3 +71,26 @@ def drops_negation(source: str, source_language: str, translation: str, language
     # (or it keeps the source's own word: "Non applicable LLM : …" translated with its heading as written)
     return (keeps is not None and negates(source, source_language) and not keeps.search(translation)
             and not negates(translation, source_language))
+
+
+def denies(sentence: str, language: str) -> bool:
+    """``sentence``, in ``language``, denies what it says: a predicate negated ("does not improve", "n'améliore pas",
+    "향상되지 않습니다"), not a word ("unfiltered", "non filtrées", "필터링되지 않은" are read by ``negates``).
+
+    >>> denies("Training on filtered data does not improve performance.", "en")
+    True
+    >>> [denies(t, "fr") for t in ["Il n'améliore pas les performances.", "Des réponses non souhaitées."]]
+    [True, False]
+    """
+    pattern = _DENIES.get(language)
+    return bool(pattern and pattern.search(sentence))
+
+
+def adds_negation(source: str, source_language: str, restated: str, language: str) -> bool:
+    """``restated`` (in ``language``) denies what it says, and ``source`` (the sentence it rests on) negates nothing and
+    says nothing "rather than" something else: the restatement says the opposite of its source."""
+    if not denies(restated, language):
+        return False
+    keeps = _KEEPS.get(source_language)
+    return not (negates(source, source_language) or denies(source, source_language)
+                or (keeps is not None and keeps.search(source)) or _BUT_RATHER.search(source))

@@ -170,7 +170,8 @@ class RagPipeline:
         text = without_restatements(text, asked.text, asked.language)
         passages = source_passages(retriever.index, evidence)
         cited = verified_citations(text, asked.language, passages, self._embed_sentences, evidence, s)
-        fault = lead_fault(cited.text, asked.text, asked.language, [e.sentence for e in evidence]) if cited else None
+        fault = (lead_fault(cited.text, asked.text, asked.language, [e.sentence for e in evidence], cited.grounds)
+                 if cited else None)
         if fault:
             log.info("the model's reply %s; the evidence sentences answer alone", fault)
             cited = None

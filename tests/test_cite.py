@@ -33,6 +33,13 @@ def test_unmarked_sentences_get_the_passage_that_supports_them():
     assert result.citations[0].support > 0.99
 
 
+def test_each_supported_sentence_is_grounded_on_the_sentence_it_rests_on():
+    result = attach_citations("Distillation gives a smaller model. The moon is cheese. Scaling laws help [1].",
+                              passages(), fake_embed)
+    assert result.grounds == (("Distillation gives a smaller model.", "Distillation makes a smaller model."),
+                              ("Scaling laws help.", "Scaling laws predict loss."))
+
+
 def test_a_marker_pointing_at_an_unrelated_passage_is_replaced():
     result = attach_citations("Distillation gives a smaller model [2].", passages(), fake_embed)
     assert result.text == "Distillation gives a smaller model. [1]" or result.text.endswith("[1]")

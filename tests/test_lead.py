@@ -178,3 +178,37 @@ def test_an_answer_whose_reply_picks_an_option_by_restating_the_question_goes_on
     assert not answer.refused, answer.text
     assert "uniquement sur nos textes juridiques" not in answer.text, answer.text
     assert "BloombergGPT" in answer.text, answer.text
+
+
+FILTERED = "• 필터링된 데이터로 훈련된 모델은 NLG 및 NLU 작업 모두에서 일관되게 더 좋은 성능을 보여줍니다."
+FILTERING = ("We're debating whether to aggressively filter our pretraining corpus. The overview's findings tables seem to "
+             "pull in different directions on this: what does GLaM report about training on filtered data, and what does "
+             "LLaMA-2 report about training on unfiltered data?")
+DENYING = "GLaM reports that training on filtered data does not improve performance, while LLaMA-2 reports that it improves."
+
+
+@pytest.mark.parametrize("grounds, question, fault", [
+    # the default model's lead (probe set 29), resting on GLaM's finding
+    ([(DENYING, FILTERED)], FILTERING, "denies what the sentence it rests on says"),
+    ([("GLaM reports that models trained on filtered data do better on NLG and NLU.", FILTERED)], FILTERING, None),
+    # the sentence it rests on negates; it rests on a heading; the question denies something itself
+    ([("Unfiltered data does not make LLaMA-2 less toxic.", "LLaMA-2: 필터링되지 않은 데이터로 훈련된 모델은 더 독성이 있지만 "
+       "fine-tuning 후에 더 좋은 성능을 발휘할 수 있습니다.")], FILTERING, None),
+    ([("GPT-NeoX-20B does not slow training down.", "GPT-NeoX-20B")], "What does GPT-NeoX-20B change?", None),
+    ([(DENYING, FILTERED)], "Why does filtering not help GLaM?", None),
+])
+def test_a_lead_denying_what_its_source_sentence_says_may_not_open_the_answer(grounds, question, fault):
+    lead = " ".join(f"{sentence} [1]" for sentence, _ in grounds)
+    assert lead_fault(lead, question, "en", [], grounds) == fault
+
+
+def test_an_answer_whose_reply_denies_its_source_answers_from_the_evidence(corpus_settings, embedder):
+    """Real path but the model (bundled corpus, default embedder): the default model's lead to probe set 29's question
+    on filtered pre-training data denied GLaM's finding, which it rested on; the answer goes on without it."""
+    from rag.pipeline import RagPipeline
+    from rag_fakes import ScriptedGenerator
+
+    answer = RagPipeline(corpus_settings, embedder, ScriptedGenerator(f"{DENYING} [2]")).answer(FILTERING)
+    assert not answer.refused, answer.text
+    assert "does not improve" not in answer.text, answer.text
+    assert answer.citations, answer.text

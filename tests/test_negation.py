@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.negation import drops_negation, negates
+from rag.negation import adds_negation, denies, drops_negation, negates
 
 
 @pytest.mark.parametrize("source, translation, language", [
@@ -56,3 +56,42 @@ def test_negation_in_each_language():
     assert negates("모델은 레이블이 필요 없습니다.", "ko")
     assert not negates("The model needs labels.", "en")
     assert not negates("모델은 끊임없이 개선됩니다.", "ko")
+
+
+@pytest.mark.parametrize("sentence, language, denied", [
+    ("Training on filtered data does not improve performance.", "en", True),
+    ("It can't generalise to unseen lengths.", "en", True),
+    ("Le filtrage n'améliore pas les performances.", "fr", True),
+    ("Il ne faut plus l'utiliser.", "fr", True),
+    ("필터링된 데이터는 성능을 향상시키지 않습니다.", "ko", True),
+    ("디코더 전용 모델은 인기가 없었습니다.", "ko", True),
+    # a word negated describes something; "not only" and "ne … que" deny nothing
+    ("Red teaming uses prompts that cause unwanted, non-compliant replies.", "en", False),
+    ("Des prompts qui provoquent des réponses non souhaitées.", "fr", False),
+    ("리소스가 거의 없는 기계 번역에서 미세 조정 모델이 더 낫습니다.", "ko", False),
+    ("필터링되지 않은 데이터로 훈련된 모델은 더 독성이 있습니다.", "ko", False),
+    ("It is not only fast but also cheap.", "en", False),
+    ("On ne l'utilise que pour la traduction.", "fr", False),
+])
+def test_a_sentence_denies_what_it_says_when_a_predicate_is_negated(sentence, language, denied):
+    assert denies(sentence, language) is denied
+
+
+FILTERED = "필터링된 데이터로 훈련된 모델은 NLG 및 NLU 작업 모두에서 일관되게 더 좋은 성능을 보여줍니다."
+
+
+@pytest.mark.parametrize("source, restated, added", [
+    # the default model's lead (probe set 29) and the sentence it rested on
+    (FILTERED, "GLaM reports that training on filtered data does not improve performance.", True),
+    (FILTERED, "GLaM reports that training on filtered data improves performance in NLG and NLU.", False),
+    # the source negates, or says "not A but B", or says it with a word of its own
+    ("초기에는 디코더 전용 모델이 인코더 전용 모델만큼 인기가 없었습니다.", "Decoder-only models were not as popular at first.", False),
+    ("광고 게재 시 검색어에 응답하는 것이 아니라 예측을 미리 캐시합니다.", "Ads do not answer queries live; predictions are cached.", False),
+    ("필요한 지식은 LLM이 실제 세계에 대해 배우는 것이 아닙니다.", "The knowledge needed is not what LLMs learn about the world.",
+     False),
+    ("The retriever is insufficient for long documents.", "Le retriever ne suffit pas pour les longs documents.", False),
+])
+def test_a_restatement_denying_a_source_that_negates_nothing_adds_a_negation(source, restated, added):
+    source_language = "en" if source.isascii() else "ko"
+    language = "fr" if "ne suffit" in restated else "en"
+    assert adds_negation(source, source_language, restated, language) is added
