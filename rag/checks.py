@@ -277,6 +277,10 @@ _MONTH_NAME = re.compile(
     r"\b(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)\b"
     r"|\b(?-i:January|February|March|April|June|July|August|September|October|November|December)\b"
     r"|(?<=\bin )(?-i:May)\b|\b(?-i:May)(?= \d{4}\b)", re.IGNORECASE)
+# A name in mixed case: a capital past a lower-case letter, or a lower-case letter past two capitals ("OpenAI", "LaMA",
+# "PaLM"), not an acronym's plural ("LLMs"); no digit (figures are checked as figures).
+_MIXED_CASE_NAME = re.compile(r"(?<![\w-])(?![A-Z]+s\b)(?=[A-Za-z-]*[a-z][A-Z]|[A-Za-z-]*[A-Z]{2}[a-z])[A-Za-z]+(?:-[A-Za-z]+)*"
+                              r"(?![\w-])")
 # A sentence copies a source when this share of its words (names left out), at least ``_MIN_COPIED_WORDS``, are the
 # source's.
 _COPIED_WORD_SHARE = 0.8
@@ -301,7 +305,7 @@ class CheckedAnswer:
 def check_answer(text: str, language: str, known: str, sources: Sequence[str] = (),
                  instructions: Sequence[str] = (), most_sentences: int | None = None,
                  question: str = "") -> CheckedAnswer:
-    """``text`` without its off-language sentences, sentences with invented months, invented or misattributed
+    """``text`` without its off-language sentences, sentences with invented months or names, invented or misattributed
     numbers or a comparison turned round (``rag.comparison``), and sentences about the task itself; its sentences without
     the numbers or bullets of list items (``core.text.without_item_opening``).
 
@@ -365,7 +369,8 @@ def _claim_fault(plain: str, known: str, known_numbers: Collection[str], sources
                  context: str) -> str | None:
     """Why a sentence (markers left out) states what its evidence does not, or None: a number or a month nothing
     shown states, a number as another quantity or of another entity, a name or figure swapped into a copied source
-    sentence, a comparison turned round. ``context`` is the question and the whole reply."""
+    sentence, a comparison turned round, a name in mixed case nothing shown writes. ``context`` is the question and the
+    whole reply."""
     invented = [n for n in _numbers_with_percentages(plain)
                 if n not in known_numbers and n not in restated_numbers(plain, known)]
     if invented:
@@ -382,6 +387,8 @@ def _claim_fault(plain: str, known: str, known_numbers: Collection[str], sources
         return f"states {swapped[0]} where its source states {swapped[1]}"
     if against_the_sources(plain, sources):
         return "compares the other way round from its evidence"
+    if names := invented_names(plain, known):
+        return f"invented name {names[0]}"
     return None
 
 
@@ -636,6 +643,22 @@ def invented_months(sentence: str, known: str) -> list[str]:
     """
     said = {month for _, month in _months(known)}
     return [word for word, month in _months(sentence) if month not in said]
+
+
+def invented_names(sentence: str, known: str) -> list[str]:
+    """The names ``sentence`` writes in mixed case ("OpenAI", "PaLM", "InstructGPT": an organisation's or a model's,
+    not an acronym a translation may render, "LLM" for "대형 언어 모델") that the known text writes in no form. The
+    default model translated BLOOM's "… LLM을 오픈소스화하기 위해 개발되었습니다." (developed to open-source LLMs) as
+    "… developed by OpenAI to open-source LLMs." (probe set 30), and "LLaMA tuning" as "LaMA tuning" (probe set 27). Over the answers of run D63 and probe sets 27 to 30, every sentence writing such a name that nothing shown
+    writes is one of these, or a Korean quote's continuation, which is no restatement and not checked.
+
+    >>> invented_names("BLOOM: a model developed by OpenAI to open-source LLMs.", "BLOOM은 LLM을 오픈소스화하기 위해 개발되었습니다.")
+    ['OpenAI']
+    >>> invented_names("Le LLaMA et la PaLM-2 de Google, des LLMs.", "LLaMA와 PaLM-2는 구글의 LLM입니다.")
+    []
+    """
+    return [word for word in dict.fromkeys(_MIXED_CASE_NAME.findall(sentence))
+            if not any(term_occurs(form, known) for form in term_forms(word))]
 
 
 def _months(text: str) -> list[tuple[str, int]]:

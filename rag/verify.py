@@ -35,8 +35,10 @@ Embed = Callable[[list[str]], np.ndarray]
 
 
 def known_text(question: Question, evidence: Sequence[Evidence]) -> str:
-    """Everything the model was shown, as it was shown: what an answer may restate."""
-    return " ".join([question.text, question.context, *(sanitize_passage(as_read(e)) for e in evidence)])
+    """Everything the model was shown, as it was shown: what an answer may restate. The passages' documents are known by
+    their whole titles (the prompt shows them shortened): "… ChatGPT and Beyond" names ChatGPT."""
+    titles = sorted({e.hit.document.title for e in evidence})
+    return " ".join([question.text, question.context, *(sanitize_passage(as_read(e)) for e in evidence), *titles])
 
 
 def translation_fidelity(source: str, translation: str, embed: Embed) -> float:

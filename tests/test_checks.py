@@ -252,7 +252,7 @@ def test_a_sentence_about_the_task_is_dropped_unless_the_evidence_says_it():
 
     answer = ("Codex samples 100 programs per problem. [1] It powers GitHub Copilot. [1] This is a paraphrased version "
               "of the original passage, using only the relevant information from the passages without repeating the question.")
-    known = "Codex는 100개 버전을 생성합니다. Copilot을 구동합니다."
+    known = "Codex는 100개 버전을 생성합니다. GitHub Copilot을 구동합니다."
     checked = check_answer(answer, "en", known, instructions=ANSWERING_INSTRUCTIONS)
     assert checked.text == "Codex samples 100 programs per problem. [1] It powers GitHub Copilot. [1]"
     assert [d.reason for d in checked.dropped] == ["about the task, not an answer"]
@@ -733,3 +733,41 @@ def test_an_invented_month_and_a_figure_without_its_model_leave_the_answer_throu
         "핵심 포인트 1에서 사전학습 데이터 도메인이 다운스트림 작업 도메인과 비슷한 모델을 고르라고 했잖아요. 어느 정도 겹쳐야 "
         "'비슷하다'고 볼 수 있는지, 어휘 겹침 비율 같은 기준이 나와 있어요?")
     assert "어휘 겹침 비율이 5%" not in overlap.text, overlap.text
+
+
+@pytest.mark.parametrize("sentence, known, invented", [
+    # the default model's translation of BLOOM's entry (probe set 30), and its "LaMA" for LLaMA (probe set 27)
+    ("BLOOM: A deep learning model trained on the ROOTS corpus, developed by OpenAI to open-source LLMs.",
+     "BLOOM [13]: ROOTS 말뭉치에서 훈련된 인과 디코더 모델인 BLOOM은 LLM을 오픈소스화하기 위해 개발되었습니다.", ["OpenAI"]),
+    ("LaMA tuning : divers modèles utilisent des données générées par GPT-3.", "LLaMA 튜닝: 다양한 모델들은 GPT-3로 …",
+     ["LaMA"]),
+    # names the known text writes, in any case; acronyms and their plurals, which a translation may render
+    ("InstructGPT and PaLM beat LLMs on NLP tasks.", "InstructGPT와 Palm은 NLP 작업에서 LLM을 능가합니다.", []),
+    ("Les LLMs et les GPUs coûtent cher.", "대형 언어 모델과 그래픽 처리 장치", []),
+])
+def test_a_name_nothing_shown_writes_is_invented(sentence, known, invented):
+    from rag.checks import invented_names
+
+    assert invented_names(sentence, known) == invented
+    assert bool(check_answer(f"{sentence} [1]", "fr" if "LaMA" in sentence else "en", known).dropped) == bool(invented)
+
+
+def test_a_translation_inventing_a_name_is_asked_for_again(corpus_settings, embedder):
+    """Real path but the model (the answer's composition, the default embedder): the default model's translation of
+    BLOOM's entry named OpenAI, which the entry does not (probe set 30); asked again, the translation without it is
+    the quote."""
+    from rag.compose import quote_evidence
+    from rag.question import prepare_question
+    from rag.types import Evidence
+    from rag_fakes import ScriptedGenerator, make_hit, shown_while_quoting
+
+    sentence = "ROOTS 말뭉치에서 훈련된 인과 디코더 모델인 BLOOM은 LLM을 오픈소스화하기 위해 개발되었습니다."
+    faithful = "BLOOM, a causal decoder model trained on the ROOTS corpus, was developed to open-source LLMs."
+    generator = ScriptedGenerator("BLOOM, a causal decoder trained on the ROOTS corpus, was developed by OpenAI to "
+                                  "open-source LLMs.", faithful)
+    quoting = quote_evidence(prepare_question("Why was BLOOM developed?", [], 2000),
+                             [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)], generator,
+                             embedder.encode_documents, corpus_settings)
+    seen, quotes = shown_while_quoting(quoting)
+    assert [q.text for q in quotes] == [faithful]
+    assert "OpenAI" not in seen[-1], seen
