@@ -649,8 +649,9 @@ def invented_names(sentence: str, known: str) -> list[str]:
     """The names ``sentence`` writes in mixed case ("OpenAI", "PaLM", "InstructGPT": an organisation's or a model's,
     not an acronym a translation may render, "LLM" for "대형 언어 모델") that the known text writes in no form. The
     default model translated BLOOM's "… LLM을 오픈소스화하기 위해 개발되었습니다." (developed to open-source LLMs) as
-    "… developed by OpenAI to open-source LLMs." (probe set 30), and "LLaMA tuning" as "LaMA tuning" (probe set 27). Over the answers of run D63 and probe sets 27 to 30, every sentence writing such a name that nothing shown
-    writes is one of these, or a Korean quote's continuation, which is no restatement and not checked.
+    "… developed by OpenAI to open-source LLMs." (probe set 30), and "LLaMA tuning" as "LaMA tuning" (probe set 27).
+    Over the answers of run D63 and probe sets 27 to 30, every sentence writing such a name that nothing shown writes
+    is one of these, or a Korean quote's continuation, which is no restatement and not checked.
 
     >>> invented_names("BLOOM: a model developed by OpenAI to open-source LLMs.", "BLOOM은 LLM을 오픈소스화하기 위해 개발되었습니다.")
     ['OpenAI']

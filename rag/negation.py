@@ -48,8 +48,8 @@ _NEGATION = {lang: re.compile(pattern, re.IGNORECASE) for lang, pattern in _NEGA
 _KEEPS = {lang: re.compile(_NEGATES[lang] + said, re.IGNORECASE) for lang, said in _SAYS_IT.items()}
 # A claim denied: a predicate negated, not a word negated ("non souhaitées", "예시 없이", "리소스가 거의 없는"
 # describe something rather than deny what the sentence says), nor a negated modifier ("필터링되지 않은 데이터",
-# unfiltered data), nor "not only". A source saying "not A but B"
-# ("아니라", "rather than", "plutôt que") may be restated as a denial.
+# unfiltered data), nor "not only". A source saying "not A but B" ("아니라", "rather than", "plutôt que") may be
+# restated as a denial.
 _DENIES = {
     "ko": re.compile(r"[지치]\s*(?:않(?!은|는(?!다)|을)|못(?!한|하는|할))|(?:수|필요가?|적이?)\s*없(?!는|은|이)"
                      r"|(?<!끊임)(?<!상관)(?<!관계)(?<!틀림)없(?:다|습니다|어요|었|음)|아닙니다|아니(?:다|에요|었)"),
