@@ -803,3 +803,40 @@ def test_the_default_model_s_translation_of_a_comparison_keeps_it_or_is_left_out
                              pipeline._embed_sentences, corpus_settings)
     quotes = shown_while_quoting(quoting)[1]
     assert all(not drops_comparison(sentence, q.text) for q in quotes), [q.text for q in quotes]
+
+
+def test_the_default_model_s_answer_does_not_deny_the_finding_it_cites(pipeline):
+    """The default model's lead to probe29-013 said GLaM found filtered data does not improve performance, cited to
+    GLaM's finding that it does better (rag.lead.denies_its_ground): whatever it writes now, no sentence of the answer
+    denies what the passage sentence it is cited to says."""
+    from rag.lead import denies_its_ground
+    from rag.verify import source_passages
+    from rag.cite import attach_citations
+
+    item = probe_item(29, "probe29-013")
+    answer = pipeline.answer(item.question)
+    assert not answer.refused, answer.text
+    hits, evidence = pipeline.evidence(item.question)
+    passages = source_passages(pipeline.retriever().index, evidence)
+    grounds = attach_citations(answer.text, passages, pipeline._embed_sentences, pipeline.settings.support_threshold).grounds
+    assert not denies_its_ground(grounds, item.question, "en"), answer.text
+
+
+def test_no_quote_shows_a_translation_that_invents_a_name(corpus_settings, generator, embedder):
+    """The default model translated BLOOM's entry "… LLM을 오픈소스화하기 위해 개발되었습니다." as "… developed by OpenAI to
+    open-source LLMs." (probe set 30): whatever it writes now, an English quote of that sentence names nothing the
+    sentence does not, or is not shown."""
+    from rag.checks import invented_names
+    from rag.compose import quote_evidence
+    from rag.question import prepare_question
+    from rag.types import Evidence
+    from rag_fakes import make_hit, shown_while_quoting
+
+    sentence = "BLOOM: ROOTS 말뭉치에서 훈련된 인과 디코더 모델인 BLOOM은 LLM을 오픈소스화하기 위해 개발되었습니다."
+    question = prepare_question("Where was BLOOM trained, and why was it developed?", [], 2000)
+    quoting = quote_evidence(question, [Evidence(1, make_hit(sentence, language="ko"), sentence, 0.7)], generator,
+                             embedder.encode_documents, corpus_settings)
+    seen, quotes = shown_while_quoting(quoting)
+    known = f"{question.text} {sentence}"
+    assert all(invented_names(q.text, known) == [] for q in quotes), [q.text for q in quotes]
+    assert invented_names(seen[-1] if seen else "", known) == [], seen
