@@ -43,7 +43,8 @@ _VERSION = re.compile(r"^(?:\d+(?:\.\d+)?[A-Za-z]{0,2}|[A-Za-z]?\d+[A-Za-z]?|v\d
 _HAS_DIGIT = re.compile(r"\d")
 # Words that are capitalised in questions without naming anything the documents must contain: "LM" is a language
 # model as "LLM" is a large one ("… can we drop the left-to-right LM objective …?" was refused, the Korean overview
-# writing "인과적 언어 모델", probe set 9).
+# writing "인과적 언어 모델", probe set 9). Their plurals too: "ToolLLM collects 16k APIs" was taken for a figure of what
+# "RestGPT hooks an LLM up to RESTful APIs … what success rate did it reach?" asks about (probe set 31).
 _COMMON = frozenset(
     """a an and are as at be but by can could do does for from had has have how i if in is it its
     me my no not of on or our should so than that the their then there these they this to use was we
@@ -52,7 +53,7 @@ _COMMON = frozenset(
     pourquoi est-ce qu que qui je tu il elle nous vous ils on ça ce cette ces mon ma mes
     lequel laquelle lesquels lesquelles dont où
     english french korean anglais français coréen
-    llm llms lm lms ai api nlp ml gpu cpu faq vs etc""".split()
+    llm llms lm lms ai api apis nlp ml gpu gpus cpu cpus faq vs etc""".split()
 )
 # Parts of a document numbered like a version ("Figure 2 shows …", "Table 1 …"): no name of their own.
 _NUMBERED_PARTS = frozenset(

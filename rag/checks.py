@@ -39,7 +39,7 @@ from core.text import (CITATION_MARKER, HANGUL, LETTER, is_heading, kiwi, spelle
 from rag.answerability import specific_terms, term_forms, term_occurs, without_terms
 from rag.comparison import against_the_sources
 from rag.negation import drops_negation
-from rag.question import question_sentences
+from rag.question import asking_sentences, question_parts, question_sentences
 
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
 _LEADING_MARKERS = re.compile(rf"\s*(?:{CITATION_MARKER.pattern}\s*)+")
@@ -853,13 +853,27 @@ def asks_quantity(question: str) -> bool:
         not (m.group().startswith("몇") and _reads_a_few(question, m.start())) for m in _ASKS_QUANTITY.finditer(question)))
 
 
+def figure_parts(question: str, names: Collection[str] = ()) -> list[str]:
+    """The parts of ``question`` that each ask a figure of something they name (``rag.question.question_parts`` of each
+    sentence that asks); [] when fewer than two do.
+
+    >>> figure_parts("mT5 couvre combien de langues ? Et LaMDA, quelle part de son pré-entraînement est en anglais ?")
+    ['mT5 couvre combien de langues ?', 'Et LaMDA, quelle part de son pré-entraînement est en anglais ?']
+    >>> figure_parts("How many parameters does UL2 have, and how was it trained?")
+    []
+    """
+    parts = [part.strip() for sentence in asking_sentences(question) for part in (question_parts(sentence) or [sentence])]
+    asking = [part for part in parts if asks_quantity(part) and specific_terms(part, names)]
+    return asking if len(asking) > 1 else []
+
+
 # Endings after which a clause holding "몇" is reported speech ("몇 % 줄었다는 수치"): it still asks.
 _QUOTING = frozenset({"다는", "라는", "ᆫ다는", "는다는"})
 
 
 def _reads_a_few(question: str, at: int) -> bool:
-    """The "몇" at offset ``at`` reads "a few", not "how many": right before "마다", "씩" or "만" after its counter ("몇
-    달마다", every few months), or inside a clause describing a noun that is not what the sentence asks about: "예시 몇 개
+    """The "몇" at offset ``at`` reads "a few", not "how many": right before "마다" or "만" after its counter ("몇
+    달마다", every few months; "몇 개만", only a few), or inside a clause describing a noun that is not what the sentence asks about: "예시 몇 개
     넣어 주는 퓨샷 방식으로 버틸 수 있을까요?" (probe set 16) asks whether few-shot prompting will do, and was refused
     for stating no figure. Not when the clause's noun is the predicate ("몇 개 언어로 평가한 결과예요?") or a bound noun
     ("몇 개 정도 뽑는 게 좋아요?"): those ask how many.
@@ -869,7 +883,9 @@ def _reads_a_few(question: str, at: int) -> bool:
     if start is None:
         return False
     after = tokens[start + 1:]
-    if len(after) > 1 and after[0].tag in ("NNB", "NNG", "SW") and after[1].form in ("마다", "씩", "만"):
+    if len(after) > 1 and after[0].tag in ("NNB", "NNG", "SW") and after[1].form in ("마다", "만"):
+        # (not "씩": "후보 응답을 몇 개씩 샘플링해서 … 골랐는지 나와 있어요?" asks how many each time, and was answered with
+        # sentences stating no figure; probe set 30)
         return True
     verb = next((i for i, t in enumerate(after) if t.tag.startswith(("VV", "VA", "XSV", "XSA", "VCP", "EF"))), None)
     if verb is None or not after[verb].tag.startswith(("VV", "VA", "XSV", "XSA")):
@@ -1040,13 +1056,38 @@ def asked_quantity_claims(question: str, answer: str, spelled: bool = False, nam
 
 def asked_terms(question: str, names: Collection[str] = ()) -> list[str]:
     """The specific terms of ``question`` (``rag.answerability.specific_terms``) a figure must be about: of a name and
-    its variant both named, the variant ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데" asks about PaLM-2).
+    its variant both named, the variant ("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데" asks about PaLM-2), unless a clause
+    that asks names the name on its own, not as what something is compared to. "… what parameter range does the
+    overview give for the LLaMA series, how much more pre-training data does LLaMA-2 use …?" asks about both, and its
+    answer "The LLaMA series has a parameter range of 7B to 70B, with LLaMA-2 using 40% more …" was taken for LLaMA's
+    figures given in place of LLaMA-2's and replaced with the 40% sentence alone (probe set 30).
 
-    >>> asked_terms("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데")
+    >>> asked_terms("PaLM-2는 파라미터 몇 B예요? PaLM보다 작다던데 정확한 숫자가 궁금해요")
     ['PaLM-2']
+    >>> asked_terms("What range does the overview give for the LLaMA series, how much more data does LLaMA-2 use?")
+    ['LLaMA', 'LLaMA-2']
+    >>> asked_terms("How many parameters does LLaMA-Adapter add on top of LLaMA?")
+    ['LLaMA-Adapter']
     """
     named = specific_terms(question, names)
-    return [t for t in named if not any(other != t and other.casefold().startswith(t.casefold()) for other in named)]
+    clauses = [_COMPARED_TO.sub(" ", clause) for sentence in asking_sentences(question)
+               for clause in CLAUSE_BREAK.split(sentence)]
+
+    def asked(term: str) -> bool:
+        variants = [other for other in named if other != term and other.casefold().startswith(term.casefold())]
+        return not variants or any(term_occurs(term, without_terms(clause, variants))
+                                   and not any(term_occurs(variant, clause) for variant in variants)
+                                   for clause in clauses)
+
+    return [t for t in named if asked(t)]
+
+
+# Where a sentence's clauses part: a comma or semicolon, or "and" / "et" between two of them.
+CLAUSE_BREAK = re.compile(r"[,;]\s+|\s+(?:and|et)\s+")
+# What a name is compared to, to the end of its clause: "smaller than PaLM", "davantage d'itérations que PaLM",
+# "PaLM보다 작다던데", "PaLM이랑 비교해서".
+_COMPARED_TO = re.compile(r"\b(?:than|que|qu'|compared\s+(?:to|with)|par\s+rapport\s+aux?|par\s+rapport\s+à|versus|vs\.?)\s.*"
+                          r"|\S+(?:보다|에\s*비해|대비|(?:와|과|이랑|랑)\s*비교).*", re.IGNORECASE)
 
 
 def figure_values(text: str) -> set[str]:

@@ -26,7 +26,7 @@ from typing import Collection, Mapping, Sequence
 
 from core.text import HANGUL, kiwi
 from rag.answerability import term_occurs
-from rag.checks import (QuantityClaim, asked_quantity_claims, asked_terms, asks_part, asks_ratio_money_or_year,
+from rag.checks import (CLAUSE_BREAK, QuantityClaim, asked_quantity_claims, asked_terms, asks_part, asks_ratio_money_or_year,
                         entity_names, part_values, stated_figures)
 
 
@@ -254,10 +254,6 @@ def states_asked_measure(question: str, answer: str, passages: Mapping[int, Sequ
     return False
 
 
-# Where a sentence's clauses part: a comma or semicolon, or "and" / "et" between two of them.
-_CLAUSE_BREAK = re.compile(r"[,;]\s+|\s+(?:and|et)\s+")
-
-
 def _clauses_naming(measures: Sequence[Measure], sentence: str) -> str:
     """``sentence``, or only its clauses naming one of ``measures`` when it names another measure too: a figure
     belongs to the measure of its clause. "… BloombergGPT는 문서를 … 묶어 최대 시퀀스 길이를 사용하고, 1024에서 2048까지
@@ -274,7 +270,7 @@ def _clauses_naming(measures: Sequence[Measure], sentence: str) -> str:
     if not _names_any(others, sentence):
         return sentence
     # Joined after an ellipsis: a figure opening a clause is not read as a list number.
-    return "… " + " … ".join(c for c in _CLAUSE_BREAK.split(sentence) if _names_any(measures, c))
+    return "… " + " … ".join(c for c in CLAUSE_BREAK.split(sentence) if _names_any(measures, c))
 
 
 def _cited(claim: QuantityClaim, passages: Mapping[int, Sequence[str]]) -> list[Sequence[str]]:

@@ -25,10 +25,10 @@ import re
 
 # A verb negated, also where "-하지 않" contracts to "-치 않" ("원치 않는 행동", undesired behaviour, came back as "le
 # comportement désirable"; probe set 20). Not "뿐만 아니라" (not only … but also), "아니면" (or), "아니라" (but rather),
-# nor the adverbs built on 없다 ("끊임없이", ceaselessly; "상관없이", whatever).
+# nor the adverbs built on 없다 ("끊임없이", ceaselessly; "상관없이", whatever). "아닙니다" is a syllable of its own.
 _NEGATES = {
     "ko": r"[지치]\s*않|(?<!끊임)(?<!상관)(?<!관계)(?<!틀림)(?<!어김)없(?:[다는고어으이었습음게])|(?<!뿐만\s)(?<!뿐만)아니(?![라면])"
-          r"|아닌|못(?:하|한|합|할|했|해)|불가능",
+          r"|아닌|아닙|못(?:하|한|합|할|했|해)|불가능",
     "en": r"\b(?:not|no|never|cannot|without|neither|nor|none|nothing)\b|n['’]t\b",
     "fr": r"\b(?:ne|pas|jamais|aucune?|sans|ni|non|rien)\b|\bn['’]",
 }

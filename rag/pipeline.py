@@ -35,7 +35,7 @@ from ingest.embed import Embedder
 from ingest.embed_cache import TextEmbedder
 from ingest.index import Index, IndexStoreError, current_version, open_index
 from rag.answerability import signals, written_as_names
-from rag.checks import asks_quantity, is_prose, states_asked_quantity
+from rag.checks import asks_quantity, figure_parts, is_prose, states_asked_quantity
 from rag.compose import AnswerBase, compose_answer, quote_evidence, refusal
 from rag.draft import draft_answer
 from rag.evidence import as_read, best_score, select_evidence
@@ -272,6 +272,17 @@ def states_asked_figure(question: str, answer: str, evidence: Sequence[Evidence]
     if latin:
         question, answer = in_latin(question, latin), in_latin(answer, latin)
         names = {*names, *(name for name in latin.values() if name in question)}
+    # A question asking several figures of several things is answered when each of its parts is: the kind of figure
+    # one part asks is not the other's. To "mT5 couvre combien de langues et avec quelle taille de vocabulaire ? Et
+    # LaMDA, quelle part de son pré-entraînement est en anglais ?", "mT5 couvre 101 langues … 250,000 mots. [1] LaMDA :
+    # … plus de 90% en anglais. [2]" was refused: read as one question, it asks a share and counts languages
+    # (probe set 30).
+    parts = figure_parts(question, names)
+    return (_states_figure_asked(question, answer, evidence, names)
+            or bool(parts) and all(_states_figure_asked(part, answer, evidence, names) for part in parts))
+
+
+def _states_figure_asked(question: str, answer: str, evidence: Sequence[Evidence], names: Collection[str]) -> bool:
     spelled = bool(counted_measures(question) or counted_words(question))
     return (states_asked_quantity(question, answer, spelled, names)
             and states_asked_measure(question, answer, _sentences_by_passage(evidence), names))

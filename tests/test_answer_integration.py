@@ -532,6 +532,20 @@ def test_a_score_asked_for_is_a_benchmark_result(pipeline):
     assert [e for e in evidence if "77.6%" in e.sentence and states_asked_figure(galactica, f"{as_read(e)} [{e.n}]", [e])]
 
 
+def test_figures_asked_of_two_models_are_answered_by_each_model_s_figure(pipeline):
+    """Read as one question, "how many languages … and what share is English?" asks a share and counts languages of
+    every sentence: the answer stating mT5's 101 languages and LaMDA's 90% was refused (session 65, probe set 30).
+    Each part is answered by its own model's figure; one part's figure alone does not answer both."""
+    question = ("Pour un assistant multilingue : mT5 couvre combien de langues ? "
+                "Et LaMDA, quelle part de ses données de pré-entraînement est en anglais ?")
+    _, evidence = pipeline.evidence(question)
+    languages = next(e for e in evidence if "101" in e.sentence and "mT5" in as_read(e))
+    english = next(e for e in evidence if "90%" in e.sentence)
+    both = f"{as_read(languages)} [{languages.n}] LaMDA: {as_read(english)} [{english.n}]"
+    assert states_asked_figure(question, both, evidence), both
+    assert not states_asked_figure(question, f"{as_read(languages)} [{languages.n}]", evidence)
+
+
 def test_a_cost_asked_for_is_money_or_computation(pipeline):
     """The overview gives self-instruct's 52,000 instructions and no cost: the answer quoted the counts to "how much
     did the API cost?", cited (session 43, probe set 8)."""

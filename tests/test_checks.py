@@ -224,6 +224,19 @@ def test_a_figure_in_another_model_s_entry_does_not_answer_for_the_model_it_name
     assert states_asked_quantity("How many parameters does GPT-3 have?", "Note: GPT-3 has 175B parameters. [1]")
 
 
+def test_a_model_and_its_variant_both_asked_about_both_answer():
+    """A clause asking about the series and another about its variant: the series' range answers as well as the
+    variant's figure (probe set 30). Named only as what the variant is compared to, the series' figure does not."""
+    both = ("What parameter range does the overview give for the LLaMA series, and how much more pre-training data "
+            "does LLaMA-2 use?")
+    assert states_asked_quantity(both, "The LLaMA series ranges from 7B to 70B parameters. [1]")
+    assert states_asked_quantity(both, "LLaMA-2 uses 40% more training data. [2]")
+    compared = "How much more pre-training data does LLaMA-2 use than LLaMA?"
+    assert not states_asked_quantity(compared, "The LLaMA series ranges from 7B to 70B parameters. [1]")
+    assert not states_asked_quantity("How many parameters does LLaMA-Adapter add on top of LLaMA?",
+                                     "LLaMA ranges from 7B to 70B parameters. [1]")
+
+
 def test_a_sentence_in_another_language_is_found_inside_a_mixed_text():
     from rag.checks import has_off_language_sentence
 
@@ -425,6 +438,8 @@ def test_sentences_past_the_number_asked_for_are_dropped_after_the_other_checks(
     ("프롬프트에 예시 몇 개 넣어 주는 퓨샷 방식으로 버틸 수 있을까요, 아니면 결국 파인튜닝을 해야 할까요?", False),
     ("데이터가 몇 달마다 들어오는데 모델을 계속 학습시켜도 되나요?", False),
     ("예시를 몇 개 넣어 주면 돼요?", True),
+    ("프롬프트 하나당 후보 응답을 몇 개씩 샘플링했는지 나와 있어요?", True),  # how many each (probe set 30)
+    ("예시는 몇 개만 넣어도 충분한가요?", False),  # only a few
     ("그건 몇 개 언어로 평가한 결과예요?", True),  # the clause's noun is what the sentence says it is
     ("답변 샘플은 몇 개 정도 뽑는 게 좋아요?", True),
     ("중복 제거로 데이터가 몇 % 줄었다는 수치도 있나요?", True),  # reported speech asks still

@@ -15,6 +15,9 @@ from rag.negation import adds_negation, denies, drops_negation, negates
     # "-하지 않" contracted (probe set 20)
     ("LLM에 인간의 선호도를 통합하는 것은 원치 않는 행동을 완화하고 정확한 결과를 보장합니다.",
      "Intégrer les préférences humaines est une action désirée qui réduit le comportement désirable.", "fr"),
+    # "아닙니다": 아니 and 다 fused into one syllable
+    ("실제 의견은 실제 사람들로부터 나오며, 이들 중 대부분은 전문가가 아닙니다.",
+     "Real opinions come from real people, most of whom are experts.", "en"),
 ])
 def test_a_translation_saying_the_opposite_drops_the_negation(source, translation, language):
     assert drops_negation(source, "ko", translation, language)
