@@ -546,6 +546,16 @@ def test_figures_asked_of_two_models_are_answered_by_each_model_s_figure(pipelin
     assert not states_asked_figure(question, f"{as_read(languages)} [{languages.n}]", evidence)
 
 
+def test_a_model_and_its_variant_both_asked_about_get_both_figures(pipeline):
+    """probe30-024 asks the LLaMA series' parameter range and how much more data LLaMA-2 uses: the default model's
+    answer gave both, and was replaced with LLaMA-2's 40% sentence alone, the series taken for a model named only
+    beside its variant (session 65)."""
+    item = probe_item(30, "probe30-024")
+    answer = pipeline.answer(item.question)
+    assert_cited_answer(answer, "en")
+    assert_every_fact_stated(answer, item)
+
+
 def test_a_cost_asked_for_is_money_or_computation(pipeline):
     """The overview gives self-instruct's 52,000 instructions and no cost: the answer quoted the counts to "how much
     did the API cost?", cited (session 43, probe set 8)."""
