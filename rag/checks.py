@@ -873,10 +873,10 @@ _QUOTING = frozenset({"다는", "라는", "ᆫ다는", "는다는"})
 
 def _reads_a_few(question: str, at: int) -> bool:
     """The "몇" at offset ``at`` reads "a few", not "how many": right before "마다" or "만" after its counter ("몇
-    달마다", every few months; "몇 개만", only a few), or inside a clause describing a noun that is not what the sentence asks about: "예시 몇 개
-    넣어 주는 퓨샷 방식으로 버틸 수 있을까요?" (probe set 16) asks whether few-shot prompting will do, and was refused
-    for stating no figure. Not when the clause's noun is the predicate ("몇 개 언어로 평가한 결과예요?") or a bound noun
-    ("몇 개 정도 뽑는 게 좋아요?"): those ask how many.
+    달마다", every few months; "몇 개만", only a few), or inside a clause describing a noun that is not what the
+    sentence asks about: "예시 몇 개 넣어 주는 퓨샷 방식으로 버틸 수 있을까요?" (probe set 16) asks whether few-shot
+    prompting will do, and was refused for stating no figure. Not when the clause's noun is the predicate ("몇 개 언어로
+    평가한 결과예요?") or a bound noun ("몇 개 정도 뽑는 게 좋아요?"): those ask how many.
     """
     tokens = kiwi().tokenize(question)
     start = next((i for i, t in enumerate(tokens) if t.start == at and t.form == "몇"), None)
@@ -1086,7 +1086,7 @@ def asked_terms(question: str, names: Collection[str] = ()) -> list[str]:
 CLAUSE_BREAK = re.compile(r"[,;]\s+|\s+(?:and|et)\s+")
 # What a name is compared to, to the end of its clause: "smaller than PaLM", "davantage d'itérations que PaLM",
 # "PaLM보다 작다던데", "PaLM이랑 비교해서".
-_COMPARED_TO = re.compile(r"\b(?:than|que|qu'|compared\s+(?:to|with)|par\s+rapport\s+aux?|par\s+rapport\s+à|versus|vs\.?)\s.*"
+_COMPARED_TO = re.compile(r"\b(?:than|que|qu'|compared\s+(?:to|with)|par\s+rapport\s+(?:aux?|à)|versus|vs\.?)\s.*"
                           r"|\S+(?:보다|에\s*비해|대비|(?:와|과|이랑|랑)\s*비교).*", re.IGNORECASE)
 
 

@@ -26,8 +26,8 @@ from typing import Collection, Mapping, Sequence
 
 from core.text import HANGUL, kiwi
 from rag.answerability import term_occurs
-from rag.checks import (CLAUSE_BREAK, QuantityClaim, asked_quantity_claims, asked_terms, asks_part, asks_ratio_money_or_year,
-                        entity_names, part_values, stated_figures)
+from rag.checks import (CLAUSE_BREAK, QuantityClaim, asked_quantity_claims, asked_terms, asks_part,
+                        asks_ratio_money_or_year, entity_names, part_values, stated_figures)
 
 
 @dataclass(frozen=True)

@@ -277,9 +277,10 @@ def states_asked_figure(question: str, answer: str, evidence: Sequence[Evidence]
     # LaMDA, quelle part de son pré-entraînement est en anglais ?", "mT5 couvre 101 langues … 250,000 mots. [1] LaMDA :
     # … plus de 90% en anglais. [2]" was refused: read as one question, it asks a share and counts languages
     # (probe set 30).
+    if _states_figure_asked(question, answer, evidence, names):
+        return True
     parts = figure_parts(question, names)
-    return (_states_figure_asked(question, answer, evidence, names)
-            or bool(parts) and all(_states_figure_asked(part, answer, evidence, names) for part in parts))
+    return bool(parts) and all(_states_figure_asked(part, answer, evidence, names) for part in parts)
 
 
 def _states_figure_asked(question: str, answer: str, evidence: Sequence[Evidence], names: Collection[str]) -> bool:
